@@ -1,0 +1,61 @@
+import { generateBusiness, type BusinessOptions } from './seed/business.ts';
+import type { VendorSandbox } from './types.ts';
+import type { WebhookSettings } from './kit/webhooks.ts';
+import { startStripeSandbox } from '../../sources/stripe/sandbox/server.ts';
+import { startHubspotSandbox } from '../../sources/hubspot/sandbox/server.ts';
+import { startGoogleCalendarSandbox } from '../../sources/google-calendar/sandbox/server.ts';
+import { startXeroSandbox } from '../../sources/xero/sandbox/server.ts';
+
+export interface Sandboxes {
+  stripe: VendorSandbox;
+  hubspot: VendorSandbox;
+  googleCalendar: VendorSandbox;
+  xero: VendorSandbox;
+  all: VendorSandbox[];
+  close(): Promise<void>;
+}
+
+/** Fixed ports used by `npm run sandbox`, so a hub started separately can find them. */
+export const SANDBOX_PORTS = { stripe: 12111, hubspot: 12112, googleCalendar: 12113, xero: 12114 } as const;
+
+export interface StartSandboxesOptions {
+  seed?: BusinessOptions;
+  host?: string;
+  /** Ports per sandbox; 0 or absent picks a free port (tests, `npm start`). */
+  ports?: Partial<Record<keyof typeof SANDBOX_PORTS, number>>;
+  webhooks?: Partial<WebhookSettings>;
+}
+
+/** Starts the four vendor sandboxes in this process, all loaded from one seed business. */
+export async function startSandboxes(options: StartSandboxesOptions = {}): Promise<Sandboxes> {
+  const business = generateBusiness(options.seed);
+  const common = { business, host: options.host, webhooks: options.webhooks };
+  const started = await Promise.allSettled([
+    startStripeSandbox({ ...common, port: options.ports?.stripe }),
+    startHubspotSandbox({ ...common, port: options.ports?.hubspot }),
+    startGoogleCalendarSandbox({ ...common, port: options.ports?.googleCalendar }),
+    startXeroSandbox({ ...common, port: options.ports?.xero }),
+  ]);
+  const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(ok.map((s) => s.close()));
+    throw failed.reason;
+  }
+  const [stripe, hubspot, googleCalendar, xero] = ok as [
+    VendorSandbox,
+    VendorSandbox,
+    VendorSandbox,
+    VendorSandbox,
+  ];
+  return {
+    stripe,
+    hubspot,
+    googleCalendar,
+    xero,
+    all: ok,
+    close: async () => {
+      await Promise.all(ok.map((s) => s.close()));
+    },
+  };
+}
