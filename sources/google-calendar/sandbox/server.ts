@@ -1,0 +1,66 @@
+import { startSandboxServer, type SandboxRequest } from '../../../src/sandbox/kit/http.ts';
+import { createWebhookDispatcher } from '../../../src/sandbox/kit/webhooks.ts';
+import { generateBusiness } from '../../../src/sandbox/seed/business.ts';
+import type { VendorSandbox, VendorSandboxOptions } from '../../../src/sandbox/types.ts';
+import { adminRoutes } from './admin.ts';
+import { createPushChannels } from './push.ts';
+import { calendarRoutes } from './routes.ts';
+import { createCalendarStore } from './state.ts';
+import { errors, kitErrorResponse } from './wire.ts';
+
+/**
+ * Google Calendar v3 sandbox: one calendar of bookings, served in Google's wire format so that
+ * `@googleapis/calendar` works against it with only `rootUrl` changed. See README.md.
+ */
+
+/** The one OAuth access token the sandbox accepts (there is no token endpoint). */
+export const SANDBOX_ACCESS_TOKEN = 'ya29.switchboard-sandbox';
+
+function accessToken(req: SandboxRequest): string | undefined {
+  const header = req.headers.authorization;
+  if (typeof header === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return m ? m[1] : undefined;
+  }
+  // Google also takes the token as a query parameter.
+  return req.query.get('access_token') ?? undefined;
+}
+
+export async function startGoogleCalendarSandbox(options: VendorSandboxOptions = {}): Promise<VendorSandbox> {
+  const business = options.business ?? generateBusiness(options.seed);
+  const store = createCalendarStore(business);
+  const webhooks = createWebhookDispatcher({ initial: options.webhooks });
+  const push = createPushChannels(store, webhooks);
+  store.onChange(() => push.notifyChange());
+
+  const running = await startSandboxServer(
+    {
+      name: 'google_calendar',
+      routes: calendarRoutes(store, push),
+      adminRoutes: adminRoutes(store, push),
+      errorResponse: (status, message, _req, extra) => kitErrorResponse(status, message, extra),
+      middleware: async (req, next) => {
+        if (accessToken(req) !== SANDBOX_ACCESS_TOKEN) return errors.unauthorized();
+        return next();
+      },
+      reset: () => {
+        store.reset();
+        push.clear();
+      },
+      describe: () => ({
+        credentials: { accessToken: SANDBOX_ACCESS_TOKEN, calendarId: business.calendarId },
+        calendarId: business.calendarId,
+        timeZone: business.timeZone,
+        events: store.events.size,
+        channels: push.list().length,
+        syncEpoch: store.syncEpoch,
+      }),
+      webhooks,
+    },
+    { port: options.port, host: options.host },
+  );
+  return {
+    ...running,
+    credentials: { accessToken: SANDBOX_ACCESS_TOKEN, calendarId: business.calendarId },
+  };
+}
