@@ -1,0 +1,145 @@
+/**
+ * The CRM object types and properties the sandbox portal has: HubSpot's default contact and deal
+ * properties that Switchboard touches, plus the portal's custom ones (`switchboard_id`,
+ * `next_booking_date`). Property docs: https://developers.hubspot.com/docs/api/crm/properties
+ */
+
+export type ObjectType = 'contacts' | 'deals';
+
+export type PropertyType = 'string' | 'number' | 'date' | 'datetime' | 'enumeration';
+
+export interface PropertyDef {
+  name: string;
+  type: PropertyType;
+  /** Allowed values of an enumeration. */
+  options?: readonly string[];
+  /** "Unique value" property: usable as `idProperty` and for upsert; no two records share a value. */
+  unique?: boolean;
+  /** Set by HubSpot only; a write is a VALIDATION_ERROR. */
+  readOnly?: boolean;
+}
+
+export interface ObjectTypeDef {
+  type: ObjectType;
+  /** Singular name used in webhook subscription types (`contact.creation`). */
+  singular: 'contact' | 'deal';
+  /** HubSpot's object type id (`0-1` contacts, `0-3` deals). */
+  objectTypeId: string;
+  /** Upper-case name HubSpot uses in batch error messages ("Could not get some CONTACT objects"). */
+  errorName: string;
+  properties: Map<string, PropertyDef>;
+  /** Returned when a read names no `properties`. */
+  defaultProperties: readonly string[];
+  /** Always returned, whatever was asked for. */
+  alwaysProperties: readonly string[];
+  /** Name of the "last modified" property: contacts and deals differ. */
+  modifiedProperty: string;
+  /** Properties the search `query` looks in. */
+  queryProperties: readonly string[];
+}
+
+const LIFECYCLE_STAGES = [
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+  'customer',
+  'evangelist',
+  'other',
+] as const;
+
+/** Stages of the portal's default ("Sales Pipeline") deal pipeline. */
+export const DEAL_STAGES = [
+  'appointmentscheduled',
+  'qualifiedtobuy',
+  'presentationscheduled',
+  'decisionmakerboughtin',
+  'contractsent',
+  'closedwon',
+  'closedlost',
+] as const;
+
+const defs = (list: PropertyDef[]) => new Map(list.map((p) => [p.name, p]));
+
+export const CONTACTS: ObjectTypeDef = {
+  type: 'contacts',
+  singular: 'contact',
+  objectTypeId: '0-1',
+  errorName: 'CONTACT',
+  properties: defs([
+    { name: 'firstname', type: 'string' },
+    { name: 'lastname', type: 'string' },
+    { name: 'email', type: 'string', unique: true },
+    { name: 'phone', type: 'string' },
+    { name: 'company', type: 'string' },
+    { name: 'lifecyclestage', type: 'enumeration', options: LIFECYCLE_STAGES },
+    { name: 'city', type: 'string' },
+    { name: 'zip', type: 'string' },
+    { name: 'address', type: 'string' },
+    { name: 'createdate', type: 'datetime' },
+    { name: 'lastmodifieddate', type: 'datetime', readOnly: true },
+    { name: 'hs_object_id', type: 'number', readOnly: true },
+    // Custom properties of this portal.
+    { name: 'switchboard_id', type: 'string', unique: true },
+    { name: 'next_booking_date', type: 'date' },
+  ]),
+  defaultProperties: ['firstname', 'lastname', 'email', 'createdate', 'lastmodifieddate', 'hs_object_id'],
+  alwaysProperties: ['createdate', 'lastmodifieddate', 'hs_object_id'],
+  modifiedProperty: 'lastmodifieddate',
+  queryProperties: ['firstname', 'lastname', 'email', 'phone', 'company'],
+};
+
+export const DEALS: ObjectTypeDef = {
+  type: 'deals',
+  singular: 'deal',
+  objectTypeId: '0-3',
+  errorName: 'DEAL',
+  properties: defs([
+    { name: 'dealname', type: 'string' },
+    { name: 'amount', type: 'number' },
+    { name: 'dealstage', type: 'enumeration', options: DEAL_STAGES },
+    { name: 'pipeline', type: 'enumeration', options: ['default'] },
+    { name: 'closedate', type: 'datetime' },
+    { name: 'description', type: 'string' },
+    { name: 'createdate', type: 'datetime' },
+    { name: 'hs_lastmodifieddate', type: 'datetime', readOnly: true },
+    { name: 'hs_object_id', type: 'number', readOnly: true },
+    { name: 'switchboard_id', type: 'string', unique: true },
+  ]),
+  defaultProperties: [
+    'dealname',
+    'amount',
+    'dealstage',
+    'pipeline',
+    'closedate',
+    'createdate',
+    'hs_lastmodifieddate',
+    'hs_object_id',
+  ],
+  alwaysProperties: ['createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  modifiedProperty: 'hs_lastmodifieddate',
+  queryProperties: ['dealname', 'description'],
+};
+
+export const OBJECT_TYPES: Record<ObjectType, ObjectTypeDef> = { contacts: CONTACTS, deals: DEALS };
+
+/** `contacts`, `contact` and `0-1` all name the contact type in paths and `associations=`. */
+export function resolveObjectType(name: string): ObjectTypeDef | undefined {
+  const n = name.toLowerCase();
+  if (n === 'contacts' || n === 'contact' || n === '0-1') return CONTACTS;
+  if (n === 'deals' || n === 'deal' || n === '0-3') return DEALS;
+  return undefined;
+}
+
+/**
+ * HubSpot-defined association type ids (v4 associations API / `associations` on create):
+ * 3 = deal to contact, 4 = contact to deal. Labels are the v3 read `type` names.
+ */
+export const ASSOCIATION_TYPES: Record<number, { from: ObjectType; to: ObjectType; label: string }> = {
+  3: { from: 'deals', to: 'contacts', label: 'deal_to_contact' },
+  4: { from: 'contacts', to: 'deals', label: 'contact_to_deal' },
+};
+
+export const associationLabel = (from: ObjectType, to: ObjectType): string =>
+  `${OBJECT_TYPES[from].singular}_to_${OBJECT_TYPES[to].singular}`;
