@@ -229,6 +229,7 @@ export function createWebhookDispatcher(
     clear() {
       records = [];
       held = [];
+      current = { ...defaultWebhookSettings, ...options.initial };
     },
     close() {
       closed = true;
