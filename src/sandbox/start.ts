@@ -2,9 +2,9 @@ import { generateBusiness, type BusinessOptions } from './seed/business.ts';
 import type { VendorSandbox } from './types.ts';
 import type { WebhookSettings } from './kit/webhooks.ts';
 import { startStripeSandbox } from '../../sources/stripe/sandbox/server.ts';
-import { startHubspotSandbox } from '../../sources/hubspot/sandbox/server.ts';
+import { startHubspotSandbox, type HubspotSandboxOptions } from '../../sources/hubspot/sandbox/server.ts';
 import { startGoogleCalendarSandbox } from '../../sources/google-calendar/sandbox/server.ts';
-import { startXeroSandbox } from '../../sources/xero/sandbox/server.ts';
+import { startXeroSandbox, type XeroSandboxOptions } from '../../sources/xero/sandbox/server.ts';
 
 export interface Sandboxes {
   stripe: VendorSandbox;
@@ -24,7 +24,15 @@ export interface StartSandboxesOptions {
   /** Ports per sandbox; 0 or absent picks a free port (tests, `npm start`). */
   ports?: Partial<Record<keyof typeof SANDBOX_PORTS, number>>;
   webhooks?: Partial<WebhookSettings>;
+  /** Vendor rate limits; each defaults to the vendor's published limits. */
+  limits?: { hubspot?: HubspotSandboxOptions['limits']; xero?: XeroSandboxOptions['limits'] };
 }
+
+/** Limits high enough that tests and benchmarks which are not about rate limits never meet them. */
+export const RELAXED_LIMITS: NonNullable<StartSandboxesOptions['limits']> = {
+  hubspot: { tenSecondly: 100_000, searchPerSecond: 10_000 },
+  xero: { perMinute: 100_000, perDay: 1_000_000, concurrent: 1_000, appPerMinute: 1_000_000 },
+};
 
 /** Starts the four vendor sandboxes in this process, all loaded from one seed business. */
 export async function startSandboxes(options: StartSandboxesOptions = {}): Promise<Sandboxes> {
@@ -32,9 +40,9 @@ export async function startSandboxes(options: StartSandboxesOptions = {}): Promi
   const common = { business, host: options.host, webhooks: options.webhooks };
   const started = await Promise.allSettled([
     startStripeSandbox({ ...common, port: options.ports?.stripe }),
-    startHubspotSandbox({ ...common, port: options.ports?.hubspot }),
+    startHubspotSandbox({ ...common, port: options.ports?.hubspot, limits: options.limits?.hubspot }),
     startGoogleCalendarSandbox({ ...common, port: options.ports?.googleCalendar }),
-    startXeroSandbox({ ...common, port: options.ports?.xero }),
+    startXeroSandbox({ ...common, port: options.ports?.xero, limits: options.limits?.xero }),
   ]);
   const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s) => s.status === 'rejected');

@@ -56,6 +56,11 @@ describe('fault rules', () => {
     faults.add({ latencyMs: 50 });
     faults.add({ status: 429, retryAfterSeconds: 7 });
     faults.add({ status: 503 });
-    expect(faults.decide(req)).toMatchObject({ latencyMs: 50, status: 429, retryAfterSeconds: 7, drop: false });
+    expect(faults.decide(req)).toMatchObject({
+      latencyMs: 50,
+      status: 429,
+      retryAfterSeconds: 7,
+      drop: false,
+    });
   });
 });

@@ -121,7 +121,8 @@ export function createFaultController(seed: number | string = 'faults'): FaultCo
         if (rule.methods && !rule.methods.map((m) => m.toUpperCase()).includes(method)) continue;
         if (rule.pathPrefix && !path.startsWith(rule.pathPrefix)) continue;
         // A status rule behind one that already answers would have no effect: leave its `times` untouched.
-        if (rule.status !== undefined && decision?.status !== undefined && !rule.latencyMs && !rule.drop) continue;
+        if (rule.status !== undefined && decision?.status !== undefined && !rule.latencyMs && !rule.drop)
+          continue;
         if (!random.chance(rule.share ?? 1)) continue;
         rule.applied++;
         decision ??= { ruleIds: [], latencyMs: 0, drop: false };

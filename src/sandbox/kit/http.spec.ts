@@ -41,7 +41,9 @@ beforeAll(async () => {
     ],
     errorResponse: (status: number, message: string, req: SandboxRequest, extra) => ({
       status,
-      headers: extra?.retryAfterSeconds !== undefined ? { 'Retry-After': String(extra.retryAfterSeconds) } : {},
+      headers: (extra?.retryAfterSeconds !== undefined
+        ? { 'Retry-After': String(extra.retryAfterSeconds) }
+        : {}) as Record<string, string>,
       body: { err: message, op: req.operation },
     }),
     middleware: async (req, next) => {
@@ -103,12 +105,18 @@ describe('sandbox server kit', () => {
     expect((await call('/v1/items/a')).status).toBe(503);
     expect((await call('/v1/items/a')).status).toBe(200);
 
-    await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ latencyMs: 150, times: 1 }) });
+    await fetch(`${sandbox.url}/__sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ latencyMs: 150, times: 1 }),
+    });
     const started = performance.now();
     expect((await call('/v1/items/a')).status).toBe(200);
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
 
-    await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ drop: true, times: 1 }) });
+    await fetch(`${sandbox.url}/__sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ drop: true, times: 1 }),
+    });
     await expect(call('/v1/items/a')).rejects.toThrow();
 
     const log = (await (await fetch(`${sandbox.url}/__sandbox/requests`)).json()) as {
@@ -123,7 +131,10 @@ describe('sandbox server kit', () => {
   });
 
   it('rejects a malformed fault rule with a message that says what to fix', async () => {
-    const res = await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ share: 1 }) });
+    const res = await fetch(`${sandbox.url}/__sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ share: 1 }),
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/at least one effect/);
   });
@@ -133,7 +144,11 @@ describe('sandbox server kit', () => {
     const res = await fetch(`${sandbox.url}/__sandbox/reset`, { method: 'POST' });
     expect(await res.json()).toEqual({ reset: true, items: 0 });
     expect(resets).toBe(1);
-    expect(((await (await fetch(`${sandbox.url}/__sandbox/faults`)).json()) as { faults: unknown[] }).faults).toEqual([]);
-    expect(((await (await fetch(`${sandbox.url}/__sandbox/requests`)).json()) as { total: number }).total).toBe(0);
+    expect(
+      ((await (await fetch(`${sandbox.url}/__sandbox/faults`)).json()) as { faults: unknown[] }).faults,
+    ).toEqual([]);
+    expect(
+      ((await (await fetch(`${sandbox.url}/__sandbox/requests`)).json()) as { total: number }).total,
+    ).toBe(0);
   });
 });

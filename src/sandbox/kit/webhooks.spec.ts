@@ -8,14 +8,19 @@ interface Received {
   attempt: string | undefined;
 }
 
-async function receiver(answer: (n: number) => number): Promise<{ url: string; got: Received[]; server: Server }> {
+async function receiver(
+  answer: (n: number) => number,
+): Promise<{ url: string; got: Received[]; server: Server }> {
   const got: Received[] = [];
   let n = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      got.push({ body: Buffer.concat(chunks).toString(), attempt: req.headers['x-attempt'] as string | undefined });
+      got.push({
+        body: Buffer.concat(chunks).toString(),
+        attempt: req.headers['x-attempt'] as string | undefined,
+      });
       res.writeHead(answer(++n));
       res.end();
     });
@@ -92,6 +97,9 @@ describe('webhook dispatcher', () => {
     expect(parseWebhookSettings({ duplicate: 3 })).toMatch(/"duplicate"/);
     expect(parseWebhookSettings({ maxAttempts: 0 })).toMatch(/"maxAttempts".*at least 1/);
     expect(parseWebhookSettings({ nope: 1 })).toMatch(/unknown webhook setting "nope"/);
-    expect(parseWebhookSettings({ outOfOrder: true, retryBaseMs: 10 })).toEqual({ outOfOrder: true, retryBaseMs: 10 });
+    expect(parseWebhookSettings({ outOfOrder: true, retryBaseMs: 10 })).toEqual({
+      outOfOrder: true,
+      retryBaseMs: 10,
+    });
   });
 });

@@ -48,7 +48,9 @@ describe('seed business', () => {
   });
 
   it('has invoices in every state, some overdue, with totals that add up', () => {
-    expect(new Set(business.invoices.map((i) => i.status))).toEqual(new Set(['DRAFT', 'AUTHORISED', 'PAID', 'VOIDED']));
+    expect(new Set(business.invoices.map((i) => i.status))).toEqual(
+      new Set(['DRAFT', 'AUTHORISED', 'PAID', 'VOIDED']),
+    );
     expect(business.invoices.some((i) => i.status === 'AUTHORISED' && i.dueDate < now)).toBe(true);
     for (const i of business.invoices) {
       expect(i.subTotal).toBe(i.lines.reduce((s, l) => s + l.quantity * l.unitAmount, 0));
@@ -64,7 +66,9 @@ describe('seed business', () => {
       expect(share, kind).toBeGreaterThan(0.005);
       expect(share, kind).toBeLessThan(0.08);
     }
-    const missing = business.customers.find((c) => c.mess.includes('missing-xero') || c.mess.includes('missing-stripe'));
+    const missing = business.customers.find(
+      (c) => c.mess.includes('missing-xero') || c.mess.includes('missing-stripe'),
+    );
     const vendor = missing?.mess[0]?.endsWith('xero') ? 'xero' : 'stripe';
     expect(missing && customerAt(missing, vendor)).toBeUndefined();
     const respelt = business.customers.find((c) => c.mess.some((m) => m.startsWith('email-format')));

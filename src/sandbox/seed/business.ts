@@ -593,11 +593,15 @@ function applyMess(customer: SeedCustomer, random: Random): void {
     customer.variants[vendor] = { phone: ukMobile(random) };
     customer.mess.push(`phone-${vendor}`);
   } else if (roll < 0.11) {
-    const respelt =
-      customer.lastName.length > 4 ? customer.lastName.slice(0, -1) + 'e' : customer.lastName + 'e';
-    customer.variants[vendor] = random.chance(0.5)
-      ? { lastName: respelt }
-      : { firstName: customer.firstName.slice(0, 3) };
+    // A dropped or added final "e": the kind of slip that survives retyping a name into another system.
+    const respelt = customer.lastName.endsWith('e')
+      ? customer.lastName.slice(0, -1)
+      : `${customer.lastName}e`;
+    // Or a first name cut short, when there is something to cut.
+    customer.variants[vendor] =
+      random.chance(0.5) || customer.firstName.length <= 3
+        ? { lastName: respelt }
+        : { firstName: customer.firstName.slice(0, 3) };
     customer.mess.push(`name-${vendor}`);
   }
 }
