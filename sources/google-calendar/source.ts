@@ -1,0 +1,207 @@
+import type { CalendarEvent } from '../../src/domain/model.ts';
+import { SourceError, type SourceErrorCode } from '../../src/domain/errors.ts';
+import type { CalendarSource, CallOptions } from '../../src/domain/ports.ts';
+import { createUpstreamClient, type Connected, type QueryValue } from '../../src/upstream/client.ts';
+import { createReader } from '../../src/upstream/validate.ts';
+import type { Metrics } from '../../src/observability/metrics.ts';
+import { toGoogleCalendarError } from './errors.ts';
+import {
+  EVENT_FIELDS,
+  LIST_FIELDS,
+  isDeletedStub,
+  toCalendarEvent,
+  type GoogleCalendarEventList,
+} from './mappers.ts';
+
+interface CommonConfig {
+  /** `https://www.googleapis.com` for the real Google; the sandbox's URL otherwise. */
+  baseUrl: string;
+  /** The bookings calendar, e.g. `bookings@harbourlane.example` or `primary`. */
+  calendarId: string;
+  /**
+   * The calendar's time zone, for all-day events read one at a time (listings carry the zone
+   * themselves). UTC when unknown.
+   */
+  timeZone?: string;
+  /** Events per `events.list` page; Google's maximum (2500) unless a test wants to see paging. */
+  pageSize?: number;
+  timeoutMs?: number;
+  metrics?: Metrics;
+}
+
+/**
+ * A fixed OAuth access token, or a function asked before every request, which is where a refreshing
+ * OAuth client plugs in.
+ */
+export type GoogleCalendarConfig = CommonConfig &
+  (
+    | { accessToken: string; getAccessToken?: undefined }
+    | { getAccessToken: () => string | Promise<string>; accessToken?: undefined }
+  );
+
+export interface CalendarChanges {
+  /** Events changed since the token (all events on a full sync), cancelled ones included. */
+  events: CalendarEvent[];
+  /** Deleted events Google only sent as an id. */
+  deletedIds: string[];
+  /** Store it and pass it to the next `listChanges`. */
+  nextSyncToken: string;
+}
+
+export interface GoogleCalendarSource extends CalendarSource, Connected {
+  /**
+   * Incremental sync: everything changed since `syncToken`, or a full listing without one. A stale
+   * token rejects with a SourceError `CONFLICT` (vendorCode `fullSyncRequired`, not retryable):
+   * the caller must drop its token and run a full sync.
+   */
+  listChanges(syncToken?: string, options?: CallOptions): Promise<CalendarChanges>;
+}
+
+const read = createReader('google_calendar');
+/** "The page size can never be larger than 2500 events." */
+const MAX_PAGE = 2500;
+/** events.get has no batch form in REST v3 (besides multipart batch), so parallel gets, bounded. */
+const GET_CONCURRENCY = 8;
+/** Errors that will hit every other id too: stop sending and fail the whole call. */
+const STOPS_BATCH: ReadonlySet<SourceErrorCode> = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED']);
+
+export function createGoogleCalendarSource(config: GoogleCalendarConfig): GoogleCalendarSource {
+  const token = config.getAccessToken ?? (() => config.accessToken);
+  const client = createUpstreamClient({
+    source: 'google_calendar',
+    baseUrl: config.baseUrl,
+    headers: async () => ({ authorization: `Bearer ${await token()}` }),
+    toError: toGoogleCalendarError,
+    timeoutMs: config.timeoutMs,
+    metrics: config.metrics,
+  });
+  const eventsPath = `/calendar/v3/calendars/${encodeURIComponent(config.calendarId)}/events`;
+  const pageSize = Math.min(Math.max(1, config.pageSize ?? MAX_PAGE), MAX_PAGE);
+
+  /** Every page of one listing; pages follow each other because each needs the previous token. */
+  const listAll = async (
+    query: Record<string, QueryValue>,
+    signal: AbortSignal | undefined,
+  ): Promise<{ events: CalendarEvent[]; deletedIds: string[]; nextSyncToken?: string }> => {
+    const events: CalendarEvent[] = [];
+    const deletedIds: string[] = [];
+    let pageToken: string | undefined;
+    for (;;) {
+      // https://developers.google.com/calendar/api/v3/reference/events/list
+      const res = await client.request<GoogleCalendarEventList>({
+        operation: 'events.list',
+        method: 'GET',
+        path: eventsPath,
+        query: {
+          ...query,
+          singleEvents: true,
+          showDeleted: true,
+          maxResults: pageSize,
+          fields: LIST_FIELDS,
+          pageToken,
+        },
+        signal,
+      });
+      const page = read.object(res.body, 'event list');
+      const zone = read.optionalString(page, 'timeZone') ?? config.timeZone;
+      for (const raw of read.array(page.items ?? [], 'event list items')) {
+        if (isDeletedStub(raw)) deletedIds.push(read.string(read.object(raw, 'event'), 'id', 'event'));
+        else events.push(toCalendarEvent(raw, zone));
+      }
+      pageToken = read.optionalString(page, 'nextPageToken') ?? undefined;
+      if (!pageToken) {
+        return { events, deletedIds, nextSyncToken: read.optionalString(page, 'nextSyncToken') ?? undefined };
+      }
+    }
+  };
+
+  const getOne = async (
+    id: string,
+    signal: AbortSignal | undefined,
+  ): Promise<CalendarEvent | SourceError> => {
+    try {
+      // https://developers.google.com/calendar/api/v3/reference/events/get
+      const res = await client.request({
+        operation: 'events.get',
+        method: 'GET',
+        path: `${eventsPath}/${encodeURIComponent(id)}`,
+        query: { fields: EVENT_FIELDS },
+        signal,
+      });
+      if (isDeletedStub(res.body)) return notFound(id, 410);
+      return toCalendarEvent(res.body, config.timeZone);
+    } catch (error) {
+      if (!(error instanceof SourceError)) throw error;
+      // 404: never existed; 410: deleted and purged.
+      if (error.code === 'NOT_FOUND') return notFound(id, error.status, error);
+      return error;
+    }
+  };
+
+  return {
+    name: 'google_calendar',
+    client,
+    // Google's event links carry the calendar id as well (`htmlLink`), so the mappers take them from
+    // the event rather than building them from an id.
+    recordUrl: () => null,
+    async listEvents(window, options: CallOptions = {}) {
+      const { events } = await listAll(
+        { timeMin: window.from.toISOString(), timeMax: window.to.toISOString() },
+        options.signal,
+      );
+      return events;
+    },
+    async getEvents(ids, options: CallOptions = {}) {
+      const unique = [...new Set(ids)];
+      const found = new Map<string, CalendarEvent | SourceError>();
+      let fatal: SourceError | undefined;
+      let next = 0;
+      const worker = async () => {
+        while (next < unique.length && !fatal) {
+          const id = unique[next++] as string;
+          const result = await getOne(id, options.signal);
+          if (result instanceof SourceError && (STOPS_BATCH.has(result.code) || options.signal?.aborted)) {
+            fatal ??= result;
+          }
+          found.set(id, result);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(GET_CONCURRENCY, unique.length) }, worker));
+      if (fatal) throw fatal;
+      // A failure of every single request is a failure of the call, not of each id.
+      const failures = unique
+        .map((id) => found.get(id))
+        .filter((r): r is SourceError => r instanceof SourceError && r.code !== 'NOT_FOUND');
+      if (unique.length > 0 && failures.length === unique.length) throw failures[0];
+      return ids.map((id) => found.get(id) ?? notFound(id, undefined));
+    },
+    async listChanges(syncToken, options: CallOptions = {}) {
+      // https://developers.google.com/calendar/api/guides/sync
+      const result = await listAll({ syncToken }, options.signal);
+      if (!result.nextSyncToken) {
+        throw new SourceError(
+          'google_calendar',
+          'UPSTREAM_ERROR',
+          'google_calendar sent an unexpected response: the last page of a listing has no nextSyncToken',
+          { operation: 'events.list' },
+        );
+      }
+      return { events: result.events, deletedIds: result.deletedIds, nextSyncToken: result.nextSyncToken };
+    },
+    close: () => client.close(),
+  };
+}
+
+function notFound(id: string, status: number | undefined, cause?: SourceError): SourceError {
+  return new SourceError(
+    'google_calendar',
+    'NOT_FOUND',
+    `google_calendar has no event ${id} (deleted or never existed)`,
+    {
+      status,
+      vendorCode: cause?.vendorCode,
+      operation: 'events.get',
+      cause,
+    },
+  );
+}

@@ -1,0 +1,146 @@
+/**
+ * The unified domain model: what every connector maps its vendor's shapes to, and what the
+ * GraphQL resolvers read. Vendor shapes never leave `sources/<vendor>/`.
+ */
+
+/** Source label values, as in metrics and `SourceLink.system`. */
+export type SourceName = 'hubspot' | 'google_calendar' | 'stripe' | 'xero';
+export const SOURCE_NAMES: readonly SourceName[] = ['hubspot', 'google_calendar', 'stripe', 'xero'];
+
+/** Integer minor units plus an ISO 4217 code in upper case; never a float. */
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+/** The record in one vendor's system, with a link to it in the vendor's own UI when known. */
+export interface SourceLink {
+  system: SourceName;
+  externalId: string;
+  url: string | null;
+}
+
+/** A person as one system holds them (CRM contact, payment customer, accounting contact). */
+export interface PersonRecord {
+  source: SourceName;
+  externalId: string;
+  /** As stored by the vendor, not normalised. */
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  /** Full display name as the vendor holds it. */
+  name: string | null;
+  phone: string | null;
+  company: string | null;
+  createdAt: Date | null;
+  updatedAt: Date | null;
+  url: string | null;
+}
+
+export interface CrmContact extends PersonRecord {
+  source: 'hubspot';
+  lifecycleStage: string | null;
+}
+
+export type BookingStatus = 'CONFIRMED' | 'TENTATIVE' | 'CANCELLED';
+
+export interface CalendarEvent {
+  source: 'google_calendar';
+  externalId: string;
+  status: BookingStatus;
+  title: string;
+  start: Date;
+  end: Date;
+  location: string | null;
+  /** Attendee emails as the calendar holds them. */
+  attendeeEmails: string[];
+  /** Service code when the event carries one (extended property). */
+  serviceCode: string | null;
+  createdAt: Date | null;
+  updatedAt: Date;
+  etag: string | null;
+  url: string | null;
+}
+
+export type OrderStatus =
+  | 'REQUIRES_PAYMENT_METHOD'
+  | 'REQUIRES_CONFIRMATION'
+  | 'REQUIRES_ACTION'
+  | 'PROCESSING'
+  | 'REQUIRES_CAPTURE'
+  | 'SUCCEEDED'
+  | 'CANCELED';
+
+export interface Refund {
+  externalId: string;
+  amount: Money;
+  status: string;
+  createdAt: Date;
+}
+
+export interface PaymentOrder {
+  source: 'stripe';
+  externalId: string;
+  customerExternalId: string | null;
+  description: string | null;
+  amount: Money;
+  /** Amount received (captured), minor units. */
+  amountReceived: Money;
+  amountRefunded: Money;
+  status: OrderStatus;
+  refunds: Refund[];
+  metadata: Record<string, string>;
+  createdAt: Date;
+  url: string | null;
+}
+
+export type InvoiceStatus = 'DRAFT' | 'SUBMITTED' | 'AUTHORISED' | 'PAID' | 'VOIDED' | 'DELETED';
+
+export interface InvoiceLine {
+  description: string;
+  quantity: number;
+  unitAmount: Money;
+  lineAmount: Money;
+}
+
+export interface InvoicePayment {
+  externalId: string;
+  amount: Money;
+  date: Date;
+}
+
+export interface AccountingInvoice {
+  source: 'xero';
+  externalId: string;
+  number: string | null;
+  contactExternalId: string | null;
+  status: InvoiceStatus;
+  reference: string | null;
+  issuedOn: Date | null;
+  dueOn: Date | null;
+  lines: InvoiceLine[];
+  subTotal: Money;
+  totalTax: Money;
+  total: Money;
+  amountDue: Money;
+  amountPaid: Money;
+  payments: InvoicePayment[];
+  updatedAt: Date | null;
+  url: string | null;
+}
+
+/** Lower-cased and trimmed: how the hub matches people across systems. */
+export function normaliseEmail(email: string | null | undefined): string | null {
+  const trimmed = email?.trim().toLowerCase();
+  return trimmed ? trimmed : null;
+}
+
+/** Digits only, with a UK leading 0 turned into +44, so '+44 7700 900123' equals '07700900123'. */
+export function normalisePhone(phone: string | null | undefined): string | null {
+  if (!phone) return null;
+  let digits = phone.replace(/[^\d+]/g, '');
+  if (digits.startsWith('00')) digits = `+${digits.slice(2)}`;
+  if (digits.startsWith('0')) digits = `+44${digits.slice(1)}`;
+  if (!digits.startsWith('+')) digits = `+${digits}`;
+  return digits.length > 4 ? digits : null;
+}

@@ -1,0 +1,215 @@
+import { Pool, errors as undiciErrors } from 'undici';
+import type { SourceName } from '../domain/model.ts';
+import { SourceError } from '../domain/errors.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+export type QueryValue = string | number | boolean | readonly string[] | undefined;
+
+export interface UpstreamRequest {
+  /** Stable name for metrics and logs, e.g. `contacts.batchRead`. */
+  operation: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path below the base URL, starting with `/`. */
+  path: string;
+  /** Arrays become repeated keys (`a=1&a=2`). */
+  query?: Record<string, QueryValue>;
+  headers?: Record<string, string>;
+  /** A string is sent as is (set its content-type); an object is sent as JSON. */
+  body?: string | object;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface UpstreamResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON when the vendor sent JSON, the text otherwise, undefined when empty. */
+  body: T;
+}
+
+export interface SourceHealth {
+  source: SourceName;
+  state: 'unknown' | 'ok' | 'failing';
+  lastCallAt: Date | null;
+  lastSuccessAt: Date | null;
+  lastError: { code: string; message: string; at: Date } | null;
+  consecutiveFailures: number;
+}
+
+export interface UpstreamClientOptions {
+  source: SourceName;
+  /** Origin plus an optional path prefix, e.g. `https://api.hubapi.com` or `http://127.0.0.1:12114`. */
+  baseUrl: string;
+  /** Headers for every request, resolved per request so rotating tokens are picked up. */
+  headers?: () => Record<string, string> | Promise<Record<string, string>>;
+  /** The vendor's mapping from an error response to a SourceError (one function per vendor). */
+  toError(response: UpstreamResponse, operation: string): SourceError;
+  timeoutMs?: number;
+  /** Keep-alive connections in the vendor's pool. */
+  connections?: number;
+  metrics?: Metrics;
+}
+
+export interface UpstreamClient {
+  readonly source: SourceName;
+  readonly baseUrl: string;
+  /** Sends the request; a response with status ≥ 400 is thrown as the vendor's SourceError. */
+  request<T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>>;
+  health(): SourceHealth;
+  close(): Promise<void>;
+}
+
+/** What every connector exposes besides its port: its client (health, base URL) and a way to close it. */
+export interface Connected {
+  readonly client: UpstreamClient;
+  close(): Promise<void>;
+}
+
+export function encodeQuery(query: Record<string, QueryValue> | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) params.append(key, v);
+    else params.append(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
+  const {
+    source,
+    baseUrl,
+    timeoutMs = 10_000, // 10 seconds
+    connections = 16,
+    metrics,
+  } = options;
+  let parsed: URL;
+  try {
+    parsed = new URL(baseUrl);
+  } catch {
+    throw new Error(`${source}: base URL "${baseUrl}" is not a valid absolute URL`);
+  }
+  const prefix = parsed.pathname.replace(/\/+$/, '');
+  const pool = new Pool(parsed.origin, { connections, keepAliveTimeout: 30_000 });
+  const health: SourceHealth = {
+    source,
+    state: 'unknown',
+    lastCallAt: null,
+    lastSuccessAt: null,
+    lastError: null,
+    consecutiveFailures: 0,
+  };
+
+  const fail = (error: SourceError): never => {
+    health.state = 'failing';
+    health.consecutiveFailures++;
+    health.lastError = { code: error.code, message: error.message, at: new Date() };
+    throw error;
+  };
+
+  return {
+    source,
+    baseUrl,
+    async request<T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
+      const headers: Record<string, string> = {
+        accept: 'application/json',
+        'user-agent': 'switchboard/0.1',
+        ...(await options.headers?.()),
+        ...req.headers,
+      };
+      let body: string | undefined;
+      if (typeof req.body === 'string') body = req.body;
+      else if (req.body !== undefined) {
+        body = JSON.stringify(req.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const started = performance.now();
+      health.lastCallAt = new Date();
+      const timeout = req.timeoutMs ?? timeoutMs;
+      let status = 0;
+      try {
+        const res = await pool.request({
+          method: req.method,
+          path: `${prefix}${req.path}${encodeQuery(req.query)}`,
+          headers,
+          body,
+          signal: req.signal,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+        });
+        status = res.statusCode;
+        const text = await res.body.text();
+        const contentType = String(res.headers['content-type'] ?? '');
+        let parsedBody: unknown = text === '' ? undefined : text;
+        if (text !== '' && contentType.includes('json')) {
+          try {
+            parsedBody = JSON.parse(text);
+          } catch {
+            if (status < 400) {
+              fail(
+                new SourceError(
+                  source,
+                  'UPSTREAM_ERROR',
+                  `${source} sent unreadable JSON for ${req.operation}`,
+                  {
+                    status,
+                    operation: req.operation,
+                  },
+                ),
+              );
+            }
+          }
+        }
+        const response: UpstreamResponse<T> = { status, headers: res.headers, body: parsedBody as T };
+        if (status >= 400) fail(options.toError(response, req.operation));
+        health.state = 'ok';
+        health.consecutiveFailures = 0;
+        health.lastSuccessAt = new Date();
+        return response;
+      } catch (error) {
+        if (error instanceof SourceError) throw error;
+        return fail(toTransportError(source, req.operation, error, req.signal));
+      } finally {
+        metrics?.upstreamRequests.inc({ source, operation: req.operation, status: String(status) });
+        metrics?.upstreamDuration.observe(
+          { source, operation: req.operation },
+          (performance.now() - started) / 1000,
+        );
+      }
+    },
+    health: () => ({ ...health, lastError: health.lastError && { ...health.lastError } }),
+    close: () => pool.close(),
+  };
+}
+
+function toTransportError(
+  source: SourceName,
+  operation: string,
+  error: unknown,
+  signal?: AbortSignal,
+): SourceError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (signal?.aborted) {
+    return new SourceError(source, 'TIMEOUT', `${source} ${operation}: the request's deadline passed`, {
+      operation,
+      cause: error,
+    });
+  }
+  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+    return new SourceError(source, 'TIMEOUT', `${source} ${operation}: no answer in time`, {
+      operation,
+      cause: error,
+    });
+  }
+  return new SourceError(
+    source,
+    'CONNECTION_FAILED',
+    `${source} ${operation}: connection failed (${message})`,
+    {
+      operation,
+      cause: error,
+    },
+  );
+}
