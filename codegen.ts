@@ -1,0 +1,32 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+// `npm run codegen` regenerates the resolver types from schema/; CI fails when the checked-in file
+// differs (`npm run codegen:check`).
+const config: CodegenConfig = {
+  schema: 'schema/*.graphql',
+  generates: {
+    'src/graph/resolvers-types.generated.ts': {
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        useTypeImports: true,
+        useIndexSignature: true,
+        enumsAsTypes: true,
+        contextType: './context.ts#GraphContext',
+        scalars: { DateTime: 'Date', JSON: 'unknown' },
+        mappers: {
+          Customer: './models.ts#CustomerModel',
+          Booking: './models.ts#BookingModel',
+          Order: './models.ts#OrderModel',
+          Invoice: './models.ts#InvoiceModel',
+          SyncIssue: './models.ts#SyncIssueModel',
+          Source: './models.ts#SourceModel',
+          Money: '../domain/model.ts#Money as MoneyModel',
+        },
+        // Import paths in the generated file carry .ts, as everything else here (NodeNext + tsx).
+        emitLegacyCommonJSImports: false,
+      },
+    },
+  },
+};
+
+export default config;

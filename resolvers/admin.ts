@@ -1,0 +1,50 @@
+import type { SourceName } from '../src/domain/model.ts';
+import type { Resolvers, SourceState } from '../src/graph/resolvers-types.generated.ts';
+import { checkFirst, decodeCursor, encodeCursor } from '../src/graph/connection.ts';
+import { toGlobalId } from '../src/graph/ids.ts';
+import { toSystem } from './shared.ts';
+
+export const adminResolvers: Resolvers = {
+  SyncIssue: {
+    id: (i) => toGlobalId('SyncIssue', i.id),
+    systems: (i) => i.systems.map(toSystem),
+    values: (i) =>
+      Object.entries(i.details)
+        .filter(([key]) => ['hubspot', 'google_calendar', 'stripe', 'xero'].includes(key))
+        .map(([system, value]) => ({
+          system: toSystem(system as SourceName),
+          value: value == null ? null : typeof value === 'string' ? value : JSON.stringify(value),
+        })),
+    customer: (i, _, ctx) => (i.customerId ? ctx.loaders.customer.load(i.customerId) : null),
+  },
+  Source: {
+    system: (s) => toSystem(s.source),
+    state: (s) => s.state.toUpperCase() as SourceState,
+    lastError: (s) => s.lastError?.message ?? null,
+    lastErrorAt: (s) => s.lastError?.at ?? null,
+  },
+  Query: {
+    syncIssues: async (_, args, ctx) => {
+      const first = checkFirst(args.first, 500, 50);
+      const after = args.after ? decodeCursor(args.after, 'i') : undefined;
+      const rows = await ctx.hub.issues.list(ctx.workspace.id, {
+        kinds: args.kinds ?? undefined,
+        includeResolved: args.includeResolved ?? false,
+        first: first + 1,
+        after,
+      });
+      const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(`i:${node.id}`), node }));
+      return {
+        edges,
+        pageInfo: {
+          hasNextPage: rows.length > first,
+          hasPreviousPage: Boolean(after),
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+      };
+    },
+    sources: (_, __, ctx) =>
+      Object.values(ctx.workspace.sources).map((s) => ({ ...s.client.health(), baseUrl: s.client.baseUrl })),
+  },
+};

@@ -1,0 +1,35 @@
+import type { Resolvers } from '../src/graph/resolvers-types.generated.ts';
+import { adminResolvers } from './admin.ts';
+import { bookingResolvers } from './booking.ts';
+import { customerResolvers } from './customer.ts';
+import { invoiceResolvers } from './invoice.ts';
+import { nodeResolvers } from './node.ts';
+import { orderResolvers } from './order.ts';
+import { scalarResolvers } from './scalars.ts';
+
+const parts: Resolvers[] = [
+  scalarResolvers,
+  nodeResolvers,
+  customerResolvers,
+  bookingResolvers,
+  orderResolvers,
+  invoiceResolvers,
+  adminResolvers,
+];
+
+/** One resolver map from the per-type files; a type defined in two files is a mistake and throws. */
+export function buildResolvers(): Resolvers {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const part of parts) {
+    for (const [type, fields] of Object.entries(part)) {
+      if (fields && typeof fields === 'object' && !('serialize' in fields)) {
+        const target = (merged[type] ??= {});
+        for (const [field, resolver] of Object.entries(fields)) {
+          if (field in target) throw new Error(`resolver ${type}.${field} is defined twice`);
+          target[field] = resolver;
+        }
+      } else merged[type] = fields as Record<string, unknown>;
+    }
+  }
+  return merged as Resolvers;
+}

@@ -1,0 +1,52 @@
+import type { Resolvers } from '../src/graph/resolvers-types.generated.ts';
+import { checkFirst, decodeCursor, encodeCursor } from '../src/graph/connection.ts';
+import { expectGlobalId, splitSourceId, toGlobalId } from '../src/graph/ids.ts';
+import { link } from './shared.ts';
+
+export const invoiceResolvers: Resolvers = {
+  Invoice: {
+    id: (i) => toGlobalId('Invoice', `${i.source}:${i.externalId}`),
+    links: (i) => [link(i.source, i.externalId, i.url)],
+    overdue: (i, _, ctx) =>
+      i.amountDue.amount > 0 && i.status === 'AUTHORISED' && i.dueOn !== null && i.dueOn < ctx.now,
+    customer: async (i, _, ctx) => {
+      if (!i.contactExternalId) return null;
+      const id = await ctx.loaders.customerIdByExternal.load(`${i.source}:${i.contactExternalId}`);
+      return id ? ctx.loaders.customer.load(id) : null;
+    },
+  },
+  Query: {
+    invoice: async (_, { id }, ctx) => {
+      const parsed = splitSourceId(expectGlobalId(id, 'Invoice'));
+      if (!parsed || parsed.system !== ctx.workspace.sources.accounting.name) return null;
+      return ctx.loaders.invoice.load(parsed.externalId);
+    },
+    invoices: async (_, args, ctx) => {
+      const first = checkFirst(args.first, 100, 50);
+      const after = args.after ? decodeCursor(args.after, 'x') : undefined;
+      const page = await ctx.workspace.sources.accounting.listInvoices(
+        { statuses: args.status ?? undefined, overdue: args.overdue ?? undefined },
+        first,
+        after,
+        { signal: undefined },
+      );
+      for (const invoice of page.items) ctx.loaders.invoice.prime(invoice.externalId, invoice);
+      const edges = page.items.map((node, i) => ({
+        cursor: encodeCursor(
+          i === page.items.length - 1 && page.next ? `x:${page.next}` : `xi:${node.externalId}`,
+        ),
+        node,
+      }));
+      return {
+        edges,
+        pageInfo: {
+          hasNextPage: Boolean(page.next),
+          hasPreviousPage: Boolean(after),
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: page.next ? encodeCursor(`x:${page.next}`) : (edges.at(-1)?.cursor ?? null),
+        },
+        totalCount: page.total ?? null,
+      };
+    },
+  },
+};

@@ -1,0 +1,58 @@
+import type { GraphContext } from '../src/graph/context.ts';
+import type { Resolvers, ResolversInterfaceTypes } from '../src/graph/resolvers-types.generated.ts';
+import { fromGlobalId, splitSourceId } from '../src/graph/ids.ts';
+import { badInput } from '../src/graph/errors.ts';
+
+type NodeModel = ResolversInterfaceTypes<Record<string, never>>['Node'];
+
+/** Any node by global id; null for ids that are malformed, of another workspace, or gone. */
+async function loadNode(id: string, ctx: GraphContext): Promise<NodeModel | null> {
+  const parsed = fromGlobalId(id);
+  if (!parsed) return null;
+  const { sources } = ctx.workspace;
+  const external = splitSourceId(parsed.localId);
+  const orNull = <T>(promise: Promise<T>) =>
+    promise.catch((error: unknown) => {
+      if ((error as { code?: string }).code === 'NOT_FOUND') return null;
+      throw error;
+    });
+  switch (parsed.type) {
+    case 'Customer':
+      return ctx.loaders.customer.load(parsed.localId);
+    case 'SyncIssue':
+      return ctx.hub.issues.get(ctx.workspace.id, parsed.localId);
+    case 'Booking':
+      return external?.system === sources.calendar.name
+        ? orNull(ctx.loaders.booking.load(external.externalId))
+        : null;
+    case 'Order':
+      return external?.system === sources.payments.name
+        ? orNull(ctx.loaders.order.load(external.externalId))
+        : null;
+    case 'Invoice':
+      return external?.system === sources.accounting.name
+        ? orNull(ctx.loaders.invoice.load(external.externalId))
+        : null;
+  }
+}
+
+export const nodeResolvers: Resolvers = {
+  Node: {
+    __resolveType: (node) => {
+      if ('kind' in node) return 'SyncIssue';
+      if ('source' in node) {
+        if (node.source === 'google_calendar') return 'Booking';
+        if (node.source === 'stripe') return 'Order';
+        if (node.source === 'xero') return 'Invoice';
+      }
+      return 'Customer';
+    },
+  },
+  Query: {
+    node: (_, { id }, ctx) => loadNode(id, ctx),
+    nodes: (_, { ids }, ctx) => {
+      if (ids.length > 100) throw badInput(`"ids" takes at most 100 ids, got ${ids.length}`, 'ids');
+      return Promise.all(ids.map((id) => loadNode(id, ctx)));
+    },
+  },
+};

@@ -1,0 +1,37 @@
+import type { Money, SourceName } from '../src/domain/model.ts';
+import type { SourceLink, SourceSystem } from '../src/graph/resolvers-types.generated.ts';
+import { badInput } from '../src/graph/errors.ts';
+
+export const toSystem = (source: SourceName): SourceSystem => source.toUpperCase() as SourceSystem;
+
+export const link = (system: SourceName, externalId: string, url: string | null): SourceLink => ({
+  system: toSystem(system),
+  externalId,
+  url,
+});
+
+export function sumMoney(amounts: Money[], currency: string): Money {
+  const others = amounts.filter((m) => m.currency !== currency);
+  if (others.length > 0) {
+    throw badInput(
+      `amounts are in several currencies (${[...new Set(amounts.map((m) => m.currency))].join(', ')}); Switchboard does not convert between them`,
+    );
+  }
+  return { amount: amounts.reduce((sum, m) => sum + m.amount, 0), currency };
+}
+
+const DAY = 86_400_000;
+/** Default window for a customer's bookings: 90 days either side, on day boundaries so the cache key is stable. */
+export function defaultWindow(now: Date): { from: Date; to: Date } {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return { from: new Date(today - 90 * DAY), to: new Date(today + 91 * DAY) };
+}
+
+export function checkWindow(from: Date, to: Date): void {
+  if (!(from < to))
+    throw badInput(`"from" (${from.toISOString()}) must be before "to" (${to.toISOString()})`, 'from');
+  if (to.getTime() - from.getTime() > 366 * DAY)
+    throw badInput('the window from "from" to "to" is at most 366 days', 'to');
+}
+
+export const windowKey = (from: Date, to: Date) => `${from.toISOString()}|${to.toISOString()}`;

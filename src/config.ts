@@ -1,0 +1,160 @@
+/**
+ * One typed configuration, read from the environment once at start-up. Every problem is reported
+ * at once, with the variable to set. With no vendor credentials at all, the hub runs in sandbox
+ * mode: the four vendor sandboxes start in-process and the hub connects to them.
+ */
+export interface HubspotSettings {
+  baseUrl: string;
+  accessToken: string;
+  portalId?: string;
+}
+export interface StripeSettings {
+  baseUrl: string;
+  apiKey: string;
+}
+export interface GoogleCalendarSettings {
+  baseUrl: string;
+  calendarId: string;
+  /** A fixed access token (sandbox, short tests) … */
+  accessToken?: string;
+  /** … or an OAuth client and refresh token, refreshed ahead of expiry. */
+  oauth?: { tokenUrl: string; clientId: string; clientSecret: string; refreshToken: string };
+}
+export interface XeroSettings {
+  baseUrl: string;
+  identityUrl: string;
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  tenantId: string;
+}
+
+export interface VendorSettings {
+  hubspot: HubspotSettings;
+  stripe: StripeSettings;
+  googleCalendar: GoogleCalendarSettings;
+  xero: XeroSettings;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** `sqlite:<path>` (default `sqlite:data/switchboard.db`) or `postgres://…`. */
+  databaseUrl: string;
+  redisUrl?: string;
+  /** Sandbox mode when no vendor credentials are set. */
+  mode: 'sandbox' | 'live';
+  /** Set in live mode. */
+  vendors?: VendorSettings;
+  /** Currency totals are reported in when a customer has no records, ISO 4217. */
+  currency: string;
+  development: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Switchboard cannot start; fix the configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const CREDENTIAL_VARS = [
+  'HUBSPOT_ACCESS_TOKEN',
+  'STRIPE_API_KEY',
+  'GOOGLE_CALENDAR_ACCESS_TOKEN',
+  'GOOGLE_CLIENT_ID',
+  'XERO_CLIENT_ID',
+] as const;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string, fallback: string): string => {
+    const value = env[name] || fallback;
+    try {
+      new URL(value);
+    } catch {
+      problems.push(`${name} must be an absolute URL, got "${value}"`);
+    }
+    return value.replace(/\/+$/, '');
+  };
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) problems.push(`${name} is required when vendor credentials are configured`);
+    return value ?? '';
+  };
+
+  const port = int('PORT', 4000, 0, 65_535);
+  const host = env.HOST || '127.0.0.1';
+  const databaseUrl = env.DATABASE_URL || 'sqlite:data/switchboard.db';
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl) && databaseUrl !== ':memory:') {
+    problems.push(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
+  }
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl))
+    problems.push(`REDIS_URL must start with redis://, got "${redisUrl}"`);
+  const currency = (env.SWITCHBOARD_CURRENCY || 'GBP').toUpperCase();
+  if (!/^[A-Z]{3}$/.test(currency))
+    problems.push(`SWITCHBOARD_CURRENCY must be an ISO 4217 code, got "${currency}"`);
+
+  const live = CREDENTIAL_VARS.some((name) => env[name]);
+  let vendors: VendorSettings | undefined;
+  if (live) {
+    const googleOauth = env.GOOGLE_CLIENT_ID
+      ? {
+          tokenUrl: url('GOOGLE_OAUTH_TOKEN_URL', 'https://oauth2.googleapis.com/token'),
+          clientId: required('GOOGLE_CLIENT_ID'),
+          clientSecret: required('GOOGLE_CLIENT_SECRET'),
+          refreshToken: required('GOOGLE_REFRESH_TOKEN'),
+        }
+      : undefined;
+    if (!googleOauth && !env.GOOGLE_CALENDAR_ACCESS_TOKEN) {
+      problems.push('Google Calendar needs GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN');
+    }
+    vendors = {
+      hubspot: {
+        baseUrl: url('HUBSPOT_API_BASE', 'https://api.hubapi.com'),
+        accessToken: required('HUBSPOT_ACCESS_TOKEN'),
+        portalId: env.HUBSPOT_PORTAL_ID || undefined,
+      },
+      stripe: {
+        baseUrl: url('STRIPE_API_BASE', 'https://api.stripe.com'),
+        apiKey: required('STRIPE_API_KEY'),
+      },
+      googleCalendar: {
+        baseUrl: url('GOOGLE_CALENDAR_API_BASE', 'https://www.googleapis.com'),
+        calendarId: env.GOOGLE_CALENDAR_ID || 'primary',
+        accessToken: env.GOOGLE_CALENDAR_ACCESS_TOKEN || undefined,
+        oauth: googleOauth,
+      },
+      xero: {
+        baseUrl: url('XERO_API_BASE', 'https://api.xero.com'),
+        identityUrl: url('XERO_IDENTITY_BASE', 'https://identity.xero.com'),
+        clientId: required('XERO_CLIENT_ID'),
+        clientSecret: required('XERO_CLIENT_SECRET'),
+        refreshToken: required('XERO_REFRESH_TOKEN'),
+        tenantId: required('XERO_TENANT_ID'),
+      },
+    };
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port,
+    host,
+    databaseUrl,
+    redisUrl,
+    mode: live ? 'live' : 'sandbox',
+    vendors,
+    currency,
+    development: env.NODE_ENV === 'development',
+  };
+}

@@ -1,0 +1,34 @@
+import { GraphQLError } from 'graphql';
+import type { Hub, Workspace } from '../hub.ts';
+import { createLoaders, type Loaders } from './loaders.ts';
+
+/** Per-request state: the workspace, fresh loaders, and one clock reading for the whole request. */
+export interface GraphContext {
+  hub: Hub;
+  workspace: Workspace;
+  loaders: Loaders;
+  now: Date;
+}
+
+/** Header that picks the workspace when the hub serves more than one. */
+export const WORKSPACE_HEADER = 'x-switchboard-workspace';
+
+export function resolveWorkspace(hub: Hub, request: Request): Workspace {
+  const wanted = request.headers.get(WORKSPACE_HEADER);
+  if (!wanted) return hub.defaultWorkspace;
+  const workspace = hub.workspaces.get(wanted);
+  if (!workspace) {
+    throw new GraphQLError(
+      `Unknown workspace "${wanted.slice(0, 100)}" in the ${WORKSPACE_HEADER} header; this hub serves: ${[
+        ...hub.workspaces.keys(),
+      ].join(', ')}`,
+      { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+    );
+  }
+  return workspace;
+}
+
+export function createContext(hub: Hub, request: Request): GraphContext {
+  const workspace = resolveWorkspace(hub, request);
+  return { hub, workspace, loaders: createLoaders(hub, workspace, request.signal), now: new Date() };
+}

@@ -1,0 +1,197 @@
+import DataLoader from 'dataloader';
+import type {
+  AccountingInvoice,
+  CalendarEvent,
+  CrmContact,
+  PaymentOrder,
+  PersonRecord,
+  SourceName,
+} from '../domain/model.ts';
+import { normaliseEmail } from '../domain/model.ts';
+import type { Hub, Workspace } from '../hub.ts';
+import type { CustomerRow, LinkRow } from '../store/links.ts';
+import type { SyncIssue } from '../store/sync-issues.ts';
+import { createLazyLinker } from '../links/lazy.ts';
+
+/**
+ * Per-request loaders, one per (source, operation), created with the GraphQL context and never
+ * shared between requests or workspaces. Vendor-backed loaders look in the shared response cache
+ * first and fetch only the misses, in one batch on the vendor's best batch primitive.
+ */
+export type Loaders = ReturnType<typeof createLoaders>;
+
+interface CachedSpec<V> {
+  source: SourceName;
+  resource: string;
+  ttlMs?: number;
+  load(keys: readonly string[], signal?: AbortSignal): Promise<Array<V | Error>>;
+}
+
+export function createLoaders(hub: Hub, workspace: Workspace, signal?: AbortSignal) {
+  const ws = workspace.id;
+  const { crm, calendar, payments, accounting } = workspace.sources;
+
+  const cached = <V>(spec: CachedSpec<V>): DataLoader<string, V> =>
+    new DataLoader<string, V>(
+      async (keys) => {
+        const out = new Array<V | Error>(keys.length);
+        const missing: string[] = [];
+        const positions: number[] = [];
+        keys.forEach((key, i) => {
+          const hit = hub.cache.get<V>(ws, spec.source, spec.resource, key);
+          if (hit) out[i] = hit.value;
+          else {
+            missing.push(key);
+            positions.push(i);
+          }
+        });
+        if (missing.length > 0) {
+          let results: Array<V | Error>;
+          try {
+            results = await spec.load(missing, signal);
+          } catch (error) {
+            const failure = error instanceof Error ? error : new Error(String(error));
+            results = missing.map(() => failure);
+          }
+          results.forEach((result, j) => {
+            out[positions[j] as number] = result;
+            if (!(result instanceof Error)) {
+              hub.cache.set(ws, spec.source, spec.resource, missing[j] as string, result, spec.ttlMs);
+            }
+          });
+        }
+        return out;
+      },
+      { batch: hub.batching },
+    );
+
+  const store = <V>(load: (keys: readonly string[]) => Promise<V[]>) =>
+    new DataLoader<string, V>((keys) => load(keys), { batch: hub.batching });
+
+  const loaders = {
+    customer: store(async (ids) => {
+      const rows = await hub.links.getCustomers(ws, ids);
+      return ids.map((id) => rows.get(id) ?? null);
+    }),
+    customerLinks: store<LinkRow[]>(async (ids) => {
+      const rows = await hub.links.linksFor(ws, 'customer', ids);
+      return ids.map((id) => rows.get(id) ?? []);
+    }),
+    /** Normalised email → the one customer with it (null when none or several). */
+    customerByEmail: store<CustomerRow | null>(async (emails) => {
+      const rows = await hub.links.findCustomersByEmail(ws, emails);
+      return emails.map((email) => {
+        const found = rows.get(email) ?? [];
+        return found.length === 1 ? (found[0] as CustomerRow) : null;
+      });
+    }),
+    /** `system:externalId` → customer id. */
+    customerIdByExternal: store<string | null>(async (keys) => {
+      const bySystem = new Map<SourceName, string[]>();
+      for (const key of keys) {
+        const [system, ...rest] = key.split(':');
+        bySystem.set(system as SourceName, [...(bySystem.get(system as SourceName) ?? []), rest.join(':')]);
+      }
+      const found = new Map<string, string>();
+      await Promise.all(
+        [...bySystem].map(async ([system, ids]) => {
+          for (const [externalId, entityId] of await hub.links.entitiesFor(ws, 'customer', system, ids)) {
+            found.set(`${system}:${externalId}`, entityId);
+          }
+        }),
+      );
+      return keys.map((key) => found.get(key) ?? null);
+    }),
+    syncIssues: store<SyncIssue[]>(async (customerIds) => {
+      const issues = await hub.issues.list(ws, { customerIds });
+      return customerIds.map((id) => issues.filter((issue) => issue.customerId === id));
+    }),
+
+    crmContact: cached<CrmContact>({
+      source: 'hubspot',
+      resource: 'contact',
+      load: (ids, s) => crm.getContacts(ids, { signal: s }),
+    }),
+    paymentCustomer: cached<PersonRecord>({
+      source: 'stripe',
+      resource: 'customer',
+      load: (ids, s) => payments.getCustomers(ids, { signal: s }),
+    }),
+    accountingContact: cached<PersonRecord>({
+      source: 'xero',
+      resource: 'contact',
+      load: (ids, s) => accounting.getContacts(ids, { signal: s }),
+    }),
+    paymentCustomersByEmail: cached<PersonRecord[]>({
+      source: 'stripe',
+      resource: 'customers-by-email',
+      load: (emails, s) => payments.findCustomersByEmail(emails, { signal: s }),
+    }),
+    accountingContactsByEmail: cached<PersonRecord[]>({
+      source: 'xero',
+      resource: 'contacts-by-email',
+      load: (emails, s) => accounting.findContactsByEmail(emails, { signal: s }),
+    }),
+    ordersByPaymentCustomer: cached<PaymentOrder[]>({
+      source: 'stripe',
+      resource: 'orders-by-customer',
+      load: (ids, s) => payments.listOrdersByCustomer(ids, { signal: s }),
+    }),
+    invoicesByAccountingContact: cached<AccountingInvoice[]>({
+      source: 'xero',
+      resource: 'invoices-by-contact',
+      load: (ids, s) => accounting.listInvoicesByContact(ids, { signal: s }),
+    }),
+    order: cached<PaymentOrder>({
+      source: 'stripe',
+      resource: 'order',
+      load: (ids, s) => payments.getOrders(ids, { signal: s }),
+    }),
+    invoice: cached<AccountingInvoice>({
+      source: 'xero',
+      resource: 'invoice',
+      load: (ids, s) => accounting.getInvoices(ids, { signal: s }),
+    }),
+    booking: cached<CalendarEvent>({
+      source: 'google_calendar',
+      resource: 'event',
+      load: (ids, s) => calendar.getEvents(ids, { signal: s }),
+    }),
+    /** `fromISO|toISO` → every event overlapping the window. Windows are not batchable; the loader dedupes them. */
+    calendarWindow: cached<CalendarEvent[]>({
+      source: 'google_calendar',
+      resource: 'window',
+      load: (keys, s) =>
+        Promise.all(
+          keys.map(async (key) => {
+            const [from, to] = key.split('|');
+            try {
+              return await calendar.listEvents(
+                { from: new Date(from as string), to: new Date(to as string) },
+                { signal: s },
+              );
+            } catch (error) {
+              return error as Error;
+            }
+          }),
+        ),
+    }),
+  };
+  return { ...loaders, lazy: createLazyLinker(hub, ws, loaders) };
+}
+
+/** Events of a window grouped by normalised attendee email, computed once per loaded window. */
+const byAttendee = new WeakMap<CalendarEvent[], Map<string, CalendarEvent[]>>();
+export function eventsByAttendee(events: CalendarEvent[]): Map<string, CalendarEvent[]> {
+  let index = byAttendee.get(events);
+  if (!index) {
+    index = new Map();
+    for (const event of events) {
+      for (const email of new Set(event.attendeeEmails.map(normaliseEmail))) {
+        if (email) index.set(email, [...(index.get(email) ?? []), event]);
+      }
+    }
+    byAttendee.set(events, index);
+  }
+  return index;
+}

@@ -1,0 +1,896 @@
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel } from './models.ts';
+import type { Money as MoneyModel } from '../domain/model.ts';
+import type { GraphContext } from './context.ts';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** An ISO-8601 date and time with offset, e.g. `2026-11-23T09:30:00.000Z`. */
+  DateTime: { input: Date; output: Date; }
+  /** Any JSON value. */
+  JSON: { input: unknown; output: unknown; }
+};
+
+/** An appointment in the business's calendar with a customer as attendee. */
+export type Booking = Node & {
+  __typename?: 'Booking';
+  /** Attendee emails as the calendar holds them. */
+  attendeeEmails: Array<Scalars['String']['output']>;
+  /** The customer attending, matched by email; null when no attendee is a known customer. */
+  customer?: Maybe<Customer>;
+  end: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  links: Array<SourceLink>;
+  location?: Maybe<Scalars['String']['output']>;
+  /** The service booked, when the event carries a service code. */
+  serviceCode?: Maybe<Scalars['String']['output']>;
+  start: Scalars['DateTime']['output'];
+  status: BookingStatus;
+  /** The calendar event's title, e.g. `Sports massage (60 min) — Amelia Hughes`. */
+  title: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type BookingConnection = {
+  __typename?: 'BookingConnection';
+  edges: Array<BookingEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type BookingEdge = {
+  __typename?: 'BookingEdge';
+  cursor: Scalars['String']['output'];
+  node: Booking;
+};
+
+/** How a booking stands in the calendar. */
+export type BookingStatus =
+  | 'CANCELLED'
+  | 'CONFIRMED'
+  | 'TENTATIVE';
+
+/**
+ * A customer of the business: one person, as the CRM, the payment provider and the accounting
+ * package each know them, joined by Switchboard into one record. Contact details come from the CRM
+ * when it has the customer, else from the payment provider, else from the accounting package.
+ */
+export type Customer = Node & {
+  __typename?: 'Customer';
+  /** Bookings with the customer as an attendee, earliest first. Defaults to 90 days either side of now. */
+  bookings?: Maybe<BookingConnection>;
+  company?: Maybe<Scalars['String']['output']>;
+  /** Full name, e.g. `Amelia Hughes`. */
+  displayName?: Maybe<Scalars['String']['output']>;
+  /** Email address as the source of the contact details holds it. */
+  email?: Maybe<Scalars['String']['output']>;
+  firstName?: Maybe<Scalars['String']['output']>;
+  /** Global id, stable for the life of the customer. */
+  id: Scalars['ID']['output'];
+  /** Invoices, newest first. */
+  invoices?: Maybe<InvoiceConnection>;
+  lastName?: Maybe<Scalars['String']['output']>;
+  /** CRM lifecycle stage, e.g. `lead`, `customer`. */
+  lifecycleStage?: Maybe<Scalars['String']['output']>;
+  /** What the customer has paid by card, less refunds. */
+  lifetimeValue?: Maybe<Money>;
+  /** The customer's record in each system that has it. */
+  links: Array<SourceLink>;
+  /** Card payments, newest first. */
+  orders?: Maybe<OrderConnection>;
+  /** What the customer owes: the sum of `amountDue` over authorised invoices. */
+  outstandingBalance?: Maybe<Money>;
+  /** Phone number as the source of the contact details holds it. */
+  phone?: Maybe<Scalars['String']['output']>;
+  /** Open disagreements between systems about this customer. */
+  syncIssues: Array<SyncIssue>;
+  /** When the contact details last changed in their source. */
+  updatedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+
+/**
+ * A customer of the business: one person, as the CRM, the payment provider and the accounting
+ * package each know them, joined by Switchboard into one record. Contact details come from the CRM
+ * when it has the customer, else from the payment provider, else from the accounting package.
+ */
+export type CustomerBookingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  status?: InputMaybe<Array<BookingStatus>>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/**
+ * A customer of the business: one person, as the CRM, the payment provider and the accounting
+ * package each know them, joined by Switchboard into one record. Contact details come from the CRM
+ * when it has the customer, else from the payment provider, else from the accounting package.
+ */
+export type CustomerInvoicesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<Array<InvoiceStatus>>;
+};
+
+
+/**
+ * A customer of the business: one person, as the CRM, the payment provider and the accounting
+ * package each know them, joined by Switchboard into one record. Contact details come from the CRM
+ * when it has the customer, else from the payment provider, else from the accounting package.
+ */
+export type CustomerOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<Array<OrderStatus>>;
+};
+
+export type CustomerConnection = {
+  __typename?: 'CustomerConnection';
+  edges: Array<CustomerEdge>;
+  pageInfo: PageInfo;
+  /** Customers in all pages (without `search`). */
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type CustomerEdge = {
+  __typename?: 'CustomerEdge';
+  cursor: Scalars['String']['output'];
+  node: Customer;
+};
+
+/** A sales invoice in the accounting package, with the payments recorded against it. */
+export type Invoice = Node & {
+  __typename?: 'Invoice';
+  amountDue: Money;
+  amountPaid: Money;
+  /** The customer billed; null when the contact is not linked to a known customer. */
+  customer?: Maybe<Customer>;
+  dueOn?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  issuedOn?: Maybe<Scalars['DateTime']['output']>;
+  lines: Array<InvoiceLine>;
+  links: Array<SourceLink>;
+  /** Invoice number, e.g. `INV-0042`. */
+  number?: Maybe<Scalars['String']['output']>;
+  /** True when money is still due and the due date has passed. */
+  overdue: Scalars['Boolean']['output'];
+  payments: Array<InvoicePayment>;
+  reference?: Maybe<Scalars['String']['output']>;
+  status: InvoiceStatus;
+  subTotal: Money;
+  total: Money;
+  totalTax: Money;
+  updatedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type InvoiceConnection = {
+  __typename?: 'InvoiceConnection';
+  edges: Array<InvoiceEdge>;
+  pageInfo: PageInfo;
+  /** Invoices in all pages, when the source can tell. */
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type InvoiceEdge = {
+  __typename?: 'InvoiceEdge';
+  cursor: Scalars['String']['output'];
+  node: Invoice;
+};
+
+/** One line of an invoice. */
+export type InvoiceLine = {
+  __typename?: 'InvoiceLine';
+  description: Scalars['String']['output'];
+  /** Quantity times unit price, excluding tax. */
+  lineAmount: Money;
+  quantity: Scalars['Float']['output'];
+  /** Price of one unit, excluding tax. */
+  unitAmount: Money;
+};
+
+/** A payment recorded against an invoice in the accounting package. */
+export type InvoicePayment = {
+  __typename?: 'InvoicePayment';
+  amount: Money;
+  date: Scalars['DateTime']['output'];
+};
+
+/** Where an invoice stands in the accounting package. */
+export type InvoiceStatus =
+  | 'AUTHORISED'
+  | 'DELETED'
+  | 'DRAFT'
+  | 'PAID'
+  | 'SUBMITTED'
+  | 'VOIDED';
+
+/** An amount of money in minor units (pence for GBP) with its ISO 4217 currency. Never a float. */
+export type Money = {
+  __typename?: 'Money';
+  /** Integer amount in the currency's minor unit: 6500 is £65.00. */
+  amount: Scalars['Int']['output'];
+  /** ISO 4217 currency code in upper case, e.g. GBP. */
+  currency: Scalars['String']['output'];
+  /** The amount for people, e.g. `£65.00`. */
+  formatted: Scalars['String']['output'];
+};
+
+/**
+ * An object with a global id. Ids are opaque: pass them back as they came, to `node`, `nodes` or a
+ * type's own query.
+ */
+export type Node = {
+  /** The object's global id. */
+  id: Scalars['ID']['output'];
+};
+
+/** A card payment taken (or attempted) from a customer, with its refunds. */
+export type Order = Node & {
+  __typename?: 'Order';
+  /** The amount asked for. */
+  amount: Money;
+  /** The amount actually received. */
+  amountReceived: Money;
+  /** The amount given back so far. */
+  amountRefunded: Money;
+  createdAt: Scalars['DateTime']['output'];
+  /** The customer who paid; null when the payment has no customer Switchboard knows. */
+  customer?: Maybe<Customer>;
+  description?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** The invoice number the payment settles, when the payment names one. */
+  invoiceNumber?: Maybe<Scalars['String']['output']>;
+  links: Array<SourceLink>;
+  refunds: Array<Refund>;
+  status: OrderStatus;
+};
+
+export type OrderConnection = {
+  __typename?: 'OrderConnection';
+  edges: Array<OrderEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type OrderEdge = {
+  __typename?: 'OrderEdge';
+  cursor: Scalars['String']['output'];
+  node: Order;
+};
+
+/** Where a card payment stands (Stripe payment intent statuses). */
+export type OrderStatus =
+  | 'CANCELED'
+  | 'PROCESSING'
+  | 'REQUIRES_ACTION'
+  | 'REQUIRES_CAPTURE'
+  | 'REQUIRES_CONFIRMATION'
+  | 'REQUIRES_PAYMENT_METHOD'
+  | 'SUCCEEDED';
+
+/** Relay pagination state of a connection. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** Cursor of the last edge on this page: pass it as `after` for the next page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** True when `after: endCursor` returns more. */
+  hasNextPage: Scalars['Boolean']['output'];
+  /** True when this page is not the first. */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first edge on this page. */
+  startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** One booking by global id. */
+  booking?: Maybe<Booking>;
+  /** Bookings starting in [from, to), earliest first; the window is at most 366 days. */
+  bookings: BookingConnection;
+  /** One customer by global id. */
+  customer?: Maybe<Customer>;
+  /**
+   * Customers, oldest first. With `search`, those whose name, email, phone or company match the
+   * text in the CRM, best first. `first` is at most 1000.
+   */
+  customers: CustomerConnection;
+  /** One invoice by global id. */
+  invoice?: Maybe<Invoice>;
+  /** Invoices, newest first; `overdue: true` keeps those with money due past their due date. `first` is at most 100. */
+  invoices: InvoiceConnection;
+  /** Any object by its global id; null when it does not exist. */
+  node?: Maybe<Node>;
+  /** Several objects by global id, in the order asked; null for each one that does not exist. */
+  nodes: Array<Maybe<Node>>;
+  /** One order by global id. */
+  order?: Maybe<Order>;
+  /** Each connected system's health. */
+  sources: Array<Source>;
+  /** Open sync issues (all, with `includeResolved`), oldest first. */
+  syncIssues: SyncIssueConnection;
+};
+
+
+export type QueryBookingArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryBookingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from: Scalars['DateTime']['input'];
+  status?: InputMaybe<Array<BookingStatus>>;
+  to: Scalars['DateTime']['input'];
+};
+
+
+export type QueryCustomerArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryCustomersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryInvoiceArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryInvoicesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  overdue?: InputMaybe<Scalars['Boolean']['input']>;
+  status?: InputMaybe<Array<InvoiceStatus>>;
+};
+
+
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryNodesArgs = {
+  ids: Array<Scalars['ID']['input']>;
+};
+
+
+export type QueryOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QuerySyncIssuesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeResolved?: InputMaybe<Scalars['Boolean']['input']>;
+  kinds?: InputMaybe<Array<SyncIssueKind>>;
+};
+
+/** Money returned to the customer against an order. */
+export type Refund = {
+  __typename?: 'Refund';
+  amount: Money;
+  createdAt: Scalars['DateTime']['output'];
+  /** Vendor status, e.g. `succeeded`, `pending`. */
+  status: Scalars['String']['output'];
+};
+
+/** The health of one connected system, from the hub's own calls to it. */
+export type Source = {
+  __typename?: 'Source';
+  /** The vendor address the hub talks to (a sandbox in sandbox mode). */
+  baseUrl: Scalars['String']['output'];
+  consecutiveFailures: Scalars['Int']['output'];
+  lastCallAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The last failure's message. */
+  lastError?: Maybe<Scalars['String']['output']>;
+  lastErrorAt?: Maybe<Scalars['DateTime']['output']>;
+  lastSuccessAt?: Maybe<Scalars['DateTime']['output']>;
+  state: SourceState;
+  system: SourceSystem;
+};
+
+/** Where an object lives in one vendor's system. */
+export type SourceLink = {
+  __typename?: 'SourceLink';
+  /** The record's id in that system. */
+  externalId: Scalars['String']['output'];
+  /** The system that holds the record. */
+  system: SourceSystem;
+  /** The record in the vendor's own web app, when the vendor has a stable address for it. */
+  url?: Maybe<Scalars['String']['output']>;
+};
+
+/** How Switchboard's connection to one system is doing. */
+export type SourceState =
+  /** The last call failed. */
+  | 'FAILING'
+  /** The last call succeeded. */
+  | 'OK'
+  /** No call made yet. */
+  | 'UNKNOWN';
+
+/** The systems Switchboard joins up. */
+export type SourceSystem =
+  /** Google Calendar: bookings. */
+  | 'GOOGLE_CALENDAR'
+  /** HubSpot CRM: customers' identity and contact details. */
+  | 'HUBSPOT'
+  /** Stripe: card payments and refunds. */
+  | 'STRIPE'
+  /** Xero: invoices and payments against them. */
+  | 'XERO';
+
+/** A disagreement between systems that Switchboard found and did not guess away. */
+export type SyncIssue = Node & {
+  __typename?: 'SyncIssue';
+  customer?: Maybe<Customer>;
+  detectedAt: Scalars['DateTime']['output'];
+  /** The field that differs, for FIELD_MISMATCH and EMAIL_FORMAT_MISMATCH (`email`, `phone`, `name`). */
+  field?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  kind: SyncIssueKind;
+  /** What is wrong, for people. */
+  message: Scalars['String']['output'];
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The systems involved. */
+  systems: Array<SourceSystem>;
+  /** The value each system holds. */
+  values: Array<SyncIssueValue>;
+};
+
+export type SyncIssueConnection = {
+  __typename?: 'SyncIssueConnection';
+  edges: Array<SyncIssueEdge>;
+  pageInfo: PageInfo;
+};
+
+export type SyncIssueEdge = {
+  __typename?: 'SyncIssueEdge';
+  cursor: Scalars['String']['output'];
+  node: SyncIssue;
+};
+
+/** The kinds of disagreement between systems. */
+export type SyncIssueKind =
+  /** More than one record in one system matches the customer, so none was linked. */
+  | 'AMBIGUOUS_MATCH'
+  /** The same email written differently (case or spaces) in two systems. */
+  | 'EMAIL_FORMAT_MISMATCH'
+  /** Two systems hold different values for the same field. */
+  | 'FIELD_MISMATCH'
+  /** A record is already linked to another customer. */
+  | 'LINK_CONFLICT'
+  /** The customer is in some systems and missing from another. */
+  | 'MISSING_IN_SYSTEM';
+
+/** One system's value in a sync issue. */
+export type SyncIssueValue = {
+  __typename?: 'SyncIssueValue';
+  system: SourceSystem;
+  value?: Maybe<Scalars['String']['output']>;
+};
+
+export type WithIndex<TObject> = TObject & Record<string, any>;
+export type ResolversObject<TObject> = WithIndex<TObject>;
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+
+
+
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = ResolversObject<{
+  Node:
+    | ( BookingModel )
+    | ( CustomerModel )
+    | ( InvoiceModel )
+    | ( OrderModel )
+    | ( SyncIssueModel )
+  ;
+}>;
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = ResolversObject<{
+  Booking: ResolverTypeWrapper<BookingModel>;
+  BookingConnection: ResolverTypeWrapper<Omit<BookingConnection, 'edges'> & { edges: Array<ResolversTypes['BookingEdge']> }>;
+  BookingEdge: ResolverTypeWrapper<Omit<BookingEdge, 'node'> & { node: ResolversTypes['Booking'] }>;
+  BookingStatus: BookingStatus;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Customer: ResolverTypeWrapper<CustomerModel>;
+  CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
+  CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Invoice: ResolverTypeWrapper<InvoiceModel>;
+  InvoiceConnection: ResolverTypeWrapper<Omit<InvoiceConnection, 'edges'> & { edges: Array<ResolversTypes['InvoiceEdge']> }>;
+  InvoiceEdge: ResolverTypeWrapper<Omit<InvoiceEdge, 'node'> & { node: ResolversTypes['Invoice'] }>;
+  InvoiceLine: ResolverTypeWrapper<Omit<InvoiceLine, 'lineAmount' | 'unitAmount'> & { lineAmount: ResolversTypes['Money'], unitAmount: ResolversTypes['Money'] }>;
+  InvoicePayment: ResolverTypeWrapper<Omit<InvoicePayment, 'amount'> & { amount: ResolversTypes['Money'] }>;
+  InvoiceStatus: InvoiceStatus;
+  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  Money: ResolverTypeWrapper<MoneyModel>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
+  Order: ResolverTypeWrapper<OrderModel>;
+  OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'edges'> & { edges: Array<ResolversTypes['OrderEdge']> }>;
+  OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
+  OrderStatus: OrderStatus;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Refund: ResolverTypeWrapper<Omit<Refund, 'amount'> & { amount: ResolversTypes['Money'] }>;
+  Source: ResolverTypeWrapper<SourceModel>;
+  SourceLink: ResolverTypeWrapper<SourceLink>;
+  SourceState: SourceState;
+  SourceSystem: SourceSystem;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  SyncIssue: ResolverTypeWrapper<SyncIssueModel>;
+  SyncIssueConnection: ResolverTypeWrapper<Omit<SyncIssueConnection, 'edges'> & { edges: Array<ResolversTypes['SyncIssueEdge']> }>;
+  SyncIssueEdge: ResolverTypeWrapper<Omit<SyncIssueEdge, 'node'> & { node: ResolversTypes['SyncIssue'] }>;
+  SyncIssueKind: SyncIssueKind;
+  SyncIssueValue: ResolverTypeWrapper<SyncIssueValue>;
+}>;
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = ResolversObject<{
+  Booking: BookingModel;
+  BookingConnection: Omit<BookingConnection, 'edges'> & { edges: Array<ResolversParentTypes['BookingEdge']> };
+  BookingEdge: Omit<BookingEdge, 'node'> & { node: ResolversParentTypes['Booking'] };
+  Boolean: Scalars['Boolean']['output'];
+  Customer: CustomerModel;
+  CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
+  CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
+  DateTime: Scalars['DateTime']['output'];
+  Float: Scalars['Float']['output'];
+  ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
+  Invoice: InvoiceModel;
+  InvoiceConnection: Omit<InvoiceConnection, 'edges'> & { edges: Array<ResolversParentTypes['InvoiceEdge']> };
+  InvoiceEdge: Omit<InvoiceEdge, 'node'> & { node: ResolversParentTypes['Invoice'] };
+  InvoiceLine: Omit<InvoiceLine, 'lineAmount' | 'unitAmount'> & { lineAmount: ResolversParentTypes['Money'], unitAmount: ResolversParentTypes['Money'] };
+  InvoicePayment: Omit<InvoicePayment, 'amount'> & { amount: ResolversParentTypes['Money'] };
+  JSON: Scalars['JSON']['output'];
+  Money: MoneyModel;
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
+  Order: OrderModel;
+  OrderConnection: Omit<OrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['OrderEdge']> };
+  OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
+  PageInfo: PageInfo;
+  Query: Record<PropertyKey, never>;
+  Refund: Omit<Refund, 'amount'> & { amount: ResolversParentTypes['Money'] };
+  Source: SourceModel;
+  SourceLink: SourceLink;
+  String: Scalars['String']['output'];
+  SyncIssue: SyncIssueModel;
+  SyncIssueConnection: Omit<SyncIssueConnection, 'edges'> & { edges: Array<ResolversParentTypes['SyncIssueEdge']> };
+  SyncIssueEdge: Omit<SyncIssueEdge, 'node'> & { node: ResolversParentTypes['SyncIssue'] };
+  SyncIssueValue: SyncIssueValue;
+}>;
+
+export type BookingResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Booking'] = ResolversParentTypes['Booking']> = ResolversObject<{
+  attendeeEmails?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  end?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  links?: Resolver<Array<ResolversTypes['SourceLink']>, ParentType, ContextType>;
+  location?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  serviceCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['BookingStatus'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type BookingConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BookingConnection'] = ResolversParentTypes['BookingConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['BookingEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type BookingEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BookingEdge'] = ResolversParentTypes['BookingEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Booking'], ParentType, ContextType>;
+}>;
+
+export type CustomerResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = ResolversObject<{
+  bookings?: Resolver<Maybe<ResolversTypes['BookingConnection']>, ParentType, ContextType, RequireFields<CustomerBookingsArgs, 'first'>>;
+  company?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  displayName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invoices?: Resolver<Maybe<ResolversTypes['InvoiceConnection']>, ParentType, ContextType, RequireFields<CustomerInvoicesArgs, 'first'>>;
+  lastName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lifecycleStage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lifetimeValue?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  links?: Resolver<Array<ResolversTypes['SourceLink']>, ParentType, ContextType>;
+  orders?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<CustomerOrdersArgs, 'first'>>;
+  outstandingBalance?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  syncIssues?: Resolver<Array<ResolversTypes['SyncIssue']>, ParentType, ContextType>;
+  updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CustomerConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CustomerConnection'] = ResolversParentTypes['CustomerConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['CustomerEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
+export type CustomerEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CustomerEdge'] = ResolversParentTypes['CustomerEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+}>;
+
+export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
+  name: 'DateTime';
+}
+
+export type InvoiceResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Invoice'] = ResolversParentTypes['Invoice']> = ResolversObject<{
+  amountDue?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  amountPaid?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  dueOn?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  issuedOn?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['InvoiceLine']>, ParentType, ContextType>;
+  links?: Resolver<Array<ResolversTypes['SourceLink']>, ParentType, ContextType>;
+  number?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  overdue?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  payments?: Resolver<Array<ResolversTypes['InvoicePayment']>, ParentType, ContextType>;
+  reference?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['InvoiceStatus'], ParentType, ContextType>;
+  subTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  totalTax?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type InvoiceConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['InvoiceConnection'] = ResolversParentTypes['InvoiceConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['InvoiceEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
+export type InvoiceEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['InvoiceEdge'] = ResolversParentTypes['InvoiceEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType>;
+}>;
+
+export type InvoiceLineResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['InvoiceLine'] = ResolversParentTypes['InvoiceLine']> = ResolversObject<{
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lineAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  unitAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+}>;
+
+export type InvoicePaymentResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['InvoicePayment'] = ResolversParentTypes['InvoicePayment']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
+  name: 'JSON';
+}
+
+export type MoneyResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  formatted?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type NodeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = ResolversObject<{
+  __resolveType: TypeResolveFn<'Booking' | 'Customer' | 'Invoice' | 'Order' | 'SyncIssue', ParentType, ContextType>;
+}>;
+
+export type OrderResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  amountReceived?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  amountRefunded?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invoiceNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  links?: Resolver<Array<ResolversTypes['SourceLink']>, ParentType, ContextType>;
+  refunds?: Resolver<Array<ResolversTypes['Refund']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type OrderConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OrderConnection'] = ResolversParentTypes['OrderConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['OrderEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type OrderEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OrderEdge'] = ResolversParentTypes['OrderEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+}>;
+
+export type PageInfoResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type QueryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  booking?: Resolver<Maybe<ResolversTypes['Booking']>, ParentType, ContextType, RequireFields<QueryBookingArgs, 'id'>>;
+  bookings?: Resolver<ResolversTypes['BookingConnection'], ParentType, ContextType, RequireFields<QueryBookingsArgs, 'first' | 'from' | 'to'>>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
+  customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+  invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType, RequireFields<QueryInvoiceArgs, 'id'>>;
+  invoices?: Resolver<ResolversTypes['InvoiceConnection'], ParentType, ContextType, RequireFields<QueryInvoicesArgs, 'first'>>;
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
+  nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
+  order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+  sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
+  syncIssues?: Resolver<ResolversTypes['SyncIssueConnection'], ParentType, ContextType, RequireFields<QuerySyncIssuesArgs, 'first' | 'includeResolved'>>;
+}>;
+
+export type RefundResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Refund'] = ResolversParentTypes['Refund']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type SourceResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Source'] = ResolversParentTypes['Source']> = ResolversObject<{
+  baseUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  consecutiveFailures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastCallAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastErrorAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastSuccessAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['SourceState'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['SourceSystem'], ParentType, ContextType>;
+}>;
+
+export type SourceLinkResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SourceLink'] = ResolversParentTypes['SourceLink']> = ResolversObject<{
+  externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['SourceSystem'], ParentType, ContextType>;
+  url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type SyncIssueResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SyncIssue'] = ResolversParentTypes['SyncIssue']> = ResolversObject<{
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  detectedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['SyncIssueKind'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  systems?: Resolver<Array<ResolversTypes['SourceSystem']>, ParentType, ContextType>;
+  values?: Resolver<Array<ResolversTypes['SyncIssueValue']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SyncIssueConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SyncIssueConnection'] = ResolversParentTypes['SyncIssueConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['SyncIssueEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type SyncIssueEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SyncIssueEdge'] = ResolversParentTypes['SyncIssueEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['SyncIssue'], ParentType, ContextType>;
+}>;
+
+export type SyncIssueValueResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SyncIssueValue'] = ResolversParentTypes['SyncIssueValue']> = ResolversObject<{
+  system?: Resolver<ResolversTypes['SourceSystem'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type Resolvers<ContextType = GraphContext> = ResolversObject<{
+  Booking?: BookingResolvers<ContextType>;
+  BookingConnection?: BookingConnectionResolvers<ContextType>;
+  BookingEdge?: BookingEdgeResolvers<ContextType>;
+  Customer?: CustomerResolvers<ContextType>;
+  CustomerConnection?: CustomerConnectionResolvers<ContextType>;
+  CustomerEdge?: CustomerEdgeResolvers<ContextType>;
+  DateTime?: GraphQLScalarType;
+  Invoice?: InvoiceResolvers<ContextType>;
+  InvoiceConnection?: InvoiceConnectionResolvers<ContextType>;
+  InvoiceEdge?: InvoiceEdgeResolvers<ContextType>;
+  InvoiceLine?: InvoiceLineResolvers<ContextType>;
+  InvoicePayment?: InvoicePaymentResolvers<ContextType>;
+  JSON?: GraphQLScalarType;
+  Money?: MoneyResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
+  Order?: OrderResolvers<ContextType>;
+  OrderConnection?: OrderConnectionResolvers<ContextType>;
+  OrderEdge?: OrderEdgeResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  Refund?: RefundResolvers<ContextType>;
+  Source?: SourceResolvers<ContextType>;
+  SourceLink?: SourceLinkResolvers<ContextType>;
+  SyncIssue?: SyncIssueResolvers<ContextType>;
+  SyncIssueConnection?: SyncIssueConnectionResolvers<ContextType>;
+  SyncIssueEdge?: SyncIssueEdgeResolvers<ContextType>;
+  SyncIssueValue?: SyncIssueValueResolvers<ContextType>;
+}>;
+

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import type { AccountingSource, CalendarSource, CrmSource, PaymentsSource } from './domain/ports.ts';
+import type { Connected } from './upstream/client.ts';
+import type { Store } from './store/store.ts';
+import { createLinkRepository, type LinkRepository } from './store/links.ts';
+import { createSyncIssueRepository, type SyncIssueRepository } from './store/sync-issues.ts';
+import {
+  createResponseCache,
+  type ResponseCache,
+  type ResponseCacheOptions,
+} from './cache/response-cache.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { createLogger } from './observability/logger.ts';
+
+export interface WorkspaceSources {
+  crm: CrmSource & Connected;
+  calendar: CalendarSource & Connected;
+  payments: PaymentsSource & Connected;
+  accounting: AccountingSource & Connected;
+}
+
+/** One business with its own connections. A single-business install has one, `default`. */
+export interface Workspace {
+  id: string;
+  name: string;
+  /** ISO 4217 code totals are reported in when a customer has no records yet, e.g. GBP. */
+  currency: string;
+  sources: WorkspaceSources;
+}
+
+export interface HubOptions {
+  store: Store;
+  workspaces: Workspace[];
+  cache?: ResponseCacheOptions;
+  /** False makes every loader fetch one key per upstream call (benchmarks compare). Default true. */
+  batching?: boolean;
+  metrics?: Metrics;
+  logger?: Logger;
+}
+
+/** Everything a request needs that outlives it: store, repositories, cache, metrics, workspaces. */
+export interface Hub {
+  store: Store;
+  links: LinkRepository;
+  issues: SyncIssueRepository;
+  cache: ResponseCache;
+  metrics: Metrics;
+  logger: Logger;
+  workspaces: ReadonlyMap<string, Workspace>;
+  defaultWorkspace: Workspace;
+  batching: boolean;
+  close(): Promise<void>;
+}
+
+export function createHub(options: HubOptions): Hub {
+  const [first] = options.workspaces;
+  if (!first) throw new Error('createHub needs at least one workspace');
+  const ids = options.workspaces.map((w) => w.id);
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup) throw new Error(`workspace id "${dup}" is configured twice`);
+  const metrics = options.metrics ?? createMetrics();
+  return {
+    store: options.store,
+    links: createLinkRepository(options.store.db),
+    issues: createSyncIssueRepository(options.store.db),
+    cache: createResponseCache({ metrics, ...options.cache }),
+    metrics,
+    logger: options.logger ?? createLogger(),
+    workspaces: new Map(options.workspaces.map((w) => [w.id, w])),
+    defaultWorkspace: first,
+    batching: options.batching ?? true,
+    async close() {
+      await Promise.all(options.workspaces.flatMap((w) => Object.values(w.sources).map((s) => s.close())));
+      await options.store.close();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { ConfigError, loadConfig } from './config.ts';
+import { startSwitchboard } from './app.ts';
+import { createLogger } from './observability/logger.ts';
+
+const logger = createLogger();
+try {
+  const config = loadConfig();
+  const app = await startSwitchboard(config, { logger });
+  const lines = [
+    '',
+    `  Switchboard is running (${config.mode} mode, store ${app.hub.store.description})`,
+    '',
+    `  GraphQL + GraphiQL   ${app.url}/graphql   (opens on a ready-made "customer 360" query)`,
+    `  Health               ${app.url}/healthz  ${app.url}/readyz`,
+    `  Metrics              ${app.url}/metrics`,
+  ];
+  if (app.sandboxes) {
+    lines.push('', '  Vendor sandboxes (seeded; admin surface under /__sandbox/):');
+    for (const s of app.sandboxes.all) lines.push(`    ${s.name.padEnd(17)}  ${s.url}`);
+  }
+  if (app.backfill) {
+    const b = app.backfill;
+    lines.push(
+      '',
+      `  Linked ${b.customers} customers across HubSpot (${b.records.hubspot}), Stripe (${b.records.stripe}) and Xero (${b.records.xero}); ${b.issuesRaised} sync issues found.`,
+    );
+  }
+  lines.push('', '  Ctrl-C stops it.', '');
+  console.log(lines.join('\n'));
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+} catch (error) {
+  if (error instanceof ConfigError) console.error(error.message);
+  else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(
+      `Port ${process.env.PORT ?? 4000} is in use: stop what runs there or set PORT to another port.`,
+    );
+  } else console.error(error);
+  process.exit(1);
+}

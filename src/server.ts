@@ -1,0 +1,110 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { Hub } from './hub.ts';
+import { buildSchema } from './graph/schema.ts';
+import { createContext, type GraphContext } from './graph/context.ts';
+import { maskError } from './graph/errors.ts';
+import { CUSTOMER_360_QUERY } from './graph/example-queries.ts';
+
+export interface ServerOptions {
+  /** Show error details (never stacks) in GraphQL errors. Default: NODE_ENV === 'development'. */
+  development?: boolean;
+  /** Largest request body accepted. */
+  maxBodyBytes?: number;
+}
+
+export interface SwitchboardServer {
+  yoga: YogaServerInstance<Record<string, never>, GraphContext>;
+  /** The node:http handler for every route: /graphql, /healthz, /readyz, /metrics. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  server: Server;
+}
+
+export function createSwitchboardServer(hub: Hub, options: ServerOptions = {}): SwitchboardServer {
+  const {
+    development = process.env.NODE_ENV === 'development',
+    maxBodyBytes = 1_048_576, // 1 MiB
+  } = options;
+  const yoga = createYoga<Record<string, never>, GraphContext>({
+    schema: buildSchema(),
+    graphqlEndpoint: '/graphql',
+    context: ({ request }) => createContext(hub, request),
+    maskedErrors: { maskError, isDev: development },
+    graphiql: { title: 'Switchboard', defaultQuery: CUSTOMER_360_QUERY },
+    landingPage: false,
+    logging: {
+      debug: (...args) => hub.logger.debug(args.map(String).join(' ')),
+      info: (...args) => hub.logger.info(args.map(String).join(' ')),
+      warn: (...args) => hub.logger.warn(args.map(String).join(' ')),
+      error: (...args) => hub.logger.error(args.map(String).join(' ')),
+    },
+  });
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
+  };
+
+  const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void> | void> = {
+    '/healthz': (_, res) => json(res, 200, { status: 'ok' }),
+    '/readyz': async (_, res) => {
+      const sources = [...hub.workspaces.values()].flatMap((w) =>
+        Object.values(w.sources).map((s) => {
+          const h = s.client.health();
+          return {
+            workspace: w.id,
+            source: h.source,
+            state: h.state,
+            lastError: h.lastError?.message ?? null,
+          };
+        }),
+      );
+      try {
+        await hub.store.ping();
+        json(res, 200, { status: 'ready', store: { ok: true, dialect: hub.store.dialect }, sources });
+      } catch (error) {
+        json(res, 503, {
+          status: 'not ready',
+          store: { ok: false, error: error instanceof Error ? error.message : String(error) },
+          sources,
+        });
+      }
+    },
+    '/metrics': async (_, res) => {
+      const text = await hub.metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': hub.metrics.registry.contentType });
+      res.end(text);
+    },
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > maxBodyBytes) {
+      json(res, 413, {
+        errors: [{ message: `Request body is ${length} bytes; the limit is ${maxBodyBytes}.` }],
+      });
+      req.resume();
+      return;
+    }
+    if (path === '/graphql') {
+      void yoga.handle(req, res);
+      return;
+    }
+    const route = routes[path];
+    if (!route) {
+      json(res, 404, { error: `No route ${path}. Try /graphql, /healthz, /readyz or /metrics.` });
+      return;
+    }
+    Promise.resolve(route(req, res)).catch((error: unknown) => {
+      hub.logger.error({ err: error, path }, 'route failed');
+      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+    });
+  };
+
+  return { yoga, handle, server: createServer(handle) };
+}

@@ -1,0 +1,108 @@
+import type { VendorSettings } from './config.ts';
+import type { WorkspaceSources } from './hub.ts';
+import type { Metrics } from './observability/metrics.ts';
+import type { SourceStateRepository } from './store/source-state.ts';
+import { createOAuthTokenProvider, type TokenProvider } from './upstream/oauth.ts';
+import { createHubspotSource } from '../sources/hubspot/source.ts';
+import { createStripeSource } from '../sources/stripe/source.ts';
+import { createGoogleCalendarSource } from '../sources/google-calendar/source.ts';
+import { createXeroSource } from '../sources/xero/source.ts';
+import type { VendorSandbox } from './sandbox/types.ts';
+import type { Sandboxes } from './sandbox/start.ts';
+
+/**
+ * The one place that picks an adapter per domain. Swapping a vendor (QuickBooks for Xero, say)
+ * changes its folder and one line here.
+ */
+export interface ConnectOptions {
+  workspace: string;
+  metrics?: Metrics;
+  state: SourceStateRepository;
+  timeoutMs?: number;
+}
+
+export interface ConnectedSources {
+  sources: WorkspaceSources;
+  tokens: { xero: TokenProvider; googleCalendar?: TokenProvider };
+}
+
+export function connectSources(vendors: VendorSettings, options: ConnectOptions): ConnectedSources {
+  const { metrics, timeoutMs, state, workspace } = options;
+  const xeroTokens = createOAuthTokenProvider({
+    source: 'xero',
+    tokenUrl: `${vendors.xero.identityUrl}/connect/token`,
+    clientId: vendors.xero.clientId,
+    clientSecret: vendors.xero.clientSecret,
+    refreshToken: vendors.xero.refreshToken,
+    store: {
+      load: () => state.get(workspace, 'xero', 'refresh_token'),
+      save: (token) => state.set(workspace, 'xero', 'refresh_token', token),
+    },
+  });
+  const google = vendors.googleCalendar;
+  const googleTokens = google.oauth
+    ? createOAuthTokenProvider({
+        source: 'google_calendar',
+        ...google.oauth,
+        store: {
+          load: () => state.get(workspace, 'google_calendar', 'refresh_token'),
+          save: (token) => state.set(workspace, 'google_calendar', 'refresh_token', token),
+        },
+      })
+    : undefined;
+  return {
+    sources: {
+      crm: createHubspotSource({ ...vendors.hubspot, timeoutMs, metrics }),
+      payments: createStripeSource({ ...vendors.stripe, timeoutMs, metrics }),
+      calendar: createGoogleCalendarSource({
+        baseUrl: google.baseUrl,
+        calendarId: google.calendarId,
+        ...(googleTokens
+          ? { getAccessToken: () => googleTokens.getAccessToken() }
+          : { accessToken: google.accessToken ?? '' }),
+        timeoutMs,
+        metrics,
+      }),
+      accounting: createXeroSource({
+        baseUrl: vendors.xero.baseUrl,
+        tenantId: vendors.xero.tenantId,
+        getAccessToken: () => xeroTokens.getAccessToken(),
+        onUnauthorized: () => xeroTokens.invalidate(),
+        timeoutMs,
+        metrics,
+      }),
+    },
+    tokens: { xero: xeroTokens, googleCalendar: googleTokens },
+  };
+}
+
+const cred = (sandbox: VendorSandbox, key: string): string => {
+  const value = sandbox.credentials[key];
+  if (!value) throw new Error(`the ${sandbox.name} sandbox did not publish its "${key}" credential`);
+  return value;
+};
+
+/** Vendor settings that point every adapter at the in-process sandboxes. */
+export function sandboxVendorSettings(sandboxes: Sandboxes): VendorSettings {
+  return {
+    hubspot: {
+      baseUrl: sandboxes.hubspot.url,
+      accessToken: cred(sandboxes.hubspot, 'accessToken'),
+      portalId: sandboxes.hubspot.credentials.portalId,
+    },
+    stripe: { baseUrl: sandboxes.stripe.url, apiKey: cred(sandboxes.stripe, 'apiKey') },
+    googleCalendar: {
+      baseUrl: sandboxes.googleCalendar.url,
+      calendarId: cred(sandboxes.googleCalendar, 'calendarId'),
+      accessToken: cred(sandboxes.googleCalendar, 'accessToken'),
+    },
+    xero: {
+      baseUrl: sandboxes.xero.url,
+      identityUrl: sandboxes.xero.url,
+      clientId: cred(sandboxes.xero, 'clientId'),
+      clientSecret: cred(sandboxes.xero, 'clientSecret'),
+      refreshToken: cred(sandboxes.xero, 'refreshToken'),
+      tenantId: cred(sandboxes.xero, 'tenantId'),
+    },
+  };
+}

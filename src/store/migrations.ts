@@ -1,0 +1,88 @@
+import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/**
+ * One set of migrations for SQLite and PostgreSQL: only types both understand (text, integer), and
+ * constraints declared inline. Add a migration; never edit one that has shipped.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_links_and_sync_issues': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('workspaces')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('customers')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('email', 'text')
+        .addColumn('display_name', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('customers_pk', ['workspace_id', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('customers_email')
+        .on('customers')
+        .columns(['workspace_id', 'email'])
+        .execute();
+      await db.schema
+        .createTable('links')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('entity_type', 'text', (c) => c.notNull())
+        .addColumn('entity_id', 'text', (c) => c.notNull())
+        .addColumn('system', 'text', (c) => c.notNull())
+        .addColumn('external_id', 'text', (c) => c.notNull())
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('links_pk', ['workspace_id', 'entity_type', 'system', 'external_id'])
+        .addUniqueConstraint('links_one_per_system', ['workspace_id', 'entity_type', 'entity_id', 'system'])
+        .execute();
+      await db.schema
+        .createTable('link_checks')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('entity_type', 'text', (c) => c.notNull())
+        .addColumn('entity_id', 'text', (c) => c.notNull())
+        .addColumn('system', 'text', (c) => c.notNull())
+        .addColumn('checked_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('link_checks_pk', ['workspace_id', 'entity_type', 'entity_id', 'system'])
+        .execute();
+      await db.schema
+        .createTable('sync_issues')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('dedupe_key', 'text', (c) => c.notNull())
+        .addColumn('customer_id', 'text')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('field', 'text')
+        .addColumn('systems', 'text', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('detected_at', 'text', (c) => c.notNull())
+        .addColumn('resolved_at', 'text')
+        .addPrimaryKeyConstraint('sync_issues_pk', ['workspace_id', 'id'])
+        .addUniqueConstraint('sync_issues_dedupe', ['workspace_id', 'dedupe_key'])
+        .execute();
+      await db.schema
+        .createIndex('sync_issues_customer')
+        .on('sync_issues')
+        .columns(['workspace_id', 'customer_id'])
+        .execute();
+      await db.schema
+        .createTable('source_state')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('system', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('source_state_pk', ['workspace_id', 'system', 'key'])
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};

@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CUSTOMER_360_QUERY } from '../src/graph/example-queries.ts';
+import { waitFor } from './support/wait.ts';
+
+// `npm start` as a newcomer runs it: a child process, no credentials, the embedded store, real sockets.
+let child: ChildProcess;
+let output = '';
+let url = '';
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-start-'));
+
+beforeAll(async () => {
+  child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: new URL('..', import.meta.url),
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATABASE_URL: `sqlite:${join(dir, 'switchboard.db')}`,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  url = await waitFor(
+    () =>
+      /GraphQL \+ GraphiQL\s+(\S+)\/graphql/.exec(output)?.[1] ??
+      (child.exitCode !== null ? 'exited' : undefined),
+    () => `the banner; output so far:\n${output}`,
+    60_000,
+  );
+  if (url === 'exited') throw new Error(`npm start exited early:\n${output}`);
+}, 90_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npm start (sandbox mode)', () => {
+  it('prints a banner with every URL and the backfill result', () => {
+    expect(output).toMatch(/sandbox mode, store sqlite:/);
+    expect(output).toMatch(/Health\s+http:\/\/127\.0\.0\.1:\d+\/healthz/);
+    expect(output).toMatch(/Metrics\s+http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    for (const name of ['stripe', 'hubspot', 'google_calendar', 'xero'])
+      expect(output).toMatch(new RegExp(`${name}\\s+http://`));
+    expect(output).toMatch(
+      /Linked \d+ customers across HubSpot \(\d+\), Stripe \(\d+\) and Xero \(\d+\); \d+ sync issues found/,
+    );
+  });
+
+  it('answers the ready-made customer-360 query over HTTP with data from all four systems', async () => {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: CUSTOMER_360_QUERY, variables: { first: 25 } }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data: any; errors?: unknown[] };
+    expect(body.errors).toBeUndefined();
+    const nodes = body.data.customers.edges.map((e: any) => e.node);
+    expect(nodes).toHaveLength(25);
+    const systems = new Set(nodes.flatMap((n: any) => n.links.map((l: any) => l.system)));
+    expect([...systems].sort()).toEqual(['HUBSPOT', 'STRIPE', 'XERO']);
+    expect(nodes.some((n: any) => n.bookings.totalCount > 0)).toBe(true);
+    expect(nodes.some((n: any) => n.orders.edges.length > 0)).toBe(true);
+    expect(nodes.some((n: any) => n.invoices.edges.length > 0)).toBe(true);
+  });
+
+  it('serves GraphiQL, health, readiness and metrics', async () => {
+    const graphiql = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(graphiql.status).toBe(200);
+    expect(await graphiql.text()).toContain('Customer360');
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = (await (await fetch(`${url}/readyz`)).json()) as {
+      status: string;
+      sources: Array<{ state: string }>;
+    };
+    expect(ready.status).toBe('ready');
+    expect(ready.sources).toHaveLength(4);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    for (const name of [
+      'switchboard_upstream_requests_total',
+      'switchboard_upstream_request_duration_seconds',
+      'switchboard_webhooks_received_total',
+      'switchboard_operations_pending',
+      'switchboard_failed_deliveries',
+      'switchboard_subscriptions_active',
+    ]) {
+      expect(metrics).toContain(name);
+    }
+    expect(metrics).toMatch(
+      /switchboard_upstream_requests_total\{source="hubspot",operation="contacts\.batchRead",status="200"\} \d+/,
+    );
+    expect((await fetch(`${url}/nope`)).status).toBe(404);
+  });
+
+  it('keeps credentials out of its logs', () => {
+    expect(output).not.toContain('sk_test_switchboard_sandbox');
+    expect(output).not.toContain('pat-na1-switchboard-sandbox');
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    child.kill('SIGTERM');
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+  });
+});

@@ -1,0 +1,81 @@
+import { createHub, type Hub, type Workspace } from '../../src/hub.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { connectSources, sandboxVendorSettings } from '../../src/sources.ts';
+import { createSourceStateRepository } from '../../src/store/source-state.ts';
+import { createSwitchboardServer, type SwitchboardServer } from '../../src/server.ts';
+import { backfillLinks, type BackfillReport } from '../../src/links/backfill.ts';
+import type { Sandboxes } from '../../src/sandbox/start.ts';
+import { openTestStore, type StoreKind, type TestStore } from './stores.ts';
+
+export interface TestHub {
+  hub: Hub;
+  app: SwitchboardServer;
+  reports: BackfillReport[];
+  /** POSTs a GraphQL request through yoga's fetch (no port) and returns status and JSON body. */
+  graphql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: { data?: T; errors?: GraphQLErrorJson[]; extensions?: unknown } }>;
+  close(): Promise<void>;
+}
+
+export interface GraphQLErrorJson {
+  message: string;
+  path?: Array<string | number>;
+  extensions?: Record<string, unknown>;
+}
+
+export interface TestHubOptions {
+  store: StoreKind;
+  /** One workspace per entry, each on its own sandboxes; the first is the default. */
+  workspaces: Array<{ id: string; sandboxes: Sandboxes }>;
+  backfill?: boolean;
+  batching?: boolean;
+  cache?: boolean;
+}
+
+export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
+  const testStore: TestStore = await openTestStore(options.store);
+  const metrics = createMetrics();
+  const state = createSourceStateRepository(testStore.store.db);
+  const workspaces: Workspace[] = options.workspaces.map(({ id, sandboxes }) => ({
+    id,
+    name: id,
+    currency: 'GBP',
+    sources: connectSources(sandboxVendorSettings(sandboxes), { workspace: id, metrics, state }).sources,
+  }));
+  const hub = createHub({
+    store: testStore.store,
+    workspaces,
+    metrics,
+    batching: options.batching,
+    cache: { enabled: options.cache ?? true },
+  });
+  const reports: BackfillReport[] = [];
+  if (options.backfill ?? true) {
+    for (const workspace of workspaces) reports.push(await backfillLinks(hub, workspace));
+  }
+  const app = createSwitchboardServer(hub);
+  return {
+    hub,
+    app,
+    reports,
+    async graphql(query, variables, headers = {}) {
+      const res = await app.yoga.fetch('http://switchboard.test/graphql', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+          ...headers,
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: res.status, body: (await res.json()) as never };
+    },
+    async close() {
+      await Promise.all(workspaces.flatMap((w) => Object.values(w.sources).map((s) => s.close())));
+      await testStore.drop();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+/** Polls `check` until it returns a value (not undefined), or throws after `timeoutMs` with what it last saw. */
+export async function waitFor<T>(
+  check: () => T | undefined,
+  describe: () => string,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
