@@ -282,7 +282,23 @@ function renderTime(time: EventTime, ms: number, zone: string): EventTime {
 }
 
 /** The Event resource as Google returns it; `zone` is the calendar's or the request's `timeZone`. */
+/**
+ * Rendered events per etag and zone: every write changes the etag, so an entry never goes stale,
+ * and a 2,500-event listing stops re-rendering (and re-formatting every time in its zone) on each call.
+ * Callers must not mutate what they get.
+ */
+const rendered = new WeakMap<StoredEvent, { key: string; json: Json }>();
+
 export function eventToWire(store: CalendarStore, event: StoredEvent, zone = store.timeZone): Json {
+  const key = `${event.etag}|${zone}|${store.calendarId}`;
+  const hit = rendered.get(event);
+  if (hit?.key === key) return hit.json;
+  const json = renderEvent(store, event, zone);
+  rendered.set(event, { key, json });
+  return json;
+}
+
+function renderEvent(store: CalendarStore, event: StoredEvent, zone: string): Json {
   const d = event.data;
   const self = { email: store.calendarId, displayName: store.summary, self: true };
   const out: Json = {

@@ -107,8 +107,26 @@ export function isTimeZone(timeZone: string): boolean {
   }
 }
 
+/**
+ * Offsets per zone and 15-minute slot: every zone in use changes offset on a quarter hour, and
+ * formatToParts per event was most of the time of a 2,500-event listing.
+ */
+const offsets = new Map<string, number>();
+const SLOT_MS = 15 * 60_000;
+
 /** The zone's UTC offset in minutes at an instant ("GMT+01:00" -> 60). */
 export function zoneOffsetMinutes(ms: number, timeZone: string): number {
+  const key = `${timeZone}|${Math.floor(ms / SLOT_MS)}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    if (offsets.size > 100_000) offsets.clear();
+    offset = computeOffsetMinutes(ms, timeZone);
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+
+function computeOffsetMinutes(ms: number, timeZone: string): number {
   const name = formatterFor(timeZone)
     .formatToParts(new Date(ms))
     .find((p) => p.type === 'timeZoneName')?.value;
