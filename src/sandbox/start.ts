@@ -34,16 +34,39 @@ export const RELAXED_LIMITS: NonNullable<StartSandboxesOptions['limits']> = {
   xero: { perMinute: 100_000, perDay: 1_000_000, concurrent: 1_000, appPerMinute: 1_000_000 },
 };
 
+export type SandboxKey = keyof typeof SANDBOX_PORTS;
+export const SANDBOX_KEYS: readonly SandboxKey[] = ['stripe', 'hubspot', 'googleCalendar', 'xero'];
+
+/** Starts one vendor's sandbox; `startSandboxes` starts all four from one business. */
+export function startSandbox(key: SandboxKey, options: StartSandboxesOptions = {}): Promise<VendorSandbox> {
+  const common = { business: generateBusiness(options.seed), host: options.host, webhooks: options.webhooks };
+  return starters[key](common, options);
+}
+
+type Starter = (
+  common: {
+    business: ReturnType<typeof generateBusiness>;
+    host?: string;
+    webhooks?: Partial<WebhookSettings>;
+  },
+  options: StartSandboxesOptions,
+) => Promise<VendorSandbox>;
+
+const starters: Record<SandboxKey, Starter> = {
+  stripe: (common, options) => startStripeSandbox({ ...common, port: options.ports?.stripe }),
+  hubspot: (common, options) =>
+    startHubspotSandbox({ ...common, port: options.ports?.hubspot, limits: options.limits?.hubspot }),
+  googleCalendar: (common, options) =>
+    startGoogleCalendarSandbox({ ...common, port: options.ports?.googleCalendar }),
+  xero: (common, options) =>
+    startXeroSandbox({ ...common, port: options.ports?.xero, limits: options.limits?.xero }),
+};
+
 /** Starts the four vendor sandboxes in this process, all loaded from one seed business. */
 export async function startSandboxes(options: StartSandboxesOptions = {}): Promise<Sandboxes> {
   const business = generateBusiness(options.seed);
   const common = { business, host: options.host, webhooks: options.webhooks };
-  const started = await Promise.allSettled([
-    startStripeSandbox({ ...common, port: options.ports?.stripe }),
-    startHubspotSandbox({ ...common, port: options.ports?.hubspot, limits: options.limits?.hubspot }),
-    startGoogleCalendarSandbox({ ...common, port: options.ports?.googleCalendar }),
-    startXeroSandbox({ ...common, port: options.ports?.xero, limits: options.limits?.xero }),
-  ]);
+  const started = await Promise.allSettled(SANDBOX_KEYS.map((key) => starters[key](common, options)));
   const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) {
