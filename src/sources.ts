@@ -7,8 +7,6 @@ import { createHubspotSource } from '../sources/hubspot/source.ts';
 import { createStripeSource } from '../sources/stripe/source.ts';
 import { createGoogleCalendarSource } from '../sources/google-calendar/source.ts';
 import { createXeroSource } from '../sources/xero/source.ts';
-import type { VendorSandbox } from './sandbox/types.ts';
-import type { Sandboxes } from './sandbox/start.ts';
 
 /**
  * The one place that picks an adapter per domain. Swapping a vendor (QuickBooks for Xero, say)
@@ -76,14 +74,28 @@ export function connectSources(vendors: VendorSettings, options: ConnectOptions)
   };
 }
 
-const cred = (sandbox: VendorSandbox, key: string): string => {
+/** What a client needs of a running sandbox: in-process (`startSandboxes`) or in another process. */
+export interface SandboxEndpoint {
+  name: string;
+  url: string;
+  credentials: Record<string, string>;
+}
+
+export interface SandboxEndpoints {
+  stripe: SandboxEndpoint;
+  hubspot: SandboxEndpoint;
+  googleCalendar: SandboxEndpoint;
+  xero: SandboxEndpoint;
+}
+
+const cred = (sandbox: SandboxEndpoint, key: string): string => {
   const value = sandbox.credentials[key];
   if (!value) throw new Error(`the ${sandbox.name} sandbox did not publish its "${key}" credential`);
   return value;
 };
 
 /** Vendor settings that point every adapter at the in-process sandboxes. */
-export function sandboxVendorSettings(sandboxes: Sandboxes): VendorSettings {
+export function sandboxVendorSettings(sandboxes: SandboxEndpoints): VendorSettings {
   return {
     hubspot: {
       baseUrl: sandboxes.hubspot.url,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { GraphQLError } from 'graphql';
 import type { Hub, Workspace } from '../hub.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
@@ -30,5 +31,7 @@ export function resolveWorkspace(hub: Hub, request: Request): Workspace {
 
 export function createContext(hub: Hub, request: Request): GraphContext {
   const workspace = resolveWorkspace(hub, request);
+  // Every upstream call of the request listens on its signal; a wide query makes hundreds.
+  setMaxListeners(0, request.signal);
   return { hub, workspace, loaders: createLoaders(hub, workspace, request.signal), now: new Date() };
 }

@@ -1,0 +1,252 @@
+/**
+ * Customer-360 benchmark: the page query for 10, 100 and 1,000 customers, cold and warm cache,
+ * with 0 ms and 50 ms added to every vendor request, with batching and caching on and off.
+ * Upstream requests are counted by the sandboxes themselves (`/__sandbox/requests`).
+ * Run: `npm run bench` (all) or `npm run bench -- read-graph`.
+ */
+import { createHub } from '../src/hub.ts';
+import { createMetrics } from '../src/observability/metrics.ts';
+import { connectSources, sandboxVendorSettings } from '../src/sources.ts';
+import { createSourceStateRepository } from '../src/store/source-state.ts';
+import { openStore } from '../src/store/store.ts';
+import { backfillLinks } from '../src/links/backfill.ts';
+import { createSwitchboardServer, type SwitchboardServer } from '../src/server.ts';
+import { startSandboxProcess, type SandboxProcess } from './sandbox-process.ts';
+import { median, ms, percentile, table } from './support.ts';
+
+const QUERY = /* GraphQL */ `
+  query Page($first: Int!) {
+    customers(first: $first) {
+      edges {
+        node {
+          id
+          displayName
+          email
+          phone
+          links {
+            system
+            externalId
+          }
+          bookings(first: 10) {
+            totalCount
+            edges {
+              node {
+                title
+                start
+                status
+              }
+            }
+          }
+          orders(first: 10) {
+            totalCount
+            edges {
+              node {
+                status
+                amount {
+                  amount
+                }
+                amountRefunded {
+                  amount
+                }
+              }
+            }
+          }
+          invoices(first: 10) {
+            totalCount
+            edges {
+              node {
+                number
+                status
+                amountDue {
+                  amount
+                }
+              }
+            }
+          }
+          outstandingBalance {
+            amount
+          }
+          lifetimeValue {
+            amount
+          }
+          syncIssues {
+            kind
+          }
+        }
+      }
+    }
+  }
+`;
+
+type Sandboxes = SandboxProcess;
+
+interface Setup {
+  sandboxes: Sandboxes;
+  servers: Record<'on' | 'off', { app: SwitchboardServer; clearCache(): void }>;
+  close(): Promise<void>;
+}
+
+async function setup(customers: number): Promise<Setup> {
+  const sandboxes = await startSandboxProcess({ customers });
+  const store = await openStore({ url: ':memory:' });
+  await store.migrate();
+  const make = (mode: 'on' | 'off') => {
+    const metrics = createMetrics();
+    const { sources } = connectSources(sandboxVendorSettings(sandboxes.endpoints), {
+      workspace: 'default',
+      metrics,
+      state: createSourceStateRepository(store.db),
+    });
+    return createHub({
+      store,
+      workspaces: [{ id: 'default', name: 'Default', currency: 'GBP', sources }],
+      metrics,
+      batching: mode === 'on',
+      cache: { enabled: mode === 'on' },
+    });
+  };
+  const on = make('on');
+  const off = make('off');
+  await backfillLinks(on, on.defaultWorkspace);
+  return {
+    sandboxes,
+    servers: {
+      on: { app: createSwitchboardServer(on), clearCache: () => on.cache.clear() },
+      off: { app: createSwitchboardServer(off), clearCache: () => off.cache.clear() },
+    },
+    async close() {
+      await Promise.all(
+        [on, off].flatMap((h) => Object.values(h.defaultWorkspace.sources).map((s) => s.close())),
+      );
+      await store.close();
+      await sandboxes.close();
+    },
+  };
+}
+
+async function requestCounts(sandboxes: Sandboxes): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const s of sandboxes.all) {
+    const body = (await (await fetch(`${s.url}/__sandbox/requests?limit=0`)).json()) as { total: number };
+    out[s.name] = body.total;
+  }
+  return out;
+}
+
+const clearLogs = (sandboxes: Sandboxes) =>
+  Promise.all(sandboxes.all.map((s) => fetch(`${s.url}/__sandbox/requests`, { method: 'DELETE' })));
+
+async function setLatency(sandboxes: Sandboxes, latencyMs: number) {
+  await Promise.all(sandboxes.all.map((s) => fetch(`${s.url}/__sandbox/faults`, { method: 'DELETE' })));
+  if (latencyMs > 0) {
+    await Promise.all(
+      sandboxes.all.map((s) =>
+        fetch(`${s.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ latencyMs }) }),
+      ),
+    );
+  }
+}
+
+async function run(app: SwitchboardServer, first: number): Promise<number> {
+  const started = performance.now();
+  const res = await app.yoga.fetch('http://bench/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: QUERY, variables: { first } }),
+  });
+  const body = (await res.json()) as { errors?: Array<{ message: string }> };
+  const elapsed = performance.now() - started;
+  if (body.errors) throw new Error(`query failed: ${body.errors[0]?.message}`);
+  return elapsed;
+}
+
+export interface ReadGraphRow {
+  customers: number;
+  latency: number;
+  mode: 'on' | 'off';
+  cache: 'cold' | 'warm';
+  runs: number;
+  p50: number;
+  p95: number;
+  requests: Record<string, number>;
+}
+
+export async function benchReadGraph(
+  log: (line: string) => void,
+): Promise<{ rows: ReadGraphRow[]; markdown: string }> {
+  const rows: ReadGraphRow[] = [];
+  log('read-graph: starting the sandboxes (another process) with 1,100 customers and backfilling links…');
+  const s = await setup(1_100);
+  try {
+    for (const latency of [0, 50]) {
+      await setLatency(s.sandboxes, latency);
+      for (const customers of [10, 100, 1_000]) {
+        for (const mode of ['on', 'off'] as const) {
+          // Without batching every key is its own request: 1,000 customers at 50 ms is minutes, not a measurement.
+          if (mode === 'off' && customers === 1_000) continue;
+          const server = s.servers[mode];
+          const runs = mode === 'off' ? 3 : customers === 1_000 ? 5 : 15;
+          for (const cache of mode === 'on' ? (['cold', 'warm'] as const) : (['cold'] as const)) {
+            const times: number[] = [];
+            let requests: Record<string, number> = {};
+            await run(server.app, customers); // warm the process (JIT, pools); not measured
+            for (let i = 0; i < runs; i++) {
+              if (cache === 'cold') server.clearCache();
+              await clearLogs(s.sandboxes);
+              times.push(await run(server.app, customers));
+              requests = await requestCounts(s.sandboxes);
+            }
+            const row: ReadGraphRow = {
+              customers,
+              latency,
+              mode,
+              cache,
+              runs,
+              p50: median(times),
+              p95: percentile(times, 95),
+              requests,
+            };
+            rows.push(row);
+            log(
+              `  ${customers} customers, +${latency} ms, batching/cache ${mode}, ${cache}: p50 ${ms(row.p50)}, p95 ${ms(row.p95)}, requests ${JSON.stringify(requests)}`,
+            );
+          }
+        }
+      }
+    }
+  } finally {
+    await s.close();
+  }
+  const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+  const markdown = table(
+    [
+      'customers',
+      'added latency',
+      'batching + cache',
+      'cache',
+      'runs',
+      'p50',
+      'p95',
+      'HubSpot',
+      'Google',
+      'Stripe',
+      'Xero',
+      'total requests',
+    ],
+    rows.map((r) => [
+      r.customers,
+      `${r.latency} ms`,
+      r.mode,
+      r.cache,
+      r.runs,
+      ms(r.p50),
+      ms(r.p95),
+      r.requests.hubspot ?? 0,
+      r.requests.google_calendar ?? 0,
+      r.requests.stripe ?? 0,
+      r.requests.xero ?? 0,
+      total(r.requests),
+    ]),
+  );
+  return { rows, markdown };
+}
