@@ -60,7 +60,7 @@ export async function startSwitchboard(
     const { sources } = connectSources(vendors, {
       workspace: WORKSPACE,
       metrics,
-      state: createSourceStateRepository(store.db),
+      state: config.mode === 'live' ? createSourceStateRepository(store.db) : undefined,
     });
     const hub = createHub({
       store,

@@ -2,7 +2,8 @@ import type { VendorSettings } from './config.ts';
 import type { WorkspaceSources } from './hub.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { SourceStateRepository } from './store/source-state.ts';
-import { createOAuthTokenProvider, type TokenProvider } from './upstream/oauth.ts';
+import { createHash } from 'node:crypto';
+import { createOAuthTokenProvider, type RefreshTokenStore, type TokenProvider } from './upstream/oauth.ts';
 import { createHubspotSource } from '../sources/hubspot/source.ts';
 import { createStripeSource } from '../sources/stripe/source.ts';
 import { createGoogleCalendarSource } from '../sources/google-calendar/source.ts';
@@ -15,8 +16,30 @@ import { createXeroSource } from '../sources/xero/source.ts';
 export interface ConnectOptions {
   workspace: string;
   metrics?: Metrics;
-  state: SourceStateRepository;
+  /**
+   * Where rotated OAuth refresh tokens are kept across restarts. Leave it out for in-process
+   * sandboxes: they start afresh each run, and a token rotated by the last run means nothing to them.
+   */
+  state?: SourceStateRepository;
   timeoutMs?: number;
+}
+
+/**
+ * Rotated refresh tokens are stored under the configured one they descend from, so setting a new
+ * token in the environment (after reconnecting) is not overridden by an older stored rotation.
+ */
+function refreshTokenStore(
+  state: SourceStateRepository | undefined,
+  workspace: string,
+  system: 'xero' | 'google_calendar',
+  configured: string,
+): RefreshTokenStore | undefined {
+  if (!state) return undefined;
+  const key = `refresh_token:${createHash('sha256').update(configured).digest('hex').slice(0, 16)}`;
+  return {
+    load: () => state.get(workspace, system, key),
+    save: (token) => state.set(workspace, system, key, token),
+  };
 }
 
 export interface ConnectedSources {
@@ -32,20 +55,14 @@ export function connectSources(vendors: VendorSettings, options: ConnectOptions)
     clientId: vendors.xero.clientId,
     clientSecret: vendors.xero.clientSecret,
     refreshToken: vendors.xero.refreshToken,
-    store: {
-      load: () => state.get(workspace, 'xero', 'refresh_token'),
-      save: (token) => state.set(workspace, 'xero', 'refresh_token', token),
-    },
+    store: refreshTokenStore(state, workspace, 'xero', vendors.xero.refreshToken),
   });
   const google = vendors.googleCalendar;
   const googleTokens = google.oauth
     ? createOAuthTokenProvider({
         source: 'google_calendar',
         ...google.oauth,
-        store: {
-          load: () => state.get(workspace, 'google_calendar', 'refresh_token'),
-          save: (token) => state.set(workspace, 'google_calendar', 'refresh_token', token),
-        },
+        store: refreshTokenStore(state, workspace, 'google_calendar', google.oauth.refreshToken),
       })
     : undefined;
   return {

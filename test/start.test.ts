@@ -12,7 +12,8 @@ let output = '';
 let url = '';
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-start-'));
 
-beforeAll(async () => {
+async function start(): Promise<void> {
+  output = '';
   child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: new URL('..', import.meta.url),
     env: {
@@ -33,7 +34,9 @@ beforeAll(async () => {
     60_000,
   );
   if (url === 'exited') throw new Error(`npm start exited early:\n${output}`);
-}, 90_000);
+}
+
+beforeAll(start, 90_000);
 
 afterAll(async () => {
   if (child && child.exitCode === null) {
@@ -111,4 +114,17 @@ describe('npm start (sandbox mode)', () => {
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code).toBe(0);
   });
+
+  it('starts again on the same store and still reaches every system', async () => {
+    await start();
+    expect(output).not.toMatch(/Linked \d+ customers/); // links are kept; no second backfill
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: CUSTOMER_360_QUERY, variables: { first: 5 } }),
+    });
+    const body = (await res.json()) as { data: any; errors?: unknown[] };
+    expect(body.errors).toBeUndefined();
+    expect(body.data.customers.totalCount).toBeGreaterThan(250);
+  }, 90_000);
 });

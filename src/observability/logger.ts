@@ -29,11 +29,15 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return pino({
-    name: 'switchboard',
-    level:
-      process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' || process.env.VITEST ? 'silent' : 'info'),
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    ...options,
-  });
+  return pino(
+    {
+      name: 'switchboard',
+      level:
+        process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' || process.env.VITEST ? 'silent' : 'info'),
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      ...options,
+    },
+    // Synchronous, so log lines and the start-up banner come out in the order they happened.
+    pino.destination({ sync: true }),
+  );
 }
