@@ -1,6 +1,6 @@
 import type { SourceName } from '../src/domain/model.ts';
 import type { Resolvers, SourceState } from '../src/graph/resolvers-types.generated.ts';
-import { checkFirst, decodeCursor, encodeCursor } from '../src/graph/connection.ts';
+import { checkFirst, cursorPage, decodeCursor } from '../src/graph/connection.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { toSystem } from './shared.ts';
 
@@ -33,16 +33,11 @@ export const adminResolvers: Resolvers = {
         first: first + 1,
         after,
       });
-      const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(`i:${node.id}`), node }));
-      return {
-        edges,
-        pageInfo: {
-          hasNextPage: rows.length > first,
-          hasPreviousPage: Boolean(after),
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges.at(-1)?.cursor ?? null,
-        },
-      };
+      return cursorPage(rows.slice(0, first), {
+        cursor: (node) => `i:${node.id}`,
+        hasNextPage: rows.length > first,
+        hasPreviousPage: Boolean(after),
+      });
     },
     sources: (_, __, ctx) =>
       Object.values(ctx.workspace.sources).map((s) => ({ ...s.client.health(), baseUrl: s.client.baseUrl })),

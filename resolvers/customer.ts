@@ -3,7 +3,7 @@ import { normaliseEmail } from '../src/domain/model.ts';
 import type { GraphContext } from '../src/graph/context.ts';
 import type { CustomerModel } from '../src/graph/models.ts';
 import type { Resolvers } from '../src/graph/resolvers-types.generated.ts';
-import { checkFirst, decodeCursor, encodeCursor, sliceConnection } from '../src/graph/connection.ts';
+import { checkFirst, cursorPage, decodeCursor, sliceConnection } from '../src/graph/connection.ts';
 import { expectGlobalId, toGlobalId } from '../src/graph/ids.ts';
 import { eventsByAttendee } from '../src/graph/loaders.ts';
 import { checkWindow, defaultWindow, link, sumMoney, windowKey } from './shared.ts';
@@ -129,17 +129,12 @@ export const customerResolvers: Resolvers = {
         ]);
         const page = rows.slice(0, first);
         for (const row of page) ctx.loaders.customer.prime(row.id, row);
-        const edges = page.map((node) => ({ cursor: encodeCursor(`c:${node.id}`), node }));
-        return {
-          edges,
-          pageInfo: {
-            hasNextPage: rows.length > first,
-            hasPreviousPage: Boolean(after),
-            startCursor: edges[0]?.cursor ?? null,
-            endCursor: edges.at(-1)?.cursor ?? null,
-          },
+        return cursorPage(page, {
+          cursor: (node) => `c:${node.id}`,
+          hasNextPage: rows.length > first,
+          hasPreviousPage: Boolean(after),
           totalCount: total,
-        };
+        });
       }
       // Search is the CRM's: it owns identity. Contacts the hub has not met yet become customers here.
       const crmAfter = after ? decodeCursor(after, 's') : undefined;
@@ -172,21 +167,12 @@ export const customerResolvers: Resolvers = {
         const row = id ? await ctx.loaders.customer.load(id) : null;
         if (row) nodes.push(row);
       }
-      const edges = nodes.map((node, i) => ({
-        cursor:
-          i === nodes.length - 1 && page.next ? encodeCursor(`s:${page.next}`) : encodeCursor(`c:${node.id}`),
-        node,
-      }));
-      return {
-        edges,
-        pageInfo: {
-          hasNextPage: Boolean(page.next),
-          hasPreviousPage: Boolean(after),
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: page.next ? encodeCursor(`s:${page.next}`) : (edges.at(-1)?.cursor ?? null),
-        },
-        totalCount: null,
-      };
+      return cursorPage(nodes, {
+        cursor: (node) => `c:${node.id}`,
+        hasNextPage: Boolean(page.next),
+        hasPreviousPage: Boolean(after),
+        endCursor: page.next ? `s:${page.next}` : undefined,
+      });
     },
   },
 };

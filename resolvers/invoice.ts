@@ -1,5 +1,5 @@
 import type { Resolvers } from '../src/graph/resolvers-types.generated.ts';
-import { checkFirst, decodeCursor, encodeCursor } from '../src/graph/connection.ts';
+import { checkFirst, cursorPage, decodeCursor } from '../src/graph/connection.ts';
 import { expectGlobalId, splitSourceId, toGlobalId } from '../src/graph/ids.ts';
 import { link } from './shared.ts';
 
@@ -28,25 +28,15 @@ export const invoiceResolvers: Resolvers = {
         { statuses: args.status ?? undefined, overdue: args.overdue ?? undefined },
         first,
         after,
-        { signal: undefined },
       );
       for (const invoice of page.items) ctx.loaders.invoice.prime(invoice.externalId, invoice);
-      const edges = page.items.map((node, i) => ({
-        cursor: encodeCursor(
-          i === page.items.length - 1 && page.next ? `x:${page.next}` : `xi:${node.externalId}`,
-        ),
-        node,
-      }));
-      return {
-        edges,
-        pageInfo: {
-          hasNextPage: Boolean(page.next),
-          hasPreviousPage: Boolean(after),
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: page.next ? encodeCursor(`x:${page.next}`) : (edges.at(-1)?.cursor ?? null),
-        },
-        totalCount: page.total ?? null,
-      };
+      return cursorPage(page.items, {
+        cursor: (node) => `xi:${node.externalId}`,
+        hasNextPage: Boolean(page.next),
+        hasPreviousPage: Boolean(after),
+        endCursor: page.next ? `x:${page.next}` : undefined,
+        totalCount: page.total,
+      });
     },
   },
 };

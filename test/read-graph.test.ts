@@ -395,6 +395,56 @@ describe.each(storeKinds)('the read graph on %s', (storeKind) => {
     expect(workspace.body.errors?.[0]?.message).toMatch(/Unknown workspace "nope"/);
   });
 
+  it('pages through customers, sync issues and invoices with pageInfo.endCursor', async () => {
+    const seen = new Set<string>();
+    let after: string | null = null;
+    let pages = 0;
+    let totalCount = 0;
+    do {
+      const res: { body: { data?: any; errors?: unknown[] } } = await t.graphql(
+        `query($after: String) { customers(first: 120, after: $after) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
+      expect(res.body.errors).toBeUndefined();
+      const conn = res.body.data.customers;
+      totalCount = conn.totalCount;
+      for (const edge of conn.edges) seen.add(edge.node.id);
+      after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
+      pages++;
+    } while (after);
+    expect(seen.size).toBe(totalCount);
+    expect(pages).toBe(Math.ceil(totalCount / 120));
+
+    const invoices: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { body: { data?: any; errors?: unknown[] } } = await t.graphql(
+        `query($after: String) { invoices(first: 100, status: [PAID], after: $after) { edges { node { number status } } pageInfo { hasNextPage endCursor } } }`,
+        { after: cursor },
+      );
+      expect(res.body.errors).toBeUndefined();
+      invoices.push(...res.body.data.invoices.edges.map((e: any) => e.node.number));
+      cursor = res.body.data.invoices.pageInfo.hasNextPage ? res.body.data.invoices.pageInfo.endCursor : null;
+    } while (cursor);
+    expect(invoices.sort()).toEqual(
+      business.invoices
+        // An invoice of a customer missing from Xero was never raised there.
+        .filter(
+          (i) =>
+            i.status === 'PAID' &&
+            customerAt(
+              business.customers.find((c) => c.key === i.customerKey)!,
+              'xero',
+            ),
+        )
+        .map((i) => i.number)
+        .sort(),
+    );
+
+    const stale = await t.graphql(`{ invoices(after: "bm9wZQ") { edges { node { id } } } }`);
+    expect(stale.body.errors?.[0]?.message).toMatch(/"after" is not a cursor from this list/);
+  });
+
   it('resolves nodes of every type by global id and reports each source', async () => {
     const order = business.orders[0]!;
     const invoice = business.invoices[0]!;

@@ -59,3 +59,31 @@ export function sliceConnection<T>(
     totalCount: items.length,
   };
 }
+
+/**
+ * A page whose order and continuation come from elsewhere (the store, a vendor's own paging).
+ * Each edge's cursor names its node; `pageInfo.endCursor` is what resumes the list, and is the
+ * vendor's continuation token when the vendor pages.
+ */
+export function cursorPage<T>(
+  nodes: T[],
+  options: {
+    cursor: (node: T) => string;
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    endCursor?: string;
+    totalCount?: number | null;
+  },
+): Omit<Connection<T>, 'totalCount'> & { totalCount: number | null } {
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(options.cursor(node)), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: options.hasNextPage,
+      hasPreviousPage: options.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: options.endCursor ? encodeCursor(options.endCursor) : (edges.at(-1)?.cursor ?? null),
+    },
+    totalCount: options.totalCount ?? null,
+  };
+}
