@@ -22,6 +22,12 @@ export interface FaultRule {
   drop?: boolean;
   /** Apply to this many requests, then expire. Default: until removed. */
   times?: number;
+  /**
+   * `before` (default): the vendor never sees the request. `after`: the vendor does the work, then
+   * the answer is lost (the status replaces it, or the connection drops), as when a vendor times out
+   * after committing: only an idempotency key keeps the client's retry from doing it twice.
+   */
+  phase?: 'before' | 'after';
 }
 
 export interface ActiveFault extends FaultRule {
@@ -35,6 +41,8 @@ export interface FaultDecision {
   status?: number;
   retryAfterSeconds?: number;
   drop: boolean;
+  /** The status or drop comes after the handler ran. */
+  after: boolean;
 }
 
 export interface FaultController {
@@ -62,6 +70,7 @@ export function parseFaultRule(input: unknown): FaultRule | string {
     'retryAfterSeconds',
     'drop',
     'times',
+    'phase',
   ]);
   for (const key of Object.keys(rule)) if (!known.has(key)) return `unknown fault field "${key}"`;
   const num = (key: string, min: number, max: number): string | undefined => {
@@ -88,6 +97,9 @@ export function parseFaultRule(input: unknown): FaultRule | string {
   if (rule.pathPrefix !== undefined && typeof rule.pathPrefix !== 'string')
     return '"pathPrefix" must be a string';
   if (rule.drop !== undefined && typeof rule.drop !== 'boolean') return '"drop" must be true or false';
+  if (rule.phase !== undefined && rule.phase !== 'before' && rule.phase !== 'after') {
+    return '"phase" must be "before" or "after"';
+  }
   if (rule.latencyMs === undefined && rule.status === undefined && rule.drop !== true) {
     return 'a fault rule needs at least one effect: "latencyMs", "status" or "drop"';
   }
@@ -125,7 +137,7 @@ export function createFaultController(seed: number | string = 'faults'): FaultCo
           continue;
         if (!random.chance(rule.share ?? 1)) continue;
         rule.applied++;
-        decision ??= { ruleIds: [], latencyMs: 0, drop: false };
+        decision ??= { ruleIds: [], latencyMs: 0, drop: false, after: false };
         decision.ruleIds.push(rule.id);
         decision.latencyMs += rule.latencyMs ?? 0;
         if (rule.drop) decision.drop = true;
@@ -133,6 +145,7 @@ export function createFaultController(seed: number | string = 'faults'): FaultCo
           decision.status = rule.status;
           decision.retryAfterSeconds = rule.retryAfterSeconds;
         }
+        if ((rule.drop || rule.status !== undefined) && rule.phase === 'after') decision.after = true;
       }
       rules = rules.filter((r) => r.times === undefined || r.applied < r.times);
       return decision;

@@ -152,3 +152,27 @@ describe('sandbox server kit', () => {
     ).toBe(0);
   });
 });
+
+describe('after-phase faults', () => {
+  it('let the vendor do the work and lose the answer', async () => {
+    await fetch(`${sandbox.url}/__sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ status: 503, phase: 'after', times: 1, operations: ['items.create'] }),
+    });
+    const lost = await call('/v1/items', {
+      method: 'POST',
+      body: JSON.stringify({ id: 'after', name: 'kept' }),
+    });
+    expect(lost.status).toBe(503);
+    expect(await (await call('/v1/items/after')).json()).toEqual({ id: 'after', name: 'kept' });
+
+    await fetch(`${sandbox.url}/__sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ drop: true, phase: 'after', times: 1, operations: ['items.create'] }),
+    });
+    await expect(
+      call('/v1/items', { method: 'POST', body: JSON.stringify({ id: 'dropped', name: 'kept too' }) }),
+    ).rejects.toThrow();
+    expect((await call('/v1/items/dropped')).status).toBe(200);
+  });
+});

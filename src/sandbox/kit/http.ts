@@ -338,7 +338,14 @@ export async function startSandboxServer(
     }
 
     const decision = faults.decide({ method, path, operation });
+    const inner = async () => {
+      if (decision && decision.latencyMs > 0 && !decision.after) await sleep(decision.latencyMs);
+      return run(route.handler);
+    };
+    const respond = () => (options.middleware ? run(() => options.middleware!(sreq, inner)) : inner());
     if (decision && (decision.drop || decision.status !== undefined)) {
+      // "after" faults: the vendor does the work and the answer is lost on the way back.
+      if (decision.after) await respond();
       if (decision.latencyMs > 0) await sleep(decision.latencyMs);
       if (decision.drop) {
         requests.record({
@@ -369,12 +376,7 @@ export async function startSandboxServer(
       );
       return;
     }
-    const inner = async () => {
-      if (decision && decision.latencyMs > 0) await sleep(decision.latencyMs);
-      return run(route.handler);
-    };
-    const response = options.middleware ? await run(() => options.middleware!(sreq, inner)) : await inner();
-    finish(response, decision ? { faults: decision.ruleIds } : {});
+    finish(await respond(), decision ? { faults: decision.ruleIds } : {});
   }
 
   await new Promise<void>((resolve, reject) => {
