@@ -1,14 +1,18 @@
 import type { Resolvers } from '../src/graph/resolvers-types.generated.ts';
 import { checkFirst, cursorPage, decodeCursor } from '../src/graph/connection.ts';
 import { expectGlobalId, splitSourceId, toGlobalId } from '../src/graph/ids.ts';
-import { link } from './shared.ts';
+import { link, startOfUtcDay } from './shared.ts';
 
 export const invoiceResolvers: Resolvers = {
   Invoice: {
     id: (i) => toGlobalId('Invoice', `${i.source}:${i.externalId}`),
     links: (i) => [link(i.source, i.externalId, i.url)],
+    // Due before today (UTC), as the invoices(overdue) filter and Xero's own reports count it.
     overdue: (i, _, ctx) =>
-      i.amountDue.amount > 0 && i.status === 'AUTHORISED' && i.dueOn !== null && i.dueOn < ctx.now,
+      i.amountDue.amount > 0 &&
+      i.status === 'AUTHORISED' &&
+      i.dueOn !== null &&
+      i.dueOn < startOfUtcDay(ctx.now),
     customer: async (i, _, ctx) => {
       if (!i.contactExternalId) return null;
       const id = await ctx.loaders.customerIdByExternal.load(`${i.source}:${i.contactExternalId}`);

@@ -23,6 +23,7 @@ const parseDate = (value: unknown): Date => {
 export const scalarResolvers: Resolvers = {
   DateTime: new GraphQLScalarType({
     name: 'DateTime',
+    description: 'An ISO-8601 date and time with offset, e.g. `2026-11-23T09:30:00.000Z`.',
     serialize: (value) => {
       const date = value instanceof Date ? value : new Date(value as string);
       if (Number.isNaN(date.getTime()))
@@ -32,7 +33,12 @@ export const scalarResolvers: Resolvers = {
     parseValue: parseDate,
     parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : undefined),
   }),
-  JSON: new GraphQLScalarType({ name: 'JSON', serialize: (v) => v, parseValue: (v) => v }),
+  JSON: new GraphQLScalarType({
+    name: 'JSON',
+    description: 'Any JSON value.',
+    serialize: (v) => v,
+    parseValue: (v) => v,
+  }),
   Money: {
     formatted: ({ amount, currency }) => {
       const format = new Intl.NumberFormat('en-GB', { style: 'currency', currency });

@@ -21,9 +21,12 @@ export function sumMoney(amounts: Money[], currency: string): Money {
 }
 
 const DAY = 86_400_000;
+
+export const startOfUtcDay = (date: Date) =>
+  new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
 /** Default window for a customer's bookings: 90 days either side, on day boundaries so the cache key is stable. */
 export function defaultWindow(now: Date): { from: Date; to: Date } {
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const today = startOfUtcDay(now).getTime();
   return { from: new Date(today - 90 * DAY), to: new Date(today + 91 * DAY) };
 }
 

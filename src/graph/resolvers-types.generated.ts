@@ -26,36 +26,56 @@ export type Booking = Node & {
   attendeeEmails: Array<Scalars['String']['output']>;
   /** The customer attending, matched by email; null when no attendee is a known customer. */
   customer?: Maybe<Customer>;
+  /** When the appointment ends (exclusive): an all-day event ends at local midnight after its last day. */
   end: Scalars['DateTime']['output'];
+  /** Opaque global id, made from the Google Calendar event's id; pass it to `booking`, `node` or `nodes`. */
   id: Scalars['ID']['output'];
+  /** The event in Google Calendar: one link, with its address in Google Calendar's web app when known. */
   links: Array<SourceLink>;
+  /** Where the appointment takes place, free text as typed into the calendar; null when none is given. */
   location?: Maybe<Scalars['String']['output']>;
   /** The service booked, when the event carries a service code. */
   serviceCode?: Maybe<Scalars['String']['output']>;
+  /** When the appointment starts. An all-day event starts at local midnight of its first day. */
   start: Scalars['DateTime']['output'];
+  /** Whether the appointment is on, pencilled in or cancelled. */
   status: BookingStatus;
   /** The calendar event's title, e.g. `Sports massage (60 min) — Amelia Hughes`. */
   title: Scalars['String']['output'];
+  /** When the event last changed in Google Calendar. */
   updatedAt: Scalars['DateTime']['output'];
 };
 
+/**
+ * A page of bookings (a Relay connection). Fetch the next page with `after: pageInfo.endCursor`
+ * while `pageInfo.hasNextPage` is true.
+ */
 export type BookingConnection = {
   __typename?: 'BookingConnection';
+  /** The bookings on this page, earliest start first. */
   edges: Array<BookingEdge>;
+  /** Where this page is in the list, and the cursor for the next one. */
   pageInfo: PageInfo;
+  /** Bookings in all pages: every booking in the window that matches `status`. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One booking in a page of bookings. */
 export type BookingEdge = {
   __typename?: 'BookingEdge';
+  /** Opaque cursor of this edge. To get the next page, pass `pageInfo.endCursor` as `after`. */
   cursor: Scalars['String']['output'];
+  /** The booking. */
   node: Booking;
 };
 
 /** How a booking stands in the calendar. */
 export type BookingStatus =
+  /** The appointment was cancelled or the event deleted from the calendar; still listed unless `status` leaves it out. */
   | 'CANCELLED'
+  /** The appointment is on. */
   | 'CONFIRMED'
+  /** Pencilled in: the appointment is not yet certain. */
   | 'TENTATIVE';
 
 /**
@@ -67,16 +87,19 @@ export type Customer = Node & {
   __typename?: 'Customer';
   /** Bookings with the customer as an attendee, earliest first. Defaults to 90 days either side of now. */
   bookings?: Maybe<BookingConnection>;
+  /** Company name from the CRM (HubSpot); null when the contact details come from Stripe or Xero, which hold none. */
   company?: Maybe<Scalars['String']['output']>;
   /** Full name, e.g. `Amelia Hughes`. */
   displayName?: Maybe<Scalars['String']['output']>;
   /** Email address as the source of the contact details holds it. */
   email?: Maybe<Scalars['String']['output']>;
+  /** Given name from the source of the contact details; when that is Stripe, which holds one name, everything before its last space. Null when unknown. */
   firstName?: Maybe<Scalars['String']['output']>;
   /** Global id, stable for the life of the customer. */
   id: Scalars['ID']['output'];
   /** Invoices, newest first. */
   invoices?: Maybe<InvoiceConnection>;
+  /** Family name from the source of the contact details; when that is Stripe, the name's last word. Null for a one-word name or when unknown. */
   lastName?: Maybe<Scalars['String']['output']>;
   /** CRM lifecycle stage, e.g. `lead`, `customer`. */
   lifecycleStage?: Maybe<Scalars['String']['output']>;
@@ -134,65 +157,99 @@ export type CustomerOrdersArgs = {
   status?: InputMaybe<Array<OrderStatus>>;
 };
 
+/**
+ * A page of customers (a Relay connection). Fetch the next page with `after: pageInfo.endCursor`
+ * while `pageInfo.hasNextPage` is true.
+ */
 export type CustomerConnection = {
   __typename?: 'CustomerConnection';
+  /** The customers on this page, in the list's order. */
   edges: Array<CustomerEdge>;
+  /** Where this page is in the list, and the cursor for the next one. */
   pageInfo: PageInfo;
   /** Customers in all pages (without `search`). */
   totalCount?: Maybe<Scalars['Int']['output']>;
 };
 
+/** One customer in a page of customers. */
 export type CustomerEdge = {
   __typename?: 'CustomerEdge';
+  /** Opaque cursor of this edge. To get the next page, pass `pageInfo.endCursor` as `after`. */
   cursor: Scalars['String']['output'];
+  /** The customer. */
   node: Customer;
 };
 
 /** A sales invoice in the accounting package, with the payments recorded against it. */
 export type Invoice = Node & {
   __typename?: 'Invoice';
+  /** What is still owed on the invoice; zero once it is paid (or credited) in full. */
   amountDue: Money;
+  /** What has been paid against the invoice so far. */
   amountPaid: Money;
   /** The customer billed; null when the contact is not linked to a known customer. */
   customer?: Maybe<Customer>;
+  /** The date payment is due: a calendar date, given as midnight UTC of that day; null when none is set. */
   dueOn?: Maybe<Scalars['DateTime']['output']>;
+  /** Opaque global id, made from the Xero invoice's id; pass it to `invoice`, `node` or `nodes`. */
   id: Scalars['ID']['output'];
+  /** The invoice date: a calendar date, given as midnight UTC of that day. */
   issuedOn?: Maybe<Scalars['DateTime']['output']>;
+  /** The invoice's lines, in the invoice's order. */
   lines: Array<InvoiceLine>;
+  /** The invoice in Xero: one link, to the invoice in Xero's web app. */
   links: Array<SourceLink>;
   /** Invoice number, e.g. `INV-0042`. */
   number?: Maybe<Scalars['String']['output']>;
   /** True when money is still due and the due date has passed. */
   overdue: Scalars['Boolean']['output'];
+  /** Payments recorded against the invoice in Xero, as Xero lists them. */
   payments: Array<InvoicePayment>;
+  /** Free-text reference written on the invoice, e.g. a booking or order number; null when none. */
   reference?: Maybe<Scalars['String']['output']>;
+  /** Where the invoice stands in Xero. */
   status: InvoiceStatus;
+  /** Total of the lines, excluding tax. */
   subTotal: Money;
+  /** What the invoice is for in all, tax included. */
   total: Money;
+  /** Tax on the whole invoice. */
   totalTax: Money;
+  /** When the invoice last changed in Xero; null when Xero does not say. */
   updatedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
+/**
+ * A page of invoices (a Relay connection), newest first. Fetch the next page with
+ * `after: pageInfo.endCursor` while `pageInfo.hasNextPage` is true.
+ */
 export type InvoiceConnection = {
   __typename?: 'InvoiceConnection';
+  /** The invoices on this page, newest invoice date first. */
   edges: Array<InvoiceEdge>;
+  /** Where this page is in the list, and the cursor for the next one. */
   pageInfo: PageInfo;
   /** Invoices in all pages, when the source can tell. */
   totalCount?: Maybe<Scalars['Int']['output']>;
 };
 
+/** One invoice in a page of invoices. */
 export type InvoiceEdge = {
   __typename?: 'InvoiceEdge';
+  /** Opaque cursor of this edge. To get the next page, pass `pageInfo.endCursor` as `after`: in the top-level `invoices` list an edge's cursor is not accepted as `after`. */
   cursor: Scalars['String']['output'];
+  /** The invoice. */
   node: Invoice;
 };
 
 /** One line of an invoice. */
 export type InvoiceLine = {
   __typename?: 'InvoiceLine';
+  /** What the line is for, as written on the invoice; empty when the line has no text. */
   description: Scalars['String']['output'];
   /** Quantity times unit price, excluding tax. */
   lineAmount: Money;
+  /** How many units, possibly fractional (e.g. 1.5 hours); 1 when Xero gives none. */
   quantity: Scalars['Float']['output'];
   /** Price of one unit, excluding tax. */
   unitAmount: Money;
@@ -201,17 +258,25 @@ export type InvoiceLine = {
 /** A payment recorded against an invoice in the accounting package. */
 export type InvoicePayment = {
   __typename?: 'InvoicePayment';
+  /** The amount paid, in the invoice's currency. */
   amount: Money;
+  /** The day the payment was made: a calendar date, given as midnight UTC of that day. */
   date: Scalars['DateTime']['output'];
 };
 
 /** Where an invoice stands in the accounting package. */
 export type InvoiceStatus =
+  /** Approved and awaiting payment (in full or in part); the only status that can be overdue. */
   | 'AUTHORISED'
+  /** Deleted before approval. Listed by `invoices` only when `status` names it, and never by `Customer.invoices`. */
   | 'DELETED'
+  /** Being written: not yet sent, and not owed. */
   | 'DRAFT'
+  /** Paid in full. */
   | 'PAID'
+  /** Submitted for approval in Xero; not yet approved. */
   | 'SUBMITTED'
+  /** Cancelled after approval: nothing is owed. */
   | 'VOIDED';
 
 /** An amount of money in minor units (pence for GBP) with its ISO 4217 currency. Never a float. */
@@ -243,39 +308,62 @@ export type Order = Node & {
   amountReceived: Money;
   /** The amount given back so far. */
   amountRefunded: Money;
+  /** When the payment was created in Stripe. */
   createdAt: Scalars['DateTime']['output'];
   /** The customer who paid; null when the payment has no customer Switchboard knows. */
   customer?: Maybe<Customer>;
+  /** What the payment was for, free text as written in Stripe, e.g. `Sports massage (60 min)`; null when none. */
   description?: Maybe<Scalars['String']['output']>;
+  /** Opaque global id, made from the Stripe payment intent's id; pass it to `order`, `node` or `nodes`. */
   id: Scalars['ID']['output'];
   /** The invoice number the payment settles, when the payment names one. */
   invoiceNumber?: Maybe<Scalars['String']['output']>;
+  /** The payment in Stripe: one link, to the payment in the Stripe Dashboard. */
   links: Array<SourceLink>;
+  /** The individual refunds, when Stripe sends them; often empty even when money was refunded, so use `amountRefunded` for the total. */
   refunds: Array<Refund>;
+  /** Where the payment stands; only `SUCCEEDED` means the money was taken. */
   status: OrderStatus;
 };
 
+/**
+ * A page of a customer's orders (a Relay connection). Fetch the next page with
+ * `after: pageInfo.endCursor` while `pageInfo.hasNextPage` is true.
+ */
 export type OrderConnection = {
   __typename?: 'OrderConnection';
+  /** The orders on this page, newest first. */
   edges: Array<OrderEdge>;
+  /** Where this page is in the list, and the cursor for the next one. */
   pageInfo: PageInfo;
+  /** Orders in all pages: every order of the customer that matches `status`. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One order in a page of orders. */
 export type OrderEdge = {
   __typename?: 'OrderEdge';
+  /** Opaque cursor of this edge. To get the next page, pass `pageInfo.endCursor` as `after`. */
   cursor: Scalars['String']['output'];
+  /** The order. */
   node: Order;
 };
 
 /** Where a card payment stands (Stripe payment intent statuses). */
 export type OrderStatus =
+  /** Cancelled before it succeeded: no money was taken, and any hold was released. */
   | 'CANCELED'
+  /** With the card network; the outcome is not known yet. */
   | 'PROCESSING'
+  /** Waiting for the customer to complete a step, e.g. 3-D Secure authentication. */
   | 'REQUIRES_ACTION'
+  /** Authorised and held on the card, but not taken until captured. */
   | 'REQUIRES_CAPTURE'
+  /** A card is attached; the payment has not been confirmed yet. */
   | 'REQUIRES_CONFIRMATION'
+  /** Waiting for a card: none given yet, or the last attempt failed (e.g. declined). */
   | 'REQUIRES_PAYMENT_METHOD'
+  /** Paid: the money was taken. Only these count towards `Customer.lifetimeValue`. */
   | 'SUCCEEDED';
 
 /** Relay pagination state of a connection. */
@@ -291,6 +379,13 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
 export type Query = {
   __typename?: 'Query';
   /** One booking by global id. */
@@ -321,11 +416,25 @@ export type Query = {
 };
 
 
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
 export type QueryBookingArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
 export type QueryBookingsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -335,11 +444,25 @@ export type QueryBookingsArgs = {
 };
 
 
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
 export type QueryCustomerArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
 export type QueryCustomersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -347,11 +470,25 @@ export type QueryCustomersArgs = {
 };
 
 
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
 export type QueryInvoiceArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
 export type QueryInvoicesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -360,21 +497,49 @@ export type QueryInvoicesArgs = {
 };
 
 
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
 export type QueryNodesArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
 
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
 export type QuerySyncIssuesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -385,7 +550,9 @@ export type QuerySyncIssuesArgs = {
 /** Money returned to the customer against an order. */
 export type Refund = {
   __typename?: 'Refund';
+  /** The amount returned. */
   amount: Money;
+  /** When the refund was made in Stripe. */
   createdAt: Scalars['DateTime']['output'];
   /** Vendor status, e.g. `succeeded`, `pending`. */
   status: Scalars['String']['output'];
@@ -396,13 +563,19 @@ export type Source = {
   __typename?: 'Source';
   /** The vendor address the hub talks to (a sandbox in sandbox mode). */
   baseUrl: Scalars['String']['output'];
+  /** Calls that failed in a row since the last success; 0 when the last call succeeded. */
   consecutiveFailures: Scalars['Int']['output'];
+  /** When the hub last called the system; null when it has not since it started. */
   lastCallAt?: Maybe<Scalars['DateTime']['output']>;
   /** The last failure's message. */
   lastError?: Maybe<Scalars['String']['output']>;
+  /** When the last failure happened; null when none has since the hub started. */
   lastErrorAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When a call last succeeded; null when none has since the hub started. */
   lastSuccessAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Whether the last call to the system succeeded. */
   state: SourceState;
+  /** The system this is the health of. */
   system: SourceSystem;
 };
 
@@ -440,14 +613,19 @@ export type SourceSystem =
 /** A disagreement between systems that Switchboard found and did not guess away. */
 export type SyncIssue = Node & {
   __typename?: 'SyncIssue';
+  /** The customer the issue is about; null when it concerns no single known customer. */
   customer?: Maybe<Customer>;
+  /** When Switchboard first found the issue; seeing the same issue again does not change it. */
   detectedAt: Scalars['DateTime']['output'];
   /** The field that differs, for FIELD_MISMATCH and EMAIL_FORMAT_MISMATCH (`email`, `phone`, `name`). */
   field?: Maybe<Scalars['String']['output']>;
+  /** Opaque global id; pass it to `node` or `nodes`. */
   id: Scalars['ID']['output'];
+  /** What sort of disagreement this is. */
   kind: SyncIssueKind;
   /** What is wrong, for people. */
   message: Scalars['String']['output'];
+  /** When the issue was resolved; null while it is open. */
   resolvedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The systems involved. */
   systems: Array<SourceSystem>;
@@ -455,15 +633,24 @@ export type SyncIssue = Node & {
   values: Array<SyncIssueValue>;
 };
 
+/**
+ * A page of sync issues (a Relay connection). Fetch the next page with `after: pageInfo.endCursor`
+ * while `pageInfo.hasNextPage` is true. There is no total count.
+ */
 export type SyncIssueConnection = {
   __typename?: 'SyncIssueConnection';
+  /** The sync issues on this page, in the list's order. */
   edges: Array<SyncIssueEdge>;
+  /** Where this page is in the list, and the cursor for the next one. */
   pageInfo: PageInfo;
 };
 
+/** One sync issue in a page of sync issues. */
 export type SyncIssueEdge = {
   __typename?: 'SyncIssueEdge';
+  /** Opaque cursor of this edge. To get the next page, pass `pageInfo.endCursor` as `after`. */
   cursor: Scalars['String']['output'];
+  /** The sync issue. */
   node: SyncIssue;
 };
 
@@ -483,7 +670,9 @@ export type SyncIssueKind =
 /** One system's value in a sync issue. */
 export type SyncIssueValue = {
   __typename?: 'SyncIssueValue';
+  /** The system holding the value. */
   system: SourceSystem;
+  /** The value as that system holds it, not normalised; a value that is not text comes as JSON. Null when the system holds none. */
   value?: Maybe<Scalars['String']['output']>;
 };
 

@@ -108,9 +108,25 @@ export function createSyncIssueRepository(db: Kysely<Database>): SyncIssueReposi
       }
       if (filter.kinds && filter.kinds.length > 0) query = query.where('kind', 'in', [...filter.kinds]);
       if (!filter.includeResolved) query = query.where('resolved_at', 'is', null);
-      if (filter.after) query = query.where('id', '>', filter.after);
+      if (filter.after) {
+        const after = filter.after;
+        const anchor = await db
+          .selectFrom('sync_issues')
+          .select('detected_at')
+          .where('workspace_id', '=', workspace)
+          .where('id', '=', after)
+          .executeTakeFirst();
+        if (anchor) {
+          query = query.where((eb) =>
+            eb.or([
+              eb('detected_at', '>', anchor.detected_at),
+              eb.and([eb('detected_at', '=', anchor.detected_at), eb('id', '>', after)]),
+            ]),
+          );
+        }
+      }
       if (filter.first !== undefined) query = query.limit(filter.first);
-      const rows = await query.orderBy('id').execute();
+      const rows = await query.orderBy('detected_at').orderBy('id').execute();
       return rows.map(toIssue);
     },
     async get(workspace, id) {
