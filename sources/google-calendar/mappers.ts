@@ -53,6 +53,20 @@ export function isDeletedStub(raw: unknown): boolean {
   return event.status === 'cancelled' && (event.start === undefined || event.end === undefined);
 }
 
+/**
+ * An event's private extended properties (`extendedProperties.private`), e.g. what the hub stamped
+ * on it; `{}` when it has none. `raw` may be a partial response (`fields=extendedProperties`).
+ */
+export function toPrivateProperties(raw: unknown, id: string): Record<string, string> {
+  const what = `event ${id}.extendedProperties`;
+  const event = read.object(raw ?? {}, `event ${id}`);
+  const props = read.object(event.extendedProperties ?? {}, what);
+  const privateProps = read.object(props.private ?? {}, `${what}.private`);
+  return Object.fromEntries(
+    Object.keys(privateProps).map((key) => [key, read.string(privateProps, key, `${what}.private`)]),
+  );
+}
+
 /** `calendarZone` is used for all-day events whose start or end names no time zone of its own. */
 export function toCalendarEvent(raw: unknown, calendarZone: string | undefined): CalendarEvent {
   const event = read.object(raw, 'event');

@@ -5,6 +5,7 @@ import { createUpstreamClient, type Connected, type QueryValue } from '../../src
 import { createReader } from '../../src/upstream/validate.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
 import { toGoogleCalendarError } from './errors.ts';
+import { createGoogleCalendarWrites } from './writes.ts';
 import {
   EVENT_FIELDS,
   LIST_FIELDS,
@@ -188,6 +189,8 @@ export function createGoogleCalendarSource(config: GoogleCalendarConfig): Google
       }
       return { events: result.events, deletedIds: result.deletedIds, nextSyncToken: result.nextSyncToken };
     },
+    // Writes: the insert's idempotency key is the client-chosen event id (see writes.ts).
+    ...createGoogleCalendarWrites({ client, eventsPath, timeZone: config.timeZone }),
     close: () => client.close(),
   };
 }

@@ -45,3 +45,55 @@ export function toCrmContact(raw: unknown, portalId: string | undefined): CrmCon
     url: portalId ? `https://app.hubspot.com/contacts/${portalId}/record/0-1/${id}` : null,
   };
 }
+
+/** Contact properties the hub writes, by domain field. */
+const WRITE_PROPERTY = {
+  email: 'email',
+  firstName: 'firstname',
+  lastName: 'lastname',
+  phone: 'phone',
+  company: 'company',
+} as const;
+
+export interface ContactWrite {
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  phone?: string | null;
+  company?: string | null;
+}
+
+/**
+ * Domain fields to HubSpot contact properties. `clear: false` (upsert) leaves out null, undefined
+ * and blank values, so an upsert never wipes what the CRM holds; `clear: true` (update) sends null
+ * as `''`, which is how HubSpot clears a property, and leaves out only undefined.
+ */
+export function toContactProperties(input: ContactWrite, clear: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [field, property] of Object.entries(WRITE_PROPERTY)) {
+    const value = input[field as keyof ContactWrite];
+    if (value === undefined) continue;
+    if (value === null || value.trim() === '') {
+      if (clear) out[property] = '';
+      continue;
+    }
+    out[property] = field === 'email' ? value.trim().toLowerCase() : value;
+  }
+  return out;
+}
+
+/**
+ * A HubSpot `date` property value: the calendar day of `at` in `timeZone`, as `YYYY-MM-DD` (HubSpot
+ * stores date properties as midnight UTC of that day and accepts the ISO date form).
+ * https://developers.hubspot.com/docs/api/crm/properties#date-and-datetime-properties
+ */
+export function toHubspotDate(at: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(at);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}

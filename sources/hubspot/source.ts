@@ -6,7 +6,8 @@ import { createUpstreamClient, type Connected } from '../../src/upstream/client.
 import { chunk, createReader } from '../../src/upstream/validate.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
 import { toHubspotError } from './errors.ts';
-import { CONTACT_PROPERTIES, toCrmContact } from './mappers.ts';
+import { CONTACT_PROPERTIES, toCrmContact, toHubspotDate } from './mappers.ts';
+import { createHubspotWrites } from './writes.ts';
 
 export interface HubspotConfig {
   /** `https://api.hubapi.com` for the real HubSpot; the sandbox's URL otherwise. */
@@ -16,6 +17,11 @@ export interface HubspotConfig {
   /** Hub id, used to build links to records in HubSpot's UI. */
   portalId?: string;
   timeoutMs?: number;
+  /**
+   * IANA time zone of the business: `next_booking_date` (a HubSpot date property) gets the booking's
+   * calendar day there. Default `UTC`.
+   */
+  timeZone?: string;
   metrics?: Metrics;
 }
 
@@ -44,6 +50,9 @@ export function createHubspotSource(config: HubspotConfig): HubspotSource {
     metrics: config.metrics,
   });
   const toContact = (raw: unknown) => toCrmContact(raw, config.portalId);
+  const timeZone = config.timeZone ?? 'UTC';
+  toHubspotDate(new Date(0), timeZone); // an unknown time zone fails here, at start, not on a write
+  const writes = createHubspotWrites({ client, toContact, timeZone });
 
   const search = async (
     body: object,
@@ -67,6 +76,7 @@ export function createHubspotSource(config: HubspotConfig): HubspotSource {
   return {
     name: 'hubspot',
     client,
+    ...writes,
     recordUrl: (kind, id) =>
       kind === 'customer' && config.portalId
         ? `https://app.hubspot.com/contacts/${config.portalId}/record/0-1/${id}`

@@ -54,7 +54,11 @@ export function toStripeError(response: UpstreamResponse, operation: string): So
   const message = `stripe ${operation} failed with ${response.status}${vendorCode ? ` ${vendorCode}` : ''}: ${text}${
     requestId ? ` (request ${requestId})` : ''
   }`;
-  const shouldRetry = header(response, 'stripe-should-retry');
+  // A 409 means another request with the same idempotency key is still running: waiting and
+  // retrying with that key is exactly right (stripe-node retries every 409), whether or not Stripe
+  // said so in the header.
+  const shouldRetry =
+    header(response, 'stripe-should-retry') ?? (response.status === 409 ? 'true' : undefined);
   const retryAfterMs =
     parseRetryAfter(response.headers['retry-after']) ??
     (code === 'RATE_LIMITED' ? DEFAULT_RATE_LIMIT_WAIT_MS : undefined);

@@ -181,6 +181,13 @@ function toRefund(raw: unknown, currency: string, what: string): Refund {
   };
 }
 
+/** A refund as `POST /v1/refunds` answers it (https://docs.stripe.com/api/refunds/object). */
+export function toRefundRecord(raw: unknown): Refund {
+  const refund = read.object(raw, 'refund');
+  const what = `refund ${read.string(refund, 'id', 'refund')}`;
+  return toRefund(refund, read.string(refund, 'currency', what).toUpperCase(), 'POST /v1/refunds');
+}
+
 /**
  * `latest_charge` must be expanded: as a bare id it says nothing about refunds, and reading that as
  * "nothing refunded" would be silently wrong. Refunds come from the charge's `refunds` list only when

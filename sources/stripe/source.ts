@@ -7,6 +7,7 @@ import { chunk, createReader } from '../../src/upstream/validate.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
 import { retrieveEach } from './batch.ts';
 import { toStripeError } from './errors.ts';
+import { createStripeWrites } from './writes.ts';
 import {
   dashboardUrl,
   isDeletedCustomer,
@@ -225,6 +226,8 @@ export function createStripeSource(config: StripeConfig): StripeSource {
         options.signal,
       );
     },
+
+    ...createStripeWrites({ client, toPerson, toOrder, notFound }),
 
     close: () => client.close(),
   };

@@ -34,6 +34,10 @@ export interface XeroApiException {
 /** Which of Xero's limits refused the call (`X-Rate-Limit-Problem`). */
 export type XeroRateLimitProblem = 'minute' | 'daily' | 'concurrent' | 'appminute';
 
+/** https://developer.xero.com/documentation/guides/idempotent-requests/idempotency/ */
+const IDEMPOTENCY_KEY = /idempotency[- ]?key/i;
+const KEY_REUSED = /already (been )?used|different request/i;
+
 const header = (response: UpstreamResponse, name: string): string | undefined => {
   const value = response.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -69,6 +73,21 @@ export function toXeroError(response: UpstreamResponse, operation: string): Sour
     vendorCode = text(body.Type) ?? vendorCode;
     const details = validationMessages(body);
     message = [text(body.Message), ...details].filter(Boolean).join(': ') || message;
+    // The step's key was already spent on a different request: no retry with it can ever succeed,
+    // and nothing about the input was wrong, so it is a conflict, not a validation error.
+    if (message && IDEMPOTENCY_KEY.test(message) && KEY_REUSED.test(message)) {
+      code = 'CONFLICT';
+      vendorCode = 'IdempotencyKeyReused';
+    }
+  } else if (
+    status === 409 &&
+    message &&
+    (IDEMPOTENCY_KEY.test(message) || /being processed/i.test(message))
+  ) {
+    // The first request with this Idempotency-Key is still running: retry shortly and get its answer.
+    vendorCode = 'IdempotencyKeyInUse';
+    retryable = true;
+    retryAfterMs = parseRetryAfter(response.headers['retry-after']) ?? 1_000;
   } else if (status === 401 && vendorCode === 'AuthorizationUnsuccessful') {
     // The token is fine but lacks the scope for this endpoint: a reconnect with more scopes, not a refresh.
     code = 'FORBIDDEN';

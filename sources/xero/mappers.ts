@@ -22,6 +22,8 @@ export interface XeroContact {
   ContactID: string;
   ContactStatus?: 'ACTIVE' | 'ARCHIVED' | 'GDPRREQUEST';
   Name?: string;
+  /** Free text up to 50 characters for an external system's id; the hub stores its switchboard id here. */
+  ContactNumber?: string;
   FirstName?: string;
   LastName?: string;
   EmailAddress?: string;
@@ -140,6 +142,25 @@ export function currencyDigits(currency: string): number {
  */
 export function toMoney(amount: number, currency: string): Money {
   return { amount: Math.round(amount * 10 ** currencyDigits(currency)), currency };
+}
+
+/**
+ * Domain minor units as the decimal Xero expects (1999 pence → 19.99). Division by a power of ten
+ * gives the nearest double to the decimal, which JSON prints exactly as written.
+ */
+export function toXeroAmount(money: Money): number {
+  return money.amount / 10 ** currencyDigits(money.currency.toUpperCase());
+}
+
+/**
+ * A calendar date as Xero takes it in request bodies (`2026-11-23`): the UTC date, the same way
+ * `parseXeroDate` reads Xero's date-only fields back (midnight UTC).
+ */
+export function toXeroDate(date: Date): string {
+  if (Number.isNaN(date.getTime())) {
+    throw new SourceError('xero', 'INVALID_REQUEST', 'xero: an invalid date cannot be sent to Xero');
+  }
+  return date.toISOString().slice(0, 10);
 }
 
 function joinPhone(phone: Record<string, unknown>): string | null {

@@ -8,6 +8,7 @@ import type { Metrics } from '../../src/observability/metrics.ts';
 import { toXeroError } from './errors.ts';
 import { createGate } from './gate.ts';
 import { contactUrl, invoiceUrl, toAccountingInvoice, toPersonRecord } from './mappers.ts';
+import { createXeroWrites } from './writes.ts';
 
 export interface XeroConfig {
   /** `https://api.xero.com` for the real Xero; the sandbox's URL otherwise. */
@@ -24,6 +25,15 @@ export interface XeroConfig {
   now?: () => Date;
   timeoutMs?: number;
   metrics?: Metrics;
+  /**
+   * Code of the BANK account card payments are recorded to. Default `090` (the demo company's and the
+   * sandbox's "Business Bank Account"); a real organisation sets its own (e.g. a Stripe clearing account).
+   */
+  paymentAccountCode?: string;
+  /** Code of the REVENUE account invoice lines go to. Default `200` (Sales). */
+  salesAccountCode?: string;
+  /** Tax type of invoice lines, whose unit amounts include it. Default `OUTPUT2` (UK 20% VAT on income). */
+  salesTaxType?: string;
 }
 
 export type XeroSource = AccountingSource & Connected;
@@ -173,9 +183,20 @@ export function createXeroSource(config: XeroConfig): XeroSource {
     return Number(after);
   };
 
+  const writes = createXeroWrites({
+    client,
+    gate,
+    settings: {
+      paymentAccountCode: config.paymentAccountCode ?? '090',
+      salesAccountCode: config.salesAccountCode ?? '200',
+      salesTaxType: config.salesTaxType ?? 'OUTPUT2',
+    },
+  });
+
   return {
     name: 'xero',
     client,
+    ...writes,
     recordUrl: (kind, id) =>
       kind === 'customer' ? contactUrl(id) : kind === 'invoice' ? invoiceUrl(id) : null,
 

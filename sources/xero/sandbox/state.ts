@@ -167,7 +167,8 @@ export function computeTotals(invoice: Pick<Invoice, 'lines' | 'lineAmountTypes'
     line.lineAmount = Math.round(gross);
     const rate = invoice.lineAmountTypes === 'NoTax' ? 0 : (TAX_RATES[line.taxType] ?? 0);
     if (invoice.lineAmountTypes === 'Inclusive') {
-      line.taxAmount = line.lineAmount - Math.round(line.lineAmount / (1 + rate));
+      // The tax inside a tax-inclusive amount: amount × rate / (1 + rate), rounded per line.
+      line.taxAmount = Math.round((line.lineAmount * rate) / (1 + rate));
       subTotal += line.lineAmount - line.taxAmount;
     } else {
       line.taxAmount = Math.round(line.lineAmount * rate);
