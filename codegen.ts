@@ -21,6 +21,13 @@ const config: CodegenConfig = {
           SyncIssue: './models.ts#SyncIssueModel',
           Source: './models.ts#SourceModel',
           Money: '../domain/model.ts#Money as MoneyModel',
+          Operation: './models.ts#OperationModel',
+          OperationStep: './models.ts#OperationStepModel',
+          FailedDelivery: './models.ts#FailedDeliveryModel',
+          CustomerPayload: './models.ts#OperationPayloadModel',
+          BookingPayload: './models.ts#OperationPayloadModel',
+          OrderPayload: './models.ts#OperationPayloadModel',
+          InvoicePayload: './models.ts#OperationPayloadModel',
         },
         // Import paths in the generated file carry .ts, as everything else here (NodeNext + tsx).
         emitLegacyCommonJSImports: false,

@@ -9,7 +9,7 @@ import { eventsByAttendee } from '../src/graph/loaders.ts';
 import { checkWindow, defaultWindow, link, sumMoney, windowKey } from './shared.ts';
 
 /** The record contact details come from: the CRM's, else the payment provider's, else the accounting package's. */
-async function profile(customer: CustomerModel, ctx: GraphContext): Promise<PersonRecord | null> {
+export async function profile(customer: CustomerModel, ctx: GraphContext): Promise<PersonRecord | null> {
   const links = await ctx.loaders.customerLinks.load(customer.id);
   const of = (system: SourceName) => links.find((l) => l.system === system)?.externalId;
   const hubspot = of('hubspot');

@@ -6,6 +6,10 @@ import { invoiceResolvers } from './invoice.ts';
 import { nodeResolvers } from './node.ts';
 import { orderResolvers } from './order.ts';
 import { scalarResolvers } from './scalars.ts';
+import { operationResolvers } from './operations.ts';
+import { customerWriteResolvers } from './customer-writes.ts';
+import { bookingWriteResolvers } from './booking-writes.ts';
+import { orderWriteResolvers } from './order-writes.ts';
 
 const parts: Resolvers[] = [
   scalarResolvers,
@@ -15,6 +19,10 @@ const parts: Resolvers[] = [
   orderResolvers,
   invoiceResolvers,
   adminResolvers,
+  operationResolvers,
+  customerWriteResolvers,
+  bookingWriteResolvers,
+  orderWriteResolvers,
 ];
 
 /** One resolver map from the per-type files; a type defined in two files is a mistake and throws. */

@@ -19,6 +19,8 @@ async function loadNode(id: string, ctx: GraphContext): Promise<NodeModel | null
   switch (parsed.type) {
     case 'Customer':
       return ctx.loaders.customer.load(parsed.localId);
+    case 'Operation':
+      return ctx.hub.engine.get(ctx.workspace.id, parsed.localId);
     case 'SyncIssue':
       return ctx.hub.issues.get(ctx.workspace.id, parsed.localId);
     case 'Booking':
@@ -39,6 +41,7 @@ async function loadNode(id: string, ctx: GraphContext): Promise<NodeModel | null
 export const nodeResolvers: Resolvers = {
   Node: {
     __resolveType: (node) => {
+      if ('steps' in node) return 'Operation';
       if ('kind' in node) return 'SyncIssue';
       if ('source' in node) {
         if (node.source === 'google_calendar') return 'Booking';

@@ -61,6 +61,7 @@ export async function startSwitchboard(
       workspace: WORKSPACE,
       metrics,
       state: config.mode === 'live' ? createSourceStateRepository(store.db) : undefined,
+      timeZone: config.timeZone,
     });
     const hub = createHub({
       store,
@@ -69,6 +70,7 @@ export async function startSwitchboard(
       logger,
       batching: options.batching,
       cache: { enabled: options.cache ?? true },
+      engine: config.outbox,
     });
 
     let backfill: BackfillReport | undefined;
@@ -83,6 +85,8 @@ export async function startSwitchboard(
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
+    // The worker retries what failed and resumes what a crash left behind, from the first moment.
+    const worker = hub.engine.startWorker({ intervalMs: config.outbox.pollMs });
     const address = server.address() as AddressInfo;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
     return {
@@ -93,6 +97,7 @@ export async function startSwitchboard(
       async close() {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await worker.stop();
         await hub.close();
         for (const cleanup of cleanups.reverse()) await cleanup();
       },

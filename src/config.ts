@@ -48,6 +48,10 @@ export interface Config {
   vendors?: VendorSettings;
   /** Currency totals are reported in when a customer has no records, ISO 4217. */
   currency: string;
+  /** The business's time zone (IANA), for dates written as calendar days (the CRM's next booking). */
+  timeZone: string;
+  /** The write outbox: attempts per step, retry backoff, worker lease and poll interval. */
+  outbox: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; leaseMs: number; pollMs: number };
   development: boolean;
 }
 
@@ -106,6 +110,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^[A-Z]{3}$/.test(currency))
     problems.push(`SWITCHBOARD_CURRENCY must be an ISO 4217 code, got "${currency}"`);
 
+  const timeZone = env.SWITCHBOARD_TIME_ZONE || 'Europe/London';
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone });
+  } catch {
+    problems.push(`SWITCHBOARD_TIME_ZONE must be an IANA time zone such as Europe/London, got "${timeZone}"`);
+  }
+  const outbox = {
+    maxAttempts: int('OUTBOX_MAX_ATTEMPTS', 8, 1, 100),
+    retryBaseMs: int('OUTBOX_RETRY_BASE_MS', 1_000, 1, 3_600_000),
+    retryMaxMs: int('OUTBOX_RETRY_MAX_MS', 300_000, 1, 86_400_000),
+    leaseMs: int('OUTBOX_LEASE_MS', 30_000, 100, 3_600_000),
+    pollMs: int('OUTBOX_POLL_MS', 500, 10, 60_000),
+  };
+
   const live = CREDENTIAL_VARS.some((name) => env[name]);
   let vendors: VendorSettings | undefined;
   if (live) {
@@ -155,6 +173,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mode: live ? 'live' : 'sandbox',
     vendors,
     currency,
+    timeZone,
+    outbox,
     development: env.NODE_ENV === 'development',
   };
 }

@@ -11,6 +11,8 @@ import {
 } from './cache/response-cache.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createLogger } from './observability/logger.ts';
+import { createEngine, type Engine, type EngineOptions } from './operations/engine.ts';
+import { operationKinds } from './operations/kinds/index.ts';
 
 export interface WorkspaceSources {
   crm: CrmSource & Connected;
@@ -36,6 +38,8 @@ export interface HubOptions {
   batching?: boolean;
   metrics?: Metrics;
   logger?: Logger;
+  /** Retry and lease settings of the write engine (tests shorten them). */
+  engine?: EngineOptions;
 }
 
 /** Everything a request needs that outlives it: store, repositories, cache, metrics, workspaces. */
@@ -49,6 +53,8 @@ export interface Hub {
   workspaces: ReadonlyMap<string, Workspace>;
   defaultWorkspace: Workspace;
   batching: boolean;
+  /** Runs mutations as operations over the outbox; `engine.startWorker()` runs the background retries. */
+  engine: Engine;
   close(): Promise<void>;
 }
 
@@ -59,7 +65,7 @@ export function createHub(options: HubOptions): Hub {
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new Error(`workspace id "${dup}" is configured twice`);
   const metrics = options.metrics ?? createMetrics();
-  return {
+  const hub: Hub = {
     store: options.store,
     links: createLinkRepository(options.store.db),
     issues: createSyncIssueRepository(options.store.db),
@@ -69,9 +75,12 @@ export function createHub(options: HubOptions): Hub {
     workspaces: new Map(options.workspaces.map((w) => [w.id, w])),
     defaultWorkspace: first,
     batching: options.batching ?? true,
+    engine: undefined as unknown as Engine, // set right below: the engine needs the hub it serves
     async close() {
       await Promise.all(options.workspaces.flatMap((w) => Object.values(w.sources).map((s) => s.close())));
       await options.store.close();
     },
   };
+  hub.engine = createEngine(hub, operationKinds, options.engine);
+  return hub;
 }

@@ -75,6 +75,9 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions = {}): 
       }
     },
     '/metrics': async (_, res) => {
+      const counts = await hub.engine.store.counts();
+      hub.metrics.operationsPending.set(counts.pending);
+      hub.metrics.failedDeliveries.set(counts.failedDeliveries);
       const text = await hub.metrics.registry.metrics();
       res.writeHead(200, { 'content-type': hub.metrics.registry.contentType });
       res.end(text);

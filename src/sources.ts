@@ -22,6 +22,8 @@ export interface ConnectOptions {
    */
   state?: SourceStateRepository;
   timeoutMs?: number;
+  /** The business's time zone (IANA); default Europe/London. */
+  timeZone?: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export interface ConnectedSources {
 }
 
 export function connectSources(vendors: VendorSettings, options: ConnectOptions): ConnectedSources {
-  const { metrics, timeoutMs, state, workspace } = options;
+  const { metrics, timeoutMs, state, workspace, timeZone = 'Europe/London' } = options;
   const xeroTokens = createOAuthTokenProvider({
     source: 'xero',
     tokenUrl: `${vendors.xero.identityUrl}/connect/token`,
@@ -67,11 +69,12 @@ export function connectSources(vendors: VendorSettings, options: ConnectOptions)
     : undefined;
   return {
     sources: {
-      crm: createHubspotSource({ ...vendors.hubspot, timeoutMs, metrics }),
+      crm: createHubspotSource({ ...vendors.hubspot, timeZone, timeoutMs, metrics }),
       payments: createStripeSource({ ...vendors.stripe, timeoutMs, metrics }),
       calendar: createGoogleCalendarSource({
         baseUrl: google.baseUrl,
         calendarId: google.calendarId,
+        timeZone,
         ...(googleTokens
           ? { getAccessToken: () => googleTokens.getAccessToken() }
           : { accessToken: google.accessToken ?? '' }),

@@ -1,4 +1,13 @@
-import type { AccountingInvoice, CalendarEvent, CrmContact, PaymentOrder, PersonRecord } from './model.ts';
+import type {
+  AccountingInvoice,
+  CalendarEvent,
+  CrmContact,
+  InvoicePayment,
+  Money,
+  PaymentOrder,
+  PersonRecord,
+  Refund,
+} from './model.ts';
 
 /**
  * The ports the core owns; each vendor folder implements one. Batch methods take many keys and
@@ -17,7 +26,7 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export interface CrmSource extends RecordUrls {
+export interface CrmSource extends RecordUrls, CrmWrites {
   readonly name: 'hubspot';
   /** Contacts by CRM id (HubSpot `batch/read`, 100 ids a request). */
   getContacts(ids: readonly string[], options?: CallOptions): Promise<Array<CrmContact | Error>>;
@@ -34,7 +43,7 @@ export interface CrmSource extends RecordUrls {
   listContacts(after?: string, options?: CallOptions): Promise<Page<CrmContact>>;
 }
 
-export interface PaymentsSource extends RecordUrls {
+export interface PaymentsSource extends RecordUrls, PaymentsWrites {
   readonly name: 'stripe';
   getCustomers(ids: readonly string[], options?: CallOptions): Promise<Array<PersonRecord | Error>>;
   findCustomersByEmail(
@@ -55,7 +64,7 @@ export interface CalendarWindow {
   to: Date;
 }
 
-export interface CalendarSource extends RecordUrls {
+export interface CalendarSource extends RecordUrls, CalendarWrites {
   readonly name: 'google_calendar';
   /** Every event overlapping the window, cancelled ones included, all pages. */
   listEvents(window: CalendarWindow, options?: CallOptions): Promise<CalendarEvent[]>;
@@ -68,7 +77,7 @@ export interface InvoiceFilter {
   overdue?: boolean;
 }
 
-export interface AccountingSource extends RecordUrls {
+export interface AccountingSource extends RecordUrls, AccountingWrites {
   readonly name: 'xero';
   getContacts(ids: readonly string[], options?: CallOptions): Promise<Array<PersonRecord | Error>>;
   findContactsByEmail(
@@ -88,6 +97,129 @@ export interface AccountingSource extends RecordUrls {
     after?: string,
     options?: CallOptions,
   ): Promise<Page<AccountingInvoice> & { total?: number }>;
+}
+
+/**
+ * Writes. Every write carries an idempotency key that is stable across retries of the same step
+ * (the hub's transactional outbox makes it), so a retry after a timeout or a crash can never create a
+ * second record: each adapter passes it the vendor's way (Stripe and Xero `Idempotency-Key`, Google
+ * client-chosen event ids, HubSpot upsert by a unique property).
+ */
+export interface WriteOptions {
+  idempotencyKey: string;
+  signal?: AbortSignal;
+}
+
+/** A person as the hub writes them to every system. */
+export interface PersonInput {
+  email: string;
+  firstName: string;
+  lastName: string;
+  phone?: string | null;
+  company?: string | null;
+}
+
+export type PersonChanges = Partial<PersonInput>;
+
+export interface CrmWrites {
+  /** Creates the contact, or updates the one with this email (HubSpot upsert by email); stamps `switchboard_id`. */
+  upsertContact(input: PersonInput & { switchboardId: string }, options: WriteOptions): Promise<CrmContact>;
+  /** `nextBookingAt: null` clears the CRM's next-booking date. */
+  updateContact(
+    id: string,
+    changes: PersonChanges & { nextBookingAt?: Date | null },
+    options: WriteOptions,
+  ): Promise<CrmContact>;
+}
+
+export interface OrderInput {
+  /** The payment customer; null for a payment from someone the payment provider does not know yet. */
+  customerId: string | null;
+  amount: Money;
+  description: string;
+  metadata: Record<string, string>;
+}
+
+export interface PaymentsWrites {
+  createCustomer(
+    input: PersonInput & { switchboardId: string },
+    options: WriteOptions,
+  ): Promise<PersonRecord>;
+  updateCustomer(id: string, changes: PersonChanges, options: WriteOptions): Promise<PersonRecord>;
+  /** A payment intent awaiting the customer's payment (not confirmed by the hub). */
+  createOrder(input: OrderInput, options: WriteOptions): Promise<PaymentOrder>;
+  /** Merges metadata keys (an empty string removes one). */
+  updateOrderMetadata(
+    id: string,
+    metadata: Record<string, string>,
+    options: WriteOptions,
+  ): Promise<PaymentOrder>;
+  /** Cancels an unpaid order; one already cancelled is returned as it is. */
+  cancelOrder(id: string, options: WriteOptions): Promise<PaymentOrder>;
+  /** Refunds all (amount null) or part of a paid order. */
+  refundOrder(id: string, amount: Money | null, options: WriteOptions): Promise<Refund>;
+}
+
+export interface EventInput {
+  /** Client-chosen event id (Google: base32hex, 5–1024 characters): the idempotency key of the insert. */
+  id: string;
+  title: string;
+  start: Date;
+  end: Date;
+  attendee: { email: string; name: string | null };
+  serviceCode: string | null;
+  description?: string | null;
+  /** Private extended properties, e.g. { bookingRef, depositOrderId, switchboardCustomerId }. */
+  properties: Record<string, string>;
+}
+
+export interface CalendarWrites {
+  /** Inserts the event; if an event with that id exists already (a retry), returns it instead. */
+  createEvent(input: EventInput, options?: Omit<WriteOptions, 'idempotencyKey'>): Promise<CalendarEvent>;
+  moveEvent(
+    id: string,
+    window: CalendarWindow,
+    options?: Omit<WriteOptions, 'idempotencyKey'>,
+  ): Promise<CalendarEvent>;
+  /** Cancels the event; one already cancelled or deleted counts as done. */
+  cancelEvent(id: string, options?: Omit<WriteOptions, 'idempotencyKey'>): Promise<void>;
+  /** The private extended properties the hub stamped on an event. */
+  eventProperties(id: string, options?: CallOptions): Promise<Record<string, string>>;
+}
+
+export interface InvoiceLineInput {
+  description: string;
+  quantity: number;
+  /** Price of one unit including tax, minor units. */
+  unitAmount: Money;
+}
+
+export interface InvoiceInput {
+  contactId: string;
+  lines: InvoiceLineInput[];
+  currency: string;
+  reference?: string | null;
+  issuedOn: Date;
+  dueOn: Date;
+  status: 'DRAFT' | 'AUTHORISED';
+}
+
+export interface AccountingWrites {
+  /**
+   * Creates the contact. Xero contact names are unique: when the name is taken by a contact with
+   * the same email, that contact is returned; by someone else, the new contact's name is made
+   * unique (e.g. "Amelia Hughes (amelia@example.com)").
+   */
+  createContact(input: PersonInput & { switchboardId: string }, options: WriteOptions): Promise<PersonRecord>;
+  updateContact(id: string, changes: PersonChanges, options: WriteOptions): Promise<PersonRecord>;
+  createInvoice(input: InvoiceInput, options: WriteOptions): Promise<AccountingInvoice>;
+  /** Voids an invoice with no payments; one already voided is returned as it is. */
+  voidInvoice(id: string, options: WriteOptions): Promise<AccountingInvoice>;
+  /** Records a payment against an invoice (Xero marks it PAID when nothing is left due). */
+  recordPayment(
+    input: { invoiceId: string; amount: Money; paidOn: Date; reference?: string | null },
+    options: WriteOptions,
+  ): Promise<InvoicePayment>;
 }
 
 /** Every port can say where a record lives in the vendor's own web app. */

@@ -9,6 +9,8 @@ export interface GraphContext {
   workspace: Workspace;
   loaders: Loaders;
   now: Date;
+  /** The HTTP request (headers such as `Idempotency-Key`). */
+  request: Request;
 }
 
 /** Header that picks the workspace when the hub serves more than one. */
@@ -33,5 +35,5 @@ export function createContext(hub: Hub, request: Request): GraphContext {
   const workspace = resolveWorkspace(hub, request);
   // Every upstream call of the request listens on its signal; a wide query makes hundreds.
   setMaxListeners(0, request.signal);
-  return { hub, workspace, loaders: createLoaders(hub, workspace, request.signal), now: new Date() };
+  return { hub, workspace, loaders: createLoaders(hub, workspace, request.signal), now: new Date(), request };
 }

@@ -5,8 +5,15 @@ import { GraphQLError } from 'graphql';
  * ids; bookings, orders and invoices use `system:externalId`, so a record made outside the hub
  * has a stable id without being stored, and a second adapter for the same type cannot collide.
  */
-export type NodeType = 'Customer' | 'Booking' | 'Order' | 'Invoice' | 'SyncIssue';
-const TYPES: ReadonlySet<string> = new Set(['Customer', 'Booking', 'Order', 'Invoice', 'SyncIssue']);
+export type NodeType = 'Customer' | 'Booking' | 'Order' | 'Invoice' | 'SyncIssue' | 'Operation';
+const TYPES: ReadonlySet<string> = new Set([
+  'Customer',
+  'Booking',
+  'Order',
+  'Invoice',
+  'SyncIssue',
+  'Operation',
+]);
 
 export function toGlobalId(type: NodeType, localId: string): string {
   return Buffer.from(`${type}:${localId}`, 'utf8').toString('base64url');

@@ -5,6 +5,7 @@ import type { AccountingInvoice, CalendarEvent, PaymentOrder } from '../domain/m
 import type { CustomerRow } from '../store/links.ts';
 import type { SyncIssue } from '../store/sync-issues.ts';
 import type { SourceHealth } from '../upstream/client.ts';
+import type { FailedDelivery, OperationRecord, StepRecord } from '../operations/store.ts';
 
 export type CustomerModel = CustomerRow;
 export type BookingModel = CalendarEvent;
@@ -12,3 +13,8 @@ export type OrderModel = PaymentOrder;
 export type InvoiceModel = AccountingInvoice;
 export type SyncIssueModel = SyncIssue;
 export type SourceModel = SourceHealth & { baseUrl: string };
+export type OperationModel = OperationRecord;
+export type OperationStepModel = StepRecord;
+export type FailedDeliveryModel = FailedDelivery;
+/** Every mutation's payload: the operation; the objects it made are read from its context. */
+export type OperationPayloadModel = OperationRecord;

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel } from './models.ts';
+import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel, OperationModel, OperationStepModel, FailedDeliveryModel, OperationPayloadModel } from './models.ts';
 import type { Money as MoneyModel } from '../domain/model.ts';
 import type { GraphContext } from './context.ts';
 export type Maybe<T> = T | null;
@@ -69,6 +69,17 @@ export type BookingEdge = {
   node: Booking;
 };
 
+/** The result of a booking write. */
+export type BookingPayload = {
+  __typename?: 'BookingPayload';
+  /** The booking as the calendar holds it once the steps are done. */
+  booking?: Maybe<Booking>;
+  /** The deposit's payment, when one was asked for. */
+  deposit?: Maybe<Order>;
+  /** The write and each system's step. */
+  operation: Operation;
+};
+
 /** How a booking stands in the calendar. */
 export type BookingStatus =
   /** The appointment was cancelled or the event deleted from the calendar; still listed unless `status` leaves it out. */
@@ -77,6 +88,36 @@ export type BookingStatus =
   | 'CONFIRMED'
   /** Pencilled in: the appointment is not yet certain. */
   | 'TENTATIVE';
+
+/** A new booking. */
+export type CreateBookingInput = {
+  /** The customer's global id; they become the event's attendee. */
+  customerId: Scalars['ID']['input'];
+  /** A deposit to take: a payment intent linked to the booking, for the customer to pay. */
+  deposit?: InputMaybe<MoneyInput>;
+  /** End of the appointment, after `start` and at most 24 hours later. */
+  end: Scalars['DateTime']['input'];
+  /** What is booked, e.g. `Sports massage (60 min)`; the event title is this and the customer's name. */
+  service: Scalars['String']['input'];
+  /** Service code kept on the event, e.g. `SPORTS-60`. */
+  serviceCode?: InputMaybe<Scalars['String']['input']>;
+  /** Start of the appointment. */
+  start: Scalars['DateTime']['input'];
+};
+
+/** A new customer. */
+export type CreateCustomerInput = {
+  /** Company, for business customers. */
+  company?: InputMaybe<Scalars['String']['input']>;
+  /** Email address; it identifies the customer across systems, so it must not belong to another customer. */
+  email: Scalars['String']['input'];
+  /** Given name. */
+  firstName: Scalars['String']['input'];
+  /** Family name. */
+  lastName: Scalars['String']['input'];
+  /** Phone number, ideally international (+44 …). */
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
 
 /**
  * A customer of the business: one person, as the CRM, the payment provider and the accounting
@@ -109,7 +150,7 @@ export type Customer = Node & {
   links: Array<SourceLink>;
   /** Card payments, newest first. */
   orders?: Maybe<OrderConnection>;
-  /** What the customer owes: the sum of `amountDue` over authorised invoices. */
+  /** What the customer owes: the sum of `amountDue` over submitted and authorised invoices. */
   outstandingBalance?: Maybe<Money>;
   /** Phone number as the source of the contact details holds it. */
   phone?: Maybe<Scalars['String']['output']>;
@@ -178,6 +219,42 @@ export type CustomerEdge = {
   cursor: Scalars['String']['output'];
   /** The customer. */
   node: Customer;
+};
+
+/** The result of a customer write. */
+export type CustomerPayload = {
+  __typename?: 'CustomerPayload';
+  /** The customer (as the systems hold them once the steps are done). */
+  customer?: Maybe<Customer>;
+  /** The write and each system's step. */
+  operation: Operation;
+};
+
+/** A step that gave up: the operation is stuck until someone replays it with `retryDelivery`. */
+export type FailedDelivery = {
+  __typename?: 'FailedDelivery';
+  /** The operation that is stuck. */
+  operation: Operation;
+  /** The step that gave up. */
+  step: OperationStep;
+};
+
+/** Failed deliveries, oldest first. */
+export type FailedDeliveryConnection = {
+  __typename?: 'FailedDeliveryConnection';
+  /** The failed deliveries on this page. */
+  edges: Array<FailedDeliveryEdge>;
+  /** Whether there are more; pass `pageInfo.endCursor` as `after` for the next page. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a list of failed deliveries. */
+export type FailedDeliveryEdge = {
+  __typename?: 'FailedDeliveryEdge';
+  /** Opaque cursor of this edge. */
+  cursor: Scalars['String']['output'];
+  /** The failed delivery. */
+  node: FailedDelivery;
 };
 
 /** A sales invoice in the accounting package, with the payments recorded against it. */
@@ -255,6 +332,15 @@ export type InvoiceLine = {
   unitAmount: Money;
 };
 
+/** The result of an invoice write. */
+export type InvoicePayload = {
+  __typename?: 'InvoicePayload';
+  /** The invoice once the steps are done. */
+  invoice?: Maybe<Invoice>;
+  /** The write and each system's step. */
+  operation: Operation;
+};
+
 /** A payment recorded against an invoice in the accounting package. */
 export type InvoicePayment = {
   __typename?: 'InvoicePayment';
@@ -279,6 +365,30 @@ export type InvoiceStatus =
   /** Cancelled after approval: nothing is owed. */
   | 'VOIDED';
 
+/** A new invoice. */
+export type IssueInvoiceInput = {
+  /** ISO 4217 currency of the unit amounts, e.g. GBP. */
+  currency: Scalars['String']['input'];
+  /** The customer's global id; they need a contact in the accounting package. */
+  customerId: Scalars['ID']['input'];
+  /** When payment is due; 14 days from now when omitted. */
+  dueOn?: InputMaybe<Scalars['DateTime']['input']>;
+  /** What is billed, at least one line. */
+  lines: Array<LineInput>;
+  /** Reference printed on the invoice. */
+  reference?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** One line of an order or invoice. */
+export type LineInput = {
+  /** What is sold, e.g. `Sports massage (60 min)`. */
+  description: Scalars['String']['input'];
+  /** How many, at least 1. */
+  quantity?: Scalars['Int']['input'];
+  /** Price of one, tax included, in minor units of the order's currency; at least 1. */
+  unitAmount: Scalars['Int']['input'];
+};
+
 /** An amount of money in minor units (pence for GBP) with its ISO 4217 currency. Never a float. */
 export type Money = {
   __typename?: 'Money';
@@ -290,6 +400,176 @@ export type Money = {
   formatted: Scalars['String']['output'];
 };
 
+/** An amount of money as input: integer minor units (pence for GBP) and an ISO 4217 currency code. */
+export type MoneyInput = {
+  /** Integer amount in minor units, at least 1: 2500 is £25.00. */
+  amount: Scalars['Int']['input'];
+  /** ISO 4217 currency code, e.g. GBP. */
+  currency: Scalars['String']['input'];
+};
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Cancels a booking; its deposit is cancelled if unpaid, refunded if paid and `refundDeposit` is true. */
+  cancelBooking: BookingPayload;
+  /** Books an appointment: the calendar event, a deposit when asked for, and the CRM's next-booking date. */
+  createBooking: BookingPayload;
+  /**
+   * Creates the customer in the CRM (upsert by email), the payment provider and the accounting
+   * package, all linked. Safe to repeat with the same `idempotencyKey` (or `Idempotency-Key` header).
+   */
+  createCustomer: CustomerPayload;
+  /** Issues an authorised invoice in the accounting package. */
+  issueInvoice: InvoicePayload;
+  /** Places an order: a payment intent for the total and an authorised invoice for the same lines, referencing each other. */
+  placeOrder: OrderPayload;
+  /** Records a payment against an invoice; the accounting package marks it paid when nothing is left due. */
+  recordPayment: InvoicePayload;
+  /** Refunds a paid order, in full or in part. */
+  refundOrder: OrderPayload;
+  /** Moves a booking; the CRM's next-booking date follows. */
+  rescheduleBooking: BookingPayload;
+  /**
+   * Puts a failed delivery back in line: the steps that gave up start their attempts again, now and
+   * then in the background. Returns the operation as it stands after the first new attempt.
+   */
+  retryDelivery?: Maybe<Operation>;
+  /** Carries a change of name, email, phone or company to every system that holds the customer. */
+  updateCustomer: CustomerPayload;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationCancelBookingArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  refundDeposit?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationCreateBookingArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: CreateBookingInput;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationCreateCustomerArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: CreateCustomerInput;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationIssueInvoiceArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: IssueInvoiceInput;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationPlaceOrderArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: PlaceOrderInput;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationRecordPaymentArgs = {
+  amount?: InputMaybe<MoneyInput>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  invoiceId: Scalars['ID']['input'];
+  paidOn?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationRefundOrderArgs = {
+  amount?: InputMaybe<MoneyInput>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  orderId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationRescheduleBookingArgs = {
+  end: Scalars['DateTime']['input'];
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  start: Scalars['DateTime']['input'];
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationRetryDeliveryArgs = {
+  operationId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationUpdateCustomerArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: UpdateCustomerInput;
+};
+
 /**
  * An object with a global id. Ids are opaque: pass them back as they came, to `node`, `nodes` or a
  * type's own query.
@@ -298,6 +578,82 @@ export type Node = {
   /** The object's global id. */
   id: Scalars['ID']['output'];
 };
+
+/** A write across systems, as stored by the hub before any system was called. */
+export type Operation = Node & {
+  __typename?: 'Operation';
+  /** When the operation was stored. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Why it failed or gave up, when it did. */
+  error?: Maybe<Scalars['String']['output']>;
+  /** Global id of the operation. */
+  id: Scalars['ID']['output'];
+  /** The mutation that started it, e.g. `createBooking`. */
+  kind: Scalars['String']['output'];
+  /** Where the whole operation stands. */
+  state: OperationState;
+  /** One step per system call, in the order they run. */
+  steps: Array<OperationStep>;
+  /** When anything about it last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/**
+ * How a write operation stands. Every mutation is an operation with one step per system it changes;
+ * it always ends in one of these states, never in an unknown one.
+ */
+export type OperationState =
+  /** A step failed for good; the steps already done are being undone. */
+  | 'COMPENSATING'
+  /** Every step succeeded. */
+  | 'COMPLETED'
+  /** A step kept failing until its attempts ran out: a failed delivery, waiting for `retryDelivery`. */
+  | 'DELIVERY_FAILED'
+  /** A step failed for good (see `error`) and every step done before it was undone. */
+  | 'FAILED'
+  /** Steps are still running, or waiting to retry after a failure that retrying can fix (`nextAttemptAt`). */
+  | 'PENDING';
+
+/**
+ * One call to one system within an operation, with its own idempotency key so that retrying it can
+ * never create a second record.
+ */
+export type OperationStep = {
+  __typename?: 'OperationStep';
+  /** Times it has been sent so far. */
+  attempts: Scalars['Int']['output'];
+  /** The idempotency key sent to the system with every attempt. */
+  idempotencyKey: Scalars['String']['output'];
+  /** The last failure's message, when there was one. */
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** The step, e.g. `stripe.createDeposit`. */
+  name: Scalars['String']['output'];
+  /** When the next retry is due, for a step waiting to retry. */
+  nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Where the step stands. */
+  state: OperationStepState;
+  /** The system it writes to. */
+  system: SourceSystem;
+};
+
+/** How one step of an operation stands. */
+export type OperationStepState =
+  /** Done, then undone because a later step failed for good. */
+  | 'COMPENSATED'
+  /** Undoing it kept failing: a failed delivery, replayable with `retryDelivery`. */
+  | 'COMPENSATION_FAILED'
+  /** The system refused it and retrying cannot help (`lastError` says why). */
+  | 'FAILED'
+  /** Retryable failures until the attempts ran out: a failed delivery, replayable with `retryDelivery`. */
+  | 'GAVE_UP'
+  /** Not run yet, or waiting to retry (`nextAttemptAt`). */
+  | 'PENDING'
+  /** Being sent to the system now. */
+  | 'RUNNING'
+  /** Not run, because an earlier step failed for good. */
+  | 'SKIPPED'
+  /** Done. */
+  | 'SUCCEEDED';
 
 /** A card payment taken (or attempted) from a customer, with its refunds. */
 export type Order = Node & {
@@ -349,6 +705,17 @@ export type OrderEdge = {
   node: Order;
 };
 
+/** The result of an order write. */
+export type OrderPayload = {
+  __typename?: 'OrderPayload';
+  /** The invoice for the order, when one was raised. */
+  invoice?: Maybe<Invoice>;
+  /** The write and each system's step. */
+  operation: Operation;
+  /** The payment for the order. */
+  order?: Maybe<Order>;
+};
+
 /** Where a card payment stands (Stripe payment intent statuses). */
 export type OrderStatus =
   /** Cancelled before it succeeded: no money was taken, and any hold was released. */
@@ -379,6 +746,18 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** A new order. */
+export type PlaceOrderInput = {
+  /** ISO 4217 currency of the unit amounts, e.g. GBP. */
+  currency: Scalars['String']['input'];
+  /** The customer's global id; they need a contact in the accounting package for the invoice. */
+  customerId: Scalars['ID']['input'];
+  /** Shown on the payment; defaults to the first line's description. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** What is sold, at least one line. */
+  lines: Array<LineInput>;
+};
+
 /**
  * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
  * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
@@ -396,9 +775,11 @@ export type Query = {
   customer?: Maybe<Customer>;
   /**
    * Customers, oldest first. With `search`, those whose name, email, phone or company match the
-   * text in the CRM, best first. `first` is at most 1000.
+   * text in the CRM, by last name. `first` is at most 1000.
    */
   customers: CustomerConnection;
+  /** Steps that gave up and wait for `retryDelivery`, oldest first. `first` is at most 500. */
+  failedDeliveries: FailedDeliveryConnection;
   /** One invoice by global id. */
   invoice?: Maybe<Invoice>;
   /** Invoices, newest first; `overdue: true` keeps those with money due past their due date. `first` is at most 100. */
@@ -407,6 +788,8 @@ export type Query = {
   node?: Maybe<Node>;
   /** Several objects by global id, in the order asked; null for each one that does not exist. */
   nodes: Array<Maybe<Node>>;
+  /** One operation by global id, to follow a write that is still pending. */
+  operation?: Maybe<Operation>;
   /** One order by global id. */
   order?: Maybe<Order>;
   /** Each connected system's health. */
@@ -477,6 +860,19 @@ export type QueryCustomersArgs = {
  * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
  * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
  */
+export type QueryFailedDeliveriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
 export type QueryInvoiceArgs = {
   id: Scalars['ID']['input'];
 };
@@ -518,6 +914,18 @@ export type QueryNodeArgs = {
  */
 export type QueryNodesArgs = {
   ids: Array<Scalars['ID']['input']>;
+};
+
+
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
+export type QueryOperationArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -676,6 +1084,20 @@ export type SyncIssueValue = {
   value?: Maybe<Scalars['String']['output']>;
 };
 
+/** Changes to a customer; fields left out stay as they are. */
+export type UpdateCustomerInput = {
+  /** New company. */
+  company?: InputMaybe<Scalars['String']['input']>;
+  /** New email address. */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** New given name. */
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  /** New family name. */
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  /** New phone number. */
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -753,6 +1175,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( BookingModel )
     | ( CustomerModel )
     | ( InvoiceModel )
+    | ( OperationModel )
     | ( OrderModel )
     | ( SyncIssueModel )
   ;
@@ -763,12 +1186,19 @@ export type ResolversTypes = ResolversObject<{
   Booking: ResolverTypeWrapper<BookingModel>;
   BookingConnection: ResolverTypeWrapper<Omit<BookingConnection, 'edges'> & { edges: Array<ResolversTypes['BookingEdge']> }>;
   BookingEdge: ResolverTypeWrapper<Omit<BookingEdge, 'node'> & { node: ResolversTypes['Booking'] }>;
+  BookingPayload: ResolverTypeWrapper<OperationPayloadModel>;
   BookingStatus: BookingStatus;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CreateBookingInput: CreateBookingInput;
+  CreateCustomerInput: CreateCustomerInput;
   Customer: ResolverTypeWrapper<CustomerModel>;
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
+  CustomerPayload: ResolverTypeWrapper<OperationPayloadModel>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  FailedDelivery: ResolverTypeWrapper<FailedDeliveryModel>;
+  FailedDeliveryConnection: ResolverTypeWrapper<Omit<FailedDeliveryConnection, 'edges'> & { edges: Array<ResolversTypes['FailedDeliveryEdge']> }>;
+  FailedDeliveryEdge: ResolverTypeWrapper<Omit<FailedDeliveryEdge, 'node'> & { node: ResolversTypes['FailedDelivery'] }>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -776,16 +1206,27 @@ export type ResolversTypes = ResolversObject<{
   InvoiceConnection: ResolverTypeWrapper<Omit<InvoiceConnection, 'edges'> & { edges: Array<ResolversTypes['InvoiceEdge']> }>;
   InvoiceEdge: ResolverTypeWrapper<Omit<InvoiceEdge, 'node'> & { node: ResolversTypes['Invoice'] }>;
   InvoiceLine: ResolverTypeWrapper<Omit<InvoiceLine, 'lineAmount' | 'unitAmount'> & { lineAmount: ResolversTypes['Money'], unitAmount: ResolversTypes['Money'] }>;
+  InvoicePayload: ResolverTypeWrapper<OperationPayloadModel>;
   InvoicePayment: ResolverTypeWrapper<Omit<InvoicePayment, 'amount'> & { amount: ResolversTypes['Money'] }>;
   InvoiceStatus: InvoiceStatus;
+  IssueInvoiceInput: IssueInvoiceInput;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  LineInput: LineInput;
   Money: ResolverTypeWrapper<MoneyModel>;
+  MoneyInput: MoneyInput;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
+  Operation: ResolverTypeWrapper<OperationModel>;
+  OperationState: OperationState;
+  OperationStep: ResolverTypeWrapper<OperationStepModel>;
+  OperationStepState: OperationStepState;
   Order: ResolverTypeWrapper<OrderModel>;
   OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'edges'> & { edges: Array<ResolversTypes['OrderEdge']> }>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
+  OrderPayload: ResolverTypeWrapper<OperationPayloadModel>;
   OrderStatus: OrderStatus;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PlaceOrderInput: PlaceOrderInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Refund: ResolverTypeWrapper<Omit<Refund, 'amount'> & { amount: ResolversTypes['Money'] }>;
   Source: ResolverTypeWrapper<SourceModel>;
@@ -798,6 +1239,7 @@ export type ResolversTypes = ResolversObject<{
   SyncIssueEdge: ResolverTypeWrapper<Omit<SyncIssueEdge, 'node'> & { node: ResolversTypes['SyncIssue'] }>;
   SyncIssueKind: SyncIssueKind;
   SyncIssueValue: ResolverTypeWrapper<SyncIssueValue>;
+  UpdateCustomerInput: UpdateCustomerInput;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -805,11 +1247,18 @@ export type ResolversParentTypes = ResolversObject<{
   Booking: BookingModel;
   BookingConnection: Omit<BookingConnection, 'edges'> & { edges: Array<ResolversParentTypes['BookingEdge']> };
   BookingEdge: Omit<BookingEdge, 'node'> & { node: ResolversParentTypes['Booking'] };
+  BookingPayload: OperationPayloadModel;
   Boolean: Scalars['Boolean']['output'];
+  CreateBookingInput: CreateBookingInput;
+  CreateCustomerInput: CreateCustomerInput;
   Customer: CustomerModel;
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
+  CustomerPayload: OperationPayloadModel;
   DateTime: Scalars['DateTime']['output'];
+  FailedDelivery: FailedDeliveryModel;
+  FailedDeliveryConnection: Omit<FailedDeliveryConnection, 'edges'> & { edges: Array<ResolversParentTypes['FailedDeliveryEdge']> };
+  FailedDeliveryEdge: Omit<FailedDeliveryEdge, 'node'> & { node: ResolversParentTypes['FailedDelivery'] };
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -817,14 +1266,23 @@ export type ResolversParentTypes = ResolversObject<{
   InvoiceConnection: Omit<InvoiceConnection, 'edges'> & { edges: Array<ResolversParentTypes['InvoiceEdge']> };
   InvoiceEdge: Omit<InvoiceEdge, 'node'> & { node: ResolversParentTypes['Invoice'] };
   InvoiceLine: Omit<InvoiceLine, 'lineAmount' | 'unitAmount'> & { lineAmount: ResolversParentTypes['Money'], unitAmount: ResolversParentTypes['Money'] };
+  InvoicePayload: OperationPayloadModel;
   InvoicePayment: Omit<InvoicePayment, 'amount'> & { amount: ResolversParentTypes['Money'] };
+  IssueInvoiceInput: IssueInvoiceInput;
   JSON: Scalars['JSON']['output'];
+  LineInput: LineInput;
   Money: MoneyModel;
+  MoneyInput: MoneyInput;
+  Mutation: Record<PropertyKey, never>;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
+  Operation: OperationModel;
+  OperationStep: OperationStepModel;
   Order: OrderModel;
   OrderConnection: Omit<OrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['OrderEdge']> };
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
+  OrderPayload: OperationPayloadModel;
   PageInfo: PageInfo;
+  PlaceOrderInput: PlaceOrderInput;
   Query: Record<PropertyKey, never>;
   Refund: Omit<Refund, 'amount'> & { amount: ResolversParentTypes['Money'] };
   Source: SourceModel;
@@ -834,6 +1292,7 @@ export type ResolversParentTypes = ResolversObject<{
   SyncIssueConnection: Omit<SyncIssueConnection, 'edges'> & { edges: Array<ResolversParentTypes['SyncIssueEdge']> };
   SyncIssueEdge: Omit<SyncIssueEdge, 'node'> & { node: ResolversParentTypes['SyncIssue'] };
   SyncIssueValue: SyncIssueValue;
+  UpdateCustomerInput: UpdateCustomerInput;
 }>;
 
 export type BookingResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Booking'] = ResolversParentTypes['Booking']> = ResolversObject<{
@@ -860,6 +1319,12 @@ export type BookingConnectionResolvers<ContextType = GraphContext, ParentType ex
 export type BookingEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BookingEdge'] = ResolversParentTypes['BookingEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Booking'], ParentType, ContextType>;
+}>;
+
+export type BookingPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['BookingPayload'] = ResolversParentTypes['BookingPayload']> = ResolversObject<{
+  booking?: Resolver<Maybe<ResolversTypes['Booking']>, ParentType, ContextType>;
+  deposit?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
 }>;
 
 export type CustomerResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = ResolversObject<{
@@ -893,9 +1358,29 @@ export type CustomerEdgeResolvers<ContextType = GraphContext, ParentType extends
   node?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
 }>;
 
+export type CustomerPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CustomerPayload'] = ResolversParentTypes['CustomerPayload']> = ResolversObject<{
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
+}>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type FailedDeliveryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['FailedDelivery'] = ResolversParentTypes['FailedDelivery']> = ResolversObject<{
+  operation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
+  step?: Resolver<ResolversTypes['OperationStep'], ParentType, ContextType>;
+}>;
+
+export type FailedDeliveryConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['FailedDeliveryConnection'] = ResolversParentTypes['FailedDeliveryConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['FailedDeliveryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type FailedDeliveryEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['FailedDeliveryEdge'] = ResolversParentTypes['FailedDeliveryEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['FailedDelivery'], ParentType, ContextType>;
+}>;
 
 export type InvoiceResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Invoice'] = ResolversParentTypes['Invoice']> = ResolversObject<{
   amountDue?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
@@ -936,6 +1421,11 @@ export type InvoiceLineResolvers<ContextType = GraphContext, ParentType extends 
   unitAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 }>;
 
+export type InvoicePayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['InvoicePayload'] = ResolversParentTypes['InvoicePayload']> = ResolversObject<{
+  invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
+}>;
+
 export type InvoicePaymentResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['InvoicePayment'] = ResolversParentTypes['InvoicePayment']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   date?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -951,8 +1441,42 @@ export type MoneyResolvers<ContextType = GraphContext, ParentType extends Resolv
   formatted?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  cancelBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationCancelBookingArgs, 'id' | 'refundDeposit'>>;
+  createBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationCreateBookingArgs, 'input'>>;
+  createCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
+  issueInvoice?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationIssueInvoiceArgs, 'input'>>;
+  placeOrder?: Resolver<ResolversTypes['OrderPayload'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
+  recordPayment?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationRecordPaymentArgs, 'invoiceId'>>;
+  refundOrder?: Resolver<ResolversTypes['OrderPayload'], ParentType, ContextType, RequireFields<MutationRefundOrderArgs, 'orderId'>>;
+  rescheduleBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationRescheduleBookingArgs, 'end' | 'id' | 'start'>>;
+  retryDelivery?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<MutationRetryDeliveryArgs, 'operationId'>>;
+  updateCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'id' | 'input'>>;
+}>;
+
 export type NodeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = ResolversObject<{
-  __resolveType: TypeResolveFn<'Booking' | 'Customer' | 'Invoice' | 'Order' | 'SyncIssue', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'Booking' | 'Customer' | 'Invoice' | 'Operation' | 'Order' | 'SyncIssue', ParentType, ContextType>;
+}>;
+
+export type OperationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Operation'] = ResolversParentTypes['Operation']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['OperationState'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['OperationStep']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type OperationStepResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OperationStep'] = ResolversParentTypes['OperationStep']> = ResolversObject<{
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  idempotencyKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nextAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['OperationStepState'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['SourceSystem'], ParentType, ContextType>;
 }>;
 
 export type OrderResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = ResolversObject<{
@@ -981,6 +1505,12 @@ export type OrderEdgeResolvers<ContextType = GraphContext, ParentType extends Re
   node?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
 }>;
 
+export type OrderPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OrderPayload'] = ResolversParentTypes['OrderPayload']> = ResolversObject<{
+  invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
+  order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
+}>;
+
 export type PageInfoResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -993,10 +1523,12 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   bookings?: Resolver<ResolversTypes['BookingConnection'], ParentType, ContextType, RequireFields<QueryBookingsArgs, 'first' | 'from' | 'to'>>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+  failedDeliveries?: Resolver<ResolversTypes['FailedDeliveryConnection'], ParentType, ContextType, RequireFields<QueryFailedDeliveriesArgs, 'first'>>;
   invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType, RequireFields<QueryInvoiceArgs, 'id'>>;
   invoices?: Resolver<ResolversTypes['InvoiceConnection'], ParentType, ContextType, RequireFields<QueryInvoicesArgs, 'first'>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
+  operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationArgs, 'id'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
   syncIssues?: Resolver<ResolversTypes['SyncIssueConnection'], ParentType, ContextType, RequireFields<QuerySyncIssuesArgs, 'first' | 'includeResolved'>>;
@@ -1057,21 +1589,31 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   Booking?: BookingResolvers<ContextType>;
   BookingConnection?: BookingConnectionResolvers<ContextType>;
   BookingEdge?: BookingEdgeResolvers<ContextType>;
+  BookingPayload?: BookingPayloadResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
+  CustomerPayload?: CustomerPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  FailedDelivery?: FailedDeliveryResolvers<ContextType>;
+  FailedDeliveryConnection?: FailedDeliveryConnectionResolvers<ContextType>;
+  FailedDeliveryEdge?: FailedDeliveryEdgeResolvers<ContextType>;
   Invoice?: InvoiceResolvers<ContextType>;
   InvoiceConnection?: InvoiceConnectionResolvers<ContextType>;
   InvoiceEdge?: InvoiceEdgeResolvers<ContextType>;
   InvoiceLine?: InvoiceLineResolvers<ContextType>;
+  InvoicePayload?: InvoicePayloadResolvers<ContextType>;
   InvoicePayment?: InvoicePaymentResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
+  Operation?: OperationResolvers<ContextType>;
+  OperationStep?: OperationStepResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderConnection?: OrderConnectionResolvers<ContextType>;
   OrderEdge?: OrderEdgeResolvers<ContextType>;
+  OrderPayload?: OrderPayloadResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Refund?: RefundResolvers<ContextType>;

@@ -81,6 +81,56 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_operations_outbox': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('operations')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('input', 'text', (c) => c.notNull())
+        .addColumn('input_hash', 'text', (c) => c.notNull())
+        .addColumn('client_key', 'text')
+        .addColumn('context', 'text', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('next_run_at', 'text', (c) => c.notNull())
+        .addColumn('locked_by', 'text')
+        .addColumn('locked_until', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('operations_pk', ['workspace_id', 'id'])
+        .addUniqueConstraint('operations_client_key', ['workspace_id', 'client_key'])
+        .execute();
+      await db.schema
+        .createIndex('operations_due')
+        .on('operations')
+        .columns(['state', 'next_run_at'])
+        .execute();
+      await db.schema
+        .createTable('operation_steps')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('operation_id', 'text', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('system', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('result', 'text')
+        .addColumn('last_error', 'text')
+        .addColumn('last_error_code', 'text')
+        .addColumn('next_attempt_at', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('operation_steps_pk', ['workspace_id', 'operation_id', 'position'])
+        .execute();
+      await db.schema
+        .createIndex('operation_steps_state')
+        .on('operation_steps')
+        .columns(['workspace_id', 'state'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

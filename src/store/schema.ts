@@ -45,6 +45,40 @@ export interface Database {
     detected_at: string;
     resolved_at: string | null;
   };
+  /** Write operations (transactional outbox): stored before any vendor is called. */
+  operations: {
+    workspace_id: string;
+    id: string;
+    kind: string;
+    state: string;
+    input: string;
+    input_hash: string;
+    /** The client's idempotency key; one operation per key and workspace. */
+    client_key: string | null;
+    /** What the steps produced so far (vendor ids), JSON. */
+    context: string;
+    error: string | null;
+    next_run_at: string;
+    locked_by: string | null;
+    locked_until: string | null;
+    created_at: string;
+    updated_at: string;
+  };
+  operation_steps: {
+    workspace_id: string;
+    operation_id: string;
+    position: number;
+    name: string;
+    system: string;
+    state: string;
+    idempotency_key: string;
+    attempts: number;
+    result: string | null;
+    last_error: string | null;
+    last_error_code: string | null;
+    next_attempt_at: string | null;
+    updated_at: string;
+  };
   source_state: {
     workspace_id: string;
     system: string;

@@ -1,4 +1,5 @@
 import { createHub, type Hub, type Workspace } from '../../src/hub.ts';
+import type { EngineOptions } from '../../src/operations/engine.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { connectSources, sandboxVendorSettings } from '../../src/sources.ts';
 import { createSourceStateRepository } from '../../src/store/source-state.ts';
@@ -33,6 +34,7 @@ export interface TestHubOptions {
   backfill?: boolean;
   batching?: boolean;
   cache?: boolean;
+  engine?: EngineOptions;
 }
 
 export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
@@ -51,6 +53,7 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     metrics,
     batching: options.batching,
     cache: { enabled: options.cache ?? true },
+    engine: options.engine,
   });
   const reports: BackfillReport[] = [];
   if (options.backfill ?? true) {

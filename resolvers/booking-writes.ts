@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import type { Resolvers } from '../src/graph/resolvers-types.generated.ts';
+import type { GraphContext } from '../src/graph/context.ts';
+import type {
+  CancelBookingInput,
+  CreateBookingInput,
+  RescheduleBookingInput,
+} from '../src/operations/kinds/booking.ts';
+import { normaliseEmail } from '../src/domain/model.ts';
+import { badInput } from '../src/graph/errors.ts';
+import { perform } from './operations.ts';
+import { checkMoney, checkName, checkWindowOrder } from './validate.ts';
+import { customerFor, externalIdOf, mustExist, recordsOf } from './write-helpers.ts';
+import { profile } from './customer.ts';
+
+/** Google event ids are base32hex; a UUID's hex digits are a subset, so `sb` + hex is a valid, unique id. */
+const newEventId = () => `sb${randomUUID().replace(/-/g, '')}`;
+
+const orNotFound = <T>(promise: Promise<T>) =>
+  promise.catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'NOT_FOUND') return null;
+    throw error;
+  });
+
+/** The customer attending an existing booking, for the CRM and deposit steps. */
+async function bookingContext(ctx: GraphContext, id: string) {
+  const eventId = externalIdOf(ctx, id, 'Booking', 'id');
+  const event = await mustExist(ctx.loaders.booking.load(eventId), `booking ${id}`, 'id');
+  if (event.status === 'CANCELLED') throw badInput(`booking ${id} is cancelled`, 'id');
+  let customer = null;
+  for (const email of event.attendeeEmails) {
+    const normalised = normaliseEmail(email);
+    customer = normalised ? await ctx.loaders.customerByEmail.load(normalised) : null;
+    if (customer) break;
+  }
+  const records = customer ? await recordsOf(ctx, customer) : null;
+  return { eventId, event, records };
+}
+
+export const bookingWriteResolvers: Resolvers = {
+  BookingPayload: {
+    operation: (op) => op,
+    booking: (op, _, ctx) => {
+      const eventId = op.context.eventId ?? op.input.eventId;
+      return typeof eventId === 'string' ? orNotFound(ctx.loaders.booking.load(eventId)) : null;
+    },
+    deposit: (op, _, ctx) => {
+      const orderId = op.context.depositOrderId ?? op.input.depositOrderId;
+      return typeof orderId === 'string' ? orNotFound(ctx.loaders.order.load(orderId)) : null;
+    },
+  },
+  Mutation: {
+    createBooking: (_, args, ctx) =>
+      perform<CreateBookingInput>(ctx, 'createBooking', args, async () => {
+        const { input } = args;
+        checkWindowOrder(input.start, input.end);
+        const service = checkName(input.service, 'input.service');
+        const deposit = input.deposit ? checkMoney(input.deposit, 'input.deposit') : null;
+        const customer = await customerFor(ctx, input.customerId, 'input.customerId');
+        if (!customer.email)
+          throw badInput(`customer ${input.customerId} has no email to invite`, 'input.customerId');
+        const [person, records] = await Promise.all([profile(customer, ctx), recordsOf(ctx, customer)]);
+        const name = person?.name ?? customer.displayName;
+        return {
+          input: {
+            customerId: customer.id,
+            eventId: newEventId(),
+            title: name ? `${service} — ${name}` : service,
+            serviceCode: input.serviceCode?.trim() || null,
+            start: input.start.toISOString(),
+            end: input.end.toISOString(),
+            attendee: { email: person?.email?.trim() || customer.email, name },
+            deposit,
+            stripeCustomerId: records.stripe,
+            hubspotContactId: records.hubspot,
+          },
+        };
+      }),
+
+    rescheduleBooking: (_, args, ctx) =>
+      perform<RescheduleBookingInput>(ctx, 'rescheduleBooking', args, async () => {
+        checkWindowOrder(args.start, args.end);
+        const { eventId, records } = await bookingContext(ctx, args.id);
+        return {
+          input: {
+            eventId,
+            start: args.start.toISOString(),
+            end: args.end.toISOString(),
+            hubspotContactId: records?.hubspot ?? null,
+          },
+        };
+      }),
+
+    cancelBooking: (_, args, ctx) =>
+      perform<CancelBookingInput>(ctx, 'cancelBooking', args, async () => {
+        const { eventId, records } = await bookingContext(ctx, args.id);
+        const properties = await ctx.workspace.sources.calendar.eventProperties(eventId);
+        return {
+          input: {
+            eventId,
+            depositOrderId: properties.depositOrderId ?? null,
+            refundDeposit: args.refundDeposit ?? false,
+            stripeCustomerId: records?.stripe ?? null,
+            hubspotContactId: records?.hubspot ?? null,
+          },
+        };
+      }),
+  },
+};

@@ -1,0 +1,107 @@
+import { GraphQLError } from 'graphql';
+import type { GraphContext } from '../src/graph/context.ts';
+import type { OperationModel } from '../src/graph/models.ts';
+import type {
+  OperationState,
+  OperationStepState,
+  Resolvers,
+} from '../src/graph/resolvers-types.generated.ts';
+import { checkFirst, cursorPage, decodeCursor } from '../src/graph/connection.ts';
+import { expectGlobalId, toGlobalId } from '../src/graph/ids.ts';
+import { badInput } from '../src/graph/errors.ts';
+import { IdempotencyKeyReused, type SubmitOptions } from '../src/operations/engine.ts';
+import { toSystem } from './shared.ts';
+import { createLoaders } from '../src/graph/loaders.ts';
+
+/**
+ * Every mutation goes through here. A repeat of a client idempotency key (the argument, or the
+ * `Idempotency-Key` header) returns the first operation as it stands now, before any of the
+ * mutation's own checks run; otherwise `prepare` checks the input and builds what is stored, the
+ * operation is stored (nothing has been sent yet), and its steps run in the request.
+ */
+export async function perform<I extends Record<string, unknown>>(
+  ctx: GraphContext,
+  kind: string,
+  clientArgs: Record<string, unknown>,
+  prepare: () => Promise<{ input: I } & Pick<SubmitOptions, 'alsoWrite'>>,
+): Promise<OperationModel> {
+  const { idempotencyKey, ...args } = clientArgs;
+  const key = (idempotencyKey as string | null | undefined) ?? ctx.request.headers.get('idempotency-key');
+  if (key !== null && (key.length === 0 || key.length > 255)) {
+    throw badInput('an idempotency key is 1 to 255 characters', 'idempotencyKey');
+  }
+  const engine = ctx.hub.engine;
+  const ws = ctx.workspace.id;
+  try {
+    if (key !== null) {
+      const earlier = await engine.replay(ws, kind, key, args);
+      if (earlier) return earlier;
+    }
+    let prepared: Awaited<ReturnType<typeof prepare>>;
+    try {
+      prepared = await prepare();
+    } catch (error) {
+      // A concurrent request with the same key may have stored its operation since (and so changed
+      // what the checks see, e.g. the customer now exists): then this is a repeat, not a mistake.
+      const earlier = key !== null ? await engine.replay(ws, kind, key, args) : null;
+      if (earlier) return earlier;
+      throw error;
+    }
+    const { input, alsoWrite } = prepared;
+    const { operation, created } = await engine.submit(ws, kind, input, {
+      clientKey: key,
+      clientArgs: args,
+      alsoWrite,
+    });
+    if (!created) return operation;
+    const ran = (await engine.run(ws, operation.id)) ?? operation;
+    // The checks above loaded records through this request's loaders; the payload must see them as written.
+    ctx.loaders = createLoaders(ctx.hub, ctx.workspace, ctx.request.signal);
+    return ran;
+  } catch (error) {
+    if (error instanceof IdempotencyKeyReused) {
+      throw new GraphQLError(error.message, {
+        extensions: { code: 'IDEMPOTENCY_KEY_REUSED', idempotencyKey: key },
+      });
+    }
+    throw error;
+  }
+}
+
+export const operationResolvers: Resolvers = {
+  Operation: {
+    id: (op) => toGlobalId('Operation', op.id),
+    state: (op) => op.state as OperationState,
+  },
+  OperationStep: {
+    system: (step) => toSystem(step.system),
+    state: (step) => step.state as OperationStepState,
+  },
+  Query: {
+    operation: (_, { id }, ctx) => ctx.hub.engine.get(ctx.workspace.id, expectGlobalId(id, 'Operation')),
+    failedDeliveries: async (_, args, ctx) => {
+      const first = checkFirst(args.first, 500, 50);
+      const after = args.after ? decodeCursor(args.after, 'f') : undefined;
+      const rows = await ctx.hub.engine.store.failedDeliveries(ctx.workspace.id, first + 1, after);
+      return cursorPage(rows.slice(0, first), {
+        cursor: (d) => `f:${d.step.updatedAt.toISOString()}`,
+        hasNextPage: rows.length > first,
+        hasPreviousPage: Boolean(after),
+      });
+    },
+  },
+  Mutation: {
+    retryDelivery: async (_, { operationId }, ctx) => {
+      const id = expectGlobalId(operationId, 'Operation', 'operationId');
+      const op = await ctx.hub.engine.get(ctx.workspace.id, id);
+      if (!op) return null;
+      if (op.state !== 'DELIVERY_FAILED') {
+        throw badInput(
+          `operation ${operationId} is ${op.state}, not DELIVERY_FAILED: there is nothing to replay`,
+          'operationId',
+        );
+      }
+      return ctx.hub.engine.retryDelivery(ctx.workspace.id, id);
+    },
+  },
+};

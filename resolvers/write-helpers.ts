@@ -1,0 +1,58 @@
+import type { GraphContext } from '../src/graph/context.ts';
+import type { CustomerModel } from '../src/graph/models.ts';
+import { expectGlobalId, splitSourceId } from '../src/graph/ids.ts';
+import { badInput } from '../src/graph/errors.ts';
+import { linkedId } from './customer.ts';
+
+/** The customer a write names, or a clear error before anything is stored or sent. */
+export async function customerFor(
+  ctx: GraphContext,
+  id: string,
+  argument = 'customerId',
+): Promise<CustomerModel> {
+  const customer = await ctx.loaders.customer.load(expectGlobalId(id, 'Customer', argument));
+  if (!customer) throw badInput(`"${argument}" names no customer of this workspace: ${id}`, argument);
+  return customer;
+}
+
+/** The customer's record in each system (Stripe and Xero looked up lazily by email when not linked yet). */
+export async function recordsOf(ctx: GraphContext, customer: CustomerModel) {
+  const links = await ctx.loaders.customerLinks.load(customer.id);
+  const [stripe, xero] = await Promise.all([
+    linkedId(customer, 'stripe', ctx),
+    linkedId(customer, 'xero', ctx),
+  ]);
+  return {
+    hubspot: links.find((l) => l.system === 'hubspot')?.externalId ?? null,
+    stripe,
+    xero,
+  };
+}
+
+/** The vendor id inside a Booking, Order or Invoice global id of this workspace's adapter. */
+export function externalIdOf(
+  ctx: GraphContext,
+  id: string,
+  type: 'Booking' | 'Order' | 'Invoice',
+  argument: string,
+): string {
+  const parsed = splitSourceId(expectGlobalId(id, type, argument));
+  const expected = {
+    Booking: ctx.workspace.sources.calendar.name,
+    Order: ctx.workspace.sources.payments.name,
+    Invoice: ctx.workspace.sources.accounting.name,
+  }[type];
+  if (!parsed || parsed.system !== expected)
+    throw badInput(`"${argument}" is not a ${type} of this workspace: ${id}`, argument);
+  return parsed.externalId;
+}
+
+/** Loads a record for a write's checks; an unknown id is the caller's mistake, not a vendor failure. */
+export async function mustExist<T>(load: Promise<T>, what: string, argument: string): Promise<T> {
+  try {
+    return await load;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'NOT_FOUND') throw badInput(`${what} does not exist`, argument);
+    throw error;
+  }
+}

@@ -1,0 +1,221 @@
+import type { Money } from '../../domain/model.ts';
+import type { CacheTarget, OperationKind } from '../engine.ts';
+import type { IsoDate } from './shared.ts';
+
+const calendarChanged = (eventId: string): CacheTarget[] => [
+  { source: 'google_calendar', resource: 'window' },
+  { source: 'google_calendar', resource: 'event', key: eventId },
+];
+
+export interface CreateBookingInput extends Record<string, unknown> {
+  customerId: string;
+  /** Client-chosen Google event id: the insert's idempotency key. */
+  eventId: string;
+  title: string;
+  serviceCode: string | null;
+  start: IsoDate;
+  end: IsoDate;
+  attendee: { email: string; name: string | null };
+  deposit: Money | null;
+  stripeCustomerId: string | null;
+  hubspotContactId: string | null;
+}
+
+/**
+ * A booking: the deposit's payment intent first (so the event can name it), then the calendar
+ * event, then the CRM's next-booking date. A calendar refusal cancels the deposit.
+ */
+export const createBooking: OperationKind<CreateBookingInput> = {
+  kind: 'createBooking',
+  plan: (input) => [
+    ...(input.deposit ? ['stripe.createDeposit'] : []),
+    'google.createEvent',
+    ...(input.hubspotContactId ? ['hubspot.setNextBooking'] : []),
+  ],
+  steps: {
+    'stripe.createDeposit': {
+      system: 'stripe',
+      async run(ctx) {
+        const input = ctx.operation.input;
+        const order = await ctx.workspace.sources.payments.createOrder(
+          {
+            customerId: input.stripeCustomerId,
+            amount: input.deposit as Money,
+            description: `Deposit: ${input.title}`,
+            metadata: {
+              booking_ref: input.eventId,
+              switchboard_customer: input.customerId,
+              switchboard_operation: ctx.operation.id,
+            },
+          },
+          { idempotencyKey: ctx.step.idempotencyKey },
+        );
+        return { depositOrderId: order.externalId };
+      },
+      async compensate(ctx, result) {
+        await ctx.workspace.sources.payments.cancelOrder(String(result.depositOrderId), {
+          idempotencyKey: ctx.step.idempotencyKey,
+        });
+      },
+      invalidates: (ctx, r) => [
+        {
+          source: 'stripe',
+          resource: 'orders-by-customer',
+          key: ctx.operation.input.stripeCustomerId ?? undefined,
+        },
+        { source: 'stripe', resource: 'order', key: String(r.depositOrderId) },
+      ],
+    },
+    'google.createEvent': {
+      system: 'google_calendar',
+      async run(ctx) {
+        const input = ctx.operation.input;
+        const deposit = ctx.operation.context.depositOrderId;
+        await ctx.workspace.sources.calendar.createEvent({
+          id: input.eventId,
+          title: input.title,
+          start: new Date(input.start),
+          end: new Date(input.end),
+          attendee: input.attendee,
+          serviceCode: input.serviceCode,
+          properties: {
+            bookingRef: input.eventId,
+            switchboardCustomerId: input.customerId,
+            ...(typeof deposit === 'string' ? { depositOrderId: deposit } : {}),
+          },
+        });
+        return { eventId: input.eventId };
+      },
+      async compensate(ctx) {
+        await ctx.workspace.sources.calendar.cancelEvent(ctx.operation.input.eventId);
+      },
+      invalidates: (ctx) => calendarChanged(ctx.operation.input.eventId),
+    },
+    'hubspot.setNextBooking': {
+      system: 'hubspot',
+      async run(ctx) {
+        const input = ctx.operation.input;
+        await ctx.workspace.sources.crm.updateContact(
+          input.hubspotContactId as string,
+          { nextBookingAt: new Date(input.start) },
+          { idempotencyKey: ctx.step.idempotencyKey },
+        );
+        return {};
+      },
+      invalidates: (ctx) => [
+        { source: 'hubspot', resource: 'contact', key: ctx.operation.input.hubspotContactId ?? undefined },
+      ],
+    },
+  },
+};
+
+export interface RescheduleBookingInput extends Record<string, unknown> {
+  eventId: string;
+  start: IsoDate;
+  end: IsoDate;
+  hubspotContactId: string | null;
+}
+
+/** The event moves; the CRM's next-booking date follows. */
+export const rescheduleBooking: OperationKind<RescheduleBookingInput> = {
+  kind: 'rescheduleBooking',
+  plan: (input) => ['google.moveEvent', ...(input.hubspotContactId ? ['hubspot.setNextBooking'] : [])],
+  steps: {
+    'google.moveEvent': {
+      system: 'google_calendar',
+      async run(ctx) {
+        const { eventId, start, end } = ctx.operation.input;
+        await ctx.workspace.sources.calendar.moveEvent(eventId, { from: new Date(start), to: new Date(end) });
+        return { eventId };
+      },
+      invalidates: (ctx) => calendarChanged(ctx.operation.input.eventId),
+    },
+    'hubspot.setNextBooking': {
+      system: 'hubspot',
+      async run(ctx) {
+        const input = ctx.operation.input;
+        await ctx.workspace.sources.crm.updateContact(
+          input.hubspotContactId as string,
+          { nextBookingAt: new Date(input.start) },
+          { idempotencyKey: ctx.step.idempotencyKey },
+        );
+        return {};
+      },
+      invalidates: (ctx) => [
+        { source: 'hubspot', resource: 'contact', key: ctx.operation.input.hubspotContactId ?? undefined },
+      ],
+    },
+  },
+};
+
+export interface CancelBookingInput extends Record<string, unknown> {
+  eventId: string;
+  /** The deposit's payment intent, read from the event when the cancellation was asked for. */
+  depositOrderId: string | null;
+  /** Refund a paid deposit; an unpaid one is cancelled either way. */
+  refundDeposit: boolean;
+  stripeCustomerId: string | null;
+  hubspotContactId: string | null;
+}
+
+/** The event is cancelled, the deposit refunded or cancelled, the CRM's next-booking date cleared. */
+export const cancelBooking: OperationKind<CancelBookingInput> = {
+  kind: 'cancelBooking',
+  plan: (input) => [
+    'google.cancelEvent',
+    ...(input.depositOrderId ? ['stripe.settleDeposit'] : []),
+    ...(input.hubspotContactId ? ['hubspot.clearNextBooking'] : []),
+  ],
+  steps: {
+    'google.cancelEvent': {
+      system: 'google_calendar',
+      async run(ctx) {
+        await ctx.workspace.sources.calendar.cancelEvent(ctx.operation.input.eventId);
+        return { eventId: ctx.operation.input.eventId };
+      },
+      invalidates: (ctx) => calendarChanged(ctx.operation.input.eventId),
+    },
+    'stripe.settleDeposit': {
+      system: 'stripe',
+      async run(ctx) {
+        const { depositOrderId, refundDeposit } = ctx.operation.input;
+        const payments = ctx.workspace.sources.payments;
+        const [order] = await payments.getOrders([depositOrderId as string]);
+        if (!order || order instanceof Error) throw order ?? new Error(`deposit ${depositOrderId} not found`);
+        if (order.status === 'SUCCEEDED') {
+          if (!refundDeposit || order.amountRefunded.amount >= order.amountReceived.amount)
+            return { deposit: 'kept' };
+          const refund = await payments.refundOrder(order.externalId, null, {
+            idempotencyKey: ctx.step.idempotencyKey,
+          });
+          return { deposit: 'refunded', refundId: refund.externalId };
+        }
+        if (order.status === 'CANCELED') return { deposit: 'cancelled' };
+        await payments.cancelOrder(order.externalId, { idempotencyKey: ctx.step.idempotencyKey });
+        return { deposit: 'cancelled' };
+      },
+      invalidates: (ctx) => [
+        {
+          source: 'stripe',
+          resource: 'orders-by-customer',
+          key: ctx.operation.input.stripeCustomerId ?? undefined,
+        },
+        { source: 'stripe', resource: 'order', key: ctx.operation.input.depositOrderId ?? undefined },
+      ],
+    },
+    'hubspot.clearNextBooking': {
+      system: 'hubspot',
+      async run(ctx) {
+        await ctx.workspace.sources.crm.updateContact(
+          ctx.operation.input.hubspotContactId as string,
+          { nextBookingAt: null },
+          { idempotencyKey: ctx.step.idempotencyKey },
+        );
+        return {};
+      },
+      invalidates: (ctx) => [
+        { source: 'hubspot', resource: 'contact', key: ctx.operation.input.hubspotContactId ?? undefined },
+      ],
+    },
+  },
+};

@@ -1,0 +1,18 @@
+import type { OperationKind } from '../engine.ts';
+import { cancelBooking, createBooking, rescheduleBooking } from './booking.ts';
+import { createCustomer, updateCustomer } from './customer.ts';
+import { issueInvoice, recordPayment } from './invoice.ts';
+import { placeOrder, refundOrder } from './order.ts';
+
+/** Every kind of write the hub performs. */
+export const operationKinds = [
+  createCustomer,
+  updateCustomer,
+  createBooking,
+  rescheduleBooking,
+  cancelBooking,
+  placeOrder,
+  refundOrder,
+  issueInvoice,
+  recordPayment,
+] as unknown as Array<OperationKind<never>>;

@@ -1,0 +1,80 @@
+import type { Money } from '../../domain/model.ts';
+import type { OperationKind } from '../engine.ts';
+import { invoiceTargets } from './order.ts';
+import type { IsoDate, LineFields } from './shared.ts';
+
+export interface IssueInvoiceInput extends Record<string, unknown> {
+  customerId: string;
+  xeroContactId: string;
+  lines: LineFields[];
+  currency: string;
+  dueOn: IsoDate;
+  reference: string | null;
+}
+
+/** An authorised sales invoice in the accounting package. */
+export const issueInvoice: OperationKind<IssueInvoiceInput> = {
+  kind: 'issueInvoice',
+  plan: () => ['xero.createInvoice'],
+  steps: {
+    'xero.createInvoice': {
+      system: 'xero',
+      async run(ctx) {
+        const input = ctx.operation.input;
+        const invoice = await ctx.workspace.sources.accounting.createInvoice(
+          {
+            contactId: input.xeroContactId,
+            lines: input.lines.map((l) => ({
+              description: l.description,
+              quantity: l.quantity,
+              unitAmount: { amount: l.unitAmount, currency: input.currency },
+            })),
+            currency: input.currency,
+            reference: input.reference,
+            issuedOn: new Date(),
+            dueOn: new Date(input.dueOn),
+            status: 'AUTHORISED',
+          },
+          { idempotencyKey: ctx.step.idempotencyKey },
+        );
+        return { invoiceId: invoice.externalId, invoiceNumber: invoice.number };
+      },
+      invalidates: (ctx, r) => invoiceTargets(ctx.operation.input.xeroContactId, r.invoiceId),
+    },
+  },
+};
+
+export interface RecordPaymentInput extends Record<string, unknown> {
+  invoiceId: string;
+  xeroContactId: string | null;
+  amount: Money;
+  paidOn: IsoDate;
+  reference: string | null;
+}
+
+/** A payment recorded against an invoice; the accounting package marks it paid when nothing is due. */
+export const recordPayment: OperationKind<RecordPaymentInput> = {
+  kind: 'recordPayment',
+  plan: () => ['xero.recordPayment'],
+  steps: {
+    'xero.recordPayment': {
+      system: 'xero',
+      async run(ctx) {
+        const input = ctx.operation.input;
+        const payment = await ctx.workspace.sources.accounting.recordPayment(
+          {
+            invoiceId: input.invoiceId,
+            amount: input.amount,
+            paidOn: new Date(input.paidOn),
+            reference: input.reference,
+          },
+          { idempotencyKey: ctx.step.idempotencyKey },
+        );
+        return { invoiceId: input.invoiceId, paymentId: payment.externalId };
+      },
+      invalidates: (ctx) => [
+        ...invoiceTargets(ctx.operation.input.xeroContactId ?? '', ctx.operation.input.invoiceId),
+      ],
+    },
+  },
+};
