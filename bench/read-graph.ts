@@ -11,7 +11,7 @@ import { createSourceStateRepository } from '../src/store/source-state.ts';
 import { openStore } from '../src/store/store.ts';
 import { backfillLinks } from '../src/links/backfill.ts';
 import { createSwitchboardServer, type SwitchboardServer } from '../src/server.ts';
-import { startSandboxProcess, type SandboxProcess } from './sandbox-process.ts';
+import { startSandboxProcess, type SandboxProcess } from '../src/sandbox/process.ts';
 import { median, ms, percentile, table } from './support.ts';
 
 const QUERY = /* GraphQL */ `

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { SandboxEndpoint, SandboxEndpoints } from '../src/sources.ts';
-import { SANDBOX_KEYS, type SandboxKey } from '../src/sandbox/start.ts';
+import type { SandboxEndpoint, SandboxEndpoints } from '../sources.ts';
+import { SANDBOX_KEYS, type SandboxKey } from './start.ts';
 
 export interface SandboxProcess {
   endpoints: SandboxEndpoints;
@@ -13,7 +13,7 @@ function startOne(
   options: { customers?: number; relaxed?: boolean },
 ): { child: ChildProcess; ready: Promise<SandboxEndpoint> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/cli.ts'], {
-    cwd: new URL('..', import.meta.url),
+    cwd: new URL('../..', import.meta.url),
     env: {
       ...process.env,
       SANDBOX_ONLY: key,
