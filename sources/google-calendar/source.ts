@@ -1,6 +1,6 @@
 import type { CalendarEvent } from '../../src/domain/model.ts';
 import { SourceError, type SourceErrorCode } from '../../src/domain/errors.ts';
-import type { CalendarSource, CallOptions } from '../../src/domain/ports.ts';
+import type { CalendarChanges, CalendarSource, CallOptions } from '../../src/domain/ports.ts';
 import { createUpstreamClient, type Connected, type QueryValue } from '../../src/upstream/client.ts';
 import { createReader } from '../../src/upstream/validate.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
@@ -40,13 +40,29 @@ export type GoogleCalendarConfig = CommonConfig &
     | { getAccessToken: () => string | Promise<string>; accessToken?: undefined }
   );
 
-export interface CalendarChanges {
-  /** Events changed since the token (all events on a full sync), cancelled ones included. */
-  events: CalendarEvent[];
-  /** Deleted events Google only sent as an id. */
-  deletedIds: string[];
-  /** Store it and pass it to the next `listChanges`. */
-  nextSyncToken: string;
+export type { CalendarChanges };
+
+/** What `watch` asks Google for: a push channel on the bookings calendar's events. */
+export interface GoogleWatchRequest {
+  /**
+   * The channel id: unique per project, at most 64 characters of `[A-Za-z0-9-_+/=]`. Use a fresh
+   * UUID per watch: inbox ids are `${channelId}:${messageNumber}`, and numbers restart on a new
+   * channel, so a reused id would make the new channel's notifications look like duplicates.
+   */
+  channelId: string;
+  /** The https URL Google POSTs notifications to (the hub's `/webhooks/google_calendar`). */
+  address: string;
+  /** Echoed in `X-Goog-Channel-Token` on every notification; the verifier checks it (≤ 256 chars). */
+  token: string;
+  /** Requested lifetime (`params.ttl`); Google's default is 604800 (a week), and it may cut it short. */
+  ttlSeconds?: number;
+}
+
+/** The channel Google created: keep `resourceId` (needed to stop it) and renew before `expiration`. */
+export interface GoogleWatchChannel {
+  id: string;
+  resourceId: string;
+  expiration: Date;
 }
 
 export interface GoogleCalendarSource extends CalendarSource, Connected {
@@ -56,6 +72,14 @@ export interface GoogleCalendarSource extends CalendarSource, Connected {
    * the caller must drop its token and run a full sync.
    */
   listChanges(syncToken?: string, options?: CallOptions): Promise<CalendarChanges>;
+  /**
+   * Opens a push channel on the calendar's events (events.watch). Google then POSTs a `sync`
+   * notification, and an `exists` one after every change, until the channel expires: channels
+   * cannot be renewed, so open a new one (new id) before `expiration` and stop the old one.
+   */
+  watch(request: GoogleWatchRequest, options?: CallOptions): Promise<GoogleWatchChannel>;
+  /** Stops a channel (channels.stop); an unknown or already stopped channel is a `NOT_FOUND` SourceError. */
+  stopChannel(channelId: string, resourceId: string, options?: CallOptions): Promise<void>;
 }
 
 const read = createReader('google_calendar');
@@ -188,6 +212,42 @@ export function createGoogleCalendarSource(config: GoogleCalendarConfig): Google
         );
       }
       return { events: result.events, deletedIds: result.deletedIds, nextSyncToken: result.nextSyncToken };
+    },
+    async watch(request, options: CallOptions = {}) {
+      // https://developers.google.com/calendar/api/v3/reference/events/watch
+      const res = await client.request({
+        operation: 'events.watch',
+        method: 'POST',
+        path: `${eventsPath}/watch`,
+        body: {
+          id: request.channelId,
+          type: 'web_hook',
+          address: request.address,
+          token: request.token,
+          // A lifetime rather than an `expiration` instant, so our clock's skew does not matter.
+          ...(request.ttlSeconds !== undefined
+            ? { params: { ttl: String(Math.max(1, Math.floor(request.ttlSeconds))) } }
+            : {}),
+        },
+        signal: options.signal,
+      });
+      const channel = read.object(res.body, 'channel');
+      return {
+        id: read.string(channel, 'id', 'channel'),
+        resourceId: read.string(channel, 'resourceId', 'channel'),
+        // int64 as a string of epoch milliseconds.
+        expiration: read.date(channel.expiration, 'channel.expiration'),
+      };
+    },
+    async stopChannel(channelId, resourceId, options: CallOptions = {}) {
+      // https://developers.google.com/calendar/api/v3/reference/channels/stop
+      await client.request({
+        operation: 'channels.stop',
+        method: 'POST',
+        path: '/calendar/v3/channels/stop',
+        body: { id: channelId, resourceId },
+        signal: options.signal,
+      });
     },
     // Writes: the insert's idempotency key is the client-chosen event id (see writes.ts).
     ...createGoogleCalendarWrites({ client, eventsPath, timeZone: config.timeZone }),

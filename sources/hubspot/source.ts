@@ -25,7 +25,40 @@ export interface HubspotConfig {
   metrics?: Metrics;
 }
 
-export type HubspotSource = CrmSource & Connected;
+/** One webhook subscription of the app: an event type, and the property for `*.propertyChange`. */
+export interface HubspotWebhookEvent {
+  eventType: string;
+  propertyName?: string;
+}
+
+export interface HubspotAppWebhooksInput {
+  /** The developer account's API key (`?hapikey=`): the webhooks v3 app API takes nothing else. */
+  developerApiKey: string;
+  appId: string | number;
+  /** Where HubSpot POSTs events (HubSpot requires https; the sandbox also takes http). */
+  targetUrl: string;
+  events: readonly HubspotWebhookEvent[];
+  /** Concurrent requests HubSpot may make to the target (at least 5; default 10, HubSpot's UI default). */
+  maxConcurrentRequests?: number;
+}
+
+export interface HubspotAppWebhooks {
+  targetUrl: string;
+  /** Each wanted subscription: newly `created`, already there (`existing`), or re-`activated` from paused. */
+  subscriptions: Array<HubspotWebhookEvent & { id: string; outcome: 'created' | 'existing' | 'activated' }>;
+}
+
+/** Webhook registration (HubSpot-only, so not part of the CrmSource port). */
+export interface HubspotWebhookRegistration {
+  /**
+   * Points the developer app's webhooks at `targetUrl` and makes sure each of `events` has an
+   * active subscription. On real HubSpot this is set once in the app's settings with a developer
+   * key; the hub calls it in sandbox mode. Safe to repeat: identical subscriptions are kept.
+   */
+  registerAppWebhooks(input: HubspotAppWebhooksInput, options?: CallOptions): Promise<HubspotAppWebhooks>;
+}
+
+export type HubspotSource = CrmSource & Connected & HubspotWebhookRegistration;
 
 const read = createReader('hubspot');
 /** batch/read takes at most 100 inputs. */
@@ -160,6 +193,103 @@ export function createHubspotSource(config: HubspotConfig): HubspotSource {
         next: res.body.paging?.next?.after,
       };
     },
+    async registerAppWebhooks(input, options: CallOptions = {}) {
+      const base = `/webhooks/v3/${encodeURIComponent(String(input.appId))}`;
+      const query = { hapikey: input.developerApiKey };
+      const signal = options.signal;
+      // https://developers.hubspot.com/docs/api/webhooks (PUT settings: target URL and throttling)
+      await client.request({
+        operation: 'webhooks.settings.configure',
+        method: 'PUT',
+        path: `${base}/settings`,
+        query,
+        body: {
+          targetUrl: input.targetUrl,
+          throttling: { maxConcurrentRequests: input.maxConcurrentRequests ?? 10, period: 'SECONDLY' },
+        },
+        signal,
+      });
+
+      const listSubscriptions = async () => {
+        // https://developers.hubspot.com/docs/api/webhooks (GET subscriptions)
+        const res = await client.request({
+          operation: 'webhooks.subscriptions.list',
+          method: 'GET',
+          path: `${base}/subscriptions`,
+          query,
+          signal,
+        });
+        return read
+          .array(read.object(res.body, 'subscription list').results ?? [], 'results')
+          .map(toSubscription);
+      };
+      const same = (a: HubspotWebhookEvent, b: HubspotWebhookEvent) =>
+        a.eventType === b.eventType && (a.propertyName ?? '') === (b.propertyName ?? '');
+
+      let existing = await listSubscriptions();
+      const wanted = input.events.filter((e, i) => input.events.findIndex((o) => same(o, e)) === i);
+      const subscriptions: HubspotAppWebhooks['subscriptions'] = [];
+      for (const event of wanted) {
+        let found = existing.find((s) => same(s, event));
+        let outcome: 'created' | 'existing' | 'activated' = 'existing';
+        if (!found) {
+          try {
+            // https://developers.hubspot.com/docs/api/webhooks (POST subscriptions; paused unless active)
+            const res = await client.request({
+              operation: 'webhooks.subscriptions.create',
+              method: 'POST',
+              path: `${base}/subscriptions`,
+              query,
+              body: {
+                eventType: event.eventType,
+                ...(event.propertyName ? { propertyName: event.propertyName } : {}),
+                active: true,
+              },
+              signal,
+            });
+            found = toSubscription(res.body);
+            outcome = 'created';
+          } catch (error) {
+            // Created meanwhile by another caller (409): identical, so it is fine as it is.
+            if (!(error instanceof SourceError) || error.code !== 'CONFLICT') throw error;
+            existing = await listSubscriptions();
+            found = existing.find((s) => same(s, event));
+            if (!found) throw error;
+          }
+        }
+        if (!found.active) {
+          // https://developers.hubspot.com/docs/api/webhooks (PATCH a subscription: {active})
+          await client.request({
+            operation: 'webhooks.subscriptions.update',
+            method: 'PATCH',
+            path: `${base}/subscriptions/${encodeURIComponent(found.id)}`,
+            query,
+            body: { active: true },
+            signal,
+          });
+          outcome = 'activated';
+        }
+        subscriptions.push({
+          id: found.id,
+          eventType: found.eventType,
+          ...(found.propertyName ? { propertyName: found.propertyName } : {}),
+          outcome,
+        });
+      }
+      return { targetUrl: input.targetUrl, subscriptions };
+    },
     close: () => client.close(),
+  };
+}
+
+/** A subscription from the webhooks v3 API (`id` may come as a number or a string). */
+function toSubscription(raw: unknown): HubspotWebhookEvent & { id: string; active: boolean } {
+  const body = read.object(raw, 'subscription');
+  const propertyName = read.optionalString(body, 'propertyName');
+  return {
+    id: read.string(body, 'id', 'subscription'),
+    eventType: read.string(body, 'eventType', 'subscription'),
+    ...(propertyName ? { propertyName } : {}),
+    active: body.active === true,
   };
 }

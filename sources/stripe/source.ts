@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PaymentOrder, PersonRecord } from '../../src/domain/model.ts';
 import { normaliseEmail } from '../../src/domain/model.ts';
 import { SourceError } from '../../src/domain/errors.ts';
@@ -7,6 +8,7 @@ import { chunk, createReader } from '../../src/upstream/validate.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
 import { retrieveEach } from './batch.ts';
 import { toStripeError } from './errors.ts';
+import { encodeForm } from './form.ts';
 import { createStripeWrites } from './writes.ts';
 import {
   dashboardUrl,
@@ -28,7 +30,31 @@ export interface StripeConfig {
   metrics?: Metrics;
 }
 
-export type StripeSource = PaymentsSource & Connected;
+/** A webhook endpoint the hub can verify: its id and the signing secret (`whsec_…`). */
+export interface StripeWebhookEndpoint {
+  id: string;
+  secret: string;
+}
+
+/** Webhook registration (Stripe-only, so not part of the PaymentsSource port). */
+export interface StripeWebhookRegistration {
+  /**
+   * Makes sure Stripe delivers `enabledEvents` to `url`, and returns the endpoint with its secret.
+   * An endpoint already registered for `url` is kept when the caller still holds its secret
+   * (`knownSecret`), its event list brought up to date; otherwise one is created (Stripe shows a
+   * secret only in the create response). The create is idempotent per url and event list for
+   * Stripe's 24 hours, so a hub that crashed before storing the secret gets the same endpoint and
+   * secret back instead of a second endpoint.
+   */
+  ensureWebhookEndpoint(
+    url: string,
+    enabledEvents?: readonly string[],
+    knownSecret?: string,
+    options?: CallOptions,
+  ): Promise<StripeWebhookEndpoint>;
+}
+
+export type StripeSource = PaymentsSource & Connected & StripeWebhookRegistration;
 
 /**
  * Every request pins this version, so an account upgrade in the Dashboard cannot change the shapes
@@ -54,6 +80,17 @@ const quote = (value: string) => `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`
 const anyOf = (field: string, values: readonly string[]) =>
   values.map((v) => `${field}:${quote(v)}`).join(' OR ');
 
+/** The same event types, in any order. */
+const sameEvents = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x) => b.includes(x));
+
+/** A stable Idempotency-Key from its parts (Stripe allows 255 characters). */
+const idempotencyKey = (...parts: string[]) =>
+  `switchboard-webhook-endpoint-${createHash('sha256').update(JSON.stringify(parts)).digest('hex')}`;
+
+/** Stale replays followed before giving up (each is an endpoint created and deleted within 24 h). */
+const MAX_STALE_REPLAYS = 10;
+
 /**
  * Ids Stripe minted always carry the object's prefix; anything else cannot exist, so it is answered
  * as NOT_FOUND without a request (and cannot turn `GET /v1/customers/<id>` into another route).
@@ -76,6 +113,34 @@ export function createStripeSource(config: StripeConfig): StripeSource {
 
   const notFound = (kind: string, id: string, operation: string, why = 'no such id') =>
     new SourceError('stripe', 'NOT_FOUND', `stripe has no ${kind} ${id} (${why})`, { operation });
+
+  /** Every webhook endpoint of the account, all pages (https://docs.stripe.com/api/webhook_endpoints/list). */
+  const listWebhookEndpoints = async (signal?: AbortSignal) => {
+    const endpoints: Array<{ id: string; url: string; enabledEvents: string[] }> = [];
+    let after: string | undefined;
+    do {
+      const res = await client.request({
+        operation: 'webhook_endpoints.list',
+        method: 'GET',
+        path: '/v1/webhook_endpoints',
+        query: { limit: PAGE_LIMIT, starting_after: after },
+        signal,
+      });
+      const body = read.object(res.body, 'webhook endpoint list');
+      const data = read.array(body.data, 'webhook endpoint list.data').map((raw) => {
+        const e = read.object(raw, 'webhook endpoint');
+        const enabled = Array.isArray(e.enabled_events) ? e.enabled_events : [];
+        return {
+          id: read.string(e, 'id', 'webhook endpoint'),
+          url: read.string(e, 'url', 'webhook endpoint'),
+          enabledEvents: enabled.filter((x): x is string => typeof x === 'string'),
+        };
+      });
+      endpoints.push(...data);
+      after = body.has_more === true ? data.at(-1)?.id : undefined;
+    } while (after);
+    return endpoints;
+  };
 
   /** Every page of one search; Stripe's `page` token is bound to the query it came from. */
   const searchAll = async (
@@ -228,6 +293,66 @@ export function createStripeSource(config: StripeConfig): StripeSource {
     },
 
     ...createStripeWrites({ client, toPerson, toOrder, notFound }),
+
+    async ensureWebhookEndpoint(url, enabledEvents = ['*'], knownSecret, options: CallOptions = {}) {
+      const events = [...new Set(enabledEvents)];
+      if (events.length === 0) {
+        throw new SourceError(
+          'stripe',
+          'INVALID_REQUEST',
+          'stripe webhook endpoints need at least one event type',
+          {
+            operation: 'webhook_endpoints.create',
+          },
+        );
+      }
+      const existing = (await listWebhookEndpoints(options.signal)).filter((e) => e.url === url);
+      const found = existing[0];
+      if (found && knownSecret) {
+        if (!sameEvents(found.enabledEvents, events)) {
+          // https://docs.stripe.com/api/webhook_endpoints/update
+          await client.request({
+            operation: 'webhook_endpoints.update',
+            method: 'POST',
+            path: `/v1/webhook_endpoints/${encodeURIComponent(found.id)}`,
+            // Setting the list is idempotent by itself; a derived key would replay an older update.
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: encodeForm({ enabled_events: events }),
+            signal: options.signal,
+          });
+        }
+        return { id: found.id, secret: knownSecret };
+      }
+      const present = new Set(existing.map((e) => e.id));
+      // The key is derived from the url and events, so a retry (or a hub that crashed before storing
+      // the secret) gets Stripe's stored answer, secret included, for 24 hours. A replay of an
+      // endpoint deleted since is stale: the next key is chained on the deleted id.
+      let key = idempotencyKey(url, ...events);
+      for (let stale = 0; stale <= MAX_STALE_REPLAYS; stale++) {
+        // https://docs.stripe.com/api/webhook_endpoints/create (`secret` is only in this response)
+        const res = await client.request({
+          operation: 'webhook_endpoints.create',
+          method: 'POST',
+          path: '/v1/webhook_endpoints',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': key },
+          body: encodeForm({ url, enabled_events: events }),
+          signal: options.signal,
+        });
+        const body = read.object(res.body, 'webhook endpoint');
+        const id = read.string(body, 'id', 'webhook endpoint');
+        const replayed = res.headers['idempotent-replayed'] === 'true';
+        if (!replayed || present.has(id)) {
+          return { id, secret: read.string(body, 'secret', 'webhook endpoint') };
+        }
+        key = idempotencyKey(url, ...events, id);
+      }
+      throw new SourceError(
+        'stripe',
+        'CONFLICT',
+        `stripe webhook_endpoints.create replayed ${MAX_STALE_REPLAYS + 1} endpoints deleted since; try again in 24 hours`,
+        { operation: 'webhook_endpoints.create' },
+      );
+    },
 
     close: () => client.close(),
   };

@@ -115,6 +115,14 @@ export function createPushChannels(store: CalendarStore, dispatcher: WebhookDisp
         if (!isObject(params) || Object.values(params).some((v) => typeof v !== 'string'))
           return fail(errors.invalid('Invalid channel params.', 'params'));
         channelParams = params as Record<string, string>;
+        // params.ttl: "The time-to-live in seconds for the notification channel. Default is
+        // 604800 seconds." An explicit `expiration` wins.
+        const ttlParam = channelParams.ttl;
+        if (ttlParam !== undefined && (expiration === undefined || expiration === null)) {
+          if (!/^\d+$/.test(ttlParam) || Number(ttlParam) < 1)
+            return fail(errors.invalid(`Invalid ttl: '${ttlParam}'.`, 'params.ttl'));
+          ttl = Number(ttlParam) * 1000;
+        }
       }
       const channel: Channel = {
         id,

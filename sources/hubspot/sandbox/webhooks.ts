@@ -73,7 +73,29 @@ export interface EmitterOptions {
   windowMs: number;
 }
 
-/** The three signatures HubSpot puts on a webhook request. */
+/**
+ * The URL as HubSpot signs it for v3: the validating-requests docs tell receivers to decode the
+ * percent-encodings of `: / ? @ ! $ ' ( ) * , ;` in the URI they received before hashing, so HubSpot
+ * hashes those characters plain. Other encodings (`%20`, `%26`, …) stay as sent.
+ */
+const V3_DECODED: Record<string, string> = {
+  '3A': ':',
+  '2F': '/',
+  '3F': '?',
+  '40': '@',
+  '21': '!',
+  '24': '$',
+  '27': "'",
+  '28': '(',
+  '29': ')',
+  '2A': '*',
+  '2C': ',',
+  '3B': ';',
+};
+const v3Uri = (url: string) =>
+  url.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => V3_DECODED[hex.toUpperCase()] ?? m);
+
+/** The signatures HubSpot puts on a webhook request (v1 and v3). */
 export function signWebhook(
   clientSecret: string,
   method: string,
@@ -85,7 +107,9 @@ export function signWebhook(
     v1: createHash('sha256')
       .update(clientSecret + body)
       .digest('hex'),
-    v3: createHmac('sha256', clientSecret).update(`${method}${url}${body}${timestamp}`).digest('base64'),
+    v3: createHmac('sha256', clientSecret)
+      .update(`${method}${v3Uri(url)}${body}${timestamp}`)
+      .digest('base64'),
   };
 }
 
