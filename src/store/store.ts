@@ -50,17 +50,23 @@ async function openPostgres(url: string, schema?: string): Promise<Store> {
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  const current =
+    schema ??
+    (await sql<{ name: string }>`select current_schema() as name`.execute(db)).rows[0]?.name ??
+    'public';
   const safe = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-  return wrap(db, 'postgres', schema ? `${safe} (schema ${schema})` : safe);
+  return wrap(db, 'postgres', schema ? `${safe} (schema ${schema})` : safe, current);
 }
 
-function wrap(db: Kysely<Database>, dialect: Store['dialect'], description: string): Store {
+function wrap(db: Kysely<Database>, dialect: Store['dialect'], description: string, schema?: string): Store {
   return {
     db,
     dialect,
     description,
     async migrate() {
-      const migrator = new Migrator({ db, provider: migrationProvider });
+      // Named explicitly: Kysely looks for its bookkeeping tables in every schema, and would take
+      // another schema's (another test's, another install's) for this one's.
+      const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema });
       const { error, results } = await migrator.migrateToLatest();
       const failed = results?.find((r) => r.status === 'Error');
       if (error || failed) {
