@@ -28,6 +28,7 @@ const config: CodegenConfig = {
           BookingPayload: './models.ts#OperationPayloadModel',
           OrderPayload: './models.ts#OperationPayloadModel',
           InvoicePayload: './models.ts#OperationPayloadModel',
+          Event: '../events/types.ts#DomainEvent',
         },
         // Import paths in the generated file carry .ts, as everything else here (NodeNext + tsx).
         emitLegacyCommonJSImports: false,

@@ -10,6 +10,7 @@ import { operationResolvers } from './operations.ts';
 import { customerWriteResolvers } from './customer-writes.ts';
 import { bookingWriteResolvers } from './booking-writes.ts';
 import { orderWriteResolvers } from './order-writes.ts';
+import { subscriptionResolvers } from './subscriptions.ts';
 
 const parts: Resolvers[] = [
   scalarResolvers,
@@ -23,6 +24,7 @@ const parts: Resolvers[] = [
   customerWriteResolvers,
   bookingWriteResolvers,
   orderWriteResolvers,
+  subscriptionResolvers,
 ];
 
 /** One resolver map from the per-type files; a type defined in two files is a mistake and throws. */

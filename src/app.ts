@@ -6,7 +6,11 @@ import { createMetrics } from './observability/metrics.ts';
 import { createLogger } from './observability/logger.ts';
 import { openStore } from './store/store.ts';
 import { createSourceStateRepository } from './store/source-state.ts';
-import { connectSources, sandboxVendorSettings } from './sources.ts';
+import { connectSources, sandboxVendorSettings, sandboxWebhookSettings } from './sources.ts';
+import { createLocalBus, createRedisBus } from './events/bus.ts';
+import { connectWebhooks, type WebhookSettings } from './webhooks/connect.ts';
+import { createWebhookIntake } from './webhooks/intake.ts';
+import { createWebhookProcessor, SYNC_RULES } from './webhooks/processor.ts';
 import { startSandboxes, type Sandboxes, type StartSandboxesOptions } from './sandbox/start.ts';
 import { createSwitchboardServer } from './server.ts';
 import { backfillLinks, type BackfillReport } from './links/backfill.ts';
@@ -47,6 +51,7 @@ export async function startSwitchboard(
     await store.migrate();
     let sandboxes = options.sandboxes;
     let vendors: VendorSettings;
+    let webhookSettings: WebhookSettings = config.webhooks ?? {};
     if (config.mode === 'sandbox') {
       if (!sandboxes) {
         sandboxes = await startSandboxes({ host: '127.0.0.1', ...options.sandboxOptions });
@@ -54,6 +59,7 @@ export async function startSwitchboard(
         cleanups.push(() => started.close());
       }
       vendors = sandboxVendorSettings(sandboxes);
+      webhookSettings = sandboxWebhookSettings(sandboxes);
     } else {
       vendors = config.vendors as VendorSettings;
     }
@@ -71,6 +77,17 @@ export async function startSwitchboard(
       batching: options.batching,
       cache: { enabled: options.cache ?? true },
       engine: config.outbox,
+      bus: config.redisUrl ? await createRedisBus(config.redisUrl, logger) : createLocalBus(logger),
+    });
+    const webhooks = connectWebhooks({
+      workspace: WORKSPACE,
+      db: store.db,
+      settings: webhookSettings,
+      sources,
+      logger,
+    });
+    const processor = createWebhookProcessor(hub, hub.inbox, {
+      rules: new Set(SYNC_RULES.filter((rule) => !config.syncRulesOff.includes(rule))),
     });
 
     let backfill: BackfillReport | undefined;
@@ -80,23 +97,38 @@ export async function startSwitchboard(
       backfill = await backfillLinks(hub, hub.defaultWorkspace, { onProgress: (m) => logger.info(m) });
     }
 
-    const { server } = createSwitchboardServer(hub, { development: config.development });
+    let nudge = () => {};
+    const intake = createWebhookIntake(hub, hub.inbox, {
+      verifierFor: (workspace, source) =>
+        workspace.id === WORKSPACE ? webhooks.verifierFor(source) : undefined,
+      onStored: () => nudge(),
+    });
+    const { server, closeSockets } = createSwitchboardServer(hub, {
+      development: config.development,
+      webhooks: intake,
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
-    // The worker retries what failed and resumes what a crash left behind, from the first moment.
+    // The workers retry what failed and resume what a crash left behind, from the first moment.
     const worker = hub.engine.startWorker({ intervalMs: config.outbox.pollMs });
+    const inboxWorker = processor.start();
+    nudge = inboxWorker.nudge;
     const address = server.address() as AddressInfo;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
+    await webhooks.register(config.publicUrl ?? url);
     return {
       url,
       hub,
       sandboxes,
       backfill,
       async close() {
+        await closeSockets();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await webhooks.stop();
+        await inboxWorker.stop();
         await worker.stop();
         await hub.close();
         for (const cleanup of cleanups.reverse()) await cleanup();

@@ -46,6 +46,12 @@ export interface Config {
   mode: 'sandbox' | 'live';
   /** Set in live mode. */
   vendors?: VendorSettings;
+  /** Webhook secrets and registration in live mode (sandbox mode takes them from the sandboxes). */
+  webhooks?: WebhookSettings;
+  /** Where vendors reach the hub (`https://hub.example.com`); the listening address when unset. */
+  publicUrl?: string;
+  /** Sync rules switched off with SWITCHBOARD_SYNC_RULES_OFF. */
+  syncRulesOff: SyncRule[];
   /** Currency totals are reported in when a customer has no records, ISO 4217. */
   currency: string;
   /** The business's time zone (IANA), for dates written as calendar days (the CRM's next booking). */
@@ -54,6 +60,9 @@ export interface Config {
   outbox: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; leaseMs: number; pollMs: number };
   development: boolean;
 }
+
+import type { WebhookSettings } from './webhooks/connect.ts';
+import { SYNC_RULES, type SyncRule } from './webhooks/processor.ts';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -124,6 +133,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollMs: int('OUTBOX_POLL_MS', 500, 10, 60_000),
   };
 
+  const publicUrl = env.PUBLIC_URL ? url('PUBLIC_URL', env.PUBLIC_URL) : undefined;
+  const syncRulesOff = (env.SWITCHBOARD_SYNC_RULES_OFF ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean) as SyncRule[];
+  for (const rule of syncRulesOff) {
+    if (!SYNC_RULES.includes(rule)) {
+      problems.push(
+        `SWITCHBOARD_SYNC_RULES_OFF names an unknown rule "${rule}"; the rules are ${SYNC_RULES.join(', ')}`,
+      );
+    }
+  }
+
   const live = CREDENTIAL_VARS.some((name) => env[name]);
   let vendors: VendorSettings | undefined;
   if (live) {
@@ -164,6 +186,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     };
   }
+  const webhooks: WebhookSettings | undefined = live
+    ? {
+        // Stripe and Google endpoints are registered only when vendors can reach the hub (PUBLIC_URL).
+        stripe: { secret: env.STRIPE_WEBHOOK_SECRET || undefined, register: Boolean(publicUrl) },
+        hubspot: env.HUBSPOT_CLIENT_SECRET ? { clientSecret: env.HUBSPOT_CLIENT_SECRET } : undefined,
+        googleCalendar: { register: Boolean(publicUrl) },
+        xero: env.XERO_WEBHOOK_KEY ? { webhookKey: env.XERO_WEBHOOK_KEY } : undefined,
+      }
+    : undefined;
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -172,6 +203,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl,
     mode: live ? 'live' : 'sandbox',
     vendors,
+    webhooks,
+    publicUrl,
+    syncRulesOff,
     currency,
     timeZone,
     outbox,

@@ -13,6 +13,8 @@ import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createLogger } from './observability/logger.ts';
 import { createEngine, type Engine, type EngineOptions } from './operations/engine.ts';
 import { operationKinds } from './operations/kinds/index.ts';
+import { createLocalBus, type EventBus } from './events/bus.ts';
+import { createInbox, type Inbox } from './webhooks/inbox.ts';
 
 export interface WorkspaceSources {
   crm: CrmSource & Connected;
@@ -40,6 +42,8 @@ export interface HubOptions {
   logger?: Logger;
   /** Retry and lease settings of the write engine (tests shorten them). */
   engine?: EngineOptions;
+  /** Domain event fan-out; in-process by default, Redis when scaled out. */
+  bus?: EventBus;
 }
 
 /** Everything a request needs that outlives it: store, repositories, cache, metrics, workspaces. */
@@ -55,6 +59,10 @@ export interface Hub {
   batching: boolean;
   /** Runs mutations as operations over the outbox; `engine.startWorker()` runs the background retries. */
   engine: Engine;
+  /** Domain events to subscribers, on this replica and (with Redis) every other. */
+  bus: EventBus;
+  /** Vendor webhook events, stored before they are acknowledged. */
+  inbox: Inbox;
   close(): Promise<void>;
 }
 
@@ -76,11 +84,54 @@ export function createHub(options: HubOptions): Hub {
     defaultWorkspace: first,
     batching: options.batching ?? true,
     engine: undefined as unknown as Engine, // set right below: the engine needs the hub it serves
+    bus: options.bus ?? createLocalBus(options.logger),
+    inbox: createInbox(options.store.db, options.store.dialect),
     async close() {
+      stopInvalidating();
+      await hub.bus.close();
       await Promise.all(options.workspaces.flatMap((w) => Object.values(w.sources).map((s) => s.close())));
       await options.store.close();
     },
   };
   hub.engine = createEngine(hub, operationKinds, options.engine);
+  // A new disagreement is news for the operator's dashboard.
+  const raise = hub.issues.raise.bind(hub.issues);
+  hub.issues.raise = async (workspace, input) => {
+    const result = await raise(workspace, input);
+    if (result.created) {
+      await hub.bus
+        .publish({
+          id: `sync-issue:${result.issue.id}`,
+          type: 'SYNC_ISSUE_RAISED',
+          workspace,
+          occurredAt: result.issue.detectedAt,
+          source: null,
+          customerId: result.issue.customerId,
+          syncIssueId: result.issue.id,
+          invalidate: [],
+        })
+        .catch((error: unknown) => hub.logger.error({ err: error }, 'publishing a sync issue failed'));
+    }
+    return result;
+  };
+  // Every replica drops what an event made stale before its subscribers read, wherever it was published.
+  const stopInvalidating = hub.bus.listen('*', (event) => {
+    for (const t of event.invalidate) hub.cache.invalidate(event.workspace, t.source, t.resource, t.key);
+  });
+  // Operations report their progress as events, so `operationUpdated` works on every replica.
+  hub.engine.onUpdate((operation) => {
+    void hub.bus
+      .publish({
+        id: `operation:${operation.id}:${operation.updatedAt.toISOString()}:${operation.state}`,
+        type: 'OPERATION_UPDATED',
+        workspace: operation.workspace,
+        occurredAt: operation.updatedAt,
+        source: null,
+        customerId: typeof operation.input.customerId === 'string' ? operation.input.customerId : null,
+        operationId: operation.id,
+        invalidate: [],
+      })
+      .catch((error: unknown) => hub.logger.error({ err: error }, 'publishing an operation update failed'));
+  });
   return hub;
 }

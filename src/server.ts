@@ -1,8 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
 import type { Hub } from './hub.ts';
 import { buildSchema } from './graph/schema.ts';
-import { createContext, type GraphContext } from './graph/context.ts';
+import { createContext, isSubscription, type GraphContext } from './graph/context.ts';
 import { maskError } from './graph/errors.ts';
 import { CUSTOMER_360_QUERY } from './graph/example-queries.ts';
 
@@ -11,6 +14,8 @@ export interface ServerOptions {
   development?: boolean;
   /** Largest request body accepted. */
   maxBodyBytes?: number;
+  /** `POST /webhooks/<source>`; absent when the hub takes no webhooks (tests of the read graph). */
+  webhooks?: (req: IncomingMessage, res: ServerResponse, source: string) => Promise<void>;
 }
 
 export interface SwitchboardServer {
@@ -18,6 +23,8 @@ export interface SwitchboardServer {
   /** The node:http handler for every route: /graphql, /healthz, /readyz, /metrics. */
   handle(req: IncomingMessage, res: ServerResponse): void;
   server: Server;
+  /** Stops the WebSocket side (graphql-ws) and its connections. */
+  closeSockets(): Promise<void>;
 }
 
 export function createSwitchboardServer(hub: Hub, options: ServerOptions = {}): SwitchboardServer {
@@ -25,10 +32,12 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions = {}): 
     development = process.env.NODE_ENV === 'development',
     maxBodyBytes = 1_048_576, // 1 MiB
   } = options;
+  const schema = buildSchema();
   const yoga = createYoga<Record<string, never>, GraphContext>({
-    schema: buildSchema(),
+    schema,
     graphqlEndpoint: '/graphql',
-    context: ({ request }) => createContext(hub, request),
+    // GraphQL over SSE comes with yoga: a subscription POSTed with `Accept: text/event-stream`.
+    context: ({ request, params }) => createContext(hub, request, { subscription: isSubscription(params) }),
     maskedErrors: { maskError, isDev: development },
     graphiql: { title: 'Switchboard', defaultQuery: CUSTOMER_360_QUERY },
     landingPage: false,
@@ -98,6 +107,13 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions = {}): 
       void yoga.handle(req, res);
       return;
     }
+    if (path.startsWith('/webhooks/') && options.webhooks) {
+      options.webhooks(req, res, path.slice('/webhooks/'.length)).catch((error: unknown) => {
+        hub.logger.error({ err: error, path }, 'webhook intake failed');
+        if (!res.headersSent) json(res, 503, { error: 'The webhook could not be taken; deliver it again.' });
+      });
+      return;
+    }
     const route = routes[path];
     if (!route) {
       json(res, 404, { error: `No route ${path}. Try /graphql, /healthz, /readyz or /metrics.` });
@@ -109,5 +125,43 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions = {}): 
     });
   };
 
-  return { yoga, handle, server: createServer(handle) };
+  const server = createServer(handle);
+  // graphql-ws on the same /graphql path; each subscription reads fresh through the shared cache.
+  const sockets = new WebSocketServer({ server, path: '/graphql' });
+  const mask = (result: ExecutionResult): ExecutionResult =>
+    result.errors
+      ? {
+          ...result,
+          errors: result.errors.map((e) => maskError(e, 'Unexpected error.', development) as GraphQLError),
+        }
+      : result;
+  const graphqlWs = useServer(
+    {
+      schema,
+      context: (ctx) => {
+        const upgrade = ctx.extra.request;
+        const headers = new Headers();
+        for (const [key, value] of Object.entries(upgrade.headers)) {
+          if (typeof value === 'string') headers.set(key, value);
+        }
+        return createContext(hub, new Request('http://switchboard.local/graphql', { headers }), {
+          subscription: true,
+        });
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => mask(result as ExecutionResult),
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((e) => maskError(e, 'Unexpected error.', development) as GraphQLError),
+    },
+    sockets,
+  );
+  return {
+    yoga,
+    handle,
+    server,
+    async closeSockets() {
+      for (const client of sockets.clients) client.terminate();
+      await graphqlWs.dispose();
+      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+    },
+  };
 }

@@ -1,12 +1,13 @@
 import type { VendorSettings } from './config.ts';
+import type { WebhookSettings } from './webhooks/connect.ts';
 import type { WorkspaceSources } from './hub.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { SourceStateRepository } from './store/source-state.ts';
 import { createHash } from 'node:crypto';
 import { createOAuthTokenProvider, type RefreshTokenStore, type TokenProvider } from './upstream/oauth.ts';
-import { createHubspotSource } from '../sources/hubspot/source.ts';
-import { createStripeSource } from '../sources/stripe/source.ts';
-import { createGoogleCalendarSource } from '../sources/google-calendar/source.ts';
+import { createHubspotSource, type HubspotSource } from '../sources/hubspot/source.ts';
+import { createStripeSource, type StripeSource } from '../sources/stripe/source.ts';
+import { createGoogleCalendarSource, type GoogleCalendarSource } from '../sources/google-calendar/source.ts';
 import { createXeroSource } from '../sources/xero/source.ts';
 
 /**
@@ -45,7 +46,8 @@ function refreshTokenStore(
 }
 
 export interface ConnectedSources {
-  sources: WorkspaceSources;
+  /** The adapters, with their vendor-only extras (webhook registration) visible to the wiring. */
+  sources: WorkspaceSources & { crm: HubspotSource; payments: StripeSource; calendar: GoogleCalendarSource };
   tokens: { xero: TokenProvider; googleCalendar?: TokenProvider };
 }
 
@@ -136,5 +138,21 @@ export function sandboxVendorSettings(sandboxes: SandboxEndpoints): VendorSettin
       refreshToken: cred(sandboxes.xero, 'refreshToken'),
       tenantId: cred(sandboxes.xero, 'tenantId'),
     },
+  };
+}
+
+/** Webhook settings that have the in-process sandboxes sign and deliver to this hub. */
+export function sandboxWebhookSettings(sandboxes: SandboxEndpoints): WebhookSettings {
+  return {
+    stripe: { register: true },
+    hubspot: {
+      clientSecret: cred(sandboxes.hubspot, 'clientSecret'),
+      app: {
+        developerApiKey: cred(sandboxes.hubspot, 'developerApiKey'),
+        appId: cred(sandboxes.hubspot, 'appId'),
+      },
+    },
+    googleCalendar: { register: true },
+    xero: { webhookKey: cred(sandboxes.xero, 'webhookKey'), sandboxUrl: sandboxes.xero.url },
   };
 }

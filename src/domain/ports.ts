@@ -64,8 +64,21 @@ export interface CalendarWindow {
   to: Date;
 }
 
+export interface CalendarChanges {
+  /** Events changed since the token (cancelled ones included). */
+  events: CalendarEvent[];
+  /** Ids of events deleted so far back that only the id is left. */
+  deletedIds: string[];
+  nextSyncToken: string;
+}
+
 export interface CalendarSource extends RecordUrls, CalendarWrites {
   readonly name: 'google_calendar';
+  /**
+   * Incremental sync: what changed since `syncToken`, or everything (and a first token) without one.
+   * An expired token fails with a SourceError whose vendorCode is `fullSyncRequired`.
+   */
+  listChanges(syncToken?: string, options?: CallOptions): Promise<CalendarChanges>;
   /** Every event overlapping the window, cancelled ones included, all pages. */
   listEvents(window: CalendarWindow, options?: CallOptions): Promise<CalendarEvent[]>;
   getEvents(ids: readonly string[], options?: CallOptions): Promise<Array<CalendarEvent | Error>>;

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, getOperationAST, parse } from 'graphql';
 import type { Hub, Workspace } from '../hub.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 
@@ -31,9 +31,28 @@ export function resolveWorkspace(hub: Hub, request: Request): Workspace {
   return workspace;
 }
 
-export function createContext(hub: Hub, request: Request): GraphContext {
+export function createContext(hub: Hub, request: Request, { subscription = false } = {}): GraphContext {
   const workspace = resolveWorkspace(hub, request);
   // Every upstream call of the request listens on its signal; a wide query makes hundreds.
   setMaxListeners(0, request.signal);
-  return { hub, workspace, loaders: createLoaders(hub, workspace, request.signal), now: new Date(), request };
+  return {
+    hub,
+    workspace,
+    loaders: createLoaders(hub, workspace, request.signal, { memoize: !subscription }),
+    now: new Date(),
+    request,
+  };
+}
+
+/** Whether a GraphQL request is a subscription (its context lives as long as the stream). */
+export function isSubscription(
+  params: { query?: string; operationName?: string | null } | undefined,
+): boolean {
+  const query = params?.query;
+  if (!query || !query.includes('subscription')) return false;
+  try {
+    return getOperationAST(parse(query), params?.operationName ?? undefined)?.operation === 'subscription';
+  } catch {
+    return false;
+  }
 }

@@ -27,7 +27,11 @@ interface CachedSpec<V> {
   load(keys: readonly string[], signal?: AbortSignal): Promise<Array<V | Error>>;
 }
 
-export function createLoaders(hub: Hub, workspace: Workspace, signal?: AbortSignal) {
+/**
+ * `memoize: false` for long-lived contexts (subscriptions): each event is read fresh, through the
+ * shared cache that webhooks keep true, instead of from what the connection loaded an hour ago.
+ */
+export function createLoaders(hub: Hub, workspace: Workspace, signal?: AbortSignal, { memoize = true } = {}) {
   const ws = workspace.id;
   const { crm, calendar, payments, accounting } = workspace.sources;
 
@@ -62,11 +66,11 @@ export function createLoaders(hub: Hub, workspace: Workspace, signal?: AbortSign
         }
         return out;
       },
-      { batch: hub.batching },
+      { batch: hub.batching, cache: memoize },
     );
 
   const store = <V>(load: (keys: readonly string[]) => Promise<V[]>) =>
-    new DataLoader<string, V>((keys) => load(keys), { batch: hub.batching });
+    new DataLoader<string, V>((keys) => load(keys), { batch: hub.batching, cache: memoize });
 
   const loaders = {
     customer: store(async (ids) => {

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel, OperationModel, OperationStepModel, FailedDeliveryModel, OperationPayloadModel } from './models.ts';
 import type { Money as MoneyModel } from '../domain/model.ts';
+import type { DomainEvent } from '../events/types.ts';
 import type { GraphContext } from './context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -229,6 +230,48 @@ export type CustomerPayload = {
   /** The write and each system's step. */
   operation: Operation;
 };
+
+/** Something that happened, with the object as it stands now. Fields that do not apply to the type are null. */
+export type Event = {
+  __typename?: 'Event';
+  /** The booking, for BOOKING_CHANGED. */
+  booking?: Maybe<Booking>;
+  /** The customer it concerns, when known. */
+  customer?: Maybe<Customer>;
+  /** Unique per event: a subscriber that reconnects and sees the same id twice has seen the same event. */
+  id: Scalars['ID']['output'];
+  /** The invoice, for INVOICE_CHANGED. */
+  invoice?: Maybe<Invoice>;
+  /** When it happened in the vendor's system (or in the hub, for operations and sync issues). */
+  occurredAt: Scalars['DateTime']['output'];
+  /** The operation, for OPERATION_UPDATED. */
+  operation?: Maybe<Operation>;
+  /** The payment, for ORDER_CHANGED and PAYMENT_RECEIVED. */
+  order?: Maybe<Order>;
+  /** The system it happened in; null for the hub's own events. */
+  source?: Maybe<SourceSystem>;
+  /** The disagreement, for SYNC_ISSUE_RAISED. */
+  syncIssue?: Maybe<SyncIssue>;
+  /** What happened. */
+  type: EventType;
+};
+
+/** The kinds of thing that happen, whichever system they happened in. */
+export type EventType =
+  /** A booking was made, moved or cancelled in the calendar. */
+  | 'BOOKING_CHANGED'
+  /** A customer's details changed in the CRM, the payment provider or the accounting package (or a new one appeared). */
+  | 'CUSTOMER_CHANGED'
+  /** An invoice changed: raised, paid, voided. */
+  | 'INVOICE_CHANGED'
+  /** A write operation moved on (a step ran, it completed, failed or gave up). */
+  | 'OPERATION_UPDATED'
+  /** A payment changed: created, paid, cancelled, refunded. */
+  | 'ORDER_CHANGED'
+  /** A payment went through. */
+  | 'PAYMENT_RECEIVED'
+  /** Switchboard found a new disagreement between systems. */
+  | 'SYNC_ISSUE_RAISED';
 
 /** A step that gave up: the operation is stuck until someone replays it with `retryDelivery`. */
 export type FailedDelivery = {
@@ -1018,6 +1061,96 @@ export type SourceSystem =
   /** Xero: invoices and payments against them. */
   | 'XERO';
 
+/**
+ * Live changes, over graphql-ws (WebSocket) or Server-Sent Events on /graphql. Each event carries the
+ * object as it stands after the change, and nested fields are read fresh.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Bookings made, moved or cancelled; all of them, or one customer's, or those starting in a window. */
+  bookingChanged: Booking;
+  /** A customer's changes. */
+  customerChanged: Customer;
+  /** Everything, or the given types: for dashboards. */
+  events: Event;
+  /** Invoices that changed; all, one customer's, or those now in one of the given states. */
+  invoiceChanged: Invoice;
+  /** A write operation's progress until it ends. */
+  operationUpdated: Operation;
+  /** Payments that changed; all, or one customer's. */
+  orderChanged: Order;
+  /** Payments that went through. */
+  paymentReceived: Order;
+  /** New disagreements between systems. */
+  syncIssueRaised: SyncIssue;
+};
+
+
+/**
+ * Live changes, over graphql-ws (WebSocket) or Server-Sent Events on /graphql. Each event carries the
+ * object as it stands after the change, and nested fields are read fresh.
+ */
+export type SubscriptionBookingChangedArgs = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/**
+ * Live changes, over graphql-ws (WebSocket) or Server-Sent Events on /graphql. Each event carries the
+ * object as it stands after the change, and nested fields are read fresh.
+ */
+export type SubscriptionCustomerChangedArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Live changes, over graphql-ws (WebSocket) or Server-Sent Events on /graphql. Each event carries the
+ * object as it stands after the change, and nested fields are read fresh.
+ */
+export type SubscriptionEventsArgs = {
+  types?: InputMaybe<Array<EventType>>;
+};
+
+
+/**
+ * Live changes, over graphql-ws (WebSocket) or Server-Sent Events on /graphql. Each event carries the
+ * object as it stands after the change, and nested fields are read fresh.
+ */
+export type SubscriptionInvoiceChangedArgs = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  status?: InputMaybe<Array<InvoiceStatus>>;
+};
+
+
+/**
+ * Live changes, over graphql-ws (WebSocket) or Server-Sent Events on /graphql. Each event carries the
+ * object as it stands after the change, and nested fields are read fresh.
+ */
+export type SubscriptionOperationUpdatedArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Live changes, over graphql-ws (WebSocket) or Server-Sent Events on /graphql. Each event carries the
+ * object as it stands after the change, and nested fields are read fresh.
+ */
+export type SubscriptionOrderChangedArgs = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/**
+ * Live changes, over graphql-ws (WebSocket) or Server-Sent Events on /graphql. Each event carries the
+ * object as it stands after the change, and nested fields are read fresh.
+ */
+export type SubscriptionPaymentReceivedArgs = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** A disagreement between systems that Switchboard found and did not guess away. */
 export type SyncIssue = Node & {
   __typename?: 'SyncIssue';
@@ -1196,6 +1329,8 @@ export type ResolversTypes = ResolversObject<{
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   CustomerPayload: ResolverTypeWrapper<OperationPayloadModel>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Event: ResolverTypeWrapper<DomainEvent>;
+  EventType: EventType;
   FailedDelivery: ResolverTypeWrapper<FailedDeliveryModel>;
   FailedDeliveryConnection: ResolverTypeWrapper<Omit<FailedDeliveryConnection, 'edges'> & { edges: Array<ResolversTypes['FailedDeliveryEdge']> }>;
   FailedDeliveryEdge: ResolverTypeWrapper<Omit<FailedDeliveryEdge, 'node'> & { node: ResolversTypes['FailedDelivery'] }>;
@@ -1234,6 +1369,7 @@ export type ResolversTypes = ResolversObject<{
   SourceState: SourceState;
   SourceSystem: SourceSystem;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SyncIssue: ResolverTypeWrapper<SyncIssueModel>;
   SyncIssueConnection: ResolverTypeWrapper<Omit<SyncIssueConnection, 'edges'> & { edges: Array<ResolversTypes['SyncIssueEdge']> }>;
   SyncIssueEdge: ResolverTypeWrapper<Omit<SyncIssueEdge, 'node'> & { node: ResolversTypes['SyncIssue'] }>;
@@ -1256,6 +1392,7 @@ export type ResolversParentTypes = ResolversObject<{
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   CustomerPayload: OperationPayloadModel;
   DateTime: Scalars['DateTime']['output'];
+  Event: DomainEvent;
   FailedDelivery: FailedDeliveryModel;
   FailedDeliveryConnection: Omit<FailedDeliveryConnection, 'edges'> & { edges: Array<ResolversParentTypes['FailedDeliveryEdge']> };
   FailedDeliveryEdge: Omit<FailedDeliveryEdge, 'node'> & { node: ResolversParentTypes['FailedDelivery'] };
@@ -1288,6 +1425,7 @@ export type ResolversParentTypes = ResolversObject<{
   Source: SourceModel;
   SourceLink: SourceLink;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   SyncIssue: SyncIssueModel;
   SyncIssueConnection: Omit<SyncIssueConnection, 'edges'> & { edges: Array<ResolversParentTypes['SyncIssueEdge']> };
   SyncIssueEdge: Omit<SyncIssueEdge, 'node'> & { node: ResolversParentTypes['SyncIssue'] };
@@ -1366,6 +1504,19 @@ export type CustomerPayloadResolvers<ContextType = GraphContext, ParentType exte
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type EventResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Event'] = ResolversParentTypes['Event']> = ResolversObject<{
+  booking?: Resolver<Maybe<ResolversTypes['Booking']>, ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType>;
+  order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
+  source?: Resolver<Maybe<ResolversTypes['SourceSystem']>, ParentType, ContextType>;
+  syncIssue?: Resolver<Maybe<ResolversTypes['SyncIssue']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['EventType'], ParentType, ContextType>;
+}>;
 
 export type FailedDeliveryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['FailedDelivery'] = ResolversParentTypes['FailedDelivery']> = ResolversObject<{
   operation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
@@ -1557,6 +1708,17 @@ export type SourceLinkResolvers<ContextType = GraphContext, ParentType extends R
   url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  bookingChanged?: SubscriptionResolver<ResolversTypes['Booking'], "bookingChanged", ParentType, ContextType, Partial<SubscriptionBookingChangedArgs>>;
+  customerChanged?: SubscriptionResolver<ResolversTypes['Customer'], "customerChanged", ParentType, ContextType, RequireFields<SubscriptionCustomerChangedArgs, 'id'>>;
+  events?: SubscriptionResolver<ResolversTypes['Event'], "events", ParentType, ContextType, Partial<SubscriptionEventsArgs>>;
+  invoiceChanged?: SubscriptionResolver<ResolversTypes['Invoice'], "invoiceChanged", ParentType, ContextType, Partial<SubscriptionInvoiceChangedArgs>>;
+  operationUpdated?: SubscriptionResolver<ResolversTypes['Operation'], "operationUpdated", ParentType, ContextType, RequireFields<SubscriptionOperationUpdatedArgs, 'id'>>;
+  orderChanged?: SubscriptionResolver<ResolversTypes['Order'], "orderChanged", ParentType, ContextType, Partial<SubscriptionOrderChangedArgs>>;
+  paymentReceived?: SubscriptionResolver<ResolversTypes['Order'], "paymentReceived", ParentType, ContextType, Partial<SubscriptionPaymentReceivedArgs>>;
+  syncIssueRaised?: SubscriptionResolver<ResolversTypes['SyncIssue'], "syncIssueRaised", ParentType, ContextType>;
+}>;
+
 export type SyncIssueResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SyncIssue'] = ResolversParentTypes['SyncIssue']> = ResolversObject<{
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
   detectedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1595,6 +1757,7 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   CustomerPayload?: CustomerPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Event?: EventResolvers<ContextType>;
   FailedDelivery?: FailedDeliveryResolvers<ContextType>;
   FailedDeliveryConnection?: FailedDeliveryConnectionResolvers<ContextType>;
   FailedDeliveryEdge?: FailedDeliveryEdgeResolvers<ContextType>;
@@ -1619,6 +1782,7 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   Refund?: RefundResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   SourceLink?: SourceLinkResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   SyncIssue?: SyncIssueResolvers<ContextType>;
   SyncIssueConnection?: SyncIssueConnectionResolvers<ContextType>;
   SyncIssueEdge?: SyncIssueEdgeResolvers<ContextType>;

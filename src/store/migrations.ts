@@ -131,6 +131,43 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_webhook_inbox': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('webhook_inbox')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('occurred_at', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('changes', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('locked_by', 'text')
+        .addColumn('locked_until', 'text')
+        .addColumn('processed_at', 'text')
+        .addPrimaryKeyConstraint('webhook_inbox_pk', ['workspace_id', 'source', 'event_id'])
+        .execute();
+      await db.schema
+        .createIndex('webhook_inbox_due')
+        .on('webhook_inbox')
+        .columns(['state', 'received_at'])
+        .execute();
+      await db.schema
+        .createTable('push_channels')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('channel_id', 'text', (c) => c.notNull())
+        .addColumn('token', 'text', (c) => c.notNull())
+        .addColumn('resource_id', 'text')
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('push_channels_pk', ['workspace_id', 'source', 'channel_id'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -79,6 +79,34 @@ export interface Database {
     next_attempt_at: string | null;
     updated_at: string;
   };
+  /** Vendor webhook events, stored before the 2xx; one row per workspace, source and vendor event id. */
+  webhook_inbox: {
+    workspace_id: string;
+    source: string;
+    event_id: string;
+    type: string;
+    occurred_at: string;
+    /** Order of arrival (ISO time with a per-process sequence for ties). */
+    received_at: string;
+    /** JSON list of Change. */
+    changes: string;
+    state: string;
+    attempts: number;
+    error: string | null;
+    locked_by: string | null;
+    locked_until: string | null;
+    processed_at: string | null;
+  };
+  /** Google push channels the hub opened, to check notifications against. */
+  push_channels: {
+    workspace_id: string;
+    source: string;
+    channel_id: string;
+    token: string;
+    resource_id: string | null;
+    expires_at: string;
+    created_at: string;
+  };
   source_state: {
     workspace_id: string;
     system: string;

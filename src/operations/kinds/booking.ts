@@ -219,3 +219,32 @@ export const cancelBooking: OperationKind<CancelBookingInput> = {
     },
   },
 };
+
+export interface SetNextBookingInput extends Record<string, unknown> {
+  hubspotContactId: string;
+  /** ISO time of the customer's next booking, or null when they have none. */
+  nextBookingAt: IsoDate | null;
+}
+
+/** The CRM's next-booking date, recomputed from the calendar (sync rule "calendar to CRM"). */
+export const setNextBooking: OperationKind<SetNextBookingInput> = {
+  kind: 'setNextBooking',
+  plan: () => ['hubspot.setNextBooking'],
+  steps: {
+    'hubspot.setNextBooking': {
+      system: 'hubspot',
+      async run(ctx) {
+        const { hubspotContactId, nextBookingAt } = ctx.operation.input;
+        await ctx.workspace.sources.crm.updateContact(
+          hubspotContactId,
+          { nextBookingAt: nextBookingAt ? new Date(nextBookingAt) : null },
+          { idempotencyKey: ctx.step.idempotencyKey },
+        );
+        return {};
+      },
+      invalidates: (ctx) => [
+        { source: 'hubspot', resource: 'contact', key: ctx.operation.input.hubspotContactId },
+      ],
+    },
+  },
+};

@@ -1,5 +1,5 @@
 import type { OperationKind } from '../engine.ts';
-import { cancelBooking, createBooking, rescheduleBooking } from './booking.ts';
+import { cancelBooking, createBooking, rescheduleBooking, setNextBooking } from './booking.ts';
 import { createCustomer, updateCustomer } from './customer.ts';
 import { issueInvoice, recordPayment } from './invoice.ts';
 import { placeOrder, refundOrder } from './order.ts';
@@ -11,6 +11,7 @@ export const operationKinds = [
   createBooking,
   rescheduleBooking,
   cancelBooking,
+  setNextBooking,
   placeOrder,
   refundOrder,
   issueInvoice,
