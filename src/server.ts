@@ -95,6 +95,14 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions = {}): 
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    // Webhooks first: the intake caps, counts and answers oversized deliveries the vendor's way.
+    if (path.startsWith('/webhooks/') && options.webhooks) {
+      options.webhooks(req, res, path.slice('/webhooks/'.length)).catch((error: unknown) => {
+        hub.logger.error({ err: error, path }, 'webhook intake failed');
+        if (!res.headersSent) json(res, 503, { error: 'The webhook could not be taken; deliver it again.' });
+      });
+      return;
+    }
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > maxBodyBytes) {
       json(res, 413, {
@@ -105,13 +113,6 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions = {}): 
     }
     if (path === '/graphql') {
       void yoga.handle(req, res);
-      return;
-    }
-    if (path.startsWith('/webhooks/') && options.webhooks) {
-      options.webhooks(req, res, path.slice('/webhooks/'.length)).catch((error: unknown) => {
-        hub.logger.error({ err: error, path }, 'webhook intake failed');
-        if (!res.headersSent) json(res, 503, { error: 'The webhook could not be taken; deliver it again.' });
-      });
       return;
     }
     const route = routes[path];
