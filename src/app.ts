@@ -87,6 +87,7 @@ export async function startSwitchboard(
       logger,
     });
     const processor = createWebhookProcessor(hub, hub.inbox, {
+      leaseMs: config.outbox.leaseMs,
       rules: new Set(SYNC_RULES.filter((rule) => !config.syncRulesOff.includes(rule))),
     });
 

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { decodeEvent, encodeEvent, type DomainEvent } from './types.ts';
 
@@ -18,8 +19,14 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
+/**
+ * Events are published at least once (a replica that dies between publishing and recording it
+ * leaves the event to be processed again); each replica drops an id it has dispatched already, so
+ * its subscribers get every event once.
+ */
 function createListeners() {
   const byWorkspace = new Map<string, Set<EventListener>>();
+  const seen = new LRUCache<string, true>({ max: 100_000 });
   return {
     add(workspace: string, listener: EventListener) {
       let set = byWorkspace.get(workspace);
@@ -30,6 +37,8 @@ function createListeners() {
       };
     },
     dispatch(event: DomainEvent, logger?: Logger) {
+      if (seen.has(event.id)) return;
+      seen.set(event.id, true);
       for (const key of ['*', event.workspace]) {
         for (const listener of byWorkspace.get(key) ?? []) {
           try {
