@@ -10,17 +10,11 @@ import { normaliseEmail } from '../src/domain/model.ts';
 import { badInput } from '../src/graph/errors.ts';
 import { perform } from './operations.ts';
 import { checkMoney, checkName, checkWindowOrder } from './validate.ts';
-import { customerFor, externalIdOf, mustExist, recordsOf } from './write-helpers.ts';
+import { customerFor, externalIdOf, mustExist, orNull, recordsOf } from './write-helpers.ts';
 import { profile } from './customer.ts';
 
 /** Google event ids are base32hex; a UUID's hex digits are a subset, so `sb` + hex is a valid, unique id. */
 const newEventId = () => `sb${randomUUID().replace(/-/g, '')}`;
-
-const orNotFound = <T>(promise: Promise<T>) =>
-  promise.catch((error: unknown) => {
-    if ((error as { code?: string }).code === 'NOT_FOUND') return null;
-    throw error;
-  });
 
 /** The customer attending an existing booking, for the CRM and deposit steps. */
 async function bookingContext(ctx: GraphContext, id: string) {
@@ -42,11 +36,11 @@ export const bookingWriteResolvers: Resolvers = {
     operation: (op) => op,
     booking: (op, _, ctx) => {
       const eventId = op.context.eventId ?? op.input.eventId;
-      return typeof eventId === 'string' ? orNotFound(ctx.loaders.booking.load(eventId)) : null;
+      return typeof eventId === 'string' ? orNull(ctx.loaders.booking.load(eventId)) : null;
     },
     deposit: (op, _, ctx) => {
       const orderId = op.context.depositOrderId ?? op.input.depositOrderId;
-      return typeof orderId === 'string' ? orNotFound(ctx.loaders.order.load(orderId)) : null;
+      return typeof orderId === 'string' ? orNull(ctx.loaders.order.load(orderId)) : null;
     },
   },
   Mutation: {

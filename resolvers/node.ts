@@ -2,6 +2,7 @@ import type { GraphContext } from '../src/graph/context.ts';
 import type { Resolvers, ResolversInterfaceTypes } from '../src/graph/resolvers-types.generated.ts';
 import { fromGlobalId, splitSourceId } from '../src/graph/ids.ts';
 import { badInput } from '../src/graph/errors.ts';
+import { orNull } from './write-helpers.ts';
 
 type NodeModel = ResolversInterfaceTypes<Record<string, never>>['Node'];
 
@@ -11,11 +12,6 @@ async function loadNode(id: string, ctx: GraphContext): Promise<NodeModel | null
   if (!parsed) return null;
   const { sources } = ctx.workspace;
   const external = splitSourceId(parsed.localId);
-  const orNull = <T>(promise: Promise<T>) =>
-    promise.catch((error: unknown) => {
-      if ((error as { code?: string }).code === 'NOT_FOUND') return null;
-      throw error;
-    });
   switch (parsed.type) {
     case 'Customer':
       return ctx.loaders.customer.load(parsed.localId);

@@ -7,15 +7,9 @@ import type { GraphContext } from '../src/graph/context.ts';
 import type { CustomerModel } from '../src/graph/models.ts';
 import { perform } from './operations.ts';
 import { checkCurrency, checkLines, checkMoney } from './validate.ts';
-import { customerFor, externalIdOf, mustExist, recordsOf } from './write-helpers.ts';
+import { customerFor, externalIdOf, mustExist, orNull, recordsOf } from './write-helpers.ts';
 
 const DAY = 86_400_000;
-
-const orNotFound = <T>(promise: Promise<T>) =>
-  promise.catch((error: unknown) => {
-    if ((error as { code?: string }).code === 'NOT_FOUND') return null;
-    throw error;
-  });
 
 async function accountingContact(ctx: GraphContext, customer: CustomerModel, argument: string) {
   const records = await recordsOf(ctx, customer);
@@ -33,18 +27,18 @@ export const orderWriteResolvers: Resolvers = {
     operation: (op) => op,
     order: (op, _, ctx) => {
       const id = op.context.orderId ?? op.input.orderId;
-      return typeof id === 'string' ? orNotFound(ctx.loaders.order.load(id)) : null;
+      return typeof id === 'string' ? orNull(ctx.loaders.order.load(id)) : null;
     },
     invoice: (op, _, ctx) => {
       const id = op.context.invoiceId;
-      return typeof id === 'string' ? orNotFound(ctx.loaders.invoice.load(id)) : null;
+      return typeof id === 'string' ? orNull(ctx.loaders.invoice.load(id)) : null;
     },
   },
   InvoicePayload: {
     operation: (op) => op,
     invoice: (op, _, ctx) => {
       const id = op.context.invoiceId ?? op.input.invoiceId;
-      return typeof id === 'string' ? orNotFound(ctx.loaders.invoice.load(id)) : null;
+      return typeof id === 'string' ? orNull(ctx.loaders.invoice.load(id)) : null;
     },
   },
   Mutation: {

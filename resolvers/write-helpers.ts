@@ -56,3 +56,10 @@ export async function mustExist<T>(load: Promise<T>, what: string, argument: str
     throw error;
   }
 }
+
+/** A record that may be gone (a payload read after the write, a node by id): null instead of an error. */
+export const orNull = <T>(promise: Promise<T>): Promise<T | null> =>
+  promise.catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'NOT_FOUND') return null;
+    throw error;
+  });

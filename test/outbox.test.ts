@@ -287,5 +287,7 @@ describe('the outbox: retries, failed deliveries and faults', () => {
       }
     }
     console.log(`fault storm: ${outcomes.length} operations, final states ${JSON.stringify(states)}`);
+    for (const f of finals.filter((f) => f.state !== 'COMPLETED'))
+      console.log('NOT COMPLETED', JSON.stringify(f));
   }, 180_000);
 });

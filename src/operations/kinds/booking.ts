@@ -1,11 +1,33 @@
 import type { Money } from '../../domain/model.ts';
-import type { CacheTarget, OperationKind } from '../engine.ts';
+import type { CacheTarget, OperationKind, StepDefinition } from '../engine.ts';
 import type { IsoDate } from './shared.ts';
 
 const calendarChanged = (eventId: string): CacheTarget[] => [
   { source: 'google_calendar', resource: 'window' },
   { source: 'google_calendar', resource: 'event', key: eventId },
 ];
+
+/**
+ * The CRM's next-booking date: one step shared by the booking operations, reading the contact and
+ * the date (null clears it) from each operation's own input.
+ */
+function nextBookingStep<I>(pick: (input: I) => { contactId: string; at: string | null }): StepDefinition<I> {
+  return {
+    system: 'hubspot',
+    async run(ctx) {
+      const { contactId, at } = pick(ctx.operation.input);
+      await ctx.workspace.sources.crm.updateContact(
+        contactId,
+        { nextBookingAt: at ? new Date(at) : null },
+        { idempotencyKey: ctx.step.idempotencyKey },
+      );
+      return {};
+    },
+    invalidates: (ctx) => [
+      { source: 'hubspot', resource: 'contact', key: pick(ctx.operation.input).contactId },
+    ],
+  };
+}
 
 export interface CreateBookingInput extends Record<string, unknown> {
   customerId: string;
@@ -91,21 +113,10 @@ export const createBooking: OperationKind<CreateBookingInput> = {
       },
       invalidates: (ctx) => calendarChanged(ctx.operation.input.eventId),
     },
-    'hubspot.setNextBooking': {
-      system: 'hubspot',
-      async run(ctx) {
-        const input = ctx.operation.input;
-        await ctx.workspace.sources.crm.updateContact(
-          input.hubspotContactId as string,
-          { nextBookingAt: new Date(input.start) },
-          { idempotencyKey: ctx.step.idempotencyKey },
-        );
-        return {};
-      },
-      invalidates: (ctx) => [
-        { source: 'hubspot', resource: 'contact', key: ctx.operation.input.hubspotContactId ?? undefined },
-      ],
-    },
+    'hubspot.setNextBooking': nextBookingStep((input) => ({
+      contactId: input.hubspotContactId as string,
+      at: input.start,
+    })),
   },
 };
 
@@ -130,21 +141,10 @@ export const rescheduleBooking: OperationKind<RescheduleBookingInput> = {
       },
       invalidates: (ctx) => calendarChanged(ctx.operation.input.eventId),
     },
-    'hubspot.setNextBooking': {
-      system: 'hubspot',
-      async run(ctx) {
-        const input = ctx.operation.input;
-        await ctx.workspace.sources.crm.updateContact(
-          input.hubspotContactId as string,
-          { nextBookingAt: new Date(input.start) },
-          { idempotencyKey: ctx.step.idempotencyKey },
-        );
-        return {};
-      },
-      invalidates: (ctx) => [
-        { source: 'hubspot', resource: 'contact', key: ctx.operation.input.hubspotContactId ?? undefined },
-      ],
-    },
+    'hubspot.setNextBooking': nextBookingStep((input) => ({
+      contactId: input.hubspotContactId as string,
+      at: input.start,
+    })),
   },
 };
 
@@ -203,20 +203,10 @@ export const cancelBooking: OperationKind<CancelBookingInput> = {
         { source: 'stripe', resource: 'order', key: ctx.operation.input.depositOrderId ?? undefined },
       ],
     },
-    'hubspot.clearNextBooking': {
-      system: 'hubspot',
-      async run(ctx) {
-        await ctx.workspace.sources.crm.updateContact(
-          ctx.operation.input.hubspotContactId as string,
-          { nextBookingAt: null },
-          { idempotencyKey: ctx.step.idempotencyKey },
-        );
-        return {};
-      },
-      invalidates: (ctx) => [
-        { source: 'hubspot', resource: 'contact', key: ctx.operation.input.hubspotContactId ?? undefined },
-      ],
-    },
+    'hubspot.clearNextBooking': nextBookingStep((input) => ({
+      contactId: input.hubspotContactId as string,
+      at: null,
+    })),
   },
 };
 
@@ -231,20 +221,9 @@ export const setNextBooking: OperationKind<SetNextBookingInput> = {
   kind: 'setNextBooking',
   plan: () => ['hubspot.setNextBooking'],
   steps: {
-    'hubspot.setNextBooking': {
-      system: 'hubspot',
-      async run(ctx) {
-        const { hubspotContactId, nextBookingAt } = ctx.operation.input;
-        await ctx.workspace.sources.crm.updateContact(
-          hubspotContactId,
-          { nextBookingAt: nextBookingAt ? new Date(nextBookingAt) : null },
-          { idempotencyKey: ctx.step.idempotencyKey },
-        );
-        return {};
-      },
-      invalidates: (ctx) => [
-        { source: 'hubspot', resource: 'contact', key: ctx.operation.input.hubspotContactId },
-      ],
-    },
+    'hubspot.setNextBooking': nextBookingStep((input) => ({
+      contactId: input.hubspotContactId,
+      at: input.nextBookingAt,
+    })),
   },
 };
