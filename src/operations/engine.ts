@@ -73,6 +73,14 @@ export class IdempotencyKeyReused extends Error {
   }
 }
 
+/** The operation's lease passed to another worker while this one was running it. */
+class LeaseLost extends Error {
+  constructor(operationId: string, workerId: string) {
+    super(`${workerId} lost its lease on operation ${operationId} to another worker; it stops here`);
+    this.name = 'LeaseLost';
+  }
+}
+
 export type OperationListener = (operation: OperationRecord) => void;
 
 interface Failure {
@@ -191,12 +199,13 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
         await sleep(wait);
       }
       attempts++;
+      // A worker that lost its lease (it stalled past it and another took over) must stop writing.
+      if (!(await store.renew(op.workspace, op.id, workerId, leaseMs))) throw new LeaseLost(op.id, workerId);
       await store.updateStep(op.workspace, op.id, step.position, {
         state: 'RUNNING',
         attempts,
         nextAttemptAt: null,
       });
-      await store.renew(op.workspace, op.id, workerId, leaseMs);
       try {
         const result = await work(contextFor(op, step, attempts));
         return { outcome: 'done', result };
@@ -223,7 +232,12 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
   async function forward(op: OperationRecord, deadline: number): Promise<void> {
     const kind = registry.get(op.kind);
     if (!kind) throw new Error(`no operation kind "${op.kind}" is registered`);
-    let context = op.context;
+    // A step's result is stored with its SUCCEEDED state; the operation's context is written after.
+    // A crash in between leaves a context without that result, so rebuild it from the steps.
+    let context = op.steps.reduce(
+      (merged, s) => (s.state === 'SUCCEEDED' && s.result ? { ...merged, ...s.result } : merged),
+      op.context,
+    );
     for (const step of op.steps) {
       if (step.state === 'SUCCEEDED' || step.state === 'SKIPPED') continue;
       if (step.state === 'GAVE_UP') return;
@@ -279,7 +293,7 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
       if (reloaded) await backward(reloaded, deadline);
       return;
     }
-    await store.updateOperation(op.workspace, op.id, { state: 'COMPLETED', error: null });
+    await store.updateOperation(op.workspace, op.id, { state: 'COMPLETED', error: null, context });
   }
 
   async function backward(op: OperationRecord, deadline: number): Promise<void> {
@@ -336,6 +350,10 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
       if (op?.state === 'PENDING') await forward(op, deadline);
       else if (op?.state === 'COMPENSATING') await backward(op, deadline);
     } catch (error) {
+      if (error instanceof LeaseLost) {
+        hub.logger.warn({ operation: id, worker: workerId }, error.message);
+        return store.get(workspace, id);
+      }
       hub.logger.error(
         { err: error, operation: id },
         'operation run failed; it stays pending for the worker',
