@@ -1,10 +1,11 @@
-import type { Sandboxes } from '../../src/sandbox/start.ts';
+import type { SandboxEndpoints } from '../../src/sources.ts';
 
 /**
  * Reads each vendor's data through the sandbox's own API (as the vendor's UI or SDK would show it),
- * so write tests check what really landed in each system, not what the hub believes.
+ * so write tests check what really landed in each system, not what the hub believes. Takes the
+ * sandboxes in this process (`startSandboxes`) or in child processes (`startSandboxProcess`).
  */
-export function vendorApis(sandboxes: Sandboxes) {
+export function vendorApis(sandboxes: SandboxEndpoints) {
   const { stripe, hubspot, googleCalendar, xero } = sandboxes;
   let xeroToken: string | undefined;
   const json = async (res: Response) => ({
@@ -12,7 +13,7 @@ export function vendorApis(sandboxes: Sandboxes) {
     body: (await res.json().catch(() => null)) as any,
   });
 
-  const xeroGet = async (path: string) => {
+  const xeroGet = async (path: string, headers: Record<string, string> = {}) => {
     if (!xeroToken) {
       const res = await fetch(`${xero.url}/connect/token`, {
         method: 'POST',
@@ -30,6 +31,7 @@ export function vendorApis(sandboxes: Sandboxes) {
           authorization: `Bearer ${xeroToken}`,
           'xero-tenant-id': xero.credentials.tenantId!,
           accept: 'application/json',
+          ...headers,
         },
       }),
     );
@@ -53,7 +55,82 @@ export function vendorApis(sandboxes: Sandboxes) {
       }),
     );
 
+  /** Every page of a Stripe search (`/v1/<resource>/search`). */
+  const stripeSearchAll = async (resource: string, query: string) => {
+    const all: any[] = [];
+    let page: string | undefined;
+    do {
+      const { status, body } = await stripeGet(
+        `/v1/${resource}/search?limit=100&query=${encodeURIComponent(query)}${page ? `&page=${encodeURIComponent(page)}` : ''}`,
+      );
+      if (status !== 200) throw new Error(`Stripe ${resource} search "${query}" answered ${status}`);
+      all.push(...body.data);
+      page = body.has_more ? body.next_page : undefined;
+    } while (page);
+    return all;
+  };
+
   return {
+    /** Stripe customers created at or after `since` (Stripe's `created` is in whole seconds). */
+    stripeCustomersCreatedSince: (since: Date) =>
+      stripeSearchAll('customers', `created>=${Math.floor(since.getTime() / 1000)}`),
+    /** Stripe payment intents created at or after `since`. */
+    stripePaymentIntentsCreatedSince: (since: Date) =>
+      stripeSearchAll('payment_intents', `created>=${Math.floor(since.getTime() / 1000)}`),
+    /** HubSpot contacts created at or after `since`, with their email. */
+    hubspotContactsCreatedSince: async (since: Date) => {
+      const all: any[] = [];
+      let after: string | undefined;
+      do {
+        const res = await fetch(`${hubspot.url}/crm/v3/objects/contacts/search`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${hubspot.credentials.accessToken}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({
+            filterGroups: [
+              { filters: [{ propertyName: 'createdate', operator: 'GTE', value: String(since.getTime()) }] },
+            ],
+            properties: ['email', 'createdate'],
+            limit: 200,
+            ...(after ? { after } : {}),
+          }),
+        });
+        if (res.status !== 200) throw new Error(`HubSpot contact search answered ${res.status}`);
+        const body = (await res.json()) as { results: any[]; paging?: { next?: { after: string } } };
+        all.push(...body.results);
+        after = body.paging?.next?.after;
+      } while (after);
+      return all;
+    },
+    /** Xero contacts changed after `since` (If-Modified-Since), archived ones included. */
+    xeroContactsModifiedSince: async (since: Date) =>
+      (
+        (await xeroGet('/Contacts?includeArchived=true', { 'if-modified-since': since.toISOString() }))
+          .body as { Contacts: any[] }
+      ).Contacts,
+    /** Xero invoices changed after `since` (If-Modified-Since), in every status. */
+    xeroInvoicesModifiedSince: async (since: Date) =>
+      (
+        (await xeroGet('/Invoices', { 'if-modified-since': since.toISOString() })).body as {
+          Invoices: any[];
+        }
+      ).Invoices,
+    /** Google events changed at or after `since`, cancelled ones included (`updatedMin`). */
+    googleEventsUpdatedSince: async (since: Date) => {
+      const all: any[] = [];
+      let pageToken: string | undefined;
+      do {
+        const { status, body } = await googleGet(
+          `/events?maxResults=2500&showDeleted=true&updatedMin=${encodeURIComponent(since.toISOString())}${pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ''}`,
+        );
+        if (status !== 200) throw new Error(`Google events list answered ${status}`);
+        all.push(...body.items);
+        pageToken = body.nextPageToken;
+      } while (pageToken);
+      return all;
+    },
     hubspotContact: (email: string) =>
       hubspotGet(
         `/crm/v3/objects/contacts/${encodeURIComponent(email)}?idProperty=email&properties=email,firstname,lastname,phone,switchboard_id,next_booking_date`,

@@ -1,0 +1,126 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { SandboxEndpoints } from '../../src/sources.ts';
+import { sandboxVendorSettings } from '../../src/sources.ts';
+import { waitFor } from './wait.ts';
+
+/**
+ * `src/main.ts` in a child process of its own, as it runs in production: live mode pointed at
+ * sandboxes (which live in other processes and so survive the hub's death), PORT=0 (the URL comes
+ * from the banner), and whatever else `env` sets (the store, outbox timings). It can be killed
+ * with SIGKILL, mid-request, and started again on the same store; each start gets a new port.
+ */
+export interface HubProcess {
+  readonly name: string;
+  /** The base URL while the process is up and has printed its banner; null otherwise. */
+  readonly url: string | null;
+  /** Requests the test has sent to this process and not yet had an answer for. */
+  inFlight: number;
+  /** How many times it has been started. */
+  readonly starts: number;
+  /** Starts it and waits for the banner (throws with the output if it exits first). */
+  start(): Promise<void>;
+  /** SIGKILL: no shutdown hook runs, sockets and transactions are cut where they are. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait (SIGKILL after 5 s): the graceful stop, for teardown. */
+  stop(): Promise<void>;
+  /** The last few kilobytes of its stdout and stderr, for failure messages. */
+  output(): string;
+}
+
+/** The environment variables that point a live-mode hub at the sandboxes (see src/config.ts). */
+export function liveVendorEnv(sandboxes: SandboxEndpoints): Record<string, string> {
+  const v = sandboxVendorSettings(sandboxes);
+  return {
+    HUBSPOT_ACCESS_TOKEN: v.hubspot.accessToken,
+    HUBSPOT_PORTAL_ID: v.hubspot.portalId ?? '',
+    HUBSPOT_API_BASE: v.hubspot.baseUrl,
+    STRIPE_API_KEY: v.stripe.apiKey,
+    STRIPE_API_BASE: v.stripe.baseUrl,
+    GOOGLE_CALENDAR_ACCESS_TOKEN: v.googleCalendar.accessToken ?? '',
+    GOOGLE_CALENDAR_ID: v.googleCalendar.calendarId,
+    GOOGLE_CALENDAR_API_BASE: v.googleCalendar.baseUrl,
+    XERO_CLIENT_ID: v.xero.clientId,
+    XERO_CLIENT_SECRET: v.xero.clientSecret,
+    XERO_REFRESH_TOKEN: v.xero.refreshToken,
+    XERO_TENANT_ID: v.xero.tenantId,
+    XERO_API_BASE: v.xero.baseUrl,
+    XERO_IDENTITY_BASE: v.xero.identityUrl,
+  };
+}
+
+/** Settings of the test's own environment that would change what the hub does. */
+const INHERITED =
+  /^(HUBSPOT|STRIPE|GOOGLE|XERO|OUTBOX|SWITCHBOARD)_|^(DATABASE_URL|REDIS_URL|PORT|HOST|LOG_LEVEL)$/;
+
+export function hubProcess(name: string, env: Record<string, string>): HubProcess {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !INHERITED.test(key)));
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let url: string | null = null;
+  let output = '';
+  /** This start's output until the banner (the kept output is trimmed). */
+  let sinceStart = '';
+  let starts = 0;
+  const append = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8_000);
+    if (url === null) sinceStart += chunk.toString();
+  };
+
+  const hub: HubProcess = {
+    name,
+    get url() {
+      return url;
+    },
+    inFlight: 0,
+    get starts() {
+      return starts;
+    },
+    async start() {
+      if (child && child.exitCode === null && child.signalCode === null)
+        throw new Error(`${name} is already running`);
+      starts++;
+      output += `\n--- ${name} start ${starts} ---\n`;
+      sinceStart = '';
+      const started = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        cwd: new URL('../..', import.meta.url),
+        env: { ...base, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = started;
+      exited = new Promise((resolve) =>
+        started.once('exit', () => {
+          url = null;
+          resolve();
+        }),
+      );
+      started.stdout?.on('data', append);
+      started.stderr?.on('data', append);
+      const found = await waitFor(
+        () =>
+          /GraphQL \+ GraphiQL\s+(\S+)\/graphql/.exec(sinceStart)?.[1] ??
+          (started.exitCode !== null ? 'exited' : undefined),
+        () => `${name}'s banner; output so far:\n${sinceStart}`,
+        60_000,
+        25,
+      );
+      if (found === 'exited') throw new Error(`${name} exited before it was ready:\n${sinceStart}`);
+      url = found;
+    },
+    async kill() {
+      url = null;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      url = null;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child?.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+    output: () => output,
+  };
+  return hub;
+}
