@@ -2,51 +2,29 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandboxProcess, type SandboxProcess } from '../src/sandbox/process.ts';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
 import { POSTGRES_URL } from './support/stores.ts';
-import { hubProcess, liveVendorEnv, type HubProcess } from './support/hub-process.ts';
+import { startReplicas, stripeCustomerUpdated, type Replicas } from './support/replicas.ts';
+import type { HubProcess } from './support/hub-process.ts';
 import { wsSubscriber } from './support/subscribers.ts';
 import { waitFor } from './support/wait.ts';
 
 // Two replicas of the hub as separate processes sharing PostgreSQL and Redis: webhooks received by
 // replica A reach a subscriber connected to replica B, and each inbox event is processed once.
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const SECRET = `whsec_replicas_${randomBytes(8).toString('hex')}`;
-const schema = `sb_replicas_${randomBytes(6).toString('hex')}`;
-let sandboxes: SandboxProcess;
+let replicas: Replicas;
 let a: HubProcess;
 let b: HubProcess;
+let SECRET: string;
+let schema: string;
 
 beforeAll(async () => {
-  sandboxes = await startSandboxProcess({ relaxed: true });
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  await client.query(`create schema "${schema}"`);
-  await client.end();
-  const separator = POSTGRES_URL.includes('?') ? '&' : '?';
-  const env = {
-    ...liveVendorEnv(sandboxes.endpoints),
-    DATABASE_URL: `${POSTGRES_URL}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    REDIS_URL,
-    STRIPE_WEBHOOK_SECRET: SECRET,
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-  };
-  a = hubProcess('replica-a', env);
-  await a.start(); // first: it migrates and backfills
-  b = hubProcess('replica-b', env);
-  await b.start();
+  replicas = await startReplicas(['replica-a', 'replica-b']);
+  [a, b] = replicas.hubs as [HubProcess, HubProcess];
+  SECRET = replicas.stripeSecret;
+  schema = replicas.schema;
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.allSettled([a?.stop(), b?.stop()]);
-  await sandboxes?.close();
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  await client.query(`drop schema if exists "${schema}" cascade`);
-  await client.end();
-});
+afterAll(() => replicas?.close());
 
 describe('two replicas on PostgreSQL and Redis', () => {
   it('deliver a webhook received by one replica to a subscriber on the other, each event once', async () => {
@@ -64,13 +42,7 @@ describe('two replicas on PostgreSQL and Redis', () => {
     const sent: string[] = [];
     for (const [i, person] of people.entries()) {
       const id = `evt_replicas_${i}_${randomBytes(4).toString('hex')}`;
-      const payload = JSON.stringify({
-        id,
-        object: 'event',
-        type: 'customer.updated',
-        created: Math.floor(Date.now() / 1000),
-        data: { object: { id: person.ids.stripeCustomerId, object: 'customer' } },
-      });
+      const payload = stripeCustomerUpdated(id, person.ids.stripeCustomerId);
       const res = await fetch(`${a.url}/webhooks/stripe`, {
         method: 'POST',
         headers: {

@@ -1,54 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandboxProcess, type SandboxProcess } from '../src/sandbox/process.ts';
 import { createRandom } from '../src/sandbox/kit/random.ts';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
-import { POSTGRES_URL } from './support/stores.ts';
-import { hubProcess, liveVendorEnv, type HubProcess } from './support/hub-process.ts';
+import { startReplicas, stripeCustomerUpdated, type Replicas } from './support/replicas.ts';
+import type { HubProcess } from './support/hub-process.ts';
 import { wsSubscriber } from './support/subscribers.ts';
 import { waitFor } from './support/wait.ts';
 
 // SIGKILL of the replica taking a burst of webhooks; every event it acknowledged before dying, and
 // every one delivered after its restart, reaches a subscriber (on the other replica) once per id.
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const SECRET = `whsec_kill_${randomBytes(8).toString('hex')}`;
-const schema = `sb_whkill_${randomBytes(6).toString('hex')}`;
-let sandboxes: SandboxProcess;
+let replicas: Replicas;
 let intake: HubProcess;
 let stable: HubProcess;
+let SECRET: string;
 
 beforeAll(async () => {
-  sandboxes = await startSandboxProcess({ relaxed: true });
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  await client.query(`create schema "${schema}"`);
-  await client.end();
-  const separator = POSTGRES_URL.includes('?') ? '&' : '?';
-  const env = {
-    ...liveVendorEnv(sandboxes.endpoints),
-    DATABASE_URL: `${POSTGRES_URL}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    REDIS_URL,
-    STRIPE_WEBHOOK_SECRET: SECRET,
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    OUTBOX_LEASE_MS: '1500',
-  };
-  intake = hubProcess('intake', env);
-  await intake.start();
-  stable = hubProcess('stable', env);
-  await stable.start();
+  replicas = await startReplicas(['intake', 'stable'], { OUTBOX_LEASE_MS: '1500' });
+  [intake, stable] = replicas.hubs as [HubProcess, HubProcess];
+  SECRET = replicas.stripeSecret;
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.allSettled([intake?.stop(), stable?.stop()]);
-  await sandboxes?.close();
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  await client.query(`drop schema if exists "${schema}" cascade`);
-  await client.end();
-});
+afterAll(() => replicas?.close());
 
 describe('a hub killed during a burst of webhooks', () => {
   it('loses no acknowledged event and delivers each event id once', async () => {
@@ -72,13 +45,7 @@ describe('a hub killed during a burst of webhooks', () => {
       for (let attempt = 0; attempt < 100; attempt++) {
         const url = intake.url;
         if (url) {
-          const payload = JSON.stringify({
-            id: event.id,
-            object: 'event',
-            type: 'customer.updated',
-            created: Math.floor(Date.now() / 1000),
-            data: { object: { id: event.customer, object: 'customer' } },
-          });
+          const payload = stripeCustomerUpdated(event.id, event.customer);
           try {
             const res = await fetch(`${url}/webhooks/stripe`, {
               method: 'POST',
