@@ -100,6 +100,71 @@ describe('vendor webhooks become live subscriptions', () => {
     await sse.close();
   });
 
+  it('after the calendar sync token expires (410), a full resync still reports what changed', async () => {
+    const booking = business.bookings.filter(
+      (b) => b.status === 'confirmed' && b.start > new Date(Date.now() + 86_400_000),
+    )[5]!;
+    const id = toGlobalId('Booking', `google_calendar:${booking.ids.googleEventId}`);
+    const ws = wsSubscriber(app.url, `subscription { bookingChanged { id start } }`);
+    await ws.started;
+    await new Promise((r) => setTimeout(r, 200));
+    await admin(`${sandboxes.googleCalendar.url}/__sandbox/expire-sync-tokens`, {});
+    const start = new Date(booking.start.getTime() + 3_600_000);
+    await admin(`${sandboxes.googleCalendar.url}/__sandbox/actions/move-booking`, {
+      eventId: booking.ids.googleEventId,
+      start: start.toISOString(),
+      end: new Date(booking.end.getTime() + 3_600_000).toISOString(),
+    });
+    const got = await eventually(
+      () => ws.received.find((d) => d.bookingChanged.id === id),
+      'the booking after a full resync',
+    );
+    expect(new Date(got.bookingChanged.start).getTime()).toBe(start.getTime());
+    await ws.close();
+  });
+
+  it('out-of-order deliveries never move an object back to an older state', async () => {
+    const person = business.customers.filter((c) => c.mess.length === 0 && customerAt(c, 'stripe'))[7]!;
+    const ws = wsSubscriber(
+      app.url,
+      `subscription { events(types: [CUSTOMER_CHANGED]) { id source customer { id } } }`,
+    );
+    await ws.started;
+    await new Promise((r) => setTimeout(r, 200));
+    await admin(`${sandboxes.stripe.url}/__sandbox/webhooks/settings`, { outOfOrder: true });
+    await admin(`${sandboxes.stripe.url}/__sandbox/actions/edit-customer`, {
+      customer: person.ids.stripeCustomerId,
+      phone: '+44 7700 900001',
+    });
+    await admin(`${sandboxes.stripe.url}/__sandbox/actions/edit-customer`, {
+      customer: person.ids.stripeCustomerId,
+      phone: '+44 7700 900002',
+    });
+    await admin(`${sandboxes.stripe.url}/__sandbox/webhooks/flush`, {}); // newest first
+    await admin(`${sandboxes.stripe.url}/__sandbox/webhooks/settings`, { outOfOrder: false });
+    await eventually(
+      () => (ws.received.filter((d) => d.events.source === 'STRIPE').length >= 2 ? true : undefined),
+      'both deliveries',
+    );
+    // Whatever order the deliveries came in, the hub read the customer as Stripe holds it now.
+    const linked = (
+      await app.hub.links.entitiesFor('default', 'customer', 'stripe', [person.ids.stripeCustomerId])
+    ).get(person.ids.stripeCustomerId)!;
+    const stripeRecord = await app.hub.defaultWorkspace.sources.payments.getCustomers([
+      person.ids.stripeCustomerId,
+    ]);
+    expect((stripeRecord[0] as { phone: string }).phone).toBe('+44 7700 900002');
+    const cached = app.hub.cache.get<{ phone: string }>(
+      'default',
+      'stripe',
+      'customer',
+      person.ids.stripeCustomerId,
+    );
+    expect(cached === undefined || cached.value.phone === '+44 7700 900002').toBe(true);
+    expect(linked).toBeTruthy();
+    await ws.close();
+  });
+
   it('a paid invoice in the accounting package, an edited contact in the CRM and a payment at Stripe all arrive as typed events', async () => {
     const ws = wsSubscriber(
       app.url,

@@ -147,6 +147,7 @@ export function connectWebhooks(options: {
             if (!(await state.get(workspace, 'google_calendar', 'sync_token'))) {
               const first = await sources.calendar.listChanges(undefined);
               await state.set(workspace, 'google_calendar', 'sync_token', first.nextSyncToken);
+              await state.set(workspace, 'google_calendar', 'synced_at', new Date(Date.now() - 60_000).toISOString());
             }
             await watchCalendar(publicUrl);
           },

@@ -95,18 +95,32 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
     return customerId;
   }
 
+  /**
+   * Google sends no data: what changed comes from an incremental sync with the stored token. After
+   * a 410 (token expired) a full listing replaces it, and the events updated since the last sync
+   * stand in for the changes, so none is lost to subscribers.
+   */
   async function syncCalendar(workspace: Workspace): Promise<{ changes: CalendarChanges; full: boolean }> {
     const calendar = workspace.sources.calendar;
     const token = await state.get(workspace.id, 'google_calendar', 'sync_token');
+    const lastSync = await state.get(workspace.id, 'google_calendar', 'synced_at');
+    // A minute early: the vendor's clock is not ours, and an event seen twice is deduplicated by id.
+    const startedAt = new Date(Date.now() - 60_000).toISOString();
+    let result: { changes: CalendarChanges; full: boolean };
     try {
-      return { changes: await calendar.listChanges(token), full: token === undefined };
+      result = { changes: await calendar.listChanges(token), full: token === undefined };
     } catch (error) {
-      if (error instanceof SourceError && error.vendorCode === 'fullSyncRequired') {
-        hub.logger.info({ workspace: workspace.id }, 'calendar sync token expired: full resync');
-        return { changes: await calendar.listChanges(undefined), full: true };
-      }
-      throw error;
+      if (!(error instanceof SourceError && error.vendorCode === 'fullSyncRequired')) throw error;
+      hub.logger.info({ workspace: workspace.id }, 'calendar sync token expired: full resync');
+      const all = await calendar.listChanges(undefined);
+      const since = lastSync ? new Date(lastSync) : null;
+      result = {
+        changes: { ...all, events: since ? all.events.filter((e) => e.updatedAt > since) : [] },
+        full: since === null,
+      };
     }
+    await state.set(workspace.id, 'google_calendar', 'synced_at', startedAt);
+    return result;
   }
 
   async function processWorkspace(workspace: Workspace, events: InboxEvent[]): Promise<DomainEvent[]> {
