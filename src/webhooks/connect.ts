@@ -96,13 +96,19 @@ export function connectWebhooks(options: {
     }
     // A channel cannot be extended: open the next one when 90% of this one's life has passed.
     const renewIn = Math.max(1_000, (channel.expiration.getTime() - Date.now()) * 0.9);
+    schedule(() => watchCalendar(publicUrl), renewIn);
+  }
+
+  /** Runs `renew` after `ms`; a failed renewal tries again a minute later rather than letting pushes stop. */
+  function schedule(renew: () => Promise<void>, ms: number) {
     renewal = setTimeout(
       () => {
-        watchCalendar(publicUrl).catch((error: unknown) =>
-          logger.error({ err: error }, 'renewing the calendar channel failed'),
-        );
+        renew().catch((error: unknown) => {
+          logger.error({ err: error }, 'renewing the calendar channel failed; trying again in a minute');
+          schedule(renew, 60_000);
+        });
       },
-      Math.min(renewIn, 2 ** 31 - 1),
+      Math.min(ms, 2 ** 31 - 1),
     );
     renewal.unref();
   }
@@ -147,7 +153,12 @@ export function connectWebhooks(options: {
             if (!(await state.get(workspace, 'google_calendar', 'sync_token'))) {
               const first = await sources.calendar.listChanges(undefined);
               await state.set(workspace, 'google_calendar', 'sync_token', first.nextSyncToken);
-              await state.set(workspace, 'google_calendar', 'synced_at', new Date(Date.now() - 60_000).toISOString());
+              await state.set(
+                workspace,
+                'google_calendar',
+                'synced_at',
+                new Date(Date.now() - 60_000).toISOString(),
+              );
             }
             await watchCalendar(publicUrl);
           },
