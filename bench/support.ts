@@ -1,4 +1,6 @@
 import { arch, cpus, platform, release, totalmem } from 'node:os';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
 
 /** Percentile of a list of numbers (nearest rank). */
 export function percentile(values: number[], p: number): number {
@@ -27,3 +29,67 @@ export function table(header: string[], rows: Array<Array<string | number>>): st
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
   return lines.join('\n');
 }
+
+/**
+ * graphql-ws subscribers over real WebSockets (one socket each, as separate browser tabs would
+ * be), all running `query`; `onData` gets every payload with the moment it arrived.
+ */
+export function subscriberPool(
+  httpUrl: string,
+  query: string,
+  onData: (data: Record<string, unknown>, at: number) => void,
+) {
+  const clients: Client[] = [];
+  const url = `${httpUrl.replace(/^http/, 'ws')}/graphql`;
+  const open = () =>
+    new Promise<Client>((resolve, reject) => {
+      const client = createClient({ url, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+      client.on('connected', () => resolve(client));
+      client.on('error', (error) => reject(error instanceof Error ? error : new Error(String(error))));
+      client.subscribe(
+        { query },
+        {
+          next: (value) => {
+            const at = performance.now();
+            if (value.errors) console.error('subscriber got errors:', JSON.stringify(value.errors));
+            if (value.data) onData(value.data, at);
+          },
+          error: (error) => console.error('subscription failed:', error),
+          complete: () => {},
+        },
+      );
+    });
+  return {
+    get size() {
+      return clients.length;
+    },
+    /** Opens subscribers until there are `total` (50 handshakes at a time, not a connection storm). */
+    async growTo(total: number): Promise<void> {
+      while (clients.length < total) {
+        const batch = Math.min(50, total - clients.length);
+        clients.push(...(await Promise.all(Array.from({ length: batch }, open))));
+      }
+    },
+    async close(): Promise<void> {
+      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+    },
+  };
+}
+
+/** One sample of a Prometheus text exposition: `name` (labels ignored unless given, e.g. `{source="stripe"}`). */
+export async function scrape(httpUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1).split(' ')[0]) : NaN;
+}
+
+/** Polls until `check` is true, or throws after `timeoutMs` naming `what`. */
+export async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+export const sleep = (msToWait: number) => new Promise<void>((resolve) => setTimeout(resolve, msToWait));
