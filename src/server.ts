@@ -27,6 +27,16 @@ export interface SwitchboardServer {
   closeSockets(): Promise<void>;
 }
 
+/** Yoga's extra log arguments as pino fields; an Error goes under `err` so pino serialises it. */
+const details = (args: unknown[]) => {
+  const rest = args.slice(1);
+  const err = rest.find((a) => a instanceof Error);
+  return {
+    ...(err ? { err } : {}),
+    ...(rest.length > (err ? 1 : 0) ? { details: rest.filter((a) => a !== err) } : {}),
+  };
+};
+
 export function createSwitchboardServer(hub: Hub, options: ServerOptions = {}): SwitchboardServer {
   const {
     development = process.env.NODE_ENV === 'development',
@@ -41,11 +51,12 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions = {}): 
     maskedErrors: { maskError, isDev: development },
     graphiql: { title: 'Switchboard', defaultQuery: CUSTOMER_360_QUERY },
     landingPage: false,
+    // Yoga logs a message and then objects (errors, requests): keep them structured, not "[object Object]".
     logging: {
-      debug: (...args) => hub.logger.debug(args.map(String).join(' ')),
-      info: (...args) => hub.logger.info(args.map(String).join(' ')),
-      warn: (...args) => hub.logger.warn(args.map(String).join(' ')),
-      error: (...args) => hub.logger.error(args.map(String).join(' ')),
+      debug: (...args) => hub.logger.debug(details(args), String(args[0])),
+      info: (...args) => hub.logger.info(details(args), String(args[0])),
+      warn: (...args) => hub.logger.warn(details(args), String(args[0])),
+      error: (...args) => hub.logger.error(details(args), String(args[0])),
     },
   });
 
