@@ -4,6 +4,7 @@ import type { WorkspaceSources } from './hub.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { SourceStateRepository } from './store/source-state.ts';
 import { createHash } from 'node:crypto';
+import { createRetryPolicy, type RetryOptions } from './upstream/retry.ts';
 import { createOAuthTokenProvider, type RefreshTokenStore, type TokenProvider } from './upstream/oauth.ts';
 import { createHubspotSource, type HubspotSource } from '../sources/hubspot/source.ts';
 import { createStripeSource, type StripeSource } from '../sources/stripe/source.ts';
@@ -25,6 +26,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** The business's time zone (IANA); default Europe/London. */
   timeZone?: string;
+  /** Retries of safe upstream calls, each source with a budget of its own; false turns them off. */
+  retry?: RetryOptions | false;
 }
 
 /**
@@ -53,6 +56,7 @@ export interface ConnectedSources {
 
 export function connectSources(vendors: VendorSettings, options: ConnectOptions): ConnectedSources {
   const { metrics, timeoutMs, state, workspace, timeZone = 'Europe/London' } = options;
+  const retry = () => (options.retry === false ? undefined : createRetryPolicy(options.retry));
   const xeroTokens = createOAuthTokenProvider({
     source: 'xero',
     tokenUrl: `${vendors.xero.identityUrl}/connect/token`,
@@ -71,8 +75,8 @@ export function connectSources(vendors: VendorSettings, options: ConnectOptions)
     : undefined;
   return {
     sources: {
-      crm: createHubspotSource({ ...vendors.hubspot, timeZone, timeoutMs, metrics }),
-      payments: createStripeSource({ ...vendors.stripe, timeoutMs, metrics }),
+      crm: createHubspotSource({ ...vendors.hubspot, timeZone, timeoutMs, metrics, retry: retry() }),
+      payments: createStripeSource({ ...vendors.stripe, timeoutMs, metrics, retry: retry() }),
       calendar: createGoogleCalendarSource({
         baseUrl: google.baseUrl,
         calendarId: google.calendarId,
@@ -82,6 +86,7 @@ export function connectSources(vendors: VendorSettings, options: ConnectOptions)
           : { accessToken: google.accessToken ?? '' }),
         timeoutMs,
         metrics,
+        retry: retry(),
       }),
       accounting: createXeroSource({
         baseUrl: vendors.xero.baseUrl,
@@ -90,6 +95,7 @@ export function connectSources(vendors: VendorSettings, options: ConnectOptions)
         onUnauthorized: () => xeroTokens.invalidate(),
         timeoutMs,
         metrics,
+        retry: retry(),
       }),
     },
     tokens: { xero: xeroTokens, googleCalendar: googleTokens },

@@ -5,6 +5,7 @@ import type { CallOptions, CrmSource, Page } from '../../src/domain/ports.ts';
 import { createUpstreamClient, type Connected } from '../../src/upstream/client.ts';
 import { chunk, createReader } from '../../src/upstream/validate.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
+import type { RetryPolicy } from '../../src/upstream/retry.ts';
 import { toHubspotError } from './errors.ts';
 import { CONTACT_PROPERTIES, toCrmContact, toHubspotDate } from './mappers.ts';
 import { createHubspotWrites } from './writes.ts';
@@ -23,6 +24,8 @@ export interface HubspotConfig {
    */
   timeZone?: string;
   metrics?: Metrics;
+  /** Retries of safe calls (see src/upstream/retry.ts); none when absent. */
+  retry?: RetryPolicy;
 }
 
 /** One webhook subscription of the app: an event type, and the property for `*.propertyChange`. */
@@ -81,6 +84,7 @@ export function createHubspotSource(config: HubspotConfig): HubspotSource {
     toError: toHubspotError,
     timeoutMs: config.timeoutMs,
     metrics: config.metrics,
+    retry: config.retry,
   });
   const toContact = (raw: unknown) => toCrmContact(raw, config.portalId);
   const timeZone = config.timeZone ?? 'UTC';
@@ -95,6 +99,7 @@ export function createHubspotSource(config: HubspotConfig): HubspotSource {
     const res = await client.request<SearchResponse>({
       operation: 'contacts.search',
       method: 'POST',
+      idempotent: true, // a read
       path: '/crm/v3/objects/contacts/search',
       body: { properties: CONTACT_PROPERTIES, ...body },
       signal,
@@ -122,6 +127,7 @@ export function createHubspotSource(config: HubspotConfig): HubspotSource {
           const res = await client.request<{ results?: unknown[] }>({
             operation: 'contacts.batchRead',
             method: 'POST',
+            idempotent: true, // a read
             path: '/crm/v3/objects/contacts/batch/read',
             body: { properties: CONTACT_PROPERTIES, inputs: batch.map((id) => ({ id })) },
             signal: options.signal,

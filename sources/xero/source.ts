@@ -5,6 +5,7 @@ import type { AccountingSource, CallOptions, InvoiceFilter, Page } from '../../s
 import { createUpstreamClient, type Connected, type QueryValue } from '../../src/upstream/client.ts';
 import { chunk, createReader } from '../../src/upstream/validate.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
+import type { RetryPolicy } from '../../src/upstream/retry.ts';
 import { toXeroError } from './errors.ts';
 import { createGate } from './gate.ts';
 import { contactUrl, invoiceUrl, toAccountingInvoice, toPersonRecord } from './mappers.ts';
@@ -25,6 +26,8 @@ export interface XeroConfig {
   now?: () => Date;
   timeoutMs?: number;
   metrics?: Metrics;
+  /** Retries of safe calls (see src/upstream/retry.ts); none when absent. */
+  retry?: RetryPolicy;
   /**
    * Code of the BANK account card payments are recorded to. Default `090` (the demo company's and the
    * sandbox's "Business Bank Account"); a real organisation sets its own (e.g. a Stripe clearing account).
@@ -106,6 +109,7 @@ export function createXeroSource(config: XeroConfig): XeroSource {
     },
     timeoutMs: config.timeoutMs,
     metrics: config.metrics,
+    retry: config.retry,
   });
   const gate = createGate(config.maxConcurrent ?? XERO_CONCURRENCY);
   const today = config.now ?? (() => new Date());

@@ -8,6 +8,7 @@ export interface Metrics {
   registry: Registry;
   upstreamRequests: Counter<'source' | 'operation' | 'status'>;
   upstreamDuration: Histogram<'source' | 'operation'>;
+  upstreamRetries: Counter<'source' | 'operation'>;
   cacheLookups: Counter<'source' | 'resource' | 'outcome'>;
   webhooksReceived: Counter<'source' | 'outcome'>;
   operationsPending: Gauge;
@@ -31,6 +32,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: 'Time from sending a vendor request to its full response.',
       labelNames: ['source', 'operation'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    upstreamRetries: new Counter({
+      name: 'switchboard_upstream_retries_total',
+      help: 'Upstream calls sent again after a failure a retry could fix (safe calls only, within the retry budget).',
+      labelNames: ['source', 'operation'],
       registers: [registry],
     }),
     cacheLookups: new Counter({

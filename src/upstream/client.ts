@@ -2,6 +2,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { SourceName } from '../domain/model.ts';
 import { SourceError } from '../domain/errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { RetryPolicy } from './retry.ts';
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
 
@@ -18,6 +19,11 @@ export interface UpstreamRequest {
   body?: string | object;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /**
+   * Safe to send twice. Default: GET, HEAD, PUT and DELETE, and any request with an
+   * `Idempotency-Key` header; set it on POSTs that only read (HubSpot batch read and search).
+   */
+  idempotent?: boolean;
 }
 
 export interface UpstreamResponse<T = unknown> {
@@ -48,6 +54,8 @@ export interface UpstreamClientOptions {
   /** Keep-alive connections in the vendor's pool. */
   connections?: number;
   metrics?: Metrics;
+  /** Retries of safe calls; none when absent. */
+  retry?: RetryPolicy;
 }
 
 export interface UpstreamClient {
@@ -113,75 +121,95 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     source,
     baseUrl,
     async request<T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
-      const headers: Record<string, string> = {
-        accept: 'application/json',
-        'user-agent': 'switchboard/0.1',
-        ...(await options.headers?.()),
-        ...req.headers,
-      };
-      let body: string | undefined;
-      if (typeof req.body === 'string') body = req.body;
-      else if (req.body !== undefined) {
-        body = JSON.stringify(req.body);
-        headers['content-type'] ??= 'application/json';
-      }
-      const started = performance.now();
-      health.lastCallAt = new Date();
-      const timeout = req.timeoutMs ?? timeoutMs;
-      let status = 0;
-      try {
-        const res = await pool.request({
-          method: req.method,
-          path: `${prefix}${req.path}${encodeQuery(req.query)}`,
-          headers,
-          body,
-          signal: req.signal,
-          headersTimeout: timeout,
-          bodyTimeout: timeout,
-        });
-        status = res.statusCode;
-        const text = await res.body.text();
-        const contentType = String(res.headers['content-type'] ?? '');
-        let parsedBody: unknown = text === '' ? undefined : text;
-        if (text !== '' && contentType.includes('json')) {
-          try {
-            parsedBody = JSON.parse(text);
-          } catch {
-            if (status < 400) {
-              fail(
-                new SourceError(
-                  source,
-                  'UPSTREAM_ERROR',
-                  `${source} sent unreadable JSON for ${req.operation}`,
-                  {
-                    status,
-                    operation: req.operation,
-                  },
-                ),
-              );
-            }
-          }
+      const retry = options.retry;
+      retry?.budget.deposit();
+      const safe =
+        req.idempotent ??
+        (['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method) ||
+          Object.keys(req.headers ?? {}).some((h) => h.toLowerCase() === 'idempotency-key'));
+      for (let retries = 0; ; retries++) {
+        try {
+          return await sendOnce<T>(req);
+        } catch (error) {
+          if (!retry || !safe || !(error instanceof SourceError) || !error.retryable) throw error;
+          const decision = retry.decide(retries, error.retryAfterMs, req.signal);
+          if (!decision.retry) throw error;
+          metrics?.upstreamRetries.inc({ source, operation: req.operation });
+          await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
         }
-        const response: UpstreamResponse<T> = { status, headers: res.headers, body: parsedBody as T };
-        if (status >= 400) fail(options.toError(response, req.operation));
-        health.state = 'ok';
-        health.consecutiveFailures = 0;
-        health.lastSuccessAt = new Date();
-        return response;
-      } catch (error) {
-        if (error instanceof SourceError) throw error;
-        return fail(toTransportError(source, req.operation, error, req.signal));
-      } finally {
-        metrics?.upstreamRequests.inc({ source, operation: req.operation, status: String(status) });
-        metrics?.upstreamDuration.observe(
-          { source, operation: req.operation },
-          (performance.now() - started) / 1000,
-        );
       }
     },
     health: () => ({ ...health, lastError: health.lastError && { ...health.lastError } }),
     close: () => pool.close(),
   };
+
+  async function sendOnce<T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': 'switchboard/0.1',
+      ...(await options.headers?.()),
+      ...req.headers,
+    };
+    let body: string | undefined;
+    if (typeof req.body === 'string') body = req.body;
+    else if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const started = performance.now();
+    health.lastCallAt = new Date();
+    const timeout = req.timeoutMs ?? timeoutMs;
+    let status = 0;
+    try {
+      const res = await pool.request({
+        method: req.method,
+        path: `${prefix}${req.path}${encodeQuery(req.query)}`,
+        headers,
+        body,
+        signal: req.signal,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+      status = res.statusCode;
+      const text = await res.body.text();
+      const contentType = String(res.headers['content-type'] ?? '');
+      let parsedBody: unknown = text === '' ? undefined : text;
+      if (text !== '' && contentType.includes('json')) {
+        try {
+          parsedBody = JSON.parse(text);
+        } catch {
+          if (status < 400) {
+            fail(
+              new SourceError(
+                source,
+                'UPSTREAM_ERROR',
+                `${source} sent unreadable JSON for ${req.operation}`,
+                {
+                  status,
+                  operation: req.operation,
+                },
+              ),
+            );
+          }
+        }
+      }
+      const response: UpstreamResponse<T> = { status, headers: res.headers, body: parsedBody as T };
+      if (status >= 400) fail(options.toError(response, req.operation));
+      health.state = 'ok';
+      health.consecutiveFailures = 0;
+      health.lastSuccessAt = new Date();
+      return response;
+    } catch (error) {
+      if (error instanceof SourceError) throw error;
+      return fail(toTransportError(source, req.operation, error, req.signal));
+    } finally {
+      metrics?.upstreamRequests.inc({ source, operation: req.operation, status: String(status) });
+      metrics?.upstreamDuration.observe(
+        { source, operation: req.operation },
+        (performance.now() - started) / 1000,
+      );
+    }
+  }
 }
 
 function toTransportError(
