@@ -236,8 +236,8 @@ describe('the outbox: retries, failed deliveries and faults', () => {
               outcomes.push({ job, operationId: payload.operation.id });
               break;
             }
-            // The mutation's own checks read vendors too (a customer's profile, an order), and those
-            // reads meet the same 30% faults with no retry of their own yet: a client tries again.
+            // The mutation's own checks read vendors too (a customer's profile, an order); under 30%
+            // faults even their two retries can all fail: a client tries again.
             if (tries > 20) throw new Error(`${job.kind} kept failing: ${JSON.stringify(body.errors)}`);
             await new Promise((r) => setTimeout(r, 10));
           }
