@@ -1,6 +1,6 @@
 import type { Money } from '../../domain/model.ts';
 import type { CacheTarget, OperationKind, StepDefinition } from '../engine.ts';
-import type { IsoDate } from './shared.ts';
+import { createOrderStep, ordersChanged, type IsoDate } from './shared.ts';
 
 const calendarChanged = (eventId: string): CacheTarget[] => [
   { source: 'google_calendar', resource: 'window' },
@@ -55,39 +55,15 @@ export const createBooking: OperationKind<CreateBookingInput> = {
     ...(input.hubspotContactId ? ['hubspot.setNextBooking'] : []),
   ],
   steps: {
-    'stripe.createDeposit': {
-      system: 'stripe',
-      async run(ctx) {
-        const input = ctx.operation.input;
-        const order = await ctx.workspace.sources.payments.createOrder(
-          {
-            customerId: input.stripeCustomerId,
-            amount: input.deposit as Money,
-            description: `Deposit: ${input.title}`,
-            metadata: {
-              booking_ref: input.eventId,
-              switchboard_customer: input.customerId,
-              switchboard_operation: ctx.operation.id,
-            },
-          },
-          { idempotencyKey: ctx.step.idempotencyKey },
-        );
-        return { depositOrderId: order.externalId };
+    'stripe.createDeposit': createOrderStep('depositOrderId', (ctx) => ({
+      amount: ctx.operation.input.deposit as Money,
+      description: `Deposit: ${ctx.operation.input.title}`,
+      metadata: {
+        booking_ref: ctx.operation.input.eventId,
+        switchboard_customer: ctx.operation.input.customerId,
+        switchboard_operation: ctx.operation.id,
       },
-      async compensate(ctx, result) {
-        await ctx.workspace.sources.payments.cancelOrder(String(result.depositOrderId), {
-          idempotencyKey: ctx.step.idempotencyKey,
-        });
-      },
-      invalidates: (ctx, r) => [
-        {
-          source: 'stripe',
-          resource: 'orders-by-customer',
-          key: ctx.operation.input.stripeCustomerId ?? undefined,
-        },
-        { source: 'stripe', resource: 'order', key: String(r.depositOrderId) },
-      ],
-    },
+    })),
     'google.createEvent': {
       system: 'google_calendar',
       async run(ctx) {
@@ -194,14 +170,8 @@ export const cancelBooking: OperationKind<CancelBookingInput> = {
         await payments.cancelOrder(order.externalId, { idempotencyKey: ctx.step.idempotencyKey });
         return { deposit: 'cancelled' };
       },
-      invalidates: (ctx) => [
-        {
-          source: 'stripe',
-          resource: 'orders-by-customer',
-          key: ctx.operation.input.stripeCustomerId ?? undefined,
-        },
-        { source: 'stripe', resource: 'order', key: ctx.operation.input.depositOrderId ?? undefined },
-      ],
+      invalidates: (ctx) =>
+        ordersChanged(ctx.operation.input.stripeCustomerId, ctx.operation.input.depositOrderId),
     },
     'hubspot.clearNextBooking': nextBookingStep((input) => ({
       contactId: input.hubspotContactId as string,

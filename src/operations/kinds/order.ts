@@ -1,6 +1,6 @@
 import type { Money } from '../../domain/model.ts';
 import type { OperationKind } from '../engine.ts';
-import { DAY_MS, orderTotal, type LineFields } from './shared.ts';
+import { DAY_MS, createOrderStep, orderTotal, ordersChanged, type LineFields } from './shared.ts';
 
 export interface PlaceOrderInput extends Record<string, unknown> {
   customerId: string;
@@ -27,35 +27,14 @@ export const placeOrder: OperationKind<PlaceOrderInput> = {
   kind: 'placeOrder',
   plan: () => ['stripe.createOrder', 'xero.createInvoice', 'stripe.linkInvoice'],
   steps: {
-    'stripe.createOrder': {
-      system: 'stripe',
-      async run(ctx) {
-        const input = ctx.operation.input;
-        const order = await ctx.workspace.sources.payments.createOrder(
-          {
-            customerId: input.stripeCustomerId,
-            amount: orderTotal(input.lines, input.currency),
-            description: input.description,
-            metadata: { switchboard_customer: input.customerId, switchboard_operation: ctx.operation.id },
-          },
-          { idempotencyKey: ctx.step.idempotencyKey },
-        );
-        return { orderId: order.externalId };
+    'stripe.createOrder': createOrderStep('orderId', (ctx) => ({
+      amount: orderTotal(ctx.operation.input.lines, ctx.operation.input.currency),
+      description: ctx.operation.input.description,
+      metadata: {
+        switchboard_customer: ctx.operation.input.customerId,
+        switchboard_operation: ctx.operation.id,
       },
-      async compensate(ctx, result) {
-        await ctx.workspace.sources.payments.cancelOrder(String(result.orderId), {
-          idempotencyKey: ctx.step.idempotencyKey,
-        });
-      },
-      invalidates: (ctx, r) => [
-        {
-          source: 'stripe',
-          resource: 'orders-by-customer',
-          key: ctx.operation.input.stripeCustomerId ?? undefined,
-        },
-        { source: 'stripe', resource: 'order', key: String(r.orderId) },
-      ],
-    },
+    })),
     'xero.createInvoice': {
       system: 'xero',
       async run(ctx) {
@@ -97,14 +76,8 @@ export const placeOrder: OperationKind<PlaceOrderInput> = {
         );
         return {};
       },
-      invalidates: (ctx) => [
-        {
-          source: 'stripe',
-          resource: 'orders-by-customer',
-          key: ctx.operation.input.stripeCustomerId ?? undefined,
-        },
-        { source: 'stripe', resource: 'order', key: String(ctx.operation.context.orderId) },
-      ],
+      invalidates: (ctx) =>
+        ordersChanged(ctx.operation.input.stripeCustomerId, ctx.operation.context.orderId),
     },
   },
 };
@@ -129,14 +102,7 @@ export const refundOrder: OperationKind<RefundOrderInput> = {
         });
         return { orderId, refundId: refund.externalId };
       },
-      invalidates: (ctx) => [
-        {
-          source: 'stripe',
-          resource: 'orders-by-customer',
-          key: ctx.operation.input.stripeCustomerId ?? undefined,
-        },
-        { source: 'stripe', resource: 'order', key: ctx.operation.input.orderId },
-      ],
+      invalidates: (ctx) => ordersChanged(ctx.operation.input.stripeCustomerId, ctx.operation.input.orderId),
     },
   },
 };

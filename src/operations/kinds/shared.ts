@@ -1,6 +1,7 @@
 import type { Money, SourceName } from '../../domain/model.ts';
 import type { Hub } from '../../hub.ts';
-import type { StepContext } from '../engine.ts';
+import type { CacheTarget, StepContext, StepDefinition } from '../engine.ts';
+import type { OrderInput } from '../../domain/ports.ts';
 
 /** Dates travel through the outbox as ISO strings (the input is stored as JSON). */
 export type IsoDate = string;
@@ -48,3 +49,35 @@ export async function linkWritten(
 }
 
 export const DAY_MS = 86_400_000;
+
+/** The cached reads a change to a customer's payment makes stale. */
+export const ordersChanged = (stripeCustomerId: string | null, orderId: unknown): CacheTarget[] => [
+  { source: 'stripe', resource: 'orders-by-customer', key: stripeCustomerId ?? undefined },
+  { source: 'stripe', resource: 'order', key: String(orderId) },
+];
+
+/**
+ * A payment intent for the customer, created with the step's idempotency key and cancelled when a
+ * later step fails for good; its id goes into the operation's context under `resultKey`.
+ */
+export function createOrderStep<I extends { stripeCustomerId: string | null }>(
+  resultKey: string,
+  build: (ctx: StepContext<I>) => Omit<OrderInput, 'customerId'>,
+): StepDefinition<I> {
+  return {
+    system: 'stripe',
+    async run(ctx) {
+      const order = await ctx.workspace.sources.payments.createOrder(
+        { customerId: ctx.operation.input.stripeCustomerId, ...build(ctx) },
+        { idempotencyKey: ctx.step.idempotencyKey },
+      );
+      return { [resultKey]: order.externalId };
+    },
+    async compensate(ctx, result) {
+      await ctx.workspace.sources.payments.cancelOrder(String(result[resultKey]), {
+        idempotencyKey: ctx.step.idempotencyKey,
+      });
+    },
+    invalidates: (ctx, r) => ordersChanged(ctx.operation.input.stripeCustomerId, r[resultKey]),
+  };
+}
