@@ -72,6 +72,17 @@ export function calendarRoutes(store: CalendarStore, push: PushChannels): Route[
   const lastUpdated = () => Math.max(0, ...[...store.events.values()].map((e) => e.updated));
 
   const base = '/calendar/v3/calendars/:calendarId';
+  /** PATCH merges and PUT replaces; both check the ETag and answer the changed event. */
+  const change = (req: SandboxRequest, mode: 'patch' | 'update') => {
+    const event = eventOf(req);
+    checkSendUpdates(req);
+    const shape = fieldsShaper(req.query);
+    responseZone(req, store);
+    const body = readBody(req);
+    ifMatch(req, event);
+    return single(req, changeEvent(store, event, body, mode), shape);
+  };
+
   return [
     // https://developers.google.com/calendar/api/v3/reference/calendars/get
     {
@@ -166,30 +177,14 @@ export function calendarRoutes(store: CalendarStore, push: PushChannels): Route[
       method: 'PATCH',
       path: `${base}/events/:eventId`,
       operation: 'events.patch',
-      handler: (req) => {
-        const event = eventOf(req);
-        checkSendUpdates(req);
-        const shape = fieldsShaper(req.query);
-        responseZone(req, store);
-        const body = readBody(req);
-        ifMatch(req, event);
-        return single(req, changeEvent(store, event, body, 'patch'), shape);
-      },
+      handler: (req) => change(req, 'patch'),
     },
     // https://developers.google.com/calendar/api/v3/reference/events/update
     {
       method: 'PUT',
       path: `${base}/events/:eventId`,
       operation: 'events.update',
-      handler: (req) => {
-        const event = eventOf(req);
-        checkSendUpdates(req);
-        const shape = fieldsShaper(req.query);
-        responseZone(req, store);
-        const body = readBody(req);
-        ifMatch(req, event);
-        return single(req, changeEvent(store, event, body, 'update'), shape);
-      },
+      handler: (req) => change(req, 'update'),
     },
     // https://developers.google.com/calendar/api/v3/reference/events/delete
     {

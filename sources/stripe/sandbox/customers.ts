@@ -5,6 +5,7 @@ import { applyMetadata, readParams, type MetadataPatch, type Params } from './fo
 import {
   CREATED_SPEC,
   LIST_SPECS,
+  SEARCH_SPECS,
   expandList,
   expandObject,
   inRange,
@@ -150,12 +151,7 @@ export function customerRoutes(state: StripeState): Route[] {
       return { ...page, data: expandList(state, page.data, 'customer', params.expand).data };
     }),
     route('GET', '/v1/customers/search', 'customers.search', ({ form }) => {
-      const params = readParams(form, {
-        query: { type: 'string' },
-        limit: LIST_SPECS.limit,
-        page: { type: 'string' },
-        expand: { type: 'expand' },
-      });
+      const params = readParams(form, SEARCH_SPECS);
       const { page, total } = search({
         all: liveCustomers(state),
         resource: customerSearch,

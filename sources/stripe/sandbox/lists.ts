@@ -10,6 +10,14 @@ export const LIST_SPECS = {
   expand: { type: 'expand' },
 } as const;
 
+/** The parameters of every `/search` endpoint (https://docs.stripe.com/search). */
+export const SEARCH_SPECS = {
+  query: { type: 'string' },
+  limit: LIST_SPECS.limit,
+  page: { type: 'string' },
+  expand: { type: 'expand' },
+} as const;
+
 export const CREATED_SPEC = { created: { type: 'range' } } as const;
 
 export interface ListEnvelope<T> {

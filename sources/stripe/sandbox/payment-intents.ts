@@ -6,6 +6,7 @@ import { applyMetadata, readParams } from './form.ts';
 import {
   CREATED_SPEC,
   LIST_SPECS,
+  SEARCH_SPECS,
   expandList,
   expandObject,
   inRange,
@@ -354,12 +355,7 @@ export function paymentIntentRoutes(state: StripeState): Route[] {
       return { ...page, data: expandList(state, page.data, 'payment_intent', params.expand).data };
     }),
     route('GET', '/v1/payment_intents/search', 'payment_intents.search', ({ form }) => {
-      const params = readParams(form, {
-        query: { type: 'string' },
-        limit: LIST_SPECS.limit,
-        page: { type: 'string' },
-        expand: { type: 'expand' },
-      });
+      const params = readParams(form, SEARCH_SPECS);
       const { page, total } = search({
         all: newestFirst(state.paymentIntents),
         resource: paymentIntentSearch,
