@@ -1,11 +1,33 @@
-import { request } from 'undici';
-import { SourceError, parseRetryAfter } from '../domain/errors.ts';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errors as undiciErrors, request } from 'undici';
+import { SourceError, parseRetryAfter, type SourceErrorCode } from '../domain/errors.ts';
 import type { SourceName } from '../domain/model.ts';
 
 /** Where a rotating refresh token is kept, so a restart uses the newest one. */
 export interface RefreshTokenStore {
   load(): Promise<string | undefined>;
   save(refreshToken: string): Promise<void>;
+  /**
+   * Present when the store is shared by several hub processes (replicas, one database): then one
+   * replica refreshes at a time under a lease and the others use the access token it stored.
+   * Without it the provider refreshes on its own, one refresh at a time within the process.
+   */
+  shared?: SharedTokenStore;
+}
+
+/**
+ * What replicas share about one connection besides its refresh token. The value is the provider's
+ * own JSON, opaque to the store; it holds the access token, a credential like the refresh token:
+ * keep it in the store only, never in logs.
+ */
+export interface SharedTokenStore {
+  load(): Promise<string | undefined>;
+  save(value: string): Promise<void>;
+  /** Takes the refresh lease until `now + ttlMs` unless another holder's lease is live; true when taken. */
+  acquireLease(holder: string, ttlMs: number, now: Date): Promise<boolean>;
+  /** Gives the lease up if `holder` still holds it. */
+  releaseLease(holder: string): Promise<void>;
 }
 
 export interface OAuthTokenProviderOptions {
@@ -16,9 +38,34 @@ export interface OAuthTokenProviderOptions {
   /** The refresh token from configuration; a stored newer one wins. */
   refreshToken: string;
   store?: RefreshTokenStore;
-  /** Refresh this long before the access token expires. */
+  /** Refresh this long before the access token expires (at most half its lifetime). Default 60 s. */
   refreshAheadMs?: number;
+  /** The token request's time limit, and how long a replica waits for another's refresh. Default 10 s. */
   timeoutMs?: number;
+  /** After a failed refresh, calls fail fast for this long, doubling per failure in a row. Default 1 s. */
+  failureBackoffMs?: number;
+  /** The longest back-off (a longer Retry-After from the token endpoint still wins). Default 30 s. */
+  maxFailureBackoffMs?: number;
+  /** How long a replica's refresh lease lasts if it never gives it back (crash). Default 15 s, at least timeoutMs + 1 s. */
+  leaseMs?: number;
+  /** How often a replica waiting on another's refresh looks at the store. Default 100 ms. */
+  pollMs?: number;
+  /** Epoch milliseconds, for access-token expiry, back-off and leases. Default `Date.now` (tests move it). */
+  now?: () => number;
+}
+
+/** What the hub can show about a connection's access token (dashboard, readiness, metrics). */
+export interface TokenStatus {
+  /** none: no access token fetched yet; valid: one is held and not expired; refreshing: a refresh
+   *  is in flight; failed: the last refresh failed and no valid access token is held. */
+  state: 'none' | 'valid' | 'refreshing' | 'failed';
+  expiresAt: Date | null;
+  /** When the access token held was fetched (with a shared store, perhaps by another replica). */
+  lastRefreshAt: Date | null;
+  lastError: string | null;
+  lastErrorAt: Date | null;
+  /** Refreshes this process made (successful or not). */
+  refreshes: number;
 }
 
 export interface TokenProvider {
@@ -26,34 +73,138 @@ export interface TokenProvider {
   getAccessToken(): Promise<string>;
   /** Forget the current access token (the vendor said it is no longer valid). */
   invalidate(): void;
-  state(): { expiresAt: Date | null; lastRefreshAt: Date | null; lastError: string | null };
+  state(): TokenStatus;
 }
 
+interface HeldToken {
+  token: string;
+  expiresAt: number;
+  /** When it was fetched (by this replica or another). */
+  obtainedAt: number;
+}
+
+/** The last failed refresh, shared so other replicas take the same back-off instead of trying too. */
+interface StoredFailure {
+  message: string;
+  code: SourceErrorCode;
+  status?: number;
+  vendorCode?: string;
+  retryAfterMs?: number;
+  at: string;
+  retryAt: string;
+  /** Failures in a row, for the doubling back-off. */
+  count: number;
+}
+
+/** The shared value (JSON): the last access token a replica fetched, and the last failure since. */
+interface SharedState {
+  accessToken?: string;
+  expiresAt?: string;
+  obtainedAt?: string;
+  failure?: StoredFailure;
+}
+
+function decodeShared(value: string | undefined): SharedState | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as SharedState) : undefined;
+  } catch {
+    return undefined; // unreadable: as if nothing were stored; the next refresh overwrites it
+  }
+}
+
+function sharedToken(state: SharedState | undefined): HeldToken | undefined {
+  if (typeof state?.accessToken !== 'string') return undefined;
+  const expiresAt = Date.parse(state.expiresAt ?? '');
+  const obtainedAt = Date.parse(state.obtainedAt ?? '');
+  if (!Number.isFinite(expiresAt) || !Number.isFinite(obtainedAt)) return undefined;
+  return { token: state.accessToken, expiresAt, obtainedAt };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
 /**
- * OAuth 2 refresh-token grant with rotation (Xero, Google). One refresh at a time: concurrent
- * callers share the refresh in flight. The new refresh token is stored before the new access token
- * is handed out, so a crash right after a refresh cannot strand the connection on a spent token.
- * https://developer.xero.com/documentation/guides/oauth2/auth-flow#refreshing-access-and-refresh-tokens
+ * OAuth 2 refresh-token grant with rotation (Xero, Google).
+ *
+ * One refresh at a time per connection: concurrent callers in a process share the refresh in
+ * flight, and with a shared store (`store.shared`) replicas take a lease first, so a rotating
+ * refresh token is never presented twice. The replica holding the lease re-reads the stored state
+ * (another may have refreshed meanwhile), refreshes, stores the new refresh token and then the
+ * access token, and gives the lease back; the others poll the store and use that access token. A
+ * crashed holder's lease expires after `leaseMs`.
+ *
+ * The new refresh token is stored before the new access token is handed out, so a crash right after
+ * a refresh cannot strand the connection on a spent token.
+ *
+ * A failed refresh is not retried on every call: for a back-off (1 s doubling to 30 s, or the token
+ * endpoint's Retry-After when longer) calls fail fast with the same error, and replicas sharing a
+ * store share the back-off. `invalid_grant` (refresh token spent or revoked) stays failed until a
+ * refresh succeeds, still trying once per back-off since an operator may store a new token. While
+ * the access token held is unexpired (a refresh ahead of expiry failed), it is handed out instead.
  */
 export function createOAuthTokenProvider(options: OAuthTokenProviderOptions): TokenProvider {
   const {
     source,
+    store,
     refreshAheadMs = 60_000, // 1 minute
     timeoutMs = 10_000, // 10 seconds
+    failureBackoffMs = 1_000, // 1 second
+    maxFailureBackoffMs = 30_000, // 30 seconds
+    pollMs = 100,
+    now = Date.now,
   } = options;
-  let accessToken: string | undefined;
-  let expiresAt = 0;
-  let refreshToken: string | undefined;
+  // The holder's token request ends (answer or abort) within timeoutMs, so a live holder never
+  // outlasts its lease and a second replica never presents the same refresh token.
+  const leaseMs = Math.max(options.leaseMs ?? 15_000, timeoutMs + 1_000);
+  const shared = store?.shared;
+  /** This provider's name on the lease. */
+  const holder = randomUUID();
+
+  let held: HeldToken | undefined;
+  /** The access token the vendor last refused: never taken back from the shared store. */
+  let invalidated: string | undefined;
   let inFlight: Promise<string> | undefined;
+  /** A rotated refresh token not (yet) in the store: without a store, or when saving it failed. */
+  let unsavedRefreshToken: string | undefined;
+  let failure: { error: unknown; until: number } | undefined;
+  let failuresInARow = 0;
   let lastRefreshAt: Date | null = null;
   let lastError: string | null = null;
+  let lastErrorAt: Date | null = null;
+  let refreshes = 0;
 
-  const refresh = async (): Promise<string> => {
-    refreshToken ??= (await options.store?.load()) ?? options.refreshToken;
+  const usable = (t: HeldToken | undefined): t is HeldToken => !!t && t.token !== invalidated;
+  /** Not yet due for a refresh; the margin is at most half the token's life, so short-lived tokens are not refreshed on every call. */
+  const fresh = (t: HeldToken | undefined): boolean =>
+    usable(t) && now() < t.expiresAt - Math.min(refreshAheadMs, (t.expiresAt - t.obtainedAt) / 2);
+  const unexpired = (t: HeldToken | undefined): t is HeldToken => usable(t) && now() < t.expiresAt;
+
+  const keep = (token: HeldToken) => {
+    held = token;
+    lastRefreshAt = new Date(token.obtainedAt);
+    lastError = null;
+    lastErrorAt = null;
+    failure = undefined;
+    failuresInARow = 0;
+  };
+
+  /** The token endpoint: the new access token, its lifetime, and the rotated refresh token if any. */
+  const requestToken = async (
+    refreshToken: string,
+  ): Promise<{ accessToken: string; expiresInMs: number; refreshToken?: string }> => {
     const basic = Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64');
+    const signal = AbortSignal.timeout(timeoutMs);
     let status = 0;
     let body: Record<string, unknown> = {};
     try {
+      // Xero: https://developer.xero.com/documentation/guides/oauth2/auth-flow#refreshing-access-and-refresh-tokens
+      //   Every refresh rotates the refresh token; the previous one keeps working only for a short
+      //   grace period (30 minutes; the sandbox's refreshGraceSeconds), and an unused one expires
+      //   after 60 days. Access tokens live 30 minutes. Client credentials go in Basic auth.
+      // Google: https://developers.google.com/identity/protocols/oauth2/web-server#offline
+      //   The answer usually carries no refresh_token (the one held stays valid); access tokens live
+      //   an hour; invalid_grant means expired or revoked (7 days for apps in "Testing" status).
       const res = await request(options.tokenUrl, {
         method: 'POST',
         headers: {
@@ -64,6 +215,7 @@ export function createOAuthTokenProvider(options: OAuthTokenProviderOptions): To
         body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
+        signal,
       });
       status = res.statusCode;
       const text = await res.body.text();
@@ -95,44 +247,204 @@ export function createOAuthTokenProvider(options: OAuthTokenProviderOptions): To
         );
       }
     } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
       if (error instanceof SourceError) throw error;
-      throw new SourceError(source, 'CONNECTION_FAILED', `${source} token refresh failed: ${lastError}`, {
-        operation: 'token.refresh',
-        cause: error,
-      });
+      const timedOut =
+        signal.aborted ||
+        error instanceof undiciErrors.HeadersTimeoutError ||
+        error instanceof undiciErrors.BodyTimeoutError;
+      const reason = timedOut
+        ? `no answer within ${timeoutMs} ms`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+      throw new SourceError(
+        source,
+        timedOut ? 'TIMEOUT' : 'CONNECTION_FAILED',
+        `${source} token refresh failed: ${reason}`,
+        { operation: 'token.refresh', cause: error },
+      );
     }
     const token = body.access_token;
     const expiresIn = Number(body.expires_in);
     if (typeof token !== 'string' || !Number.isFinite(expiresIn)) {
-      lastError = 'token response without access_token or expires_in';
-      throw new SourceError(source, 'UPSTREAM_ERROR', `${source} token refresh: ${lastError}`, {
-        operation: 'token.refresh',
-      });
+      throw new SourceError(
+        source,
+        'UPSTREAM_ERROR',
+        `${source} token refresh: token response without access_token or expires_in`,
+        { operation: 'token.refresh' },
+      );
     }
-    if (typeof body.refresh_token === 'string' && body.refresh_token !== refreshToken) {
-      await options.store?.save(body.refresh_token);
-      refreshToken = body.refresh_token;
+    return {
+      accessToken: token,
+      expiresInMs: expiresIn * 1000,
+      refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : undefined,
+    };
+  };
+
+  /**
+   * One call to the token endpoint, with what follows: the rotated refresh token stored, then the
+   * access token shared; or the failure recorded with its back-off. With a shared store the caller
+   * holds the lease, and `before` is the shared state read under it.
+   */
+  const refresh = async (before?: SharedState): Promise<string> => {
+    refreshes++;
+    try {
+      // Read each time: another replica may have rotated it, or an operator replaced a revoked one.
+      const current = unsavedRefreshToken ?? (await store?.load()) ?? options.refreshToken;
+      const result = await requestToken(current);
+      if (result.refreshToken && result.refreshToken !== current) {
+        unsavedRefreshToken = result.refreshToken;
+        if (store) {
+          await store.save(result.refreshToken);
+          unsavedRefreshToken = undefined;
+        }
+      }
+      const at = now();
+      const token: HeldToken = {
+        token: result.accessToken,
+        expiresAt: at + result.expiresInMs,
+        obtainedAt: at,
+      };
+      if (shared) {
+        const value: SharedState = {
+          accessToken: token.token,
+          expiresAt: iso(token.expiresAt),
+          obtainedAt: iso(token.obtainedAt),
+        };
+        // Not fatal: without it another replica makes one refresh of its own, with the stored refresh token.
+        await shared.save(JSON.stringify(value)).catch(() => undefined);
+      }
+      keep(token);
+      return token.token;
+    } catch (error) {
+      // A rotated token the vendor now refuses is dead: from now on the stored one counts again.
+      if (store && error instanceof SourceError && error.code === 'UNAUTHENTICATED')
+        unsavedRefreshToken = undefined;
+      failuresInARow = Math.max(failuresInARow, before?.failure?.count ?? 0) + 1;
+      const retryAfterMs = error instanceof SourceError ? (error.retryAfterMs ?? 0) : 0;
+      const backoff = Math.max(
+        Math.min(failureBackoffMs * 2 ** (failuresInARow - 1), maxFailureBackoffMs),
+        retryAfterMs,
+      );
+      const at = now();
+      failure = { error, until: at + backoff };
+      lastError = error instanceof Error ? error.message : String(error);
+      lastErrorAt = new Date(at);
+      if (shared) {
+        const stored: StoredFailure = {
+          message: lastError,
+          code: error instanceof SourceError ? error.code : 'UPSTREAM_ERROR',
+          status: error instanceof SourceError ? error.status : undefined,
+          vendorCode: error instanceof SourceError ? error.vendorCode : undefined,
+          retryAfterMs: error instanceof SourceError ? error.retryAfterMs : undefined,
+          at: iso(at),
+          retryAt: iso(at + backoff),
+          count: failuresInARow,
+        };
+        await shared.save(JSON.stringify({ ...before, failure: stored })).catch(() => undefined);
+      }
+      throw error;
     }
-    accessToken = token;
-    expiresAt = Date.now() + expiresIn * 1000;
-    lastRefreshAt = new Date();
-    lastError = null;
-    return token;
+  };
+
+  /**
+   * What the shared state settles without a refresh: a fresh access token another replica stored
+   * (returned), or its failed refresh still in back-off (thrown, unless the stored access token
+   * has not expired yet). Undefined when this replica should refresh.
+   */
+  const settleFromShared = (state: SharedState | undefined): string | undefined => {
+    const token = sharedToken(state);
+    if (token && fresh(token)) {
+      keep(token);
+      return token.token;
+    }
+    const stored = state?.failure;
+    const retryAt = Date.parse(stored?.retryAt ?? '');
+    if (!stored || !(now() < retryAt)) return undefined;
+    const error = new SourceError(source, stored.code, stored.message, {
+      status: stored.status,
+      vendorCode: stored.vendorCode,
+      retryAfterMs: stored.retryAfterMs,
+      operation: 'token.refresh',
+    });
+    failure = { error, until: retryAt };
+    failuresInARow = Math.max(failuresInARow, stored.count);
+    lastError = stored.message;
+    lastErrorAt = new Date(Date.parse(stored.at) || now());
+    if (unexpired(token)) {
+      held = token;
+      return token.token;
+    }
+    throw error;
+  };
+
+  /** With a shared store: use what another replica stored, or take the lease and refresh, or wait. */
+  const obtainShared = async (shared: SharedTokenStore): Promise<string> => {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const settled = settleFromShared(decodeShared(await shared.load()));
+      if (settled !== undefined) return settled;
+      if (await shared.acquireLease(holder, leaseMs, new Date(now()))) {
+        try {
+          // Another replica may have refreshed between the read above and the lease.
+          const state = decodeShared(await shared.load());
+          return settleFromShared(state) ?? (await refresh(state));
+        } finally {
+          // Best effort: a lease not given back expires after leaseMs.
+          await shared.releaseLease(holder).catch(() => undefined);
+        }
+      }
+      if (performance.now() >= deadline) {
+        throw new SourceError(
+          source,
+          'TIMEOUT',
+          `${source} token refresh: another replica held the refresh lease for over ${timeoutMs} ms`,
+          { operation: 'token.refresh' },
+        );
+      }
+      await sleep(pollMs);
+    }
+  };
+
+  const obtain = async (): Promise<string> => {
+    try {
+      return shared ? await obtainShared(shared) : await refresh();
+    } catch (error) {
+      // Failed refreshes are recorded where they happen (with their back-off); this records the
+      // rest (waiting on another replica's lease too long, the store failing) without a back-off.
+      if (failure?.error !== error) {
+        lastError = error instanceof Error ? error.message : String(error);
+        lastErrorAt = new Date(now());
+      }
+      // A refresh ahead of expiry failed, but the token held still works: use it until it expires.
+      if (unexpired(held)) return held.token;
+      throw error;
+    }
   };
 
   return {
     getAccessToken() {
-      if (accessToken && Date.now() < expiresAt - refreshAheadMs) return Promise.resolve(accessToken);
-      inFlight ??= refresh().finally(() => {
+      if (held && fresh(held)) return Promise.resolve(held.token);
+      if (inFlight) return inFlight;
+      if (failure && now() < failure.until) {
+        return unexpired(held) ? Promise.resolve(held.token) : Promise.reject(failure.error);
+      }
+      inFlight = obtain().finally(() => {
         inFlight = undefined;
       });
       return inFlight;
     },
     invalidate() {
-      accessToken = undefined;
-      expiresAt = 0;
+      if (held) invalidated = held.token;
+      held = undefined;
     },
-    state: () => ({ expiresAt: expiresAt ? new Date(expiresAt) : null, lastRefreshAt, lastError }),
+    state: () => ({
+      state: inFlight ? 'refreshing' : unexpired(held) ? 'valid' : lastError !== null ? 'failed' : 'none',
+      expiresAt: held ? new Date(held.expiresAt) : null,
+      lastRefreshAt,
+      lastError,
+      lastErrorAt,
+      refreshes,
+    }),
   };
 }
