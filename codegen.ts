@@ -20,6 +20,8 @@ const config: CodegenConfig = {
           Invoice: './models.ts#InvoiceModel',
           SyncIssue: './models.ts#SyncIssueModel',
           Source: './models.ts#SourceModel',
+          CircuitBreaker: './models.ts#CircuitBreakerModel',
+          SourceToken: './models.ts#SourceTokenModel',
           Money: '../domain/model.ts#Money as MoneyModel',
           Operation: './models.ts#OperationModel',
           OperationStep: './models.ts#OperationStepModel',

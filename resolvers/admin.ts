@@ -1,5 +1,11 @@
 import type { SourceName } from '../src/domain/model.ts';
-import type { Resolvers, SourceState } from '../src/graph/resolvers-types.generated.ts';
+import type {
+  CircuitState,
+  Resolvers,
+  SourceState,
+  TokenState,
+} from '../src/graph/resolvers-types.generated.ts';
+import { sourceStatuses } from '../src/observability/source-status.ts';
 import { checkFirst, cursorPage, decodeCursor } from '../src/graph/connection.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { toSystem } from './shared.ts';
@@ -22,6 +28,14 @@ export const adminResolvers: Resolvers = {
     state: (s) => s.state.toUpperCase() as SourceState,
     lastError: (s) => s.lastError?.message ?? null,
     lastErrorAt: (s) => s.lastError?.at ?? null,
+    recentErrorRate: (s) => s.breaker?.recentErrorRate ?? 0,
+    recentCalls: (s) => s.breaker?.recentCalls ?? 0,
+  },
+  CircuitBreaker: {
+    state: (b) => b.state.toUpperCase() as CircuitState,
+  },
+  SourceToken: {
+    state: (t) => t.state.toUpperCase() as TokenState,
   },
   Query: {
     syncIssues: async (_, args, ctx) => {
@@ -39,7 +53,7 @@ export const adminResolvers: Resolvers = {
         hasPreviousPage: Boolean(after),
       });
     },
-    sources: (_, __, ctx) =>
-      Object.values(ctx.workspace.sources).map((s) => ({ ...s.client.health(), baseUrl: s.client.baseUrl })),
+    sources: async (_, __, ctx) =>
+      (await sourceStatuses(ctx.hub)).filter((s) => s.workspace === ctx.workspace.id),
   },
 };

@@ -14,6 +14,9 @@ import { createWebhookProcessor, SYNC_RULES } from './webhooks/processor.ts';
 import { startSandboxes, type Sandboxes, type StartSandboxesOptions } from './sandbox/start.ts';
 import { createSwitchboardServer } from './server.ts';
 import { backfillLinks, type BackfillReport } from './links/backfill.ts';
+import { Redis } from 'ioredis';
+import type { BudgetBackend } from './upstream/rate-budget.ts';
+import { createRedisBudgetBackend } from './upstream/rate-budget-redis.ts';
 
 export interface StartOptions {
   /** Sandboxes already running (tests); otherwise sandbox mode starts its own. */
@@ -26,6 +29,18 @@ export interface StartOptions {
   logger?: Logger;
   batching?: boolean;
   cache?: boolean;
+}
+
+/** Rate budgets counted in Redis, shared by every replica, on a connection of their own. */
+async function redisBudgets(
+  url: string,
+  logger: Logger,
+): Promise<{ backend: () => BudgetBackend; close(): Promise<void> }> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: true });
+  redis.on('error', (error) => logger.warn({ err: error }, 'Redis (rate budgets) connection error'));
+  await redis.connect();
+  const backend = createRedisBudgetBackend(redis, (message) => logger.warn(message));
+  return { backend: () => backend, close: async () => void (await redis.quit()) };
 }
 
 export interface RunningSwitchboard {
@@ -63,11 +78,21 @@ export async function startSwitchboard(
     } else {
       vendors = config.vendors as VendorSettings;
     }
+    let budgetBackend: (() => BudgetBackend) | undefined;
+    if (config.redisUrl && config.upstream.rateLimits) {
+      const shared = await redisBudgets(config.redisUrl, logger);
+      cleanups.push(shared.close);
+      budgetBackend = shared.backend;
+    }
     const { sources } = connectSources(vendors, {
       workspace: WORKSPACE,
       metrics,
       state: config.mode === 'live' ? createSourceStateRepository(store.db) : undefined,
       timeZone: config.timeZone,
+      timeouts: config.upstream.timeoutMs,
+      limits: config.upstream.rateLimits ? undefined : false,
+      budgetBackend,
+      logger,
     });
     const hub = createHub({
       store,
@@ -77,6 +102,7 @@ export async function startSwitchboard(
       batching: options.batching,
       cache: { enabled: options.cache ?? true },
       engine: config.outbox,
+      requestDeadlineMs: config.upstream.requestDeadlineMs,
       bus: config.redisUrl ? await createRedisBus(config.redisUrl, logger) : createLocalBus(logger),
     });
     const webhooks = connectWebhooks({

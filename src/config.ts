@@ -58,6 +58,12 @@ export interface Config {
   timeZone: string;
   /** The write outbox: attempts per step, retry backoff, worker lease and poll interval. */
   outbox: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; leaseMs: number; pollMs: number };
+  /** The upstream policy: request deadline, per-vendor timeouts, rate budgets on or off. */
+  upstream: {
+    requestDeadlineMs: number;
+    timeoutMs: Partial<Record<'hubspot' | 'stripe' | 'google_calendar' | 'xero', number>>;
+    rateLimits: boolean;
+  };
   development: boolean;
 }
 
@@ -131,6 +137,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retryMaxMs: int('OUTBOX_RETRY_MAX_MS', 300_000, 1, 86_400_000),
     leaseMs: int('OUTBOX_LEASE_MS', 30_000, 100, 3_600_000),
     pollMs: int('OUTBOX_POLL_MS', 500, 10, 60_000),
+  };
+
+  const timeoutVars = {
+    hubspot: 'HUBSPOT_TIMEOUT_MS',
+    stripe: 'STRIPE_TIMEOUT_MS',
+    google_calendar: 'GOOGLE_CALENDAR_TIMEOUT_MS',
+    xero: 'XERO_TIMEOUT_MS',
+  } as const;
+  const rateLimits = (env.SWITCHBOARD_RATE_LIMITS || 'on').toLowerCase();
+  if (rateLimits !== 'on' && rateLimits !== 'off')
+    problems.push(`SWITCHBOARD_RATE_LIMITS must be on or off, got "${env.SWITCHBOARD_RATE_LIMITS}"`);
+  const upstream = {
+    requestDeadlineMs: int('SWITCHBOARD_REQUEST_DEADLINE_MS', 10_000, 100, 600_000),
+    timeoutMs: Object.fromEntries(
+      Object.entries(timeoutVars)
+        .filter(([, name]) => env[name])
+        .map(([source, name]) => [source, int(name, 10_000, 100, 600_000)]),
+    ),
+    rateLimits: rateLimits !== 'off',
   };
 
   const publicUrl = env.PUBLIC_URL ? url('PUBLIC_URL', env.PUBLIC_URL) : undefined;
@@ -209,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     currency,
     timeZone,
     outbox,
+    upstream,
     development: env.NODE_ENV === 'development',
   };
 }

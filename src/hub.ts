@@ -44,6 +44,8 @@ export interface HubOptions {
   engine?: EngineOptions;
   /** Domain event fan-out; in-process by default, Redis when scaled out. */
   bus?: EventBus;
+  /** A GraphQL request's deadline: every upstream call it makes ends by then. Default 10 s. */
+  requestDeadlineMs?: number;
 }
 
 /** Everything a request needs that outlives it: store, repositories, cache, metrics, workspaces. */
@@ -57,6 +59,7 @@ export interface Hub {
   workspaces: ReadonlyMap<string, Workspace>;
   defaultWorkspace: Workspace;
   batching: boolean;
+  requestDeadlineMs: number;
   /** Runs mutations as operations over the outbox; `engine.startWorker()` runs the background retries. */
   engine: Engine;
   /** Domain events to subscribers, on this replica and (with Redis) every other. */
@@ -83,6 +86,7 @@ export function createHub(options: HubOptions): Hub {
     workspaces: new Map(options.workspaces.map((w) => [w.id, w])),
     defaultWorkspace: first,
     batching: options.batching ?? true,
+    requestDeadlineMs: options.requestDeadlineMs ?? 10_000, // 10 seconds
     engine: undefined as unknown as Engine, // set right below: the engine needs the hub it serves
     bus: options.bus ?? createLocalBus(options.logger),
     inbox: createInbox(options.store.db, options.store.dialect),

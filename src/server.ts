@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, isAsyncIterable, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Hub } from './hub.ts';
 import { buildSchema } from './graph/schema.ts';
+import { refreshSourceMetrics, sourceStatuses } from './observability/source-status.ts';
 import { createContext, isSubscription, type GraphContext } from './graph/context.ts';
 import { maskError } from './graph/errors.ts';
 import { CUSTOMER_360_QUERY } from './graph/example-queries.ts';
@@ -49,6 +50,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions = {}): 
     // GraphQL over SSE comes with yoga: a subscription POSTed with `Accept: text/event-stream`.
     context: ({ request, params }) => createContext(hub, request, { subscription: isSubscription(params) }),
     maskedErrors: { maskError, isDev: development },
+    plugins: [useSourceNotices()],
     graphiql: { title: 'Switchboard', defaultQuery: CUSTOMER_360_QUERY },
     landingPage: false,
     // Yoga logs a message and then objects (errors, requests): keep them structured, not "[object Object]".
@@ -72,20 +74,25 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions = {}): 
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void> | void> = {
     '/healthz': (_, res) => json(res, 200, { status: 'ok' }),
     '/readyz': async (_, res) => {
-      const sources = [...hub.workspaces.values()].flatMap((w) =>
-        Object.values(w.sources).map((s) => {
-          const h = s.client.health();
-          return {
-            workspace: w.id,
-            source: h.source,
-            state: h.state,
-            lastError: h.lastError?.message ?? null,
-          };
-        }),
-      );
+      // A vendor in trouble (breaker open, token refresh failing) is reported but does not take the
+      // replica out of service: every replica shares it, and the hub still answers from cache.
+      const sources = (await sourceStatuses(hub)).map((s) => ({
+        workspace: s.workspace,
+        source: s.source,
+        healthy: s.healthy,
+        state: s.state,
+        breaker: s.breaker?.state ?? null,
+        token: s.token ? { state: s.token.state, lastError: s.token.lastError } : null,
+        lastError: s.lastError?.message ?? null,
+      }));
+      const degraded = sources.some((s) => !s.healthy);
       try {
         await hub.store.ping();
-        json(res, 200, { status: 'ready', store: { ok: true, dialect: hub.store.dialect }, sources });
+        json(res, 200, {
+          status: degraded ? 'degraded' : 'ready',
+          store: { ok: true, dialect: hub.store.dialect },
+          sources,
+        });
       } catch (error) {
         json(res, 503, {
           status: 'not ready',
@@ -98,6 +105,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions = {}): 
       const counts = await hub.engine.store.counts();
       hub.metrics.operationsPending.set(counts.pending);
       hub.metrics.failedDeliveries.set(counts.failedDeliveries);
+      await refreshSourceMetrics(hub);
       const text = await hub.metrics.registry.metrics();
       res.writeHead(200, { 'content-type': hub.metrics.registry.contentType });
       res.end(text);
@@ -175,5 +183,21 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions = {}): 
       await graphqlWs.dispose();
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * Adds `extensions.sources` to a response whose data came (partly) from stale cache or lacks a
+ * source's fields, so clients can show "as of 3 minutes ago" or "accounting is unavailable".
+ */
+function useSourceNotices(): Plugin<GraphContext> {
+  return {
+    onExecute: ({ args }) => ({
+      onExecuteDone: ({ result, setResult }) => {
+        if (isAsyncIterable(result)) return;
+        const notices = (args.contextValue as Partial<GraphContext>).freshness?.notices();
+        if (notices) setResult({ ...result, extensions: { ...result.extensions, sources: notices } });
+      },
+    }),
   };
 }

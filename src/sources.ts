@@ -4,7 +4,16 @@ import type { WorkspaceSources } from './hub.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { SourceStateRepository } from './store/source-state.ts';
 import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { SourceName } from './domain/model.ts';
 import { createRetryPolicy, type RetryOptions } from './upstream/retry.ts';
+import { createCircuitBreaker, type BreakerOptions } from './upstream/breaker.ts';
+import { createRateBudget, type BudgetBackend, type RateLimits } from './upstream/rate-budget.ts';
+import type { UpstreamPolicy, VendorLimits } from './upstream/policy.ts';
+import { XERO_LIMITS } from '../sources/xero/limits.ts';
+import { HUBSPOT_LIMITS } from '../sources/hubspot/limits.ts';
+import { stripeLimits } from '../sources/stripe/limits.ts';
+import { GOOGLE_CALENDAR_LIMITS } from '../sources/google-calendar/limits.ts';
 import { createOAuthTokenProvider, type RefreshTokenStore, type TokenProvider } from './upstream/oauth.ts';
 import { createHubspotSource, type HubspotSource } from '../sources/hubspot/source.ts';
 import { createStripeSource, type StripeSource } from '../sources/stripe/source.ts';
@@ -23,16 +32,31 @@ export interface ConnectOptions {
    * sandboxes: they start afresh each run, and a token rotated by the last run means nothing to them.
    */
   state?: SourceStateRepository;
+  /** Per-call timeout for every vendor (default 10 s) … */
   timeoutMs?: number;
+  /** … or per vendor. */
+  timeouts?: Partial<Record<SourceName, number>>;
   /** The business's time zone (IANA); default Europe/London. */
   timeZone?: string;
   /** Retries of safe upstream calls, each source with a budget of its own; false turns them off. */
   retry?: RetryOptions | false;
+  /**
+   * Rate budgets: the vendors' published limits unless overridden per source; false turns them off
+   * (sandboxes started with relaxed limits).
+   */
+  limits?: Partial<Record<SourceName, Partial<RateLimits>>> | false;
+  /** Where budgets are counted: in this process by default, Redis (shared by replicas) when given. */
+  budgetBackend?: () => BudgetBackend;
+  /** Circuit breaker settings; false turns the breaker off. */
+  breaker?: BreakerOptions | false;
+  /** Breaker state changes are logged here. */
+  logger?: Logger;
 }
 
 /**
- * Rotated refresh tokens are stored under the configured one they descend from, so setting a new
- * token in the environment (after reconnecting) is not overridden by an older stored rotation.
+ * Rotated refresh tokens (and the access token and refresh lease replicas share) are stored under
+ * the configured refresh token they descend from, so setting a new token in the environment (after
+ * reconnecting) is not overridden by an older stored rotation.
  */
 function refreshTokenStore(
   state: SourceStateRepository | undefined,
@@ -41,11 +65,8 @@ function refreshTokenStore(
   configured: string,
 ): RefreshTokenStore | undefined {
   if (!state) return undefined;
-  const key = `refresh_token:${createHash('sha256').update(configured).digest('hex').slice(0, 16)}`;
-  return {
-    load: () => state.get(workspace, system, key),
-    save: (token) => state.set(workspace, system, key, token),
-  };
+  const lineage = createHash('sha256').update(configured).digest('hex').slice(0, 16);
+  return state.tokenStore(workspace, system, lineage);
 }
 
 export interface ConnectedSources {
@@ -55,8 +76,44 @@ export interface ConnectedSources {
 }
 
 export function connectSources(vendors: VendorSettings, options: ConnectOptions): ConnectedSources {
-  const { metrics, timeoutMs, state, workspace, timeZone = 'Europe/London' } = options;
-  const retry = () => (options.retry === false ? undefined : createRetryPolicy(options.retry));
+  const { metrics, state, workspace, timeZone = 'Europe/London' } = options;
+  const timeout = (source: SourceName) => options.timeouts?.[source] ?? options.timeoutMs;
+  const policy = (source: SourceName, vendor: VendorLimits, token?: TokenProvider): UpstreamPolicy => {
+    const budget =
+      options.limits === false
+        ? undefined
+        : createRateBudget(`${workspace}:${source}`, {
+            source,
+            ...vendor,
+            ...options.limits?.[source],
+            backend: options.budgetBackend?.(),
+          });
+    const breaker =
+      options.breaker === false
+        ? undefined
+        : createCircuitBreaker({
+            ...options.breaker,
+            onStateChange: (state) => {
+              const log = state === 'closed' ? options.logger?.info : options.logger?.warn;
+              log?.call(
+                options.logger,
+                { workspace, source, breaker: state },
+                state === 'open'
+                  ? `${source} is failing: calls fail fast (stale data where cached) until a probe succeeds`
+                  : state === 'half_open'
+                    ? `${source}: probing whether it has recovered`
+                    : `${source} has recovered: calls go through again`,
+              );
+            },
+          });
+    return {
+      retry: options.retry === false ? undefined : createRetryPolicy(options.retry),
+      budget,
+      breaker,
+      observe: budget && vendor.observe ? (headers) => vendor.observe?.(headers, budget) : undefined,
+      token: token ? () => token.state() : undefined,
+    };
+  };
   const xeroTokens = createOAuthTokenProvider({
     source: 'xero',
     tokenUrl: `${vendors.xero.identityUrl}/connect/token`,
@@ -75,8 +132,19 @@ export function connectSources(vendors: VendorSettings, options: ConnectOptions)
     : undefined;
   return {
     sources: {
-      crm: createHubspotSource({ ...vendors.hubspot, timeZone, timeoutMs, metrics, retry: retry() }),
-      payments: createStripeSource({ ...vendors.stripe, timeoutMs, metrics, retry: retry() }),
+      crm: createHubspotSource({
+        ...vendors.hubspot,
+        timeZone,
+        timeoutMs: timeout('hubspot'),
+        metrics,
+        policy: policy('hubspot', HUBSPOT_LIMITS),
+      }),
+      payments: createStripeSource({
+        ...vendors.stripe,
+        timeoutMs: timeout('stripe'),
+        metrics,
+        policy: policy('stripe', stripeLimits(vendors.stripe.apiKey)),
+      }),
       calendar: createGoogleCalendarSource({
         baseUrl: google.baseUrl,
         calendarId: google.calendarId,
@@ -84,18 +152,18 @@ export function connectSources(vendors: VendorSettings, options: ConnectOptions)
         ...(googleTokens
           ? { getAccessToken: () => googleTokens.getAccessToken() }
           : { accessToken: google.accessToken ?? '' }),
-        timeoutMs,
+        timeoutMs: timeout('google_calendar'),
         metrics,
-        retry: retry(),
+        policy: policy('google_calendar', GOOGLE_CALENDAR_LIMITS, googleTokens),
       }),
       accounting: createXeroSource({
         baseUrl: vendors.xero.baseUrl,
         tenantId: vendors.xero.tenantId,
         getAccessToken: () => xeroTokens.getAccessToken(),
         onUnauthorized: () => xeroTokens.invalidate(),
-        timeoutMs,
+        timeoutMs: timeout('xero'),
         metrics,
-        retry: retry(),
+        policy: policy('xero', XERO_LIMITS, xeroTokens),
       }),
     },
     tokens: { xero: xeroTokens, googleCalendar: googleTokens },

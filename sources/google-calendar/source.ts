@@ -4,7 +4,7 @@ import type { CalendarChanges, CalendarSource, CallOptions } from '../../src/dom
 import { createUpstreamClient, type Connected, type QueryValue } from '../../src/upstream/client.ts';
 import { createReader } from '../../src/upstream/validate.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
-import type { RetryPolicy } from '../../src/upstream/retry.ts';
+import type { UpstreamPolicy } from '../../src/upstream/policy.ts';
 import { toGoogleCalendarError } from './errors.ts';
 import { createGoogleCalendarWrites } from './writes.ts';
 import {
@@ -29,8 +29,8 @@ interface CommonConfig {
   pageSize?: number;
   timeoutMs?: number;
   metrics?: Metrics;
-  /** Retries of safe calls (see src/upstream/retry.ts); none when absent. */
-  retry?: RetryPolicy;
+  /** Rate budget, circuit breaker and retries (src/upstream/policy.ts); none when absent. */
+  policy?: UpstreamPolicy;
 }
 
 /**
@@ -102,7 +102,7 @@ export function createGoogleCalendarSource(config: GoogleCalendarConfig): Google
     toError: toGoogleCalendarError,
     timeoutMs: config.timeoutMs,
     metrics: config.metrics,
-    retry: config.retry,
+    policy: config.policy,
   });
   const eventsPath = `/calendar/v3/calendars/${encodeURIComponent(config.calendarId)}/events`;
   const pageSize = Math.min(Math.max(1, config.pageSize ?? MAX_PAGE), MAX_PAGE);

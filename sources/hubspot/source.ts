@@ -5,7 +5,7 @@ import type { CallOptions, CrmSource, Page } from '../../src/domain/ports.ts';
 import { createUpstreamClient, type Connected } from '../../src/upstream/client.ts';
 import { chunk, createReader } from '../../src/upstream/validate.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
-import type { RetryPolicy } from '../../src/upstream/retry.ts';
+import type { UpstreamPolicy } from '../../src/upstream/policy.ts';
 import { toHubspotError } from './errors.ts';
 import { CONTACT_PROPERTIES, toCrmContact, toHubspotDate } from './mappers.ts';
 import { createHubspotWrites } from './writes.ts';
@@ -24,8 +24,8 @@ export interface HubspotConfig {
    */
   timeZone?: string;
   metrics?: Metrics;
-  /** Retries of safe calls (see src/upstream/retry.ts); none when absent. */
-  retry?: RetryPolicy;
+  /** Rate budget, circuit breaker and retries (src/upstream/policy.ts); none when absent. */
+  policy?: UpstreamPolicy;
 }
 
 /** One webhook subscription of the app: an event type, and the property for `*.propertyChange`. */
@@ -84,7 +84,7 @@ export function createHubspotSource(config: HubspotConfig): HubspotSource {
     toError: toHubspotError,
     timeoutMs: config.timeoutMs,
     metrics: config.metrics,
-    retry: config.retry,
+    policy: config.policy,
   });
   const toContact = (raw: unknown) => toCrmContact(raw, config.portalId);
   const timeZone = config.timeZone ?? 'UTC';

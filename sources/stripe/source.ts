@@ -6,7 +6,7 @@ import type { CallOptions, Page, PaymentsSource } from '../../src/domain/ports.t
 import { createUpstreamClient, type Connected, type QueryValue } from '../../src/upstream/client.ts';
 import { chunk, createReader } from '../../src/upstream/validate.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
-import type { RetryPolicy } from '../../src/upstream/retry.ts';
+import type { UpstreamPolicy } from '../../src/upstream/policy.ts';
 import { retrieveEach } from './batch.ts';
 import { toStripeError } from './errors.ts';
 import { encodeForm } from './form.ts';
@@ -29,8 +29,8 @@ export interface StripeConfig {
   apiKey: string;
   timeoutMs?: number;
   metrics?: Metrics;
-  /** Retries of safe calls (see src/upstream/retry.ts); none when absent. */
-  retry?: RetryPolicy;
+  /** Rate budget, circuit breaker and retries (src/upstream/policy.ts); none when absent. */
+  policy?: UpstreamPolicy;
 }
 
 /** A webhook endpoint the hub can verify: its id and the signing secret (`whsec_…`). */
@@ -109,7 +109,7 @@ export function createStripeSource(config: StripeConfig): StripeSource {
     toError: toStripeError,
     timeoutMs: config.timeoutMs,
     metrics: config.metrics,
-    retry: config.retry,
+    policy: config.policy,
   });
   const links: DashboardLinks = { testMode: isTestKey(config.apiKey) };
   const toPerson = (raw: unknown) => toPersonRecord(raw, links);

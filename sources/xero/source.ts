@@ -5,9 +5,9 @@ import type { AccountingSource, CallOptions, InvoiceFilter, Page } from '../../s
 import { createUpstreamClient, type Connected, type QueryValue } from '../../src/upstream/client.ts';
 import { chunk, createReader } from '../../src/upstream/validate.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
-import type { RetryPolicy } from '../../src/upstream/retry.ts';
+import type { UpstreamPolicy } from '../../src/upstream/policy.ts';
 import { toXeroError } from './errors.ts';
-import { createGate } from './gate.ts';
+import { createGate, type Gate } from './gate.ts';
 import { contactUrl, invoiceUrl, toAccountingInvoice, toPersonRecord } from './mappers.ts';
 import { createXeroWrites } from './writes.ts';
 
@@ -26,8 +26,8 @@ export interface XeroConfig {
   now?: () => Date;
   timeoutMs?: number;
   metrics?: Metrics;
-  /** Retries of safe calls (see src/upstream/retry.ts); none when absent. */
-  retry?: RetryPolicy;
+  /** Rate budget, circuit breaker and retries (src/upstream/policy.ts); none when absent. */
+  policy?: UpstreamPolicy;
   /**
    * Code of the BANK account card payments are recorded to. Default `090` (the demo company's and the
    * sandbox's "Business Bank Account"); a real organisation sets its own (e.g. a Stripe clearing account).
@@ -109,9 +109,12 @@ export function createXeroSource(config: XeroConfig): XeroSource {
     },
     timeoutMs: config.timeoutMs,
     metrics: config.metrics,
-    retry: config.retry,
+    policy: config.policy,
   });
-  const gate = createGate(config.maxConcurrent ?? XERO_CONCURRENCY);
+  // With a rate budget, its concurrency limit (which puts interactive calls first) replaces the gate.
+  const gate: Gate = config.policy?.budget
+    ? (task) => task()
+    : createGate(config.maxConcurrent ?? XERO_CONCURRENCY);
   const today = config.now ?? (() => new Date());
 
   const listPage = async (

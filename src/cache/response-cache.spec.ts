@@ -38,4 +38,17 @@ describe('response cache', () => {
     off.set('ws', 'stripe', 'customer', 'cus_1', 1);
     expect(off.get('ws', 'stripe', 'customer', 'cus_1')).toBeUndefined();
   });
+
+  it('keeps an entry past its freshness for stale-if-error, but not once invalidated', async () => {
+    const cache = createResponseCache({ ttlMs: 20, staleMs: 60_000 });
+    cache.set('ws', 'xero', 'invoice', 'i1', { total: 1 });
+    cache.set('ws', 'xero', 'invoice', 'i2', { total: 2 });
+    await new Promise((r) => setTimeout(r, 40));
+    expect(cache.get('ws', 'xero', 'invoice', 'i1')).toBeUndefined();
+    const stale = cache.getStale<{ total: number }>('ws', 'xero', 'invoice', 'i1');
+    expect(stale?.value).toEqual({ total: 1 });
+    expect(Date.now() - (stale?.storedAt ?? 0)).toBeGreaterThanOrEqual(40);
+    cache.invalidate('ws', 'xero', 'invoice', 'i2');
+    expect(cache.getStale('ws', 'xero', 'invoice', 'i2')).toBeUndefined();
+  });
 });

@@ -10,10 +10,20 @@ import type { Metrics } from '../observability/metrics.ts';
 export interface CacheEntry<V> {
   value: V;
   storedAt: number;
+  /** Past this (ms since the epoch) the entry is stale: served only when the vendor fails. */
+  freshUntil: number;
 }
 
 export interface ResponseCache {
+  /** A fresh entry, or undefined. */
   get<V>(workspace: string, source: SourceName, resource: string, key: string): CacheEntry<V> | undefined;
+  /** An entry fresh or stale (stale-if-error: the vendor failed and this is the last known value). */
+  getStale<V>(
+    workspace: string,
+    source: SourceName,
+    resource: string,
+    key: string,
+  ): CacheEntry<V> | undefined;
   set<V>(
     workspace: string,
     source: SourceName,
@@ -31,8 +41,13 @@ export interface ResponseCache {
 export interface ResponseCacheOptions {
   /** Entries kept at most; least recently used go first. */
   max?: number;
-  /** Default time to live. */
+  /** How long an entry is fresh. */
   ttlMs?: number;
+  /**
+   * How long past its freshness an entry is kept for stale-if-error. Invalidated entries are dropped
+   * at once: data known to be out of date is not served even during an outage.
+   */
+  staleMs?: number;
   /** False turns the cache off (benchmarks compare with and without). */
   enabled?: boolean;
   metrics?: Metrics;
@@ -48,23 +63,31 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
   const {
     max = 50_000,
     ttlMs = 5 * 60_000, // 5 minutes
+    staleMs = 6 * 3_600_000, // 6 hours
     enabled = true,
     metrics,
   } = options;
-  const lru = new LRUCache<string, CacheEntry<unknown>>({ max, ttl: ttlMs, ttlAutopurge: false });
+  const lru = new LRUCache<string, CacheEntry<unknown>>({ max, ttl: ttlMs + staleMs, ttlAutopurge: false });
   return {
     get<V>(workspace: string, source: SourceName, resource: string, key: string) {
       if (!enabled) return undefined;
       const entry = lru.get(cacheKey(workspace, source, resource, key)) as CacheEntry<V> | undefined;
-      metrics?.cacheLookups.inc({ source, resource, outcome: entry ? 'hit' : 'miss' });
-      return entry;
+      const fresh = entry && entry.freshUntil > Date.now() ? entry : undefined;
+      metrics?.cacheLookups.inc({ source, resource, outcome: fresh ? 'hit' : entry ? 'stale' : 'miss' });
+      return fresh;
+    },
+    getStale<V>(workspace: string, source: SourceName, resource: string, key: string) {
+      if (!enabled) return undefined;
+      return lru.get(cacheKey(workspace, source, resource, key)) as CacheEntry<V> | undefined;
     },
     set(workspace, source, resource, key, value, entryTtl) {
       if (!enabled) return;
+      const now = Date.now();
+      const ttl = entryTtl ?? ttlMs;
       lru.set(
         cacheKey(workspace, source, resource, key),
-        { value, storedAt: Date.now() },
-        { ttl: entryTtl ?? ttlMs },
+        { value, storedAt: now, freshUntil: now + ttl },
+        { ttl: ttl + staleMs },
       );
     },
     invalidate(workspace, source, resource, key) {

@@ -2,6 +2,8 @@ import { setMaxListeners } from 'node:events';
 import { GraphQLError, getOperationAST, parse } from 'graphql';
 import type { Hub, Workspace } from '../hub.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
+import { createFreshness, type Freshness } from './freshness.ts';
+import { withDeadline } from '../upstream/work.ts';
 
 /** Per-request state: the workspace, fresh loaders, and one clock reading for the whole request. */
 export interface GraphContext {
@@ -11,6 +13,10 @@ export interface GraphContext {
   now: Date;
   /** The HTTP request (headers such as `Idempotency-Key`). */
   request: Request;
+  /** Aborts when the client goes away or the request's deadline passes; bounds every upstream call. */
+  signal: AbortSignal;
+  /** Which sources answered from stale cache or not at all (`extensions.sources`). */
+  freshness: Freshness;
 }
 
 /** Header that picks the workspace when the hub serves more than one. */
@@ -33,14 +39,19 @@ export function resolveWorkspace(hub: Hub, request: Request): Workspace {
 
 export function createContext(hub: Hub, request: Request, { subscription = false } = {}): GraphContext {
   const workspace = resolveWorkspace(hub, request);
+  // A subscription lives as long as its stream; each event's reads are bounded by the vendor timeouts.
+  const signal = subscription ? request.signal : withDeadline(request.signal, hub.requestDeadlineMs);
   // Every upstream call of the request listens on its signal; a wide query makes hundreds.
-  setMaxListeners(0, request.signal);
+  setMaxListeners(0, signal);
+  const freshness = createFreshness();
   return {
     hub,
     workspace,
-    loaders: createLoaders(hub, workspace, request.signal, { memoize: !subscription }),
+    loaders: createLoaders(hub, workspace, signal, { memoize: !subscription, freshness }),
     now: new Date(),
     request,
+    signal,
+    freshness,
   };
 }
 

@@ -12,6 +12,7 @@ import type { Hub, Workspace } from '../hub.ts';
 import type { CustomerRow, LinkRow } from '../store/links.ts';
 import type { SyncIssue } from '../store/sync-issues.ts';
 import { createLazyLinker } from '../links/lazy.ts';
+import { failureReason, servesStale, type Freshness } from './freshness.ts';
 
 /**
  * Per-request loaders, one per (source, operation), created with the GraphQL context and never
@@ -31,7 +32,12 @@ interface CachedSpec<V> {
  * `memoize: false` for long-lived contexts (subscriptions): each event is read fresh, through the
  * shared cache that webhooks keep true, instead of from what the connection loaded an hour ago.
  */
-export function createLoaders(hub: Hub, workspace: Workspace, signal?: AbortSignal, { memoize = true } = {}) {
+export function createLoaders(
+  hub: Hub,
+  workspace: Workspace,
+  signal?: AbortSignal,
+  { memoize = true, freshness }: { memoize?: boolean; freshness?: Freshness } = {},
+) {
   const ws = workspace.id;
   const { crm, calendar, payments, accounting } = workspace.sources;
 
@@ -58,16 +64,33 @@ export function createLoaders(hub: Hub, workspace: Workspace, signal?: AbortSign
             results = missing.map(() => failure);
           }
           results.forEach((result, j) => {
-            out[positions[j] as number] = result;
-            if (!(result instanceof Error)) {
-              hub.cache.set(ws, spec.source, spec.resource, missing[j] as string, result, spec.ttlMs);
+            const key = missing[j] as string;
+            if (result instanceof Error) {
+              out[positions[j] as number] = staleOr<V>(spec, key, result);
+              return;
             }
+            out[positions[j] as number] = result;
+            hub.cache.set(ws, spec.source, spec.resource, key, result, spec.ttlMs);
           });
         }
         return out;
       },
       { batch: hub.batching, cache: memoize },
     );
+
+  // Stale-if-error: when the vendor fails (or the hub would not call it), the last known value is
+  // served and the response says so, instead of a null with an error.
+  const staleOr = <V>(spec: CachedSpec<V>, key: string, error: Error): V | Error => {
+    if (!servesStale(error)) return error;
+    const entry = hub.cache.getStale<V>(ws, spec.source, spec.resource, key);
+    if (!entry) {
+      freshness?.failed(spec.source, error);
+      return error;
+    }
+    freshness?.stale(spec.source, Date.now() - entry.storedAt, error);
+    hub.metrics.staleServed.inc({ source: spec.source, reason: failureReason(error) });
+    return entry.value;
+  };
 
   const store = <V>(load: (keys: readonly string[]) => Promise<V[]>) =>
     new DataLoader<string, V>((keys) => load(keys), { batch: hub.batching, cache: memoize });

@@ -4,7 +4,9 @@
 import type { AccountingInvoice, CalendarEvent, PaymentOrder } from '../domain/model.ts';
 import type { CustomerRow } from '../store/links.ts';
 import type { SyncIssue } from '../store/sync-issues.ts';
-import type { SourceHealth } from '../upstream/client.ts';
+import type { WorkspaceSourceStatus } from '../observability/source-status.ts';
+import type { BreakerSnapshot } from '../upstream/breaker.ts';
+import type { TokenStatus } from '../upstream/oauth.ts';
 import type { FailedDelivery, OperationRecord, StepRecord } from '../operations/store.ts';
 
 export type CustomerModel = CustomerRow;
@@ -12,7 +14,9 @@ export type BookingModel = CalendarEvent;
 export type OrderModel = PaymentOrder;
 export type InvoiceModel = AccountingInvoice;
 export type SyncIssueModel = SyncIssue;
-export type SourceModel = SourceHealth & { baseUrl: string };
+export type SourceModel = WorkspaceSourceStatus;
+export type CircuitBreakerModel = BreakerSnapshot;
+export type SourceTokenModel = TokenStatus;
 export type OperationModel = OperationRecord;
 export type OperationStepModel = StepRecord;
 export type FailedDeliveryModel = FailedDelivery;

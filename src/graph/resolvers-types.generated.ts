@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel, OperationModel, OperationStepModel, FailedDeliveryModel, OperationPayloadModel } from './models.ts';
+import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel, CircuitBreakerModel, SourceTokenModel, OperationModel, OperationStepModel, FailedDeliveryModel, OperationPayloadModel } from './models.ts';
 import type { Money as MoneyModel } from '../domain/model.ts';
 import type { DomainEvent } from '../events/types.ts';
 import type { GraphContext } from './context.ts';
@@ -89,6 +89,29 @@ export type BookingStatus =
   | 'CONFIRMED'
   /** Pencilled in: the appointment is not yet certain. */
   | 'TENTATIVE';
+
+/** The circuit breaker the hub keeps per workspace and system. */
+export type CircuitBreaker = {
+  __typename?: 'CircuitBreaker';
+  /** When the next probe may go; null while closed. */
+  nextProbeAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When the breaker last opened; null while closed. */
+  openedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Whether calls go through. */
+  state: CircuitState;
+};
+
+/**
+ * A circuit breaker's state. Closed: calls go through. Open: the system kept failing, so calls fail at
+ * once (cached data is served, flagged stale) until a probe. Half-open: one probe call is deciding.
+ */
+export type CircuitState =
+  /** Calls go through. */
+  | 'CLOSED'
+  /** One probe call is in flight; its outcome closes or reopens the breaker. */
+  | 'HALF_OPEN'
+  /** Calls fail fast without reaching the system; a probe goes at `nextProbeAt`. */
+  | 'OPEN';
 
 /** A new booking. */
 export type CreateBookingInput = {
@@ -835,7 +858,7 @@ export type Query = {
   operation?: Maybe<Operation>;
   /** One order by global id. */
   order?: Maybe<Order>;
-  /** Each connected system's health. */
+  /** Each connected system's health, breaker, rate budget and token. */
   sources: Array<Source>;
   /** Open sync issues (all, with `includeResolved`), oldest first. */
   syncIssues: SyncIssueConnection;
@@ -998,6 +1021,36 @@ export type QuerySyncIssuesArgs = {
   kinds?: InputMaybe<Array<SyncIssueKind>>;
 };
 
+/** How many calls the hub may still send a system, kept under the vendor's published limits. */
+export type RateBudget = {
+  __typename?: 'RateBudget';
+  /** Calls allowed at once; null when the vendor sets no such limit. */
+  concurrency?: Maybe<Scalars['Int']['output']>;
+  /** Calls in flight now. */
+  inFlight: Scalars['Int']['output'];
+  /** While set, nothing is sent: the vendor asked for a pause (429 with Retry-After) until then. */
+  pausedUntil?: Maybe<Scalars['DateTime']['output']>;
+  /** Calls waiting for room in this process (interactive ones go first). */
+  queued: Scalars['Int']['output'];
+  /** True when the budget is counted in Redis and shared by every replica. */
+  shared: Scalars['Boolean']['output'];
+  /** The budget's windows; a call needs room in every one. */
+  windows: Array<RateWindow>;
+};
+
+/** One window of a rate budget, e.g. Xero's 60 calls per minute. */
+export type RateWindow = {
+  __typename?: 'RateWindow';
+  /** Calls allowed in the window. */
+  limit: Scalars['Int']['output'];
+  /** Short name: `second`, `10s`, `minute`, `day`, or `search` (HubSpot's search limit). */
+  name: Scalars['String']['output'];
+  /** Calls left in the window now, counting what the vendor's own rate-limit headers report. */
+  remaining: Scalars['Int']['output'];
+  /** The window's length in seconds (rolling). */
+  windowSeconds: Scalars['Float']['output'];
+};
+
 /** Money returned to the customer against an order. */
 export type Refund = {
   __typename?: 'Refund';
@@ -1014,8 +1067,14 @@ export type Source = {
   __typename?: 'Source';
   /** The vendor address the hub talks to (a sandbox in sandbox mode). */
   baseUrl: Scalars['String']['output'];
+  /** The circuit breaker; null when it is switched off. */
+  breaker?: Maybe<CircuitBreaker>;
+  /** The rate budget; null when budgets are switched off. */
+  budget?: Maybe<RateBudget>;
   /** Calls that failed in a row since the last success; 0 when the last call succeeded. */
   consecutiveFailures: Scalars['Int']['output'];
+  /** False while the breaker is open or the token cannot be refreshed. */
+  healthy: Scalars['Boolean']['output'];
   /** When the hub last called the system; null when it has not since it started. */
   lastCallAt?: Maybe<Scalars['DateTime']['output']>;
   /** The last failure's message. */
@@ -1024,10 +1083,16 @@ export type Source = {
   lastErrorAt?: Maybe<Scalars['DateTime']['output']>;
   /** When a call last succeeded; null when none has since the hub started. */
   lastSuccessAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Calls sent in the last minute. */
+  recentCalls: Scalars['Int']['output'];
+  /** Share of calls in the last minute that failed with a 5xx, a timeout or a dropped connection (0 to 1). */
+  recentErrorRate: Scalars['Float']['output'];
   /** Whether the last call to the system succeeded. */
   state: SourceState;
   /** The system this is the health of. */
   system: SourceSystem;
+  /** The OAuth token; null for a fixed credential (an API key or a private-app token). */
+  token?: Maybe<SourceToken>;
 };
 
 /** Where an object lives in one vendor's system. */
@@ -1060,6 +1125,21 @@ export type SourceSystem =
   | 'STRIPE'
   /** Xero: invoices and payments against them. */
   | 'XERO';
+
+/** An OAuth connection's token (Xero; Google with a refresh token). */
+export type SourceToken = {
+  __typename?: 'SourceToken';
+  /** When the current access token expires; it is refreshed a minute before. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Why the last refresh failed; null after a success. */
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** When the last refresh failed. */
+  lastErrorAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When this hub last refreshed the token. */
+  lastRefreshAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Whether a usable access token is held. */
+  state: TokenState;
+};
 
 /**
  * Live changes, over graphql-ws (WebSocket) or Server-Sent Events on /graphql. Each event carries the
@@ -1217,6 +1297,17 @@ export type SyncIssueValue = {
   value?: Maybe<Scalars['String']['output']>;
 };
 
+/** The state of an OAuth access token. */
+export type TokenState =
+  /** The last refresh failed and no valid token is held: calls fail until the connection is fixed or a refresh succeeds. */
+  | 'FAILED'
+  /** No access token fetched yet (the first call fetches one). */
+  | 'NONE'
+  /** A refresh is in flight. */
+  | 'REFRESHING'
+  /** An access token is held and not expired. */
+  | 'VALID';
+
 /** Changes to a customer; fields left out stay as they are. */
 export type UpdateCustomerInput = {
   /** New company. */
@@ -1322,6 +1413,8 @@ export type ResolversTypes = ResolversObject<{
   BookingPayload: ResolverTypeWrapper<OperationPayloadModel>;
   BookingStatus: BookingStatus;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CircuitBreaker: ResolverTypeWrapper<CircuitBreakerModel>;
+  CircuitState: CircuitState;
   CreateBookingInput: CreateBookingInput;
   CreateCustomerInput: CreateCustomerInput;
   Customer: ResolverTypeWrapper<CustomerModel>;
@@ -1363,11 +1456,14 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PlaceOrderInput: PlaceOrderInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RateBudget: ResolverTypeWrapper<RateBudget>;
+  RateWindow: ResolverTypeWrapper<RateWindow>;
   Refund: ResolverTypeWrapper<Omit<Refund, 'amount'> & { amount: ResolversTypes['Money'] }>;
   Source: ResolverTypeWrapper<SourceModel>;
   SourceLink: ResolverTypeWrapper<SourceLink>;
   SourceState: SourceState;
   SourceSystem: SourceSystem;
+  SourceToken: ResolverTypeWrapper<SourceTokenModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SyncIssue: ResolverTypeWrapper<SyncIssueModel>;
@@ -1375,6 +1471,7 @@ export type ResolversTypes = ResolversObject<{
   SyncIssueEdge: ResolverTypeWrapper<Omit<SyncIssueEdge, 'node'> & { node: ResolversTypes['SyncIssue'] }>;
   SyncIssueKind: SyncIssueKind;
   SyncIssueValue: ResolverTypeWrapper<SyncIssueValue>;
+  TokenState: TokenState;
   UpdateCustomerInput: UpdateCustomerInput;
 }>;
 
@@ -1385,6 +1482,7 @@ export type ResolversParentTypes = ResolversObject<{
   BookingEdge: Omit<BookingEdge, 'node'> & { node: ResolversParentTypes['Booking'] };
   BookingPayload: OperationPayloadModel;
   Boolean: Scalars['Boolean']['output'];
+  CircuitBreaker: CircuitBreakerModel;
   CreateBookingInput: CreateBookingInput;
   CreateCustomerInput: CreateCustomerInput;
   Customer: CustomerModel;
@@ -1421,9 +1519,12 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: PageInfo;
   PlaceOrderInput: PlaceOrderInput;
   Query: Record<PropertyKey, never>;
+  RateBudget: RateBudget;
+  RateWindow: RateWindow;
   Refund: Omit<Refund, 'amount'> & { amount: ResolversParentTypes['Money'] };
   Source: SourceModel;
   SourceLink: SourceLink;
+  SourceToken: SourceTokenModel;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   SyncIssue: SyncIssueModel;
@@ -1463,6 +1564,12 @@ export type BookingPayloadResolvers<ContextType = GraphContext, ParentType exten
   booking?: Resolver<Maybe<ResolversTypes['Booking']>, ParentType, ContextType>;
   deposit?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
   operation?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
+}>;
+
+export type CircuitBreakerResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CircuitBreaker'] = ResolversParentTypes['CircuitBreaker']> = ResolversObject<{
+  nextProbeAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  openedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['CircuitState'], ParentType, ContextType>;
 }>;
 
 export type CustomerResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = ResolversObject<{
@@ -1685,6 +1792,22 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   syncIssues?: Resolver<ResolversTypes['SyncIssueConnection'], ParentType, ContextType, RequireFields<QuerySyncIssuesArgs, 'first' | 'includeResolved'>>;
 }>;
 
+export type RateBudgetResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['RateBudget'] = ResolversParentTypes['RateBudget']> = ResolversObject<{
+  concurrency?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  inFlight?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pausedUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  queued?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  shared?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  windows?: Resolver<Array<ResolversTypes['RateWindow']>, ParentType, ContextType>;
+}>;
+
+export type RateWindowResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['RateWindow'] = ResolversParentTypes['RateWindow']> = ResolversObject<{
+  limit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  remaining?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  windowSeconds?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
 export type RefundResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Refund'] = ResolversParentTypes['Refund']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1693,19 +1816,33 @@ export type RefundResolvers<ContextType = GraphContext, ParentType extends Resol
 
 export type SourceResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Source'] = ResolversParentTypes['Source']> = ResolversObject<{
   baseUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  breaker?: Resolver<Maybe<ResolversTypes['CircuitBreaker']>, ParentType, ContextType>;
+  budget?: Resolver<Maybe<ResolversTypes['RateBudget']>, ParentType, ContextType>;
   consecutiveFailures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  healthy?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   lastCallAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastErrorAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   lastSuccessAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  recentCalls?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recentErrorRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   state?: Resolver<ResolversTypes['SourceState'], ParentType, ContextType>;
   system?: Resolver<ResolversTypes['SourceSystem'], ParentType, ContextType>;
+  token?: Resolver<Maybe<ResolversTypes['SourceToken']>, ParentType, ContextType>;
 }>;
 
 export type SourceLinkResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SourceLink'] = ResolversParentTypes['SourceLink']> = ResolversObject<{
   externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   system?: Resolver<ResolversTypes['SourceSystem'], ParentType, ContextType>;
   url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type SourceTokenResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SourceToken'] = ResolversParentTypes['SourceToken']> = ResolversObject<{
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastErrorAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastRefreshAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['TokenState'], ParentType, ContextType>;
 }>;
 
 export type SubscriptionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
@@ -1752,6 +1889,7 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   BookingConnection?: BookingConnectionResolvers<ContextType>;
   BookingEdge?: BookingEdgeResolvers<ContextType>;
   BookingPayload?: BookingPayloadResolvers<ContextType>;
+  CircuitBreaker?: CircuitBreakerResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
@@ -1779,9 +1917,12 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   OrderPayload?: OrderPayloadResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RateBudget?: RateBudgetResolvers<ContextType>;
+  RateWindow?: RateWindowResolvers<ContextType>;
   Refund?: RefundResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   SourceLink?: SourceLinkResolvers<ContextType>;
+  SourceToken?: SourceTokenResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   SyncIssue?: SyncIssueResolvers<ContextType>;
   SyncIssueConnection?: SyncIssueConnectionResolvers<ContextType>;

@@ -9,6 +9,14 @@ export interface Metrics {
   upstreamRequests: Counter<'source' | 'operation' | 'status'>;
   upstreamDuration: Histogram<'source' | 'operation'>;
   upstreamRetries: Counter<'source' | 'operation'>;
+  upstreamRejected: Counter<'source' | 'reason'>;
+  staleServed: Counter<'source' | 'reason'>;
+  budgetRemaining: Gauge<'workspace' | 'source' | 'window'>;
+  circuitState: Gauge<'workspace' | 'source'>;
+  errorRatio: Gauge<'workspace' | 'source'>;
+  lastSuccess: Gauge<'workspace' | 'source'>;
+  tokenHealthy: Gauge<'workspace' | 'source'>;
+  tokenExpiry: Gauge<'workspace' | 'source'>;
   cacheLookups: Counter<'source' | 'resource' | 'outcome'>;
   webhooksReceived: Counter<'source' | 'outcome'>;
   operationsPending: Gauge;
@@ -40,9 +48,57 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ['source', 'operation'],
       registers: [registry],
     }),
+    upstreamRejected: new Counter({
+      name: 'switchboard_upstream_rejected_total',
+      help: 'Calls the hub did not send: circuit_open (the vendor is failing) or rate_budget (no slot before the deadline).',
+      labelNames: ['source', 'reason'],
+      registers: [registry],
+    }),
+    staleServed: new Counter({
+      name: 'switchboard_stale_served_total',
+      help: 'Cached records served past their freshness because the vendor failed, by the failure code.',
+      labelNames: ['source', 'reason'],
+      registers: [registry],
+    }),
+    budgetRemaining: new Gauge({
+      name: 'switchboard_upstream_budget_remaining',
+      help: "Calls left in each rate window of a workspace's vendor budget (read at scrape time).",
+      labelNames: ['workspace', 'source', 'window'],
+      registers: [registry],
+    }),
+    circuitState: new Gauge({
+      name: 'switchboard_upstream_circuit_state',
+      help: 'Circuit breaker per workspace and vendor: 0 closed, 1 half-open (probing), 2 open (failing fast).',
+      labelNames: ['workspace', 'source'],
+      registers: [registry],
+    }),
+    errorRatio: new Gauge({
+      name: 'switchboard_upstream_error_ratio',
+      help: 'Share of calls to the vendor that failed (5xx, timeout, connection) over the last minute.',
+      labelNames: ['workspace', 'source'],
+      registers: [registry],
+    }),
+    lastSuccess: new Gauge({
+      name: 'switchboard_upstream_last_success_timestamp_seconds',
+      help: 'When a call to the vendor last succeeded (Unix seconds); absent until one has.',
+      labelNames: ['workspace', 'source'],
+      registers: [registry],
+    }),
+    tokenHealthy: new Gauge({
+      name: 'switchboard_upstream_token_healthy',
+      help: 'OAuth connections: 1 while the access token is valid or refreshing, 0 when the last refresh failed.',
+      labelNames: ['workspace', 'source'],
+      registers: [registry],
+    }),
+    tokenExpiry: new Gauge({
+      name: 'switchboard_upstream_token_expiry_timestamp_seconds',
+      help: 'OAuth connections: when the current access token expires (Unix seconds).',
+      labelNames: ['workspace', 'source'],
+      registers: [registry],
+    }),
     cacheLookups: new Counter({
       name: 'switchboard_cache_lookups_total',
-      help: 'Response cache lookups behind the loaders, by outcome (hit, miss).',
+      help: 'Response cache lookups behind the loaders, by outcome: hit, stale (kept only for stale-if-error), miss.',
       labelNames: ['source', 'resource', 'outcome'],
       registers: [registry],
     }),

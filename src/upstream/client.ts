@@ -2,7 +2,11 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { SourceName } from '../domain/model.ts';
 import { SourceError } from '../domain/errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { RetryPolicy } from './retry.ts';
+import type { UpstreamPolicy } from './policy.ts';
+import type { BreakerSnapshot } from './breaker.ts';
+import { RATE_BUDGET, type BudgetSnapshot, type BudgetTicket } from './rate-budget.ts';
+import type { TokenStatus } from './oauth.ts';
+import { currentPriority, timeLeft, type Priority } from './work.ts';
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
 
@@ -42,6 +46,15 @@ export interface SourceHealth {
   consecutiveFailures: number;
 }
 
+/** Health plus the policy's state: what an operator looks at (the `sources` query, `/metrics`). */
+export interface SourceStatus extends SourceHealth {
+  baseUrl: string;
+  breaker: BreakerSnapshot | null;
+  budget: BudgetSnapshot | null;
+  /** Null for a fixed credential (an API key, a private-app token). */
+  token: TokenStatus | null;
+}
+
 export interface UpstreamClientOptions {
   source: SourceName;
   /** Origin plus an optional path prefix, e.g. `https://api.hubapi.com` or `http://127.0.0.1:12114`. */
@@ -54,8 +67,8 @@ export interface UpstreamClientOptions {
   /** Keep-alive connections in the vendor's pool. */
   connections?: number;
   metrics?: Metrics;
-  /** Retries of safe calls; none when absent. */
-  retry?: RetryPolicy;
+  /** Rate budget, circuit breaker, retries; none of them when absent. */
+  policy?: UpstreamPolicy;
 }
 
 export interface UpstreamClient {
@@ -64,6 +77,7 @@ export interface UpstreamClient {
   /** Sends the request; a response with status ≥ 400 is thrown as the vendor's SourceError. */
   request<T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>>;
   health(): SourceHealth;
+  status(): Promise<SourceStatus>;
   close(): Promise<void>;
 }
 
@@ -121,33 +135,103 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     source,
     baseUrl,
     async request<T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
-      const retry = options.retry;
+      const retry = options.policy?.retry;
       retry?.budget.deposit();
       const safe =
         req.idempotent ??
         (['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method) ||
           Object.keys(req.headers ?? {}).some((h) => h.toLowerCase() === 'idempotency-key'));
+      const priority = currentPriority();
       for (let retries = 0; ; retries++) {
         try {
-          return await sendOnce<T>(req);
+          return await attempt<T>(req, priority);
         } catch (error) {
           if (!retry || !safe || !(error instanceof SourceError) || !error.retryable) throw error;
+          // The hub's own refusals (breaker open, budget spent) would refuse again at once.
+          if (error.vendorCode === CIRCUIT_OPEN || error.vendorCode === RATE_BUDGET) throw error;
           const decision = retry.decide(retries, error.retryAfterMs, req.signal);
-          if (!decision.retry) throw error;
+          if (!decision.retry || decision.delayMs >= timeLeft(req.signal)) throw error;
           metrics?.upstreamRetries.inc({ source, operation: req.operation });
           await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
         }
       }
     },
     health: () => ({ ...health, lastError: health.lastError && { ...health.lastError } }),
+    async status() {
+      const { breaker, budget, token } = options.policy ?? {};
+      return {
+        ...health,
+        lastError: health.lastError && { ...health.lastError },
+        baseUrl,
+        breaker: breaker?.snapshot() ?? null,
+        budget: (await budget?.snapshot()) ?? null,
+        token: token?.() ?? null,
+      };
+    },
     close: () => pool.close(),
   };
 
+  /** One try through the breaker and the budget. */
+  async function attempt<T>(req: UpstreamRequest, priority: Priority): Promise<UpstreamResponse<T>> {
+    const { breaker, budget } = options.policy ?? {};
+    const admission = breaker?.admit() ?? { allowed: true as const, probe: false };
+    if (!admission.allowed) {
+      metrics?.upstreamRejected.inc({ source, reason: 'circuit_open' });
+      throw new SourceError(
+        source,
+        'UPSTREAM_ERROR',
+        `${source} is failing, so Switchboard has stopped calling it for now (circuit open); it tries again in ${Math.ceil(admission.retryAfterMs / 1000)} s`,
+        { operation: req.operation, vendorCode: CIRCUIT_OPEN, retryAfterMs: admission.retryAfterMs },
+      );
+    }
+    let ticket: BudgetTicket | undefined;
+    try {
+      ticket = await budget?.acquire({ priority, signal: req.signal, operation: req.operation });
+    } catch (error) {
+      breaker?.abandon();
+      if (error instanceof SourceError && error.vendorCode === RATE_BUDGET) {
+        metrics?.upstreamRejected.inc({ source, reason: 'rate_budget' });
+      }
+      throw error;
+    }
+    try {
+      const response = await sendOnce<T>(req);
+      breaker?.success();
+      return response;
+    } catch (error) {
+      if (error instanceof SourceError && error.status === 429) {
+        // Nothing more goes out until the vendor's pause ends (a second when it names none).
+        budget?.pause(error.retryAfterMs ?? 1_000);
+      }
+      const outcome = breakerOutcome(error, req.signal);
+      if (outcome === 'failure') breaker?.failure(admission.probe);
+      else if (outcome === 'success') breaker?.success();
+      else breaker?.abandon();
+      throw error;
+    } finally {
+      ticket?.release();
+    }
+  }
+
   async function sendOnce<T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
+    let credentials: Record<string, string> | undefined;
+    try {
+      credentials = await options.headers?.();
+    } catch (error) {
+      // A token refresh that failed: the connection is unhealthy even though the API was not called.
+      return fail(
+        error instanceof SourceError
+          ? error
+          : new SourceError(source, 'UNAUTHENTICATED', `${source}: no credentials (${String(error)})`, {
+              operation: req.operation,
+              cause: error,
+            }),
+      );
+    }
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': 'switchboard/0.1',
-      ...(await options.headers?.()),
+      ...credentials,
       ...req.headers,
     };
     let body: string | undefined;
@@ -171,6 +255,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         bodyTimeout: timeout,
       });
       status = res.statusCode;
+      options.policy?.observe?.(res.headers);
       const text = await res.body.text();
       const contentType = String(res.headers['content-type'] ?? '');
       let parsedBody: unknown = text === '' ? undefined : text;
@@ -210,6 +295,21 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       );
     }
   }
+}
+
+/** `vendorCode` of the hub's own refusals, so retries and stale-if-error can tell them apart. */
+export const CIRCUIT_OPEN = 'CIRCUIT_OPEN';
+export { RATE_BUDGET };
+
+/**
+ * What a failed call says about the vendor's health: 5xx, timeouts and dropped connections count
+ * against it; an answer (a 4xx) shows it is up; a 429 or the caller's own deadline say nothing.
+ */
+function breakerOutcome(error: unknown, signal?: AbortSignal): 'failure' | 'success' | 'neutral' {
+  if (!(error instanceof SourceError) || signal?.aborted || error.code === 'RATE_LIMITED') return 'neutral';
+  if (error.code === 'UPSTREAM_ERROR' || error.code === 'TIMEOUT' || error.code === 'CONNECTION_FAILED')
+    return 'failure';
+  return error.operation === 'token.refresh' ? 'neutral' : 'success';
 }
 
 function toTransportError(

@@ -32,7 +32,7 @@ const toError = (res: UpstreamResponse, operation: string) =>
   });
 
 const client = (retry = createRetryPolicy({ baseMs: 5, maxMs: 20 })) =>
-  createUpstreamClient({ source: 'stripe', baseUrl: base, toError, retry });
+  createUpstreamClient({ source: 'stripe', baseUrl: base, toError, policy: { retry } });
 
 const fresh = (statuses: Array<{ status: number; headers?: Record<string, string> }>) => {
   script = statuses;

@@ -1,7 +1,12 @@
 import { createHub, type Hub, type Workspace } from '../../src/hub.ts';
 import type { EngineOptions } from '../../src/operations/engine.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { connectSources, sandboxVendorSettings } from '../../src/sources.ts';
+import {
+  connectSources,
+  sandboxVendorSettings,
+  type ConnectedSources,
+  type ConnectOptions,
+} from '../../src/sources.ts';
 import { createSourceStateRepository } from '../../src/store/source-state.ts';
 import { createSwitchboardServer, type SwitchboardServer } from '../../src/server.ts';
 import { backfillLinks, type BackfillReport } from '../../src/links/backfill.ts';
@@ -12,6 +17,8 @@ export interface TestHub {
   hub: Hub;
   app: SwitchboardServer;
   reports: BackfillReport[];
+  /** The OAuth token providers of each workspace, by workspace id. */
+  tokens: Map<string, ConnectedSources['tokens']>;
   /** POSTs a GraphQL request through yoga's fetch (no port) and returns status and JSON body. */
   graphql<T = Record<string, unknown>>(
     query: string,
@@ -35,25 +42,36 @@ export interface TestHubOptions {
   batching?: boolean;
   cache?: boolean;
   engine?: EngineOptions;
+  /** Upstream policy settings (rate budgets, breaker, retries, timeouts) for every workspace. */
+  upstream?: Omit<ConnectOptions, 'workspace' | 'metrics' | 'state'>;
+  requestDeadlineMs?: number;
+  /** Response cache freshness (stale-if-error tests shorten it). */
+  cacheTtlMs?: number;
 }
 
 export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
   const testStore: TestStore = await openTestStore(options.store);
   const metrics = createMetrics();
   const state = createSourceStateRepository(testStore.store.db);
-  const workspaces: Workspace[] = options.workspaces.map(({ id, sandboxes }) => ({
-    id,
-    name: id,
-    currency: 'GBP',
-    sources: connectSources(sandboxVendorSettings(sandboxes), { workspace: id, metrics, state }).sources,
-  }));
+  const tokens = new Map<string, ConnectedSources['tokens']>();
+  const workspaces: Workspace[] = options.workspaces.map(({ id, sandboxes }) => {
+    const connected = connectSources(sandboxVendorSettings(sandboxes), {
+      ...options.upstream,
+      workspace: id,
+      metrics,
+      state,
+    });
+    tokens.set(id, connected.tokens);
+    return { id, name: id, currency: 'GBP', sources: connected.sources };
+  });
   const hub = createHub({
     store: testStore.store,
     workspaces,
     metrics,
     batching: options.batching,
-    cache: { enabled: options.cache ?? true },
+    cache: { enabled: options.cache ?? true, ttlMs: options.cacheTtlMs },
     engine: options.engine,
+    requestDeadlineMs: options.requestDeadlineMs,
   });
   const reports: BackfillReport[] = [];
   if (options.backfill ?? true) {
@@ -64,6 +82,7 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     hub,
     app,
     reports,
+    tokens,
     async graphql(query, variables, headers = {}) {
       const res = await app.yoga.fetch('http://switchboard.test/graphql', {
         method: 'POST',
