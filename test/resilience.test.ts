@@ -1,0 +1,293 @@
+/**
+ * The upstream policy end to end, through the sandboxes' own fault injection: a vendor's 429 and
+ * Retry-After, the retry budget, the circuit breaker, stale-if-error, and OAuth token trouble, each
+ * seen the way a client and an operator see it (the GraphQL response, `sources`, `/readyz`,
+ * `/metrics`) and counted at the vendor (the sandbox's request log).
+ */
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RELAXED_LIMITS, startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
+import { createRetryBudget } from '../src/upstream/retry.ts';
+import { refreshSourceMetrics } from '../src/observability/source-status.ts';
+import { clearFaults, clearRequestLog, injectFault, requestLog } from './support/sandbox-admin.ts';
+import { startTestHub, type TestHub, type TestHubOptions } from './support/hub.ts';
+
+const INVOICES = /* GraphQL */ `
+  query Invoices($first: Int!) {
+    customers(first: $first) {
+      edges {
+        node {
+          email
+          invoices(first: 5) {
+            totalCount
+          }
+        }
+      }
+    }
+  }
+`;
+
+const SOURCES = /* GraphQL */ `
+  {
+    sources {
+      system
+      healthy
+      state
+      recentErrorRate
+      recentCalls
+      breaker {
+        state
+        nextProbeAt
+      }
+      budget {
+        windows {
+          name
+          limit
+          remaining
+        }
+        concurrency
+        pausedUntil
+        shared
+      }
+      token {
+        state
+        lastError
+        expiresAt
+      }
+    }
+  }
+`;
+
+interface SourceJson {
+  system: string;
+  healthy: boolean;
+  breaker: { state: string } | null;
+  budget: {
+    windows: Array<{ name: string; limit: number; remaining: number }>;
+    pausedUntil: string | null;
+  } | null;
+  token: { state: string; lastError: string | null } | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let sandboxes: Sandboxes;
+let hub: TestHub | undefined;
+
+beforeAll(async () => {
+  sandboxes = await startSandboxes({
+    seed: { now: new Date('2026-03-02T09:00:00Z') },
+    limits: RELAXED_LIMITS,
+  });
+});
+afterAll(() => sandboxes.close());
+afterEach(async () => {
+  await hub?.close();
+  hub = undefined;
+  await clearFaults(sandboxes.xero.url, sandboxes.hubspot.url);
+});
+
+const start = async (options: Partial<TestHubOptions> = {}) => {
+  hub = await startTestHub({ store: 'sqlite', workspaces: [{ id: 'default', sandboxes }], ...options });
+  await clearRequestLog(sandboxes.xero.url);
+  return hub;
+};
+
+/** Calls the Xero API got (not the sandbox's admin surface, not the token endpoint). */
+const xeroApiCalls = async () => {
+  const log = await requestLog(sandboxes.xero.url);
+  return Object.entries(log.byOperation)
+    .filter(([op]) => !op.startsWith('admin.') && !op.startsWith('identity.'))
+    .reduce((sum, [, n]) => sum + n, 0);
+};
+const tokenCalls = async () => (await requestLog(sandboxes.xero.url)).byOperation['identity.token'] ?? 0;
+
+const xeroStatus = async (h: TestHub) => {
+  const res = await h.graphql<{ sources: SourceJson[] }>(SOURCES);
+  expect(res.body.errors).toBeUndefined();
+  return res.body.data?.sources.find((s) => s.system === 'XERO') as SourceJson;
+};
+
+const readyz = async (h: TestHub) => {
+  const server = h.app.server;
+  if (!server.listening) await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+  const body = (await res.json()) as {
+    status: string;
+    sources: Array<{ source: string; healthy: boolean; breaker: string; token: { state: string } | null }>;
+  };
+  server.close();
+  return { status: res.status, body, xero: body.sources.find((s) => s.source === 'xero') };
+};
+
+describe('rate limits: a 429 with Retry-After', () => {
+  it('is not retried before the vendor said, and the next call waits out the pause', async () => {
+    const h = await start();
+    await injectFault(sandboxes.xero.url, {
+      status: 429,
+      retryAfterSeconds: 7,
+      times: 1,
+      pathPrefix: '/api.xro',
+    });
+    const first = await h.graphql(INVOICES, { first: 3 });
+    const failedAt = Date.now();
+    // Seven seconds is longer than a retry may wait in the caller's time: the error goes back at once.
+    const error = first.body.errors?.find((e) => e.extensions?.source === 'xero');
+    expect(error?.extensions).toMatchObject({
+      code: 'SOURCE_ERROR',
+      sourceCode: 'RATE_LIMITED',
+      retryAfterMs: 7_000,
+    });
+    expect(await xeroApiCalls()).toBe(1);
+    const status = await xeroStatus(h);
+    expect(status.budget?.pausedUntil).not.toBeNull();
+
+    // The next query's Xero call is held until the pause ends, then answered (within the 10 s deadline).
+    const second = await h.graphql(INVOICES, { first: 3 });
+    expect(Date.now() - failedAt).toBeGreaterThanOrEqual(6_900);
+    expect(second.body.errors).toBeUndefined();
+    expect(await xeroApiCalls()).toBeGreaterThanOrEqual(2);
+  }, 20_000);
+
+  it('keeps within the budget: background work is held back, and interactive calls see what is left', async () => {
+    const h = await start({
+      upstream: { limits: { xero: { windows: [{ name: 'minute', limit: 4, windowMs: 60_000 }] } } },
+    });
+    const res = await h.graphql(INVOICES, { first: 3 });
+    expect(res.body.errors).toBeUndefined();
+    const status = await xeroStatus(h);
+    expect(status.budget?.windows[0]?.limit).toBe(4);
+    expect(status.budget?.windows[0]?.remaining).toBeLessThan(4);
+  });
+});
+
+describe('retry budget', () => {
+  it('stops retrying when the budget is spent, so a failing vendor gets little more than the calls themselves', async () => {
+    const h = await start({
+      upstream: {
+        breaker: false,
+        retry: { budget: createRetryBudget({ ratio: 0.1, minPerSecond: 0, max: 3 }), baseMs: 1, maxMs: 5 },
+      },
+      cache: false,
+    });
+    await injectFault(sandboxes.xero.url, { status: 503, pathPrefix: '/api.xro' });
+    const queries = 10;
+    for (let i = 0; i < queries; i++) await h.graphql(INVOICES, { first: 1 });
+    const calls = await xeroApiCalls();
+    // Each query makes one Xero call; retries beyond the first three come only from 10% of calls.
+    expect(calls).toBeGreaterThan(queries);
+    expect(calls).toBeLessThanOrEqual(queries + 3 + 1);
+    const metrics = await h.hub.metrics.registry.getSingleMetricAsString(
+      'switchboard_upstream_retries_total',
+    );
+    expect(metrics).toMatch(/source="xero"/);
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens on sustained failures, fails fast without calling the vendor, probes, and closes', async () => {
+    const h = await start({
+      upstream: { retry: false, breaker: { consecutiveFailures: 3, openMs: 400 } },
+      cache: false,
+    });
+    await injectFault(sandboxes.xero.url, { status: 503, pathPrefix: '/api.xro' });
+    for (let i = 0; i < 3; i++) await h.graphql(INVOICES, { first: 1 });
+    expect(await xeroApiCalls()).toBe(3);
+
+    // Open: queries still answer, Xero's fields null with a clear reason, and Xero hears nothing.
+    const open = await h.graphql(INVOICES, { first: 1 });
+    expect(open.status).toBe(200);
+    expect(open.body.errors?.[0]?.message).toMatch(/circuit open/);
+    expect(open.body.extensions).toMatchObject({
+      sources: { xero: { stale: false, reason: 'CIRCUIT_OPEN' } },
+    });
+    for (let i = 0; i < 5; i++) await h.graphql(INVOICES, { first: 1 });
+    expect(await xeroApiCalls()).toBe(3);
+    const status = await xeroStatus(h);
+    expect(status).toMatchObject({ healthy: false, breaker: { state: 'OPEN' } });
+    const ready = await readyz(h);
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('degraded');
+    expect(ready.xero).toMatchObject({ healthy: false, breaker: 'open' });
+    await refreshSourceMetrics(h.hub);
+    expect(
+      await h.hub.metrics.registry.getSingleMetricAsString('switchboard_upstream_circuit_state'),
+    ).toMatch(/switchboard_upstream_circuit_state\{workspace="default",source="xero"\} 2/);
+
+    // After the cool-down one probe goes; it fails, so the breaker opens again for longer.
+    await sleep(450);
+    await Promise.all([h.graphql(INVOICES, { first: 1 }), h.graphql(INVOICES, { first: 1 })]);
+    expect(await xeroApiCalls()).toBe(4);
+
+    // The vendor recovers: the next probe succeeds and calls flow again.
+    await clearFaults(sandboxes.xero.url);
+    await sleep(850);
+    const probe = await h.graphql(INVOICES, { first: 1 });
+    expect(probe.body.errors).toBeUndefined();
+    expect((await xeroStatus(h)).breaker?.state).toBe('CLOSED');
+    const after = await h.graphql(INVOICES, { first: 2 });
+    expect(after.body.errors).toBeUndefined();
+    expect(after.body.extensions).toBeUndefined();
+  });
+});
+
+describe('stale-if-error', () => {
+  it('serves the last known data when the vendor fails, flagged per source with its age and the reason', async () => {
+    const h = await start({ cacheTtlMs: 200, upstream: { retry: false } });
+    const fresh = await h.graphql(INVOICES, { first: 5 });
+    expect(fresh.body.errors).toBeUndefined();
+    expect(fresh.body.extensions).toBeUndefined();
+    await sleep(1_100);
+    await injectFault(sandboxes.xero.url, { status: 503, pathPrefix: '/api.xro' });
+
+    const stale = await h.graphql(INVOICES, { first: 5 });
+    expect(stale.body.errors).toBeUndefined();
+    expect(stale.body.data).toEqual(fresh.body.data);
+    const notice = (
+      stale.body.extensions as { sources: Record<string, { stale: boolean; ageSeconds: number }> }
+    ).sources.xero;
+    expect(notice).toMatchObject({ stale: true, reason: 'UPSTREAM_ERROR' });
+    expect(notice?.ageSeconds).toBeGreaterThanOrEqual(1);
+    // Only the failing source is flagged.
+    expect(Object.keys((stale.body.extensions as { sources: object }).sources)).toEqual(['xero']);
+    expect(await h.hub.metrics.registry.getSingleMetricAsString('switchboard_stale_served_total')).toMatch(
+      /source="xero",reason="UPSTREAM_ERROR"/,
+    );
+  });
+});
+
+describe('OAuth tokens', () => {
+  it('concurrent requests with no valid token make exactly one refresh', async () => {
+    const h = await start({ cache: false });
+    h.tokens.get('default')?.xero.invalidate(); // as after Xero refused the token as expired
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => h.graphql(INVOICES, { first: 1 + i })),
+    );
+    for (const r of results) expect(r.body.errors).toBeUndefined();
+    expect(await tokenCalls()).toBe(1);
+    expect((await xeroStatus(h)).token?.state).toBe('VALID');
+  });
+
+  it('a refresh that fails marks the connection unhealthy in sources, /readyz and /metrics', async () => {
+    const h = await start({ cache: false });
+    h.tokens.get('default')?.xero.invalidate();
+    await injectFault(sandboxes.xero.url, { status: 503, operations: ['identity.token'] });
+    const res = await h.graphql(INVOICES, { first: 1 });
+    expect(res.status).toBe(200);
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'SOURCE_ERROR', source: 'xero' });
+    expect(res.body.errors?.[0]?.message).toMatch(/token refresh failed/);
+
+    const status = await xeroStatus(h);
+    expect(status.healthy).toBe(false);
+    expect(status.token?.state).toBe('FAILED');
+    expect(status.token?.lastError).toMatch(/token refresh failed/);
+    const ready = await readyz(h);
+    expect(ready.body.status).toBe('degraded');
+    expect(ready.xero).toMatchObject({ healthy: false, token: { state: 'failed' } });
+    await refreshSourceMetrics(h.hub);
+    expect(
+      await h.hub.metrics.registry.getSingleMetricAsString('switchboard_upstream_token_healthy'),
+    ).toMatch(/source="xero"\} 0/);
+  });
+});
