@@ -12,6 +12,11 @@ import { timeLeft, type Priority } from './work.ts';
  * capacity N refilling N per window lets 2N through in one of theirs. The window is also widened by
  * a margin, because the vendor counts a call when it arrives and the hub when it leaves.
  */
+/** `vendorCode` of a call the budget refused (the vendor never saw it). */
+export const RATE_BUDGET = 'RATE_BUDGET';
+
+export const newLease = () => randomUUID();
+
 export interface RateWindow {
   /** Short name, also the metric label: `minute`, `day`, `10s`, `second`. */
   name: string;
@@ -347,8 +352,3 @@ function abortError(source: SourceName, operation: string | undefined): SourceEr
     },
   );
 }
-
-export const newLease = () => randomUUID();
-
-/** `vendorCode` of a call the budget refused (the vendor never saw it). */
-export const RATE_BUDGET = 'RATE_BUDGET';
