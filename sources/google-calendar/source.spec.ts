@@ -11,6 +11,7 @@ import {
   type GoogleCalendarConfig,
   type GoogleCalendarSource,
 } from './source.ts';
+import { failure } from '../../test/support/failure.ts';
 
 const NOW = new Date('2026-11-23T00:00:00Z');
 const DAY = 86_400_000;
@@ -47,16 +48,6 @@ async function admin(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unk
 const requests = async () =>
   (await admin('GET', 'requests')) as { total: number; byOperation: Record<string, number> };
 const fault = (rule: Record<string, unknown>) => admin('POST', 'faults', rule);
-
-async function failure(promise: Promise<unknown>): Promise<SourceError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SourceError);
-    return error as SourceError;
-  }
-  throw new Error('expected a SourceError');
-}
 
 /** What the connector should make of a seed booking. */
 function expected(booking: SeedBooking): Partial<CalendarEvent> {

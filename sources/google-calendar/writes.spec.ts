@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SourceError } from '../../src/domain/errors.ts';
 import type { EventInput } from '../../src/domain/ports.ts';
 import { generateBusiness, type SeedBooking } from '../../src/sandbox/seed/business.ts';
 import type { VendorSandbox } from '../../src/sandbox/types.ts';
@@ -9,6 +8,7 @@ import {
   type GoogleCalendarConfig,
   type GoogleCalendarSource,
 } from './source.ts';
+import { failure } from '../../test/support/failure.ts';
 
 const NOW = new Date('2026-11-23T00:00:00Z');
 const business = generateBusiness({ now: NOW });
@@ -76,16 +76,6 @@ async function eventsWithRef(bookingRef: string): Promise<Array<Record<string, u
     showDeleted: 'true',
   });
   return body.items as Array<Record<string, unknown>>;
-}
-
-async function failure(promise: Promise<unknown>): Promise<SourceError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SourceError);
-    return error as SourceError;
-  }
-  throw new Error('expected a SourceError');
 }
 
 const input = (overrides: Partial<EventInput> = {}): EventInput => ({

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SourceError } from '../../src/domain/errors.ts';
 import { customerAt, generateBusiness } from '../../src/sandbox/seed/business.ts';
 import type { VendorSandbox } from '../../src/sandbox/types.ts';
 import { clearFaults, clearRequestLog, injectFault, requestLog } from '../../test/support/sandbox-admin.ts';
 import { toStripeError } from './errors.ts';
 import { startStripeSandbox } from './sandbox/server.ts';
 import { createStripeSource, type StripeSource } from './source.ts';
+import { failure } from '../../test/support/failure.ts';
 
 const now = new Date('2026-11-23T00:00:00Z');
 const business = generateBusiness({ now });
@@ -54,15 +54,6 @@ async function counts(): Promise<Record<string, number>> {
 async function eventsFor(type: string, objectId: string): Promise<any[]> {
   const list = await stripeGet(`/v1/events?type=${type}&limit=100`);
   return list.data.filter((e: any) => e.data.object.id === objectId);
-}
-async function failure(promise: Promise<unknown>): Promise<SourceError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SourceError);
-    return error as SourceError;
-  }
-  throw new Error('expected the call to fail');
 }
 const lostAnswer = (operation: string) =>
   injectFault(sandbox.url, { status: 503, phase: 'after', times: 1, operations: [operation] });

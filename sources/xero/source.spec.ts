@@ -9,6 +9,7 @@ import { toXeroError } from './errors.ts';
 import { createGate } from './gate.ts';
 import { currencyDigits, parseXeroDate, toAccountingInvoice, toMoney, toPersonRecord } from './mappers.ts';
 import { createXeroSource, type XeroConfig, type XeroSource } from './source.ts';
+import { failure } from '../../test/support/failure.ts';
 
 const NOW = new Date('2026-11-23T00:00:00Z');
 const DAY = 86_400_000;
@@ -84,16 +85,6 @@ const clearRequests = () => admin('DELETE', 'requests');
 /** Faults on the Accounting API only, so a token refresh in between is never the one hit. */
 const fault = (rule: Record<string, unknown>) =>
   admin('POST', 'faults', { pathPrefix: '/api.xro/', ...rule });
-
-async function failure(promise: Promise<unknown>): Promise<SourceError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SourceError);
-    return error as SourceError;
-  }
-  throw new Error('expected a SourceError');
-}
 
 function expectNotFound(value: unknown, id: string) {
   expect(value).toBeInstanceOf(SourceError);

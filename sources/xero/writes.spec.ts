@@ -10,6 +10,7 @@ import { toXeroError } from './errors.ts';
 import { toXeroAmount, toXeroDate } from './mappers.ts';
 import { createXeroSource, type XeroConfig, type XeroSource } from './source.ts';
 import { xeroIdempotencyKey } from './writes.ts';
+import { failure } from '../../test/support/failure.ts';
 
 const NOW = new Date('2026-11-23T00:00:00Z');
 const DAY = 86_400_000;
@@ -88,16 +89,6 @@ const rawContact = async (id: string) =>
   ((await xeroGet(`Contacts/${id}`)).Contacts as Record<string, unknown>[])[0]!;
 const rawPayment = async (id: string) =>
   ((await xeroGet(`Payments/${id}`)).Payments as Record<string, unknown>[])[0]!;
-
-async function failure(promise: Promise<unknown>): Promise<SourceError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SourceError);
-    return error as SourceError;
-  }
-  throw new Error('expected a SourceError');
-}
 
 async function readContact(id: string): Promise<PersonRecord> {
   const [got] = await source.getContacts([id]);

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SourceError } from '../domain/errors.ts';
 import { RELAXED_LIMITS, startSandbox } from '../sandbox/start.ts';
 import type { VendorSandbox } from '../sandbox/types.ts';
 import { createSourceStateRepository, type SourceStateRepository } from '../store/source-state.ts';
@@ -13,6 +12,7 @@ import {
   type RefreshTokenStore,
   type TokenProvider,
 } from './oauth.ts';
+import { failure } from '../../test/support/failure.ts';
 
 /**
  * The OAuth token provider against the Xero sandbox's real token endpoint (`POST /connect/token`,
@@ -67,16 +67,6 @@ function provider(refreshToken: string, extra: Partial<OAuthTokenProviderOptions
     now,
     ...extra,
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<SourceError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SourceError);
-    return error as SourceError;
-  }
-  throw new Error('expected a SourceError');
 }
 
 const times = <T>(n: number, f: () => Promise<T>) => Promise.all(Array.from({ length: n }, f));
