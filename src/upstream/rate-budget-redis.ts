@@ -1,5 +1,11 @@
 import type { Redis } from 'ioredis';
-import { newLease, type BudgetBackend, type ResolvedLimits, type TakeResult } from './rate-budget.ts';
+import {
+  createLocalBudgetBackend,
+  newLease,
+  type BudgetBackend,
+  type ResolvedLimits,
+  type TakeResult,
+} from './rate-budget.ts';
 
 /**
  * Rate budgets counted in Redis, so every replica draws on one budget per workspace and vendor.
@@ -91,8 +97,8 @@ interface BudgetCommands {
 }
 
 /**
- * `warn` hears of adjustments that could not be written (the next call's count still holds). A
- * failed `take` rejects the call: a hub that cannot count must not guess.
+ * `warn` hears of Redis failures. While Redis cannot be reached each replica counts on its own (the
+ * in-process budget), so the hub keeps answering; the vendors' own limits and Retry-After still hold.
  */
 export function createRedisBudgetBackend(
   redis: Redis,
@@ -115,25 +121,37 @@ export function createRedisBudgetBackend(
   ];
   const failed = (what: string) => (error: unknown) =>
     warn(`rate budget ${what} in Redis failed: ${String(error)}`);
+  const local = createLocalBudgetBackend();
+  let warnedAt = 0;
   return {
     shared: true,
     async take(limits, background): Promise<TakeResult> {
       const lease = newLease();
       const k = keys(limits);
-      const result = await r.sbBudgetTake(
-        k.length,
-        ...k,
-        background ? '1' : '0',
-        limits.reserve,
-        lease,
-        limits.leaseMs,
-        limits.concurrency,
-        ...limits.windows.flatMap((w) => [w.limit, w.spanMs]),
-      );
+      let result: number;
+      try {
+        result = await r.sbBudgetTake(
+          k.length,
+          ...k,
+          background ? '1' : '0',
+          limits.reserve,
+          lease,
+          limits.leaseMs,
+          limits.concurrency,
+          ...limits.windows.flatMap((w) => [w.limit, w.spanMs]),
+        );
+      } catch (error) {
+        if (Date.now() - warnedAt > 60_000) {
+          warnedAt = Date.now();
+          warn(`rate budgets in Redis unavailable, counting in this process meanwhile: ${String(error)}`);
+        }
+        return local.take(limits, background);
+      }
       return result === -1 ? { ok: true, lease } : { ok: false, waitMs: result };
     },
     release(limits, lease) {
-      if (limits.concurrency > 0) r.zrem(`${base(limits)}:inflight`, lease).catch(failed('release'));
+      if (lease === '') local.release(limits, lease);
+      else if (limits.concurrency > 0) r.zrem(`${base(limits)}:inflight`, lease).catch(failed('release'));
     },
     fill(limits, window, used) {
       const w = limits.windows.find((x) => x.name === window);

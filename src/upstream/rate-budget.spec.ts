@@ -120,6 +120,7 @@ describe('rate budget (this process)', () => {
   it('applies a window only to the operations it names (HubSpot search has 5/s of its own)', async () => {
     const budget = createRateBudget('ws:hubspot', {
       source: 'hubspot',
+      maxWaitMs: 300_000,
       windows: [
         { name: '10s', limit: 100, windowMs: 10_000 },
         { name: 'search', limit: 2, windowMs: 60_000, operations: ['contacts.search'] },
@@ -135,6 +136,17 @@ describe('rate budget (this process)', () => {
     (await search()).release();
     await expect(search()).rejects.toMatchObject({ code: 'RATE_LIMITED' });
     (await budget.acquire({ priority: 'interactive', operation: 'contacts.batchRead' })).release();
+
+    // A search waiting for its window does not hold up the calls queued behind it.
+    const waitingSearch = budget.acquire({
+      priority: 'interactive',
+      operation: 'contacts.search',
+      signal: withDeadline(undefined, 200_000),
+    });
+    waitingSearch.catch(() => {}); // left waiting for the minute to pass
+    const read = await budget.acquire({ priority: 'interactive', operation: 'contacts.batchRead' });
+    read.release();
+    expect((await budget.snapshot()).queued).toBe(1);
   });
 });
 
@@ -162,6 +174,28 @@ describe('rate budget shared through Redis', () => {
     expect(fromA.refused?.code ?? fromB.refused?.code).toBe('RATE_LIMITED');
     expect((await a.snapshot()).windows[0]?.remaining).toBe(0);
     expect((await b.snapshot()).shared).toBe(true);
+  });
+
+  it('counts in this process while Redis cannot be reached, and says so', async () => {
+    const warnings: string[] = [];
+    const down = new Redis('redis://127.0.0.1:1', {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      retryStrategy: () => null,
+    });
+    down.on('error', () => {}); // the refused connection; the budget reports it through `warn`
+    const budget = createRateBudget('test:down', {
+      source: 'xero',
+      windows: [{ name: 'minute', limit: 2, windowMs: 60_000 }],
+      backend: createRedisBudgetBackend(down, (m) => warnings.push(m)),
+    });
+    const { granted, refused } = await drain(budget, 'interactive', 3, 2_000);
+    expect(granted).toBe(2);
+    expect(refused?.code).toBe('RATE_LIMITED');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/counting in this process/);
+    down.disconnect();
   });
 
   it('shares the concurrency limit and the vendor-asked pause', async () => {

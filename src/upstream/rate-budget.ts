@@ -225,13 +225,13 @@ export function createRateBudget(key: string, options: RateBudgetOptions): RateB
     if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
   };
 
-  const ticket = (lease: string): BudgetTicket => {
+  const ticket = (applicable: ResolvedLimits, lease: string): BudgetTicket => {
     let released = false;
     return {
       release() {
         if (released) return;
         released = true;
-        backend.release(limits, lease);
+        backend.release(applicable, lease);
         if (limits.concurrency > 0) void pump();
       },
     };
@@ -249,42 +249,53 @@ export function createRateBudget(key: string, options: RateBudgetOptions): RateB
         again = false;
         if (timer) clearTimeout(timer);
         timer = undefined;
-        while (queue.length > 0) {
-          const head = queue.find((w) => w.priority === 'interactive') ?? (queue[0] as Waiter);
+        // Interactive waiters first, each class in arrival order. A waiter blocked by a window only
+        // some operations count against (HubSpot search) must not hold up the others, so each pass
+        // tries one waiter per class and set of windows, and a blocked one stops only its group.
+        const blocked = new Set<string>();
+        let soonest = Infinity;
+        const ordered = [
+          ...queue.filter((w) => w.priority === 'interactive'),
+          ...queue.filter((w) => w.priority === 'background'),
+        ];
+        for (const waiter of ordered) {
+          const applicable = limitsFor(waiter.operation);
+          const group = `${waiter.priority}|${applicable.windows.map((w) => w.name).join(',')}`;
+          if (blocked.has(group) || !queue.includes(waiter)) continue;
           let result: TakeResult;
           try {
-            result = await backend.take(limitsFor(head.operation), head.priority === 'background');
+            result = await backend.take(applicable, waiter.priority === 'background');
           } catch (error) {
-            // A shared store that fails must not stop the hub: fall through to the vendor, whose
-            // own limit and our retries still apply.
-            settle(head);
-            head.reject(error instanceof Error ? error : new Error(String(error)));
+            settle(waiter);
+            waiter.reject(error instanceof Error ? error : new Error(String(error)));
             continue;
           }
-          if (!queue.includes(head)) {
-            if (result.ok) backend.release(limits, result.lease);
+          if (!queue.includes(waiter)) {
+            if (result.ok) backend.release(applicable, result.lease); // it gave up meanwhile
             continue;
           }
           if (result.ok) {
-            settle(head);
-            head.resolve(ticket(result.lease));
+            settle(waiter);
+            waiter.resolve(ticket(applicable, result.lease));
             continue;
           }
-          // No slot yet: refuse those whose deadline (or longest wait) ends before it, then sleep.
-          // A concurrency wait (waitMs 0) ends on a release; a shared store is polled.
+          blocked.add(group);
+          // A concurrency wait (0) ends on a release (a shared store is polled); a window wait is
+          // known: refuse at once those of the group whose deadline (or longest wait) ends first.
           const waitMs = result.waitMs;
-          for (const waiter of [...queue]) {
-            const left = Math.min(timeLeft(waiter.signal), maxWaitMs);
-            if (waitMs > 0 && left < waitMs) {
-              settle(waiter);
-              waiter.reject(refuse(waiter, waitMs));
+          soonest = Math.min(soonest, waitMs > 0 ? waitMs : backend.shared ? 25 : Infinity);
+          if (waitMs === 0) continue;
+          for (const other of [...queue]) {
+            const sameGroup = other.priority === waiter.priority && limitsFor(other.operation) === applicable;
+            if (sameGroup && Math.min(timeLeft(other.signal), maxWaitMs) < waitMs) {
+              settle(other);
+              other.reject(refuse(other, waitMs));
             }
           }
-          if (queue.length > 0) {
-            const sleep = waitMs > 0 ? waitMs : backend.shared ? 25 : undefined;
-            if (sleep !== undefined) timer = setTimeout(() => void pump(), sleep);
-          }
-          break;
+        }
+        if (queue.length > 0 && soonest < Infinity) {
+          timer = setTimeout(() => void pump(), soonest);
+          timer.unref(); // a waiting call must not keep the process alive on its own
         }
       } while (again);
     } finally {
