@@ -28,10 +28,14 @@ export interface RetryBudget {
   withdraw(): boolean;
 }
 
+/**
+ * The floor is kept low (1 a second, at most 10 saved): with 5 a second the floor alone let a source
+ * failing 30% of calls send 1.36× its clean-run calls in the faults benchmark; the target is < 1.3×.
+ */
 export function createRetryBudget({
   ratio = 0.2,
-  minPerSecond = 5,
-  max = 50,
+  minPerSecond = 1,
+  max = 10,
 }: { ratio?: number; minPerSecond?: number; max?: number } = {}): RetryBudget {
   let tokens = max;
   let last = Date.now();
