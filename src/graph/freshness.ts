@@ -1,5 +1,6 @@
 import { SourceError } from '../domain/errors.ts';
 import type { SourceName } from '../domain/model.ts';
+import { CIRCUIT_OPEN, RATE_BUDGET } from '../upstream/client.ts';
 
 /**
  * What a response's data owes to trouble upstream, per source, for `extensions.sources`:
@@ -25,7 +26,7 @@ export interface Freshness {
 
 /** The short reason for a failure: the hub's own refusals by name, otherwise the code. */
 export function failureReason(error: SourceError): string {
-  return error.vendorCode === 'CIRCUIT_OPEN' || error.vendorCode === 'RATE_BUDGET'
+  return error.vendorCode === CIRCUIT_OPEN || error.vendorCode === RATE_BUDGET
     ? error.vendorCode
     : error.code;
 }

@@ -307,9 +307,11 @@ export { RATE_BUDGET };
  */
 function breakerOutcome(error: unknown, signal?: AbortSignal): 'failure' | 'success' | 'neutral' {
   if (!(error instanceof SourceError) || signal?.aborted || error.code === 'RATE_LIMITED') return 'neutral';
+  // The token endpoint is another host with its own back-off (oauth.ts); the API was not called.
+  if (error.operation === 'token.refresh') return 'neutral';
   if (error.code === 'UPSTREAM_ERROR' || error.code === 'TIMEOUT' || error.code === 'CONNECTION_FAILED')
     return 'failure';
-  return error.operation === 'token.refresh' ? 'neutral' : 'success';
+  return 'success';
 }
 
 function toTransportError(
