@@ -34,12 +34,13 @@ export interface StartOptions {
 /** Rate budgets counted in Redis, shared by every replica, on a connection of their own. */
 async function redisBudgets(
   url: string,
+  prefix: string,
   logger: Logger,
 ): Promise<{ backend: () => BudgetBackend; close(): Promise<void> }> {
   const redis = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: true });
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis (rate budgets) connection error'));
   await redis.connect();
-  const backend = createRedisBudgetBackend(redis, (message) => logger.warn(message));
+  const backend = createRedisBudgetBackend(redis, (message) => logger.warn(message), `${prefix}:budget`);
   return { backend: () => backend, close: async () => void (await redis.quit()) };
 }
 
@@ -80,7 +81,7 @@ export async function startSwitchboard(
     }
     let budgetBackend: (() => BudgetBackend) | undefined;
     if (config.redisUrl && config.upstream.rateLimits) {
-      const shared = await redisBudgets(config.redisUrl, logger);
+      const shared = await redisBudgets(config.redisUrl, config.redisPrefix, logger);
       cleanups.push(shared.close);
       budgetBackend = shared.backend;
     }

@@ -42,6 +42,8 @@ export interface Config {
   /** `sqlite:<path>` (default `sqlite:data/switchboard.db`) or `postgres://…`. */
   databaseUrl: string;
   redisUrl?: string;
+  /** Prefix of the hub's keys in Redis (rate budgets), so deployments or test runs sharing one Redis stay apart. */
+  redisPrefix: string;
   /** Sandbox mode when no vendor credentials are set. */
   mode: 'sandbox' | 'live';
   /** Set in live mode. */
@@ -121,6 +123,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl))
     problems.push(`REDIS_URL must start with redis://, got "${redisUrl}"`);
+  const redisPrefix = env.SWITCHBOARD_REDIS_PREFIX || 'switchboard';
+  if (!/^[\w.:-]{1,100}$/.test(redisPrefix))
+    problems.push(
+      `SWITCHBOARD_REDIS_PREFIX must be letters, digits, and . : _ - (at most 100), got "${redisPrefix}"`,
+    );
   const currency = (env.SWITCHBOARD_CURRENCY || 'GBP').toUpperCase();
   if (!/^[A-Z]{3}$/.test(currency))
     problems.push(`SWITCHBOARD_CURRENCY must be an ISO 4217 code, got "${currency}"`);
@@ -235,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timeZone,
     outbox,
     upstream,
+    redisPrefix,
     development: env.NODE_ENV === 'development',
   };
 }

@@ -81,4 +81,28 @@ describe('two replicas on PostgreSQL and Redis', () => {
     await client.end();
     expect(rows.rows).toEqual([{ state: 'PROCESSED', n: sent.length }]);
   }, 90_000);
+
+  it('share one rate budget per vendor through Redis: a call through A is counted on B', async () => {
+    const post = async (url: string, query: string) => {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      return (await res.json()) as { data?: any; errors?: unknown[] };
+    };
+    const xeroMinute = async (url: string) => {
+      const body = await post(url, '{ sources { system budget { shared windows { name remaining } } } }');
+      const budget = body.data.sources.find((s: any) => s.system === 'XERO').budget;
+      expect(budget.shared).toBe(true);
+      return budget.windows.find((w: any) => w.name === 'minute').remaining as number;
+    };
+    const before = await xeroMinute(b.url!);
+    const page = await post(
+      a.url!,
+      '{ customers(first: 40) { edges { node { invoices(first: 1) { totalCount } } } } }',
+    );
+    expect(page.errors).toBeUndefined();
+    expect(await xeroMinute(b.url!)).toBeLessThan(before);
+  }, 30_000);
 });

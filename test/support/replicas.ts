@@ -40,6 +40,8 @@ export async function startReplicas(names: string[], env: Record<string, string>
       ...liveVendorEnv(sandboxes.endpoints),
       DATABASE_URL: `${POSTGRES_URL}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
       REDIS_URL,
+      // Budget counts of this run only (the day windows would otherwise add up across runs).
+      SWITCHBOARD_REDIS_PREFIX: schema,
       STRIPE_WEBHOOK_SECRET: stripeSecret,
       PORT: '0',
       LOG_LEVEL: 'warn',
