@@ -147,8 +147,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           return await attempt<T>(req, priority);
         } catch (error) {
           if (!retry || !safe || !(error instanceof SourceError) || !error.retryable) throw error;
-          // The hub's own refusals (breaker open, budget spent) would refuse again at once.
+          // The hub's own refusals (breaker open, budget spent) would refuse again at once, and so
+          // would a breaker this failure has just opened (a failed probe, or the last straw).
           if (error.vendorCode === CIRCUIT_OPEN || error.vendorCode === RATE_BUDGET) throw error;
+          const breaker = options.policy?.breaker;
+          if (breaker && breaker.snapshot().state !== 'closed') throw error;
           const decision = retry.decide(retries, error.retryAfterMs, req.signal);
           if (!decision.retry || decision.delayMs >= timeLeft(req.signal)) throw error;
           metrics?.upstreamRetries.inc({ source, operation: req.operation });
