@@ -21,10 +21,11 @@ local reserve = tonumber(ARGV[2])
 local lease = ARGV[3]
 local leaseMs = tonumber(ARGV[4])
 local concurrency = tonumber(ARGV[5])
+local depth = tonumber(ARGV[#ARGV])
 local n = #KEYS - 2
 local paused = tonumber(redis.call('GET', KEYS[n + 2]) or '0')
-if paused > now then return paused - now end
-local wait = 0
+local waits = {}
+for k = 1, depth do waits[k] = math.max(0, paused - now) end
 for i = 1, n do
   local limit = tonumber(ARGV[4 + 2 * i])
   local span = tonumber(ARGV[5 + 2 * i])
@@ -32,16 +33,28 @@ for i = 1, n do
   local cap = limit
   if background then cap = math.max(1, math.floor(limit * (1 - reserve))) end
   local used = redis.call('ZCARD', KEYS[i])
-  if used >= cap then
-    local leaving = redis.call('ZRANGE', KEYS[i], used - cap, used - cap, 'WITHSCORES')
-    local w = tonumber(leaving[2]) + span - now
-    if w > wait then wait = w end
+  -- The k-th next slot opens when the call at index used - cap + k - 1 leaves the window; past the
+  -- calls made so far, when a slot granted meanwhile leaves it, a window later.
+  local start = used - cap
+  local first = math.max(0, start)
+  local last = math.min(used - 1, start + depth - 1)
+  local entries = {}
+  if last >= first then entries = redis.call('ZRANGE', KEYS[i], first, last, 'WITHSCORES') end
+  for k = 1, depth do
+    local index = start + k - 1
+    local opens = 0
+    if index >= 0 and index < used then
+      opens = tonumber(entries[(index - first) * 2 + 2]) + span - now
+    elseif index >= used then
+      opens = (waits[k - cap] or 0) + span
+    end
+    if opens > waits[k] then waits[k] = opens end
   end
 end
-if wait > 0 then return wait end
+if waits[1] > 0 then return waits end
 if concurrency > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[n + 1], '-inf', now)
-  if redis.call('ZCARD', KEYS[n + 1]) >= concurrency then return 0 end
+  if redis.call('ZCARD', KEYS[n + 1]) >= concurrency then return {0} end
   redis.call('ZADD', KEYS[n + 1], now + leaseMs, lease)
   redis.call('PEXPIRE', KEYS[n + 1], leaseMs)
 end
@@ -49,7 +62,7 @@ for i = 1, n do
   redis.call('ZADD', KEYS[i], now, lease)
   redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[5 + 2 * i]))
 end
-return -1
+return {-1}
 `;
 
 /** Adds `used - count` placeholder entries to a window, stamped now. */
@@ -90,7 +103,7 @@ return out
 `;
 
 interface BudgetCommands {
-  sbBudgetTake(...args: Array<string | number>): Promise<number>;
+  sbBudgetTake(...args: Array<string | number>): Promise<number[]>;
   sbBudgetFill(...args: Array<string | number>): Promise<number>;
   sbBudgetPause(...args: Array<string | number>): Promise<number>;
   sbBudgetState(...args: Array<string | number>): Promise<number[]>;
@@ -125,10 +138,10 @@ export function createRedisBudgetBackend(
   let warnedAt = 0;
   return {
     shared: true,
-    async take(limits, background): Promise<TakeResult> {
+    async take(limits, background, depth = 1): Promise<TakeResult> {
       const lease = newLease();
       const k = keys(limits);
-      let result: number;
+      let result: number[];
       try {
         result = await r.sbBudgetTake(
           k.length,
@@ -139,15 +152,18 @@ export function createRedisBudgetBackend(
           limits.leaseMs,
           limits.concurrency,
           ...limits.windows.flatMap((w) => [w.limit, w.spanMs]),
+          depth,
         );
       } catch (error) {
         if (Date.now() - warnedAt > 60_000) {
           warnedAt = Date.now();
           warn(`rate budgets in Redis unavailable, counting in this process meanwhile: ${String(error)}`);
         }
-        return local.take(limits, background);
+        return local.take(limits, background, depth);
       }
-      return result === -1 ? { ok: true, lease } : { ok: false, waitMs: result };
+      const waits = result.map(Number);
+      if (waits[0] === -1) return { ok: true, lease };
+      return { ok: false, waitMs: waits[0] ?? 0, waits: waits.length > 1 || waits[0] ? waits : undefined };
     },
     release(limits, lease) {
       if (lease === '') local.release(limits, lease);

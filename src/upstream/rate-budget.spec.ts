@@ -29,7 +29,43 @@ async function drain(
   return { granted, refused };
 }
 
+/**
+ * Two slots per 600 ms, both spent; four callers with 1 s to live queue up. The first two get the
+ * slots that open at about 600 ms; the next two could only go at about 1.2 s, after their deadline,
+ * so they are refused at once instead of waiting to be refused.
+ */
+async function queuePlaces(budget: RateBudget) {
+  for (let i = 0; i < 2; i++) (await budget.acquire({ priority: 'interactive' })).release();
+  const events: string[] = [];
+  await Promise.all(
+    [1, 2, 3, 4].map((n) =>
+      budget.acquire({ priority: 'interactive', signal: withDeadline(undefined, 1_000) }).then(
+        (ticket) => {
+          events.push(`granted ${n}`);
+          ticket.release();
+        },
+        (error: SourceError) => events.push(`refused ${n} ${error.code}`),
+      ),
+    ),
+  );
+  return events;
+}
+
 describe('rate budget (this process)', () => {
+  it('refuses at once the callers whose place in the queue comes after their deadline', async () => {
+    const budget = createRateBudget('ws:xero', {
+      source: 'xero',
+      windows: [{ name: 'minute', limit: 2, windowMs: 600 }],
+      marginMs: 0,
+    });
+    expect(await queuePlaces(budget)).toEqual([
+      'refused 3 RATE_LIMITED',
+      'refused 4 RATE_LIMITED',
+      'granted 1',
+      'granted 2',
+    ]);
+  });
+
   it('lets `limit` calls through per rolling window and makes the next one wait for the oldest to leave', async () => {
     const budget = createRateBudget('ws:stripe', {
       source: 'stripe',
@@ -174,6 +210,21 @@ describe('rate budget shared through Redis', () => {
     expect(fromA.refused?.code ?? fromB.refused?.code).toBe('RATE_LIMITED');
     expect((await a.snapshot()).windows[0]?.remaining).toBe(0);
     expect((await b.snapshot()).shared).toBe(true);
+  });
+
+  it('refuses at once the callers whose place in the queue comes after their deadline', async () => {
+    const budget = createRateBudget(`test-${randomUUID()}:xero`, {
+      source: 'xero',
+      windows: [{ name: 'minute', limit: 2, windowMs: 600 }],
+      marginMs: 0,
+      backend: createRedisBudgetBackend(redis()),
+    });
+    expect(await queuePlaces(budget)).toEqual([
+      'refused 3 RATE_LIMITED',
+      'refused 4 RATE_LIMITED',
+      'granted 1',
+      'granted 2',
+    ]);
   });
 
   it('counts in this process while Redis cannot be reached, and says so', async () => {

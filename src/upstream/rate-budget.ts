@@ -74,13 +74,18 @@ export interface RateBudget {
   snapshot(): Promise<BudgetSnapshot>;
 }
 
-/** Either a slot (and its lease, to hand back) or how long until one may be free. */
-export type TakeResult = { ok: true; lease: string } | { ok: false; waitMs: number };
+/**
+ * Either a slot (and its lease, to hand back) or how long until one may be free: `waitMs` for the
+ * next slot (0: a concurrency slot, freed by a release), and for a window wait `waits[k]` until the
+ * (k+1)-th next slot, so a caller deep in the queue is refused at once when its turn comes too late.
+ */
+export type TakeResult = { ok: true; lease: string } | { ok: false; waitMs: number; waits?: number[] };
 
 /** The counting part of a budget; the queue and priorities stay in each process. */
 export interface BudgetBackend {
   readonly shared: boolean;
-  take(limits: ResolvedLimits, background: boolean): Promise<TakeResult> | TakeResult;
+  /** `depth`: how many queued callers the `waits` should cover. */
+  take(limits: ResolvedLimits, background: boolean, depth?: number): Promise<TakeResult> | TakeResult;
   release(limits: ResolvedLimits, lease: string): void;
   /** Marks `used` slots of a window as spent now (the vendor says fewer are left than we counted). */
   fill(limits: ResolvedLimits, window: string, used: number): void;
@@ -121,19 +126,28 @@ export function createLocalBudgetBackend(): BudgetBackend {
   };
   return {
     shared: false,
-    take(limits, background) {
+    take(limits, background, depth = 1) {
       const now = Date.now();
-      if (pausedUntil > now) return { ok: false, waitMs: pausedUntil - now };
-      let waitMs = 0;
+      const waits = new Array<number>(depth).fill(Math.max(0, pausedUntil - now));
       for (const w of limits.windows) {
         const list = log(w.name);
         prune(list, w.spanMs, now);
         const cap = allowed(w.limit, limits.reserve, background);
-        // The call at this index must leave the window before one more fits.
-        if (list.length >= cap)
-          waitMs = Math.max(waitMs, (list[list.length - cap] as number) + w.spanMs - now);
+        for (let k = 0; k < depth; k++) {
+          // The (k+1)-th next slot opens when the call at this index leaves the window; past the
+          // calls made so far, when a slot granted meanwhile leaves it, a window later.
+          const index = list.length - cap + k;
+          const opens =
+            index < 0
+              ? 0
+              : index < list.length
+                ? (list[index] as number) + w.spanMs - now
+                : (waits[k - cap] ?? 0) + w.spanMs;
+          waits[k] = Math.max(waits[k] as number, opens);
+        }
       }
-      if (waitMs > 0) return { ok: false, waitMs };
+      const waitMs = waits[0] as number;
+      if (waitMs > 0) return { ok: false, waitMs, waits };
       if (limits.concurrency > 0 && inFlight >= limits.concurrency) return { ok: false, waitMs: 0 };
       for (const w of limits.windows) log(w.name).push(now);
       inFlight++;
@@ -262,9 +276,12 @@ export function createRateBudget(key: string, options: RateBudgetOptions): RateB
           const applicable = limitsFor(waiter.operation);
           const group = `${waiter.priority}|${applicable.windows.map((w) => w.name).join(',')}`;
           if (blocked.has(group) || !queue.includes(waiter)) continue;
+          const inGroup = queue.filter(
+            (other) => other.priority === waiter.priority && limitsFor(other.operation) === applicable,
+          );
           let result: TakeResult;
           try {
-            result = await backend.take(applicable, waiter.priority === 'background');
+            result = await backend.take(applicable, waiter.priority === 'background', inGroup.length);
           } catch (error) {
             settle(waiter);
             waiter.reject(error instanceof Error ? error : new Error(String(error)));
@@ -280,18 +297,19 @@ export function createRateBudget(key: string, options: RateBudgetOptions): RateB
             continue;
           }
           blocked.add(group);
-          // A concurrency wait (0) ends on a release (a shared store is polled); a window wait is
-          // known: refuse at once those of the group whose deadline (or longest wait) ends first.
+          // A concurrency wait (0) ends on a release (a shared store is polled). A window wait is
+          // known for each place in the queue: refuse at once those whose turn comes after their
+          // deadline (or the longest wait), rather than let them wait to be refused.
           const waitMs = result.waitMs;
           soonest = Math.min(soonest, waitMs > 0 ? waitMs : backend.shared ? 25 : Infinity);
           if (waitMs === 0) continue;
-          for (const other of [...queue]) {
-            const sameGroup = other.priority === waiter.priority && limitsFor(other.operation) === applicable;
-            if (sameGroup && Math.min(timeLeft(other.signal), maxWaitMs) < waitMs) {
+          inGroup.forEach((other, place) => {
+            const turn = result.waits?.[place] ?? waitMs;
+            if (queue.includes(other) && Math.min(timeLeft(other.signal), maxWaitMs) < turn) {
               settle(other);
-              other.reject(refuse(other, waitMs));
+              other.reject(refuse(other, turn));
             }
-          }
+          });
         }
         if (queue.length > 0 && soonest < Infinity) {
           timer = setTimeout(() => void pump(), soonest);
