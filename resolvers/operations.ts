@@ -56,7 +56,7 @@ export async function perform<I extends Record<string, unknown>>(
     if (!created) return operation;
     const ran = (await engine.run(ws, operation.id)) ?? operation;
     // The checks above loaded records through this request's loaders; the payload must see them as written.
-    ctx.loaders = createLoaders(ctx.hub, ctx.workspace, ctx.request.signal);
+    ctx.loaders = createLoaders(ctx.hub, ctx.workspace, ctx.signal, { freshness: ctx.freshness });
     return ran;
   } catch (error) {
     if (error instanceof IdempotencyKeyReused) {

@@ -4,7 +4,6 @@ import type { Page } from '../domain/ports.ts';
 import type { Hub, Workspace } from '../hub.ts';
 import type { SyncIssueInput, SyncIssueKind } from '../store/sync-issues.ts';
 import { SYSTEM_LABEL } from './describe.ts';
-import { inBackground } from '../upstream/work.ts';
 
 type PeopleSystem = 'hubspot' | 'stripe' | 'xero';
 const SYSTEMS: PeopleSystem[] = ['hubspot', 'stripe', 'xero'];
@@ -63,16 +62,11 @@ const normaliseName = (r: PersonRecord): string | null => {
  * different name or phone, several records for one email. Safe to run again: existing customers
  * and links are kept, open issues are not raised twice.
  */
-export function backfillLinks(
+export async function backfillLinks(
   hub: Hub,
   workspace: Workspace,
   options: BackfillOptions = {},
 ): Promise<BackfillReport> {
-  // Background work: the vendors' rate budgets serve interactive queries first.
-  return inBackground(() => backfill(hub, workspace, options));
-}
-
-async function backfill(hub: Hub, workspace: Workspace, options: BackfillOptions): Promise<BackfillReport> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => {});
   const ws = workspace.id;

@@ -5,7 +5,6 @@ import type { SourceName } from '../domain/model.ts';
 import type { Hub, Workspace } from '../hub.ts';
 import type { Database } from '../store/schema.ts';
 import { createOperationStore, type OperationRecord, type OperationStore, type StepRecord } from './store.ts';
-import { inBackground } from '../upstream/work.ts';
 
 export interface StepContext<I> {
   hub: Hub;
@@ -480,7 +479,7 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
           await sleep(intervalMs);
         }
       };
-      running = inBackground(loop);
+      running = loop();
       return {
         async stop() {
           stopped = true;

@@ -6,7 +6,7 @@ import type { UpstreamPolicy } from './policy.ts';
 import type { BreakerSnapshot } from './breaker.ts';
 import { RATE_BUDGET, type BudgetSnapshot, type BudgetTicket } from './rate-budget.ts';
 import type { TokenStatus } from './oauth.ts';
-import { currentPriority, timeLeft, type Priority } from './work.ts';
+import { priorityOf, timeLeft, type Priority } from './work.ts';
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
 
@@ -141,7 +141,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         req.idempotent ??
         (['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method) ||
           Object.keys(req.headers ?? {}).some((h) => h.toLowerCase() === 'idempotency-key'));
-      const priority = currentPriority();
+      const priority = priorityOf(req.signal);
       for (let retries = 0; ; retries++) {
         try {
           return await attempt<T>(req, priority);

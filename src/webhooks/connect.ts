@@ -13,7 +13,6 @@ import { createStripeWebhookVerifier } from '../../sources/stripe/webhooks.ts';
 import { createHubspotWebhookVerifier } from '../../sources/hubspot/webhooks.ts';
 import { createGoogleWebhookVerifier } from '../../sources/google-calendar/webhooks.ts';
 import { createXeroWebhookVerifier } from '../../sources/xero/webhooks.ts';
-import { inBackground } from '../upstream/work.ts';
 
 /** How a workspace receives each vendor's webhooks; a vendor left out takes none (404). */
 export interface WebhookSettings {
@@ -104,7 +103,7 @@ export function connectWebhooks(options: {
   function schedule(renew: () => Promise<void>, ms: number) {
     renewal = setTimeout(
       () => {
-        inBackground(renew).catch((error: unknown) => {
+        renew().catch((error: unknown) => {
           logger.error({ err: error }, 'renewing the calendar channel failed; trying again in a minute');
           schedule(renew, 60_000);
         });

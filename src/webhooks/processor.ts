@@ -15,7 +15,6 @@ import type { CacheTarget } from '../operations/engine.ts';
 import { createSourceStateRepository } from '../store/source-state.ts';
 import type { Inbox, InboxEvent } from './inbox.ts';
 import type { Change } from './types.ts';
-import { inBackground } from '../upstream/work.ts';
 
 /** The integrations the seed businesses ask for; each can be switched off. */
 export type SyncRule =
@@ -446,7 +445,7 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
           }
         }
       };
-      const running = inBackground(loop);
+      const running = loop();
       return {
         /** New events were stored: look now instead of at the next tick. */
         nudge: () => wake?.(),
