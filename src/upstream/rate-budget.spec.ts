@@ -34,18 +34,24 @@ async function drain(
  * slots that open at about 600 ms; the next two could only go at about 1.2 s, after their deadline,
  * so they are refused at once instead of waiting to be refused.
  */
-async function queuePlaces(budget: RateBudget) {
+async function queuePlaces(budget: RateBudget, operations: string[] = ['']) {
   for (let i = 0; i < 2; i++) (await budget.acquire({ priority: 'interactive' })).release();
   const events: string[] = [];
   await Promise.all(
     [1, 2, 3, 4].map((n) =>
-      budget.acquire({ priority: 'interactive', signal: withDeadline(undefined, 1_000) }).then(
-        (ticket) => {
-          events.push(`granted ${n}`);
-          ticket.release();
-        },
-        (error: SourceError) => events.push(`refused ${n} ${error.code}`),
-      ),
+      budget
+        .acquire({
+          priority: 'interactive',
+          operation: operations[n % operations.length],
+          signal: withDeadline(undefined, 1_000),
+        })
+        .then(
+          (ticket) => {
+            events.push(`granted ${n}`);
+            ticket.release();
+          },
+          (error: SourceError) => events.push(`refused ${n} ${error.code}`),
+        ),
     ),
   );
   return events;
@@ -59,6 +65,23 @@ describe('rate budget (this process)', () => {
       marginMs: 0,
     });
     expect(await queuePlaces(budget)).toEqual([
+      'refused 3 RATE_LIMITED',
+      'refused 4 RATE_LIMITED',
+      'granted 1',
+      'granted 2',
+    ]);
+  });
+
+  it('counts places across operations that count against the same windows', async () => {
+    const budget = createRateBudget('ws:hubspot', {
+      source: 'hubspot',
+      windows: [
+        { name: '10s', limit: 2, windowMs: 600 },
+        { name: 'search', limit: 5, windowMs: 1_000, operations: ['contacts.search'] },
+      ],
+      marginMs: 0,
+    });
+    expect(await queuePlaces(budget, ['contacts.list', 'contacts.batchRead'])).toEqual([
       'refused 3 RATE_LIMITED',
       'refused 4 RATE_LIMITED',
       'granted 1',

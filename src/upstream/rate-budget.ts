@@ -201,15 +201,18 @@ export function createRateBudget(key: string, options: RateBudgetOptions): RateB
     reserve,
     leaseMs: 60_000,
   };
-  const applicable = new Map<string, ResolvedLimits>();
+  // The windows each operation counts against; operations with the same windows share one object,
+  // which is what groups waiters in the queue.
+  const byOperation = new Map<string, ResolvedLimits>();
+  const byWindows = new Map<string, ResolvedLimits>();
   const limitsFor = (operation = ''): ResolvedLimits => {
-    let found = applicable.get(operation);
+    let found = byOperation.get(operation);
     if (!found) {
-      found = {
-        ...limits,
-        windows: limits.windows.filter((w) => !w.operations || w.operations.includes(operation)),
-      };
-      applicable.set(operation, found);
+      const windows = limits.windows.filter((w) => !w.operations || w.operations.includes(operation));
+      const names = windows.map((w) => w.name).join(',');
+      found = byWindows.get(names) ?? { ...limits, windows };
+      byWindows.set(names, found);
+      byOperation.set(operation, found);
     }
     return found;
   };
@@ -251,7 +254,7 @@ export function createRateBudget(key: string, options: RateBudgetOptions): RateB
     };
   };
 
-  // One pass at a time over the queue; interactive waiters first, each class in arrival order.
+  // One pass at a time over the queue.
   const pump = async (): Promise<void> => {
     if (pumping) {
       again = true;
@@ -266,7 +269,7 @@ export function createRateBudget(key: string, options: RateBudgetOptions): RateB
         // Interactive waiters first, each class in arrival order. A waiter blocked by a window only
         // some operations count against (HubSpot search) must not hold up the others, so each pass
         // tries one waiter per class and set of windows, and a blocked one stops only its group.
-        const blocked = new Set<string>();
+        const blocked: Array<{ priority: Priority; applicable: ResolvedLimits }> = [];
         let soonest = Infinity;
         const ordered = [
           ...queue.filter((w) => w.priority === 'interactive'),
@@ -274,8 +277,8 @@ export function createRateBudget(key: string, options: RateBudgetOptions): RateB
         ];
         for (const waiter of ordered) {
           const applicable = limitsFor(waiter.operation);
-          const group = `${waiter.priority}|${applicable.windows.map((w) => w.name).join(',')}`;
-          if (blocked.has(group) || !queue.includes(waiter)) continue;
+          const stuck = blocked.some((b) => b.priority === waiter.priority && b.applicable === applicable);
+          if (stuck || !queue.includes(waiter)) continue;
           const inGroup = queue.filter(
             (other) => other.priority === waiter.priority && limitsFor(other.operation) === applicable,
           );
@@ -296,7 +299,7 @@ export function createRateBudget(key: string, options: RateBudgetOptions): RateB
             waiter.resolve(ticket(applicable, result.lease));
             continue;
           }
-          blocked.add(group);
+          blocked.push({ priority: waiter.priority, applicable });
           // A concurrency wait (0) ends on a release (a shared store is polled). A window wait is
           // known for each place in the queue: refuse at once those whose turn comes after their
           // deadline (or the longest wait), rather than let them wait to be refused.
