@@ -244,7 +244,7 @@ ${ms(rate.latency.max)}${
         : ''
     }).${
       rate.waitedThenStale > 0
-        ? ` ${rate.waitedThenStale} of them waited and were answered with stale data all the same (${describe(rate.waitedThenStaleReasons)}; the slowest after ${ms(rate.waitedThenStaleMax)}): the budget compares each waiting caller's deadline with the wait for the next slot, not for the slot its place in the queue will get, so a caller behind others waits while the slots it hoped for go to those ahead, and is refused only then, or its deadline ends the wait (\`TIMEOUT\`).`
+        ? ` ${rate.waitedThenStale} of them waited and were answered with stale data all the same (${describe(rate.waitedThenStaleReasons)}; the slowest after ${ms(rate.waitedThenStaleMax)}): a caller is refused at once when its place in the queue comes after its deadline, but that turn is estimated from the window when it is computed; a wait for one of Xero's 5 concurrent slots has no known end, so a caller that then meets one can still reach its deadline (\`TIMEOUT\`).`
         : ''
     } The budget is a sliding log, so the minute's 60 calls can go in a burst early in the minute, and the
 rest of that minute is answered from stale cache or waits; concurrent requests each fetching the same
