@@ -21,74 +21,13 @@ import { RELAXED_LIMITS } from '../src/sandbox/start.ts';
 import { startSandboxProcess, type SandboxProcess } from '../src/sandbox/process.ts';
 import { clearFaults, clearRequestLog, injectFault } from '../test/support/sandbox-admin.ts';
 import { median, ms, percentile, sleep, table } from './support.ts';
+import { QUERY } from './read-graph.ts';
 
 const CUSTOMERS = 1_100;
 const PAGE_SIZE = 100;
 
-/** The customer-360 page (as in "read-graph"): contact details, bookings, orders, invoices, totals. */
-const PAGE = /* GraphQL */ `
-  query Page($first: Int!) {
-    customers(first: $first) {
-      edges {
-        node {
-          id
-          displayName
-          email
-          phone
-          links {
-            system
-            externalId
-          }
-          bookings(first: 10) {
-            totalCount
-            edges {
-              node {
-                title
-                start
-                status
-              }
-            }
-          }
-          orders(first: 10) {
-            totalCount
-            edges {
-              node {
-                status
-                amount {
-                  amount
-                }
-                amountRefunded {
-                  amount
-                }
-              }
-            }
-          }
-          invoices(first: 10) {
-            totalCount
-            edges {
-              node {
-                number
-                status
-                amountDue {
-                  amount
-                }
-              }
-            }
-          }
-          outstandingBalance {
-            amount
-          }
-          lifetimeValue {
-            amount
-          }
-          syncIssues {
-            kind
-          }
-        }
-      }
-    }
-  }
-`;
+/** The customer-360 page of "read-graph": contact details, bookings, orders, invoices, totals. */
+const PAGE = QUERY;
 
 /** The same page without bookings: HubSpot, Stripe and Xero, never the calendar. */
 const NO_BOOKINGS = /* GraphQL */ `

@@ -14,7 +14,7 @@ import { createSwitchboardServer, type SwitchboardServer } from '../src/server.t
 import { startSandboxProcess, type SandboxProcess } from '../src/sandbox/process.ts';
 import { median, ms, percentile, table } from './support.ts';
 
-const QUERY = /* GraphQL */ `
+export const QUERY = /* GraphQL */ `
   query Page($first: Int!) {
     customers(first: $first) {
       edges {
