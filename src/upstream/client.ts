@@ -76,7 +76,7 @@ export interface UpstreamClient {
   readonly baseUrl: string;
   /** Sends the request; a response with status ≥ 400 is thrown as the vendor's SourceError. */
   request<T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>>;
-  health(): SourceHealth;
+  /** Health (last call, last success, last error) and the policy state: breaker, budget, token. */
   status(): Promise<SourceStatus>;
   close(): Promise<void>;
 }
@@ -159,7 +159,6 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         }
       }
     },
-    health: () => ({ ...health, lastError: health.lastError && { ...health.lastError } }),
     async status() {
       const { breaker, budget, token } = options.policy ?? {};
       return {
