@@ -53,7 +53,6 @@ export const adminResolvers: Resolvers = {
         hasPreviousPage: Boolean(after),
       });
     },
-    sources: async (_, __, ctx) =>
-      (await sourceStatuses(ctx.hub)).filter((s) => s.workspace === ctx.workspace.id),
+    sources: (_, __, ctx) => sourceStatuses(ctx.hub, ctx.workspace.id),
   },
 };

@@ -12,8 +12,11 @@ export function isHealthy(status: SourceStatus): boolean {
 }
 
 /** Every workspace's connections with their policy state: the `sources` query, `/readyz`, `/metrics`. */
-export async function sourceStatuses(hub: Hub): Promise<WorkspaceSourceStatus[]> {
-  const all = [...hub.workspaces.values()].flatMap((w) =>
+export async function sourceStatuses(hub: Hub, workspace?: string): Promise<WorkspaceSourceStatus[]> {
+  const workspaces = [...hub.workspaces.values()].filter(
+    (w) => workspace === undefined || w.id === workspace,
+  );
+  const all = workspaces.flatMap((w) =>
     Object.values(w.sources).map(async (s) => {
       const status = await s.client.status();
       return { ...status, workspace: w.id, healthy: isHealthy(status) };
