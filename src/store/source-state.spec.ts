@@ -10,7 +10,7 @@ describe.each(storeKinds)('source state on %s', (kind) => {
   let state: SourceStateRepository;
   beforeAll(async () => {
     t = await openTestStore(kind);
-    state = createSourceStateRepository(t.store.db);
+    state = createSourceStateRepository(t.store);
   });
   afterAll(() => t.drop());
 
@@ -58,7 +58,7 @@ describe.each(storeKinds)('source state on %s', (kind) => {
     expect((await race('lease:race', at(16_000))).filter(Boolean)).toHaveLength(1);
   });
 
-  it('token store: refresh token plain, shared access-token state and lease under the lineage', async () => {
+  it('token store: refresh token, shared access-token state and lease under the lineage', async () => {
     const tokens = state.tokenStore('ws1', 'xero', 'abc123');
     expect(await tokens.load()).toBeUndefined();
     await tokens.save('rt-2');

@@ -2,20 +2,32 @@ import type { Kysely } from 'kysely';
 import type { SourceName } from '../domain/model.ts';
 import type { RefreshTokenStore } from '../upstream/oauth.ts';
 import type { Database } from './schema.ts';
+import { isSecretStateKey, sourceStateContext } from './secrets-at-rest.ts';
+import { storeSecrets, type SealingStore } from './store.ts';
 
 /**
  * Small per-workspace, per-source values the hub must keep across restarts and share between
  * replicas: rotated refresh tokens, the access token one replica fetched for the others, sync
  * tokens, and short leases ("only one replica does this at a time").
+ *
+ * Secrets (`isSecretStateKey`: `refresh_token:*`, `access_token:*`, `webhook_secret`) are sealed
+ * with the store's key on `set` and opened on `get`, bound to their row; every other key is plain.
  */
 export interface SourceStateRepository {
+  /**
+   * The value, opened when it is a secret (a secret stored in clear before encryption is returned
+   * as is). Throws `SecretOpenError` when a secret does not open (key not configured, value
+   * altered or moved from another row).
+   */
   get(workspace: string, system: SourceName, key: string): Promise<string | undefined>;
+  /** Stores the value, sealed when `key` is a secret. */
   set(workspace: string, system: SourceName, key: string, value: string): Promise<void>;
   /**
    * Takes the lease `key` for `holder` until `now + ttlMs`, unless another holder's lease is still
    * live. True when this call took it (or renewed the holder's own). A compare-and-set on the row,
    * so of several replicas racing for an absent or expired lease exactly one wins, on SQLite and
    * PostgreSQL alike. Times are the caller's clock: replicas' clocks must agree to well within the TTL.
+   * Throws for a secret key: a lease is compared as stored, and a sealed value never compares equal.
    */
   acquireLease(
     workspace: string,
@@ -30,9 +42,10 @@ export interface SourceStateRepository {
   /**
    * One OAuth connection's token state, shared by every replica on this database, under keys named
    * after `lineage` (a hash of the configured refresh token): `refresh_token:<lineage>` (the newest
-   * rotated refresh token, plain), `access_token:<lineage>` (the OAuth provider's JSON: the access
-   * token a replica last fetched, its expiry, the last failed refresh) and `refresh_lock:<lineage>`
-   * (the refresh lease). The first two are credentials: they live here and nowhere else.
+   * rotated refresh token, sealed), `access_token:<lineage>` (the OAuth provider's JSON: the access
+   * token a replica last fetched, its expiry, the last failed refresh; sealed) and
+   * `refresh_lock:<lineage>` (the refresh lease, plain). The first two are credentials: they live
+   * here, sealed, and nowhere else.
    */
   tokenStore(workspace: string, system: SourceName, lineage: string): RefreshTokenStore;
 }
@@ -54,8 +67,15 @@ function parseLease(value: string): Lease | undefined {
   }
 }
 
-export function createSourceStateRepository(db: Kysely<Database>): SourceStateRepository {
-  const get = async (workspace: string, system: SourceName, key: string) => {
+/**
+ * The repository over `store` (or a database handle `openStore` made, whose store's key is used;
+ * any other handle throws). Prefer the Store.
+ */
+export function createSourceStateRepository(store: SealingStore | Kysely<Database>): SourceStateRepository {
+  const { db, secrets } = storeSecrets(store);
+
+  /** The column as stored: sealed for secrets. */
+  const getRaw = async (workspace: string, system: SourceName, key: string) => {
     const row = await db
       .selectFrom('source_state')
       .select('value')
@@ -64,6 +84,17 @@ export function createSourceStateRepository(db: Kysely<Database>): SourceStateRe
       .where('key', '=', key)
       .executeTakeFirst();
     return row?.value;
+  };
+
+  const get = async (workspace: string, system: SourceName, key: string) => {
+    const value = await getRaw(workspace, system, key);
+    return value !== undefined && isSecretStateKey(key)
+      ? secrets.open(value, sourceStateContext(workspace, system, key))
+      : value;
+  };
+
+  const notSecret = (key: string) => {
+    if (isSecretStateKey(key)) throw new Error(`"${key}" holds a secret, not a lease`);
   };
 
   /** Writes `value` only while the row still holds `expected` (absent when undefined); true when written. */
@@ -94,7 +125,10 @@ export function createSourceStateRepository(db: Kysely<Database>): SourceStateRe
     return Number(result.numUpdatedRows) === 1;
   };
 
-  const set = async (workspace: string, system: SourceName, key: string, value: string) => {
+  const set = async (workspace: string, system: SourceName, key: string, plain: string) => {
+    const value = isSecretStateKey(key)
+      ? secrets.seal(plain, sourceStateContext(workspace, system, key))
+      : plain;
     const updated_at = new Date().toISOString();
     await db
       .insertInto('source_state')
@@ -107,7 +141,8 @@ export function createSourceStateRepository(db: Kysely<Database>): SourceStateRe
     get,
     set,
     async acquireLease(workspace, system, key, holder, ttlMs, now = new Date()) {
-      const current = await get(workspace, system, key);
+      notSecret(key);
+      const current = await getRaw(workspace, system, key);
       if (current !== undefined) {
         const lease = parseLease(current);
         // An unreadable row counts as expired, so it cannot block for ever.
@@ -117,7 +152,8 @@ export function createSourceStateRepository(db: Kysely<Database>): SourceStateRe
       return compareAndSet(workspace, system, key, current, JSON.stringify(next));
     },
     async releaseLease(workspace, system, key, holder) {
-      const current = await get(workspace, system, key);
+      notSecret(key);
+      const current = await getRaw(workspace, system, key);
       if (current === undefined || parseLease(current)?.holder !== holder) return;
       await db
         .deleteFrom('source_state')

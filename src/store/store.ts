@@ -1,12 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.ts';
 import { migrationProvider } from './migrations.ts';
+import { createSecretBox, type SecretBox } from '../security/secrets.ts';
 
 export interface Store {
   db: Kysely<Database>;
   dialect: 'sqlite' | 'postgres';
+  /**
+   * Seals the secrets repositories keep in this store (refresh and access tokens, webhook secrets,
+   * push channel tokens): see `src/store/secrets-at-rest.ts`. Repositories take it from here, so
+   * none can be created without it.
+   */
+  secrets: SecretBox;
   /** Where it lives, with any password removed: for logs and the banner. */
   description: string;
   /** Applies pending migrations; throws with the failing migration's name. */
@@ -21,11 +29,43 @@ export interface StoreOptions {
   url: string;
   /** PostgreSQL only: the schema to use (created when missing); tests isolate themselves with it. */
   schema?: string;
+  /**
+   * The key that seals secrets at rest (`createSecretBox` over `encryptionFromEnv`). Left out, the
+   * store gets a random key of its own, gone when the process ends: right for in-memory test
+   * stores, wrong for a store that outlives the process (what it sealed cannot be opened again).
+   */
+  secrets?: SecretBox;
+}
+
+/**
+ * The secrets of each store's database handle, so a repository given only `store.db` still seals
+ * with its store's key. Only the handle `openStore` made is known: a transaction or `withSchema`
+ * handle is another object, and `storeSecrets` refuses it rather than write secrets in clear.
+ */
+const secretsByDb = new WeakMap<Kysely<Database>, SecretBox>();
+
+/** What a repository that keeps secrets needs: the database and the box that seals for it. */
+export type SealingStore = Pick<Store, 'db' | 'secrets'>;
+
+/**
+ * The database and SecretBox of `store`, or of a database handle a `Store` opened (the form
+ * `src/app.ts` still passes). Throws for any other handle, e.g. a transaction: pass the Store.
+ */
+export function storeSecrets(store: SealingStore | Kysely<Database>): SealingStore {
+  if (!(store instanceof Kysely)) return store;
+  const secrets = secretsByDb.get(store);
+  if (!secrets)
+    throw new Error(
+      'this database handle did not come from openStore (a transaction?), so there is no key to seal ' +
+        'secrets with: pass the Store (or { db, secrets })',
+    );
+  return { db: store, secrets };
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const { url } = options;
-  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options.schema);
+  const secrets = options.secrets ?? createSecretBox({ key: randomBytes(32) });
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, secrets, options.schema);
   const path = url.replace(/^sqlite:(\/\/)?/, '');
   if (path === '')
     throw new Error('DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:data/switchboard.db');
@@ -36,10 +76,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  return wrap(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), 'sqlite', `sqlite:${path}`);
+  return wrap(
+    new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
+    'sqlite',
+    secrets,
+    `sqlite:${path}`,
+  );
 }
 
-async function openPostgres(url: string, schema?: string): Promise<Store> {
+async function openPostgres(url: string, secrets: SecretBox, schema?: string): Promise<Store> {
   const { default: pg } = await import('pg');
   if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema))
     throw new Error(`invalid PostgreSQL schema name "${schema}"`);
@@ -55,13 +100,21 @@ async function openPostgres(url: string, schema?: string): Promise<Store> {
     (await sql<{ name: string }>`select current_schema() as name`.execute(db)).rows[0]?.name ??
     'public';
   const safe = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-  return wrap(db, 'postgres', schema ? `${safe} (schema ${schema})` : safe, current);
+  return wrap(db, 'postgres', secrets, schema ? `${safe} (schema ${schema})` : safe, current);
 }
 
-function wrap(db: Kysely<Database>, dialect: Store['dialect'], description: string, schema?: string): Store {
+function wrap(
+  db: Kysely<Database>,
+  dialect: Store['dialect'],
+  secrets: SecretBox,
+  description: string,
+  schema?: string,
+): Store {
+  secretsByDb.set(db, secrets);
   return {
     db,
     dialect,
+    secrets,
     description,
     async migrate() {
       // Named explicitly: Kysely looks for its bookkeeping tables in every schema, and would take

@@ -245,7 +245,7 @@ describe.each(storeKinds)('replicas sharing a %s store', (kind) => {
 
   beforeAll(async () => {
     t = await openTestStore(kind);
-    state = createSourceStateRepository(t.store.db);
+    state = createSourceStateRepository(t.store);
   });
   afterAll(() => t.drop());
 

@@ -1,20 +1,35 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
+import { pushChannelContext } from '../store/secrets-at-rest.ts';
+import { storeSecrets, type SealingStore } from '../store/store.ts';
 import type { ChannelRegistry } from './types.ts';
 
-/** Google push channels the hub opened, kept in the store so every replica can check notifications. */
-export function createChannelStore(db: Kysely<Database>, workspace: string) {
+const SOURCE = 'google_calendar';
+
+/**
+ * Google push channels the hub opened, kept in the store so every replica can check notifications.
+ * A channel's token (what Google echoes to prove a notification is ours) is sealed with the store's
+ * key; `find` throws `SecretOpenError` when it does not open, which the verifier answers with a 503.
+ * Takes the Store, or a database handle `openStore` made (any other throws).
+ */
+export function createChannelStore(store: SealingStore | Kysely<Database>, workspace: string) {
+  const { db, secrets } = storeSecrets(store);
+  const context = (channelId: string) => pushChannelContext(workspace, SOURCE, channelId);
   const registry: ChannelRegistry = {
     async find(channelId) {
       const row = await db
         .selectFrom('push_channels')
         .selectAll()
         .where('workspace_id', '=', workspace)
-        .where('source', '=', 'google_calendar')
+        .where('source', '=', SOURCE)
         .where('channel_id', '=', channelId)
         .executeTakeFirst();
       return row
-        ? { token: row.token, resourceId: row.resource_id, expiresAt: new Date(row.expires_at) }
+        ? {
+            token: secrets.open(row.token, context(row.channel_id)),
+            resourceId: row.resource_id,
+            expiresAt: new Date(row.expires_at),
+          }
         : null;
     },
   };
@@ -25,9 +40,9 @@ export function createChannelStore(db: Kysely<Database>, workspace: string) {
         .insertInto('push_channels')
         .values({
           workspace_id: workspace,
-          source: 'google_calendar',
+          source: SOURCE,
           channel_id: channel.channelId,
-          token: channel.token,
+          token: secrets.seal(channel.token, context(channel.channelId)),
           resource_id: channel.resourceId,
           expires_at: channel.expiresAt.toISOString(),
           created_at: new Date().toISOString(),
@@ -40,7 +55,7 @@ export function createChannelStore(db: Kysely<Database>, workspace: string) {
         .selectFrom('push_channels')
         .select(['channel_id', 'resource_id', 'expires_at'])
         .where('workspace_id', '=', workspace)
-        .where('source', '=', 'google_calendar')
+        .where('source', '=', SOURCE)
         .where('expires_at', '>', new Date().toISOString())
         .orderBy('expires_at', 'desc')
         .executeTakeFirst();
@@ -52,7 +67,7 @@ export function createChannelStore(db: Kysely<Database>, workspace: string) {
       await db
         .deleteFrom('push_channels')
         .where('workspace_id', '=', workspace)
-        .where('source', '=', 'google_calendar')
+        .where('source', '=', SOURCE)
         .where('channel_id', '=', channelId)
         .execute();
     },

@@ -44,6 +44,10 @@ const HUBSPOT_EVENTS = [
 
 export function connectWebhooks(options: {
   workspace: string;
+  /**
+   * The handle a Store opened (`store.db`): the webhook secret it learns and the push channel
+   * tokens are sealed with that store's key (see `storeSecrets`); any other handle throws.
+   */
   db: Kysely<Database>;
   settings: WebhookSettings;
   sources: { payments: StripeSource; crm: HubspotSource; calendar: GoogleCalendarSource };

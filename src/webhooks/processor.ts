@@ -63,7 +63,7 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
     retryMs = 1_000, // 1 second
     workerId = `inbox-${randomUUID().slice(0, 8)}`,
   } = options;
-  const state = createSourceStateRepository(hub.store.db);
+  const state = createSourceStateRepository(hub.store);
 
   async function customerFor(
     workspace: Workspace,
