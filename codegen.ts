@@ -31,6 +31,9 @@ const config: CodegenConfig = {
           OrderPayload: './models.ts#OperationPayloadModel',
           InvoicePayload: './models.ts#OperationPayloadModel',
           Event: '../events/types.ts#DomainEvent',
+          ApiKey: './models.ts#ApiKeyModel',
+          CreatedApiKey: './models.ts#CreatedApiKeyModel',
+          AuditEntry: './models.ts#AuditEntryModel',
         },
         // Import paths in the generated file carry .ts, as everything else here (NodeNext + tsx).
         emitLegacyCommonJSImports: false,

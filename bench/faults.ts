@@ -16,11 +16,19 @@ import { connectSources, sandboxVendorSettings, type SandboxEndpoint } from '../
 import { createSourceStateRepository } from '../src/store/source-state.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { backfillLinks } from '../src/links/backfill.ts';
-import { createSwitchboardServer, type SwitchboardServer } from '../src/server.ts';
 import { RELAXED_LIMITS } from '../src/sandbox/start.ts';
 import { startSandboxProcess, type SandboxProcess } from '../src/sandbox/process.ts';
 import { clearFaults, clearRequestLog, injectFault } from '../test/support/sandbox-admin.ts';
-import { median, ms, percentile, sleep, table } from './support.ts';
+import {
+  median,
+  ms,
+  percentile,
+  postGraphQL,
+  securedServer,
+  sleep,
+  table,
+  type SecuredApp,
+} from './support.ts';
 import { QUERY } from './read-graph.ts';
 
 const CUSTOMERS = 1_100;
@@ -142,9 +150,8 @@ interface Context {
   sandboxes: SandboxProcess;
 }
 
-interface BenchHub {
+interface BenchHub extends SecuredApp {
   hub: Hub;
-  app: SwitchboardServer;
   close(): Promise<void>;
 }
 
@@ -152,12 +159,12 @@ interface BenchHub {
  * A hub on the shared store (links are backfilled once; rotated Xero refresh tokens are kept there
  * so each new hub picks up the last one), with its own metrics and response cache.
  */
-function makeHub(ctx: Context, options: { limits?: false; cacheTtlMs: number }): BenchHub {
+async function makeHub(ctx: Context, options: { limits?: false; cacheTtlMs: number }): Promise<BenchHub> {
   const metrics = createMetrics();
   const { sources } = connectSources(sandboxVendorSettings(ctx.sandboxes.endpoints), {
     workspace: 'default',
     metrics,
-    state: createSourceStateRepository(ctx.store.db),
+    state: createSourceStateRepository(ctx.store),
     ...(options.limits === false ? { limits: false as const } : {}),
   });
   const hub = createHub({
@@ -169,21 +176,17 @@ function makeHub(ctx: Context, options: { limits?: false; cacheTtlMs: number }):
   });
   return {
     hub,
-    app: createSwitchboardServer(hub),
+    ...(await securedServer(hub)),
     close: async () => {
       await Promise.all(Object.values(sources).map((s) => s.close()));
     },
   };
 }
 
-async function run(app: SwitchboardServer, name: string, query: string, first = PAGE_SIZE): Promise<Sample> {
+async function run(target: SecuredApp, name: string, query: string, first = PAGE_SIZE): Promise<Sample> {
   const sentAt = Date.now();
   const started = performance.now();
-  const res = await app.yoga.fetch('http://bench/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables: { first } }),
-  });
+  const res = await postGraphQL(target, query, { first });
   const body = (await res.json()) as GraphQLBody;
   const elapsed = performance.now() - started;
   return {
@@ -389,9 +392,9 @@ async function rateLimitedXero(ctx: Context, log: (line: string) => void): Promi
     appPerMinute: 10_000,
     reset: true,
   });
-  const h = makeHub(ctx, { cacheTtlMs: RATE.cacheTtlMs });
+  const h = await makeHub(ctx, { cacheTtlMs: RATE.cacheTtlMs });
   try {
-    const warm = await run(h.app, 'page', PAGE);
+    const warm = await run(h, 'page', PAGE);
     log(`  warm-up page: ${ms(warm.ms)}, ${warm.errors} errors`);
     await clearLogs(ctx);
     const xeroUrl = endpoint(ctx, 'xero').url;
@@ -400,7 +403,7 @@ async function rateLimitedXero(ctx: Context, log: (line: string) => void): Promi
       RATE.clients,
       RATE.durationMs,
       RATE.thinkMs,
-      () => run(h.app, 'page', PAGE),
+      () => run(h, 'page', PAGE),
       async (elapsed, so) => {
         const { entries } = await apiEntries(xeroUrl);
         log(
@@ -528,7 +531,7 @@ async function slowCalendar(ctx: Context, log: (line: string) => void): Promise<
   log(
     `faults b: calendar slowed by ${SLOW.latencyMs / 1000} s; ${SLOW.clients} clients on the page without bookings, a page with bookings started every ${SLOW.bookingEveryMs / 1000} s; ${SLOW.rounds} rounds of ${SLOW.phaseMs / 1000} s per condition`,
   );
-  const h = makeHub(ctx, { limits: false, cacheTtlMs: 0 });
+  const h = await makeHub(ctx, { limits: false, cacheTtlMs: 0 });
   const calendar = endpoint(ctx, 'google_calendar').url;
   const rows: SlowRow[] = [];
   const pooled = {
@@ -563,8 +566,8 @@ async function slowCalendar(ctx: Context, log: (line: string) => void): Promise<
   });
   try {
     // Unmeasured: JIT, connection pools, the token.
-    await run(h.app, 'page', PAGE);
-    await run(h.app, 'no-bookings', NO_BOOKINGS);
+    await run(h, 'page', PAGE);
+    await run(h, 'no-bookings', NO_BOOKINGS);
     for (let round = 1; round <= SLOW.rounds; round++) {
       for (const condition of ['unslowed', 'calendar +5 s'] as const) {
         await clearFaults(calendar);
@@ -576,14 +579,14 @@ async function slowCalendar(ctx: Context, log: (line: string) => void): Promise<
         const end = performance.now() + SLOW.leadMs + SLOW.phaseMs;
         const launcher = (async () => {
           while (performance.now() < end) {
-            launched.push(run(h.app, 'page', PAGE));
+            launched.push(run(h, 'page', PAGE));
             await sleep(SLOW.bookingEveryMs);
           }
         })();
         await sleep(SLOW.leadMs);
         const gc = watchGc();
         const noBookings = await drive(SLOW.clients, SLOW.phaseMs, SLOW.thinkMs, () =>
-          run(h.app, 'no-bookings', NO_BOOKINGS),
+          run(h, 'no-bookings', NO_BOOKINGS),
         );
         const gcTotals = gc.stop();
         await launcher;
@@ -679,7 +682,7 @@ async function xeroDown(ctx: Context, log: (line: string) => void): Promise<Down
   log(
     `faults c: Xero fully down (every request answered 503); cache TTL ${DOWN.cacheTtlMs / 1000} s; one client alternating the Xero-only query and the page`,
   );
-  const h = makeHub(ctx, { limits: false, cacheTtlMs: DOWN.cacheTtlMs });
+  const h = await makeHub(ctx, { limits: false, cacheTtlMs: DOWN.cacheTtlMs });
   const xero = endpoint(ctx, 'xero').url;
   const client = h.hub.defaultWorkspace.sources.accounting.client;
   const breakerState = async () => (await client.status()).breaker?.state ?? 'none';
@@ -688,9 +691,9 @@ async function xeroDown(ctx: Context, log: (line: string) => void): Promise<Down
   const loop = async (stop: (samples: Sample[]) => Promise<boolean>) => {
     const samples: Sample[] = [];
     while (!(await stop(samples))) {
-      samples.push(await run(h.app, 'xero-only', XERO_ONLY));
+      samples.push(await run(h, 'xero-only', XERO_ONLY));
       await sleep(DOWN.thinkMs);
-      samples.push(await run(h.app, 'page', PAGE));
+      samples.push(await run(h, 'page', PAGE));
       await sleep(DOWN.thinkMs);
     }
     return samples;
@@ -722,8 +725,8 @@ async function xeroDown(ctx: Context, log: (line: string) => void): Promise<Down
   };
   try {
     // Warm the cache, then let it lapse: every later query needs Xero again.
-    await run(h.app, 'page', PAGE);
-    await run(h.app, 'xero-only', XERO_ONLY);
+    await run(h, 'page', PAGE);
+    await run(h, 'xero-only', XERO_ONLY);
     await sleep(DOWN.cacheTtlMs + 200);
     const healthy = await phase('healthy', async (_, elapsed) => elapsed >= DOWN.healthyMs);
 
@@ -813,12 +816,12 @@ async function flakyVendors(ctx: Context, log: (line: string) => void): Promise<
   log(
     `faults d: ${FLAKY.share * 100}% of every vendor's calls answered 503; ${FLAKY.runs} page queries one after another per condition, cache TTL 0 (every run refetches)`,
   );
-  const h = makeHub(ctx, { limits: false, cacheTtlMs: 0 });
+  const h = await makeHub(ctx, { limits: false, cacheTtlMs: 0 });
   const rows: FlakyRow[] = [];
   const urls = ctx.sandboxes.all.map((s) => s.url);
   try {
     // Unmeasured: JIT and pools, and the copies stale-if-error serves once the vendors fail.
-    await run(h.app, 'page', PAGE);
+    await run(h, 'page', PAGE);
     for (const condition of ['clean', '30% 503'] as const) {
       await clearFaults(...urls);
       if (condition !== 'clean') {
@@ -829,7 +832,7 @@ async function flakyVendors(ctx: Context, log: (line: string) => void): Promise<
       const samples: Sample[] = [];
       const opened = new Set<string>();
       for (let i = 0; i < FLAKY.runs; i++) {
-        samples.push(await run(h.app, 'page', PAGE));
+        samples.push(await run(h, 'page', PAGE));
         for (const source of Object.values(h.hub.defaultWorkspace.sources)) {
           const state = (await source.client.status()).breaker?.state;
           if (state && state !== 'closed') opened.add(source.client.source);
@@ -889,7 +892,7 @@ export async function benchFaults(log: (line: string) => void): Promise<FaultsRe
   const ctx: Context = { store, sandboxes };
   try {
     await store.migrate();
-    const backfill = makeHub(ctx, { limits: false, cacheTtlMs: 0 });
+    const backfill = await makeHub(ctx, { limits: false, cacheTtlMs: 0 });
     try {
       const report = await backfillLinks(backfill.hub, backfill.hub.defaultWorkspace);
       log(`  backfilled ${report.customers} customers, ${report.linksCreated} links`);

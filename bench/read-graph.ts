@@ -10,9 +10,8 @@ import { connectSources, sandboxVendorSettings } from '../src/sources.ts';
 import { createSourceStateRepository } from '../src/store/source-state.ts';
 import { openStore } from '../src/store/store.ts';
 import { backfillLinks } from '../src/links/backfill.ts';
-import { createSwitchboardServer, type SwitchboardServer } from '../src/server.ts';
 import { startSandboxProcess, type SandboxProcess } from '../src/sandbox/process.ts';
-import { median, ms, percentile, table } from './support.ts';
+import { median, ms, percentile, postGraphQL, securedServer, table, type SecuredApp } from './support.ts';
 
 export const QUERY = /* GraphQL */ `
   query Page($first: Int!) {
@@ -82,7 +81,7 @@ type Sandboxes = SandboxProcess;
 
 interface Setup {
   sandboxes: Sandboxes;
-  servers: Record<'on' | 'off', { app: SwitchboardServer; clearCache(): void }>;
+  servers: Record<'on' | 'off', SecuredApp & { clearCache(): void }>;
   close(): Promise<void>;
 }
 
@@ -97,7 +96,7 @@ async function setup(customers: number): Promise<Setup> {
     const { sources } = connectSources(sandboxVendorSettings(sandboxes.endpoints), {
       workspace: 'default',
       metrics,
-      state: createSourceStateRepository(store.db),
+      state: createSourceStateRepository(store),
       limits: false,
     });
     return createHub({
@@ -114,8 +113,8 @@ async function setup(customers: number): Promise<Setup> {
   return {
     sandboxes,
     servers: {
-      on: { app: createSwitchboardServer(on), clearCache: () => on.cache.clear() },
-      off: { app: createSwitchboardServer(off), clearCache: () => off.cache.clear() },
+      on: { ...(await securedServer(on)), clearCache: () => on.cache.clear() },
+      off: { ...(await securedServer(off)), clearCache: () => off.cache.clear() },
     },
     async close() {
       await Promise.all(
@@ -150,13 +149,9 @@ async function setLatency(sandboxes: Sandboxes, latencyMs: number) {
   }
 }
 
-async function run(app: SwitchboardServer, first: number): Promise<number> {
+async function run(target: SecuredApp, first: number): Promise<number> {
   const started = performance.now();
-  const res = await app.yoga.fetch('http://bench/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: QUERY, variables: { first } }),
-  });
+  const res = await postGraphQL(target, QUERY, { first });
   const body = (await res.json()) as { errors?: Array<{ message: string }> };
   const elapsed = performance.now() - started;
   if (body.errors) throw new Error(`query failed: ${body.errors[0]?.message}`);
@@ -192,11 +187,11 @@ export async function benchReadGraph(
           for (const cache of mode === 'on' ? (['cold', 'warm'] as const) : (['cold'] as const)) {
             const times: number[] = [];
             let requests: Record<string, number> = {};
-            await run(server.app, customers); // warm the process (JIT, pools); not measured
+            await run(server, customers); // warm the process (JIT, pools); not measured
             for (let i = 0; i < runs; i++) {
               if (cache === 'cold') server.clearCache();
               await clearLogs(s.sandboxes);
-              times.push(await run(server.app, customers));
+              times.push(await run(server, customers));
               requests = await requestCounts(s.sandboxes);
             }
             const row: ReadGraphRow = {

@@ -1,6 +1,10 @@
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { Hub } from '../src/hub.ts';
+import { buildSchema } from '../src/graph/schema.ts';
+import { secureHub, type Security, type SecuritySettings } from '../src/security/index.ts';
+import { createSwitchboardServer, type SwitchboardServer } from '../src/server.ts';
 
 /** Percentile of a list of numbers (nearest rank). */
 export function percentile(values: number[], p: number): number {
@@ -30,20 +34,32 @@ export function table(header: string[], rows: Array<Array<string | number>>): st
   return lines.join('\n');
 }
 
+/** A hub over real sockets: its base URL and a key with every scope. */
+export interface HubTarget {
+  url: string;
+  key: string;
+}
+
 /**
  * graphql-ws subscribers over real WebSockets (one socket each, as separate browser tabs would
  * be), all running `query`; `onData` gets every payload with the moment it arrived.
  */
 export function subscriberPool(
-  httpUrl: string,
+  hub: HubTarget,
   query: string,
   onData: (data: Record<string, unknown>, at: number) => void,
 ) {
   const clients: Client[] = [];
-  const url = `${httpUrl.replace(/^http/, 'ws')}/graphql`;
+  const url = `${hub.url.replace(/^http/, 'ws')}/graphql`;
   const open = () =>
     new Promise<Client>((resolve, reject) => {
-      const client = createClient({ url, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+      const client = createClient({
+        url,
+        webSocketImpl: WebSocket,
+        lazy: false,
+        retryAttempts: 0,
+        connectionParams: { authorization: `Bearer ${hub.key}` },
+      });
       client.on('connected', () => resolve(client));
       client.on('error', (error) => reject(error instanceof Error ? error : new Error(String(error))));
       client.subscribe(
@@ -77,8 +93,10 @@ export function subscriberPool(
 }
 
 /** One sample of a Prometheus text exposition: `name` (labels ignored unless given, e.g. `{source="stripe"}`). */
-export async function scrape(httpUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+export async function scrape(hub: HubTarget, name: string): Promise<number> {
+  const text = await (
+    await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${hub.key}` } })
+  ).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.slice(name.length + 1).split(' ')[0]) : NaN;
 }
@@ -93,3 +111,33 @@ export async function until(check: () => Promise<boolean> | boolean, what: strin
 }
 
 export const sleep = (msToWait: number) => new Promise<void>((resolve) => setTimeout(resolve, msToWait));
+
+/** A hub's HTTP app behind the real security layer, with a key holding every scope. */
+export interface SecuredApp {
+  app: SwitchboardServer;
+  key: string;
+  security: Security;
+}
+
+export async function securedServer(hub: Hub, settings?: SecuritySettings): Promise<SecuredApp> {
+  const schema = buildSchema();
+  const { security, keys } = await secureHub(hub, { schema, settings });
+  return {
+    app: createSwitchboardServer(hub, { security, schema }),
+    key: keys.get(hub.defaultWorkspace.id)!,
+    security,
+  };
+}
+
+/** POSTs a GraphQL request through yoga's fetch (no socket), authenticated with the app's key. */
+export function postGraphQL(
+  target: Pick<SecuredApp, 'app' | 'key'>,
+  query: string,
+  variables?: Record<string, unknown>,
+) {
+  return target.app.yoga.fetch('http://bench/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${target.key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+}

@@ -17,9 +17,20 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { RELAXED_LIMITS } from '../src/sandbox/start.ts';
 import { startSandboxProcess, type SandboxProcess } from '../src/sandbox/process.ts';
+import { sourceStateContext } from '../src/store/secrets-at-rest.ts';
 import { hubProcess, liveVendorEnv, type HubProcess } from '../test/support/hub-process.ts';
 import { POSTGRES_URL } from '../test/support/stores.ts';
-import { median, ms, percentile, scrape, sleep, subscriberPool, table, until } from './support.ts';
+import {
+  median,
+  ms,
+  percentile,
+  scrape,
+  sleep,
+  subscriberPool,
+  table,
+  until,
+  type HubTarget,
+} from './support.ts';
 
 const QUERY = 'subscription { events(types: [CUSTOMER_CHANGED]) { id } }';
 /** Subscribers are added, not reopened: 1, then 99 more, then 900 more. */
@@ -77,10 +88,10 @@ const post = (hubUrl: string, event: SignedEvent) =>
   });
 
 /** A seeded customer the hub has linked to a Stripe customer: its Stripe id. */
-async function stripeCustomer(hubUrl: string): Promise<string> {
-  const res = await fetch(`${hubUrl}/graphql`, {
+async function stripeCustomer(hub: HubTarget): Promise<string> {
+  const res = await fetch(`${hub.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${hub.key}` },
     body: JSON.stringify({
       query: '{ customers(first: 50) { edges { node { links { system externalId } } } } }',
     }),
@@ -94,11 +105,11 @@ async function stripeCustomer(hubUrl: string): Promise<string> {
     .flatMap((e) => e.node.links)
     .find((l) => l.system === 'STRIPE')?.externalId;
   if (!id)
-    throw new Error(`no customer linked to Stripe at ${hubUrl}: ${JSON.stringify(body).slice(0, 300)}`);
+    throw new Error(`no customer linked to Stripe at ${hub.url}: ${JSON.stringify(body).slice(0, 300)}`);
   return id;
 }
 
-const activeSubscriptions = (hubUrl: string) => scrape(hubUrl, 'switchboard_subscriptions_active');
+const activeSubscriptions = (hub: HubTarget) => scrape(hub, 'switchboard_subscriptions_active');
 
 /** Who is waiting for which vendor event, and when the first and the last subscriber got it. */
 function arrivals() {
@@ -135,7 +146,7 @@ interface Target {
   /** The hub the webhooks are POSTed to … */
   webhooks: string;
   /** … and the hub the subscribers are connected to (the same one, or another replica). */
-  subscribers: string;
+  subscribers: HubTarget;
   secret: string;
   customerId: string;
 }
@@ -216,15 +227,21 @@ async function oneProcess(log: (line: string) => void): Promise<LatencyRow[]> {
   });
   try {
     // Sandbox mode registers the endpoint with the Stripe sandbox and keeps its secret in the store.
-    const { value: secret } = await app.hub.store.db
+    const row = await app.hub.store.db
       .selectFrom('source_state')
-      .select('value')
+      .select(['workspace_id', 'value'])
       .where('system', '=', 'stripe')
       .where('key', '=', 'webhook_secret')
       .executeTakeFirstOrThrow();
-    const customerId = await stripeCustomer(app.url);
+    // Sealed in the store: opened with the store's key, as the hub reads it.
+    const secret = app.hub.store.secrets.open(
+      row.value,
+      sourceStateContext(row.workspace_id, 'stripe', 'webhook_secret'),
+    );
+    const target = { url: app.url, key: app.developmentKey! };
+    const customerId = await stripeCustomer(target);
     return await latency(
-      { setup: SETUPS.inBench, webhooks: app.url, subscribers: app.url, secret, customerId },
+      { setup: SETUPS.inBench, webhooks: app.url, subscribers: target, secret, customerId },
       log,
     );
   } finally {
@@ -236,6 +253,9 @@ async function oneProcess(log: (line: string) => void): Promise<LatencyRow[]> {
 const liveHub = (name: string, sandboxes: SandboxProcess, env: Record<string, string>): HubProcess =>
   hubProcess(name, {
     ...liveVendorEnv(sandboxes.endpoints),
+    // One key holds every subscriber's socket, and the pool opens 50 at a time.
+    SWITCHBOARD_WS_MAX_CONNECTIONS: '5000',
+    SWITCHBOARD_WS_MAX_PENDING: '200',
     // Without PUBLIC_URL a live hub registers no Stripe endpoint: it verifies with this secret.
     STRIPE_WEBHOOK_SECRET: SECRET,
     PORT: '0',
@@ -268,22 +288,24 @@ async function unreachable(): Promise<string | undefined> {
 /** The same hub on its own in a child process (live mode, SQLite in memory, local bus), so the subscribers' work is not on its event loop. */
 async function oneChild(sandboxes: SandboxProcess, log: (line: string) => void): Promise<LatencyRow[]> {
   log(`webhooks: ${SETUPS.child} (live mode, SQLite in memory; the subscribers in this process)…`);
-  const hub = liveHub('single hub', sandboxes, { DATABASE_URL: ':memory:' });
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+  const hub = liveHub('single hub', sandboxes, { DATABASE_URL: `sqlite:${join(dir, 'switchboard.db')}` });
   try {
     await hub.start();
-    const url = hub.url as string;
+    const target = { url: hub.url as string, key: hub.key };
     return await latency(
       {
         setup: SETUPS.child,
-        webhooks: url,
-        subscribers: url,
+        webhooks: target.url,
+        subscribers: target,
         secret: SECRET,
-        customerId: await stripeCustomer(url),
+        customerId: await stripeCustomer(target),
       },
       log,
     );
   } finally {
     await hub.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -315,9 +337,9 @@ async function twoReplicas(sandboxes: SandboxProcess, log: (line: string) => voi
       {
         setup: SETUPS.replicas,
         webhooks: a.url as string,
-        subscribers: b.url as string,
+        subscribers: { url: b.url as string, key: b.key },
         secret: SECRET,
-        customerId: await stripeCustomer(a.url as string),
+        customerId: await stripeCustomer({ url: a.url as string, key: a.key }),
       },
       log,
     );
@@ -364,7 +386,7 @@ async function intake(sandboxes: SandboxProcess, log: (line: string) => void): P
   try {
     await hub.start();
     const url = hub.url as string;
-    const customerId = await stripeCustomer(url);
+    const customerId = await stripeCustomer({ url, key: hub.key });
     // Read-only beside the hub (WAL allows it): how much of the inbox is still to process.
     inbox = new SQLite(file, { readonly: true, fileMustExist: true });
     const pending = inbox.prepare(`select count(*) as n from webhook_inbox where state = 'PENDING'`);
@@ -391,7 +413,7 @@ async function intake(sandboxes: SandboxProcess, log: (line: string) => void): P
       );
     }
     const accepted = await scrape(
-      url,
+      { url, key: hub.key },
       'switchboard_webhooks_received_total{source="stripe",outcome="accepted"}',
     );
     const expected = INTAKE_WARMUP + INTAKE_EVENTS * INTAKE_RUNS;
@@ -416,10 +438,11 @@ export interface MemoryResult {
 /** 1,000 idle subscriptions to a hub in a child process, its RSS read from its own `/metrics`. */
 async function memory(sandboxes: SandboxProcess, log: (line: string) => void): Promise<MemoryResult> {
   log(`webhooks: memory of ${IDLE_SUBSCRIPTIONS} idle subscriptions (hub in a child process)…`);
-  const hub = liveHub('memory hub', sandboxes, { DATABASE_URL: ':memory:' });
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+  const hub = liveHub('memory hub', sandboxes, { DATABASE_URL: `sqlite:${join(dir, 'switchboard.db')}` });
   try {
     await hub.start();
-    const url = hub.url as string;
+    const url = { url: hub.url as string, key: hub.key };
     const active = (n: number) =>
       until(async () => (await activeSubscriptions(url)) === n, `${n} subscriptions`);
     /** After a pause for the collector, the median of three readings. */
@@ -462,6 +485,7 @@ async function memory(sandboxes: SandboxProcess, log: (line: string) => void): P
     }
   } finally {
     await hub.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -11,6 +11,7 @@ import { customerWriteResolvers } from './customer-writes.ts';
 import { bookingWriteResolvers } from './booking-writes.ts';
 import { orderWriteResolvers } from './order-writes.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
+import { securityResolvers } from './security.ts';
 
 const parts: Resolvers[] = [
   scalarResolvers,
@@ -25,6 +26,7 @@ const parts: Resolvers[] = [
   bookingWriteResolvers,
   orderWriteResolvers,
   subscriptionResolvers,
+  securityResolvers,
 ];
 
 /** One resolver map from the per-type files; a type defined in two files is a mistake and throws. */

@@ -3,13 +3,20 @@ import type { Resolvers, ResolversInterfaceTypes } from '../src/graph/resolvers-
 import { fromGlobalId, splitSourceId } from '../src/graph/ids.ts';
 import { badInput } from '../src/graph/errors.ts';
 import { orNull } from './write-helpers.ts';
+import type { GraphQLSchema } from 'graphql';
+import { directiveScopes, missingScopes } from '../src/security/scopes.ts';
 
 type NodeModel = ResolversInterfaceTypes<Record<string, never>>['Node'];
 
-/** Any node by global id; null for ids that are malformed, of another workspace, or gone. */
-async function loadNode(id: string, ctx: GraphContext): Promise<NodeModel | null> {
+/**
+ * Any node by global id; null for ids that are malformed, of another workspace, or gone, and for
+ * types the caller may not read (checked before loading, so it costs no vendor call).
+ */
+async function loadNode(id: string, ctx: GraphContext, schema: GraphQLSchema): Promise<NodeModel | null> {
   const parsed = fromGlobalId(id);
   if (!parsed) return null;
+  const required = directiveScopes(schema.getType(parsed.type)?.astNode?.directives);
+  if (missingScopes(required, ctx.caller.principal.scopes)) return null;
   const { sources } = ctx.workspace;
   const external = splitSourceId(parsed.localId);
   switch (parsed.type) {
@@ -48,10 +55,10 @@ export const nodeResolvers: Resolvers = {
     },
   },
   Query: {
-    node: (_, { id }, ctx) => loadNode(id, ctx),
-    nodes: (_, { ids }, ctx) => {
+    node: (_, { id }, ctx, info) => loadNode(id, ctx, info.schema),
+    nodes: (_, { ids }, ctx, info) => {
       if (ids.length > 100) throw badInput(`"ids" takes at most 100 ids, got ${ids.length}`, 'ids');
-      return Promise.all(ids.map((id) => loadNode(id, ctx)));
+      return Promise.all(ids.map((id) => loadNode(id, ctx, info.schema)));
     },
   },
 };

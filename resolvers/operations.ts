@@ -12,6 +12,8 @@ import { badInput } from '../src/graph/errors.ts';
 import { IdempotencyKeyReused, type SubmitOptions } from '../src/operations/engine.ts';
 import { toSystem } from './shared.ts';
 import { createLoaders } from '../src/graph/loaders.ts';
+import { noteAuditTarget } from '../src/security/plugins.ts';
+import type { StepRecord } from '../src/operations/store.ts';
 
 /**
  * Every mutation goes through here. A repeat of a client idempotency key (the argument, or the
@@ -35,7 +37,10 @@ export async function perform<I extends Record<string, unknown>>(
   try {
     if (key !== null) {
       const earlier = await engine.replay(ws, kind, key, args);
-      if (earlier) return earlier;
+      if (earlier) {
+        noteAuditTarget(ctx, kind, toGlobalId('Operation', earlier.id));
+        return earlier;
+      }
     }
     let prepared: Awaited<ReturnType<typeof prepare>>;
     try {
@@ -53,6 +58,7 @@ export async function perform<I extends Record<string, unknown>>(
       clientArgs: args,
       alsoWrite,
     });
+    noteAuditTarget(ctx, kind, toGlobalId('Operation', operation.id));
     if (!created) return operation;
     const ran = (await engine.run(ws, operation.id)) ?? operation;
     // The checks above loaded records through this request's loaders; the payload must see them as written.
@@ -68,14 +74,29 @@ export async function perform<I extends Record<string, unknown>>(
   }
 }
 
+const isOperator = (ctx: GraphContext) => ctx.caller.principal.scopes.has('operator');
+
+const publicStepError = (step: StepRecord) =>
+  `${step.name} failed with ${step.lastErrorCode ?? 'an error'}; an operator can see the system's own message.`;
+
 export const operationResolvers: Resolvers = {
   Operation: {
     id: (op) => toGlobalId('Operation', op.id),
     state: (op) => op.state as OperationState,
+    // Vendors' own words are for operators; others get which system and the code.
+    error: (op, _, ctx) => {
+      if (op.error === null || isOperator(ctx)) return op.error;
+      const step =
+        op.steps.find((s) => s.lastError !== null && s.state !== 'SUCCEEDED') ??
+        op.steps.find((s) => s.lastError);
+      return step ? publicStepError(step) : 'The operation failed.';
+    },
   },
   OperationStep: {
     system: (step) => toSystem(step.system),
     state: (step) => step.state as OperationStepState,
+    lastError: (step, _, ctx) =>
+      step.lastError === null || isOperator(ctx) ? step.lastError : publicStepError(step),
   },
   Query: {
     operation: (_, { id }, ctx) => ctx.hub.engine.get(ctx.workspace.id, expectGlobalId(id, 'Operation')),

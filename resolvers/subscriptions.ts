@@ -34,7 +34,12 @@ function stream(
       queue.push(event);
       void drain();
     });
+    // The stream ends with its request, or when the caller's key is revoked (an SSE subscription).
+    const end = () => stop();
+    if (ctx.signal.aborted) stop();
+    else ctx.signal.addEventListener('abort', end, { once: true });
     await stop;
+    ctx.signal.removeEventListener('abort', end);
     unlisten();
     gauge.dec();
   });

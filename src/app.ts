@@ -5,6 +5,8 @@ import { createHub, type Hub } from './hub.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createLogger } from './observability/logger.ts';
 import { openStore } from './store/store.ts';
+import { sealStoredSecrets } from './store/secrets-at-rest.ts';
+import { createSecretBox } from './security/secrets.ts';
 import { createSourceStateRepository } from './store/source-state.ts';
 import { connectSources, sandboxVendorSettings, sandboxWebhookSettings } from './sources.ts';
 import { createLocalBus, createRedisBus } from './events/bus.ts';
@@ -15,6 +17,11 @@ import { startSandboxes, type Sandboxes, type StartSandboxesOptions } from './sa
 import { createSwitchboardServer } from './server.ts';
 import { backfillLinks, type BackfillReport } from './links/backfill.ts';
 import { Redis } from 'ioredis';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { buildSchema } from './graph/schema.ts';
+import { createSecurity, type Security, type SecuritySettings } from './security/index.ts';
+import { ensureDevelopmentKey } from './security/development.ts';
 import type { BudgetBackend } from './upstream/rate-budget.ts';
 import { createRedisBudgetBackend } from './upstream/rate-budget-redis.ts';
 
@@ -29,24 +36,26 @@ export interface StartOptions {
   logger?: Logger;
   batching?: boolean;
   cache?: boolean;
+  /** Overrides of the configured security settings (tests shorten the key cache and socket recheck). */
+  security?: Partial<SecuritySettings>;
 }
 
-/** Rate budgets counted in Redis, shared by every replica, on a connection of their own. */
-async function redisBudgets(
-  url: string,
-  prefix: string,
-  logger: Logger,
-): Promise<{ backend: () => BudgetBackend; close(): Promise<void> }> {
+/** The Redis connection for counts every replica shares: vendors' rate budgets and callers' rate limits. */
+async function connectRedis(url: string, logger: Logger): Promise<Redis> {
   const redis = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: true });
-  redis.on('error', (error) => logger.warn({ err: error }, 'Redis (rate budgets) connection error'));
+  redis.on('error', (error) => logger.warn({ err: error }, 'Redis (rate limits) connection error'));
   await redis.connect();
-  const backend = createRedisBudgetBackend(redis, (message) => logger.warn(message), `${prefix}:budget`);
-  return { backend: () => backend, close: async () => void (await redis.quit()) };
+  return redis;
 }
 
 export interface RunningSwitchboard {
   url: string;
+  /** The operations listener's URL (/metrics, /readyz without a credential), when configured. */
+  opsUrl?: string;
   hub: Hub;
+  security: Security;
+  /** Sandbox mode's development key (every scope), for the banner and GraphiQL. */
+  developmentKey?: string;
   sandboxes?: Sandboxes;
   backfill?: BackfillReport;
   close(): Promise<void>;
@@ -61,10 +70,23 @@ export async function startSwitchboard(
 ): Promise<RunningSwitchboard> {
   const logger = options.logger ?? createLogger();
   const metrics = createMetrics({ defaultMetrics: true });
-  const store = await openStore({ url: config.databaseUrl, schema: options.databaseSchema });
+  const store = await openStore({
+    url: config.databaseUrl,
+    schema: options.databaseSchema,
+    secrets: createSecretBox(config.encryption),
+  });
   const cleanups: Array<() => Promise<void>> = [];
   try {
     await store.migrate();
+    // Secrets an older version kept in clear, or sealed with a key being rotated out, are sealed
+    // with the current key before anything reads them.
+    const sealed = await sealStoredSecrets(store);
+    if (sealed.sealed + sealed.resealed > 0) {
+      logger.info(
+        { ...sealed, key: store.secrets.keyId },
+        'secrets in the store sealed with the current key',
+      );
+    }
     let sandboxes = options.sandboxes;
     let vendors: VendorSettings;
     let webhookSettings: WebhookSettings = config.webhooks ?? {};
@@ -80,15 +102,24 @@ export async function startSwitchboard(
       vendors = config.vendors as VendorSettings;
     }
     let budgetBackend: (() => BudgetBackend) | undefined;
-    if (config.redisUrl && config.upstream.rateLimits) {
-      const shared = await redisBudgets(config.redisUrl, config.redisPrefix, logger);
-      cleanups.push(shared.close);
-      budgetBackend = shared.backend;
+    let redis: Redis | undefined;
+    if (config.redisUrl) {
+      const shared = await connectRedis(config.redisUrl, logger);
+      redis = shared;
+      cleanups.push(async () => void (await shared.quit()));
+      if (config.upstream.rateLimits) {
+        const backend = createRedisBudgetBackend(
+          shared,
+          (message) => logger.warn(message),
+          `${config.redisPrefix}:budget`,
+        );
+        budgetBackend = () => backend;
+      }
     }
     const { sources } = connectSources(vendors, {
       workspace: WORKSPACE,
       metrics,
-      state: config.mode === 'live' ? createSourceStateRepository(store.db) : undefined,
+      state: config.mode === 'live' ? createSourceStateRepository(store) : undefined,
       timeZone: config.timeZone,
       timeouts: config.upstream.timeoutMs,
       limits: config.upstream.rateLimits ? undefined : false,
@@ -131,14 +162,50 @@ export async function startSwitchboard(
         workspace.id === WORKSPACE ? webhooks.verifierFor(source) : undefined,
       onStored: () => nudge(),
     });
-    const { server, closeSockets } = createSwitchboardServer(hub, {
+    const schema = buildSchema();
+    const security = createSecurity({
+      store,
+      schema,
+      mode: config.mode === 'sandbox' ? 'test' : 'live',
+      workspaces: hub.workspaces,
+      defaultWorkspace: WORKSPACE,
+      logger,
+      redis,
+      redisPrefix: config.redisPrefix,
+      settings: { ...config.security, ...options.security },
+    });
+    const developmentKey =
+      config.mode === 'sandbox'
+        ? await ensureDevelopmentKey(security.keys, security.catalog, {
+            // An in-memory store forgets its keys on exit; so does its development key.
+            file: config.databaseUrl.endsWith(':memory:')
+              ? undefined
+              : join(config.dataDir, 'development-key'),
+            workspace: WORKSPACE,
+          })
+        : undefined;
+    const { server, closeSockets, handleOps } = createSwitchboardServer(hub, {
+      security,
+      schema,
       development: config.development,
       webhooks: intake,
+      graphiqlHeaders: developmentKey ? { Authorization: `Bearer ${developmentKey}` } : undefined,
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
+    let opsUrl: string | undefined;
+    if (config.security.opsListen) {
+      const { host, port } = config.security.opsListen;
+      const ops = createServer(handleOps);
+      await new Promise<void>((resolve, reject) => {
+        ops.once('error', reject);
+        ops.listen(port, host, () => resolve());
+      });
+      cleanups.push(() => new Promise<void>((resolve) => ops.close(() => resolve())));
+      opsUrl = `http://${host.includes(':') ? `[${host}]` : host}:${(ops.address() as AddressInfo).port}`;
+    }
     // The workers retry what failed and resume what a crash left behind, from the first moment.
     const worker = hub.engine.startWorker({ intervalMs: config.outbox.pollMs });
     const inboxWorker = processor.start();
@@ -148,7 +215,10 @@ export async function startSwitchboard(
     await webhooks.register(config.publicUrl ?? url);
     return {
       url,
+      opsUrl,
       hub,
+      security,
+      developmentKey,
       sandboxes,
       backfill,
       async close() {
@@ -158,6 +228,7 @@ export async function startSwitchboard(
         await webhooks.stop();
         await inboxWorker.stop();
         await worker.stop();
+        await security.close();
         await hub.close();
         for (const cleanup of cleanups.reverse()) await cleanup();
       },

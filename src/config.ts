@@ -67,8 +67,42 @@ export interface Config {
     rateLimits: boolean;
   };
   development: boolean;
+  /** Where sandbox mode keeps what it makes for itself (the development key, the encryption key). */
+  dataDir: string;
+  /**
+   * The key that seals secrets in the store (AES-256-GCM), with older keys still opened during a
+   * rotation. Live mode needs SWITCHBOARD_ENCRYPTION_KEY; sandbox mode keeps one in the data folder;
+   * an in-memory store gets a throwaway one (it forgets its secrets anyway).
+   */
+  encryption: { key: Buffer; previous: Buffer[]; source: 'env' | 'file' | 'ephemeral' };
+  /** Who may call and what a request may ask for (src/security). */
+  security: {
+    jwt?: JwtSettings;
+    corsOrigins: string[];
+    /** Undefined: on in sandbox mode, off in live mode. */
+    introspection?: boolean;
+    /** Registered documents (from SWITCHBOARD_TRUSTED_DOCUMENTS, a JSON file of `{ "<sha256>": "query …" }`); only they run when set. */
+    trustedDocuments?: Map<string, string>;
+    limits: Partial<QueryLimits>;
+    rateLimits: { perCredential: RateLimit | false; perPublicAddress: RateLimit | false };
+    sockets: Partial<SocketLimits>;
+    /** A second listener for /metrics and the detailed /readyz without a credential (a private network). */
+    opsListen?: { host: string; port: number };
+    /** Reverse proxies whose X-Forwarded-For names the caller (IPs or CIDRs). */
+    trustedProxies: string[];
+  };
 }
 
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import { ENCRYPTION_KEY_VAR, encryptionFromEnv } from './security/secrets.ts';
+import type { JwtSettings } from './security/jwt.ts';
+import type { QueryLimits } from './security/limits.ts';
+import { parseRateLimit, type RateLimit } from './security/rate-limit.ts';
+import type { SocketLimits } from './security/sockets.ts';
+import { normaliseOrigin } from './security/authenticate.ts';
+import { createAddressResolver } from './security/requests.ts';
+import { loadTrustedDocuments } from './security/trusted-documents.ts';
 import type { WebhookSettings } from './webhooks/connect.ts';
 import { SYNC_RULES, type SyncRule } from './webhooks/processor.ts';
 
@@ -227,8 +261,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         xero: env.XERO_WEBHOOK_KEY ? { webhookKey: env.XERO_WEBHOOK_KEY } : undefined,
       }
     : undefined;
+  const security = securityFromEnv(env, problems, int);
+  const sqlitePath = /^sqlite:/.test(databaseUrl) ? databaseUrl.replace(/^sqlite:(\/\/)?/, '') : undefined;
+  const dataDir =
+    env.SWITCHBOARD_DATA_DIR || (sqlitePath && sqlitePath !== ':memory:' ? dirname(sqlitePath) : 'data');
+  let encryption: Config['encryption'] = { key: randomBytes(32), previous: [], source: 'ephemeral' };
+  if (live || env[ENCRYPTION_KEY_VAR] || !databaseUrl.endsWith(':memory:')) {
+    const found = encryptionFromEnv(env, { mode: live ? 'live' : 'sandbox', dataDir });
+    if ('problems' in found) problems.push(...found.problems);
+    else encryption = found;
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    dataDir,
+    encryption,
+    security,
     port,
     host,
     databaseUrl,
@@ -244,5 +292,122 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     upstream,
     redisPrefix,
     development: env.NODE_ENV === 'development',
+  };
+}
+
+type IntReader = (name: string, fallback: number, min: number, max: number) => number;
+
+function securityFromEnv(env: NodeJS.ProcessEnv, problems: string[], int: IntReader): Config['security'] {
+  const jwtVars = ['SWITCHBOARD_JWT_ISSUER', 'SWITCHBOARD_JWT_AUDIENCE', 'SWITCHBOARD_JWT_JWKS_URL'] as const;
+  const jwtSet = jwtVars.filter((name) => env[name]);
+  let jwt: JwtSettings | undefined;
+  if (jwtSet.length > 0 && jwtSet.length < jwtVars.length) {
+    problems.push(
+      `JWTs need all of ${jwtVars.join(', ')}; missing ${jwtVars.filter((n) => !env[n]).join(', ')}`,
+    );
+  } else if (jwtSet.length === jwtVars.length) {
+    const jwksUrl = env.SWITCHBOARD_JWT_JWKS_URL!;
+    try {
+      const parsed = new URL(jwksUrl);
+      if (parsed.protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname)) {
+        problems.push(`SWITCHBOARD_JWT_JWKS_URL must be https:// (http only on localhost), got "${jwksUrl}"`);
+      }
+    } catch {
+      problems.push(`SWITCHBOARD_JWT_JWKS_URL must be an absolute URL, got "${jwksUrl}"`);
+    }
+    jwt = {
+      issuer: env.SWITCHBOARD_JWT_ISSUER!,
+      audience: env.SWITCHBOARD_JWT_AUDIENCE!,
+      jwksUrl,
+      scopesClaim: env.SWITCHBOARD_JWT_SCOPES_CLAIM || 'scope',
+      workspaceClaim: env.SWITCHBOARD_JWT_WORKSPACE_CLAIM || 'switchboard_workspace',
+    };
+  }
+  const corsOrigins: string[] = [];
+  for (const raw of (env.SWITCHBOARD_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)) {
+    const origin = normaliseOrigin(raw);
+    if (!origin)
+      problems.push(`SWITCHBOARD_CORS_ORIGINS takes origins like https://www.example.com, got "${raw}"`);
+    else corsOrigins.push(origin);
+  }
+  const onOff = (name: string): boolean | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    if (/^(on|true|1)$/i.test(raw)) return true;
+    if (/^(off|false|0)$/i.test(raw)) return false;
+    problems.push(`${name} must be on or off, got "${raw}"`);
+    return undefined;
+  };
+  const rate = (name: string, fallback: RateLimit | false): RateLimit | false => {
+    const raw = env[name];
+    if (!raw) return fallback;
+    const parsed = parseRateLimit(raw);
+    if (parsed === undefined) {
+      problems.push(`${name} must be like 1200/min, 50/10s or off, got "${raw}"`);
+      return fallback;
+    }
+    return parsed;
+  };
+  const optionalInt = (name: string, min: number, max: number) =>
+    env[name] ? int(name, min, min, max) : undefined;
+  const trustedProxies = (env.SWITCHBOARD_TRUSTED_PROXIES ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  try {
+    createAddressResolver(trustedProxies);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  let trustedDocuments: Map<string, string> | undefined;
+  if (env.SWITCHBOARD_TRUSTED_DOCUMENTS) {
+    try {
+      trustedDocuments = loadTrustedDocuments(env.SWITCHBOARD_TRUSTED_DOCUMENTS);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  let opsListen: Config['security']['opsListen'];
+  if (env.SWITCHBOARD_OPS_LISTEN) {
+    const match = /^(.+):(\d{1,5})$/.exec(env.SWITCHBOARD_OPS_LISTEN);
+    if (!match || Number(match[2]) > 65_535) {
+      problems.push(
+        `SWITCHBOARD_OPS_LISTEN must be host:port, e.g. 127.0.0.1:9464, got "${env.SWITCHBOARD_OPS_LISTEN}"`,
+      );
+    } else opsListen = { host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) };
+  }
+  const limits = Object.fromEntries(
+    Object.entries({
+      maxDepth: optionalInt('SWITCHBOARD_MAX_DEPTH', 2, 100),
+      maxAliases: optionalInt('SWITCHBOARD_MAX_ALIASES', 0, 1_000),
+      maxTokens: optionalInt('SWITCHBOARD_MAX_TOKENS', 100, 100_000),
+      maxDirectives: optionalInt('SWITCHBOARD_MAX_DIRECTIVES', 0, 1_000),
+      maxCost: optionalInt('SWITCHBOARD_MAX_COST', 1, 100_000_000),
+      maxResponseChars: optionalInt('SWITCHBOARD_MAX_RESPONSE_CHARS', 1_024, 1_000_000_000),
+    }).filter(([, value]) => value !== undefined),
+  ) as Partial<QueryLimits>;
+  const sockets = Object.fromEntries(
+    Object.entries({
+      maxConnectionsPerCredential: optionalInt('SWITCHBOARD_WS_MAX_CONNECTIONS', 1, 100_000),
+      maxSubscriptionsPerConnection: optionalInt('SWITCHBOARD_WS_MAX_SUBSCRIPTIONS', 1, 10_000),
+      maxPendingPerAddress: optionalInt('SWITCHBOARD_WS_MAX_PENDING', 1, 100_000),
+    }).filter(([, value]) => value !== undefined),
+  ) as Partial<SocketLimits>;
+  return {
+    jwt,
+    corsOrigins,
+    introspection: onOff('SWITCHBOARD_INTROSPECTION'),
+    trustedDocuments,
+    limits,
+    rateLimits: {
+      perCredential: rate('SWITCHBOARD_RATE_LIMIT', { points: 1_200, durationSec: 60 }),
+      perPublicAddress: rate('SWITCHBOARD_PUBLIC_RATE_LIMIT', { points: 60, durationSec: 60 }),
+    },
+    sockets,
+    opsListen,
+    trustedProxies,
   };
 }

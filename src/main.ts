@@ -12,8 +12,25 @@ try {
     '',
     `  GraphQL + GraphiQL   ${app.url}/graphql   (opens on a ready-made "customer 360" query)`,
     `  Health               ${app.url}/healthz  ${app.url}/readyz`,
-    `  Metrics              ${app.url}/metrics`,
+    `  Metrics              ${app.url}/metrics   (operator key)`,
   ];
+  if (app.opsUrl)
+    lines.push(
+      `  Operations listener  ${app.opsUrl}/metrics  ${app.opsUrl}/readyz   (no key: keep it private)`,
+    );
+  if (app.developmentKey) {
+    lines.push(
+      '',
+      `  Development key      ${app.developmentKey}`,
+      '                       every scope, test mode; GraphiQL already sends it. For curl and scripts:',
+      `                       export SWITCHBOARD_KEY=${app.developmentKey}`,
+    );
+    if (!['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
+      lines.push(
+        `  Warning: HOST=${config.host} lets other machines reach this sandbox hub, and GraphiQL's page carries the development key.`,
+      );
+    }
+  }
   if (app.sandboxes) {
     lines.push('', '  Vendor sandboxes (seeded; admin surface under /__sandbox/):');
     for (const s of app.sandboxes.all) lines.push(`    ${s.name.padEnd(17)}  ${s.url}`);

@@ -336,7 +336,11 @@ describe.each(scenarios)(
           try {
             const res = await fetch(`${url}/graphql`, {
               method: 'POST',
-              headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+              headers: {
+                'content-type': 'application/json',
+                accept: 'application/graphql-response+json',
+                authorization: `Bearer ${hub.key}`,
+              },
               body: JSON.stringify({ query: DOCUMENTS[m.kind], variables: m.variables }),
               signal: AbortSignal.timeout(20_000),
             });
@@ -585,7 +589,11 @@ describe('a crash between a step succeeding and the operation context being writ
 async function graphql<T>(hub: HubProcess, query: string, variables?: Record<string, unknown>): Promise<T> {
   const res = await fetch(`${hub.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+      authorization: `Bearer ${hub.key}`,
+    },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json()) as { data?: T; errors?: unknown[] };

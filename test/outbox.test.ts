@@ -113,7 +113,11 @@ describe('the outbox: retries, failed deliveries and faults', () => {
     });
     await new Promise<void>((resolve) => t.app.server.listen(0, '127.0.0.1', resolve));
     const port = (t.app.server.address() as AddressInfo).port;
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: { authorization: `Bearer ${t.keys.get('default')}` },
+      })
+    ).text();
     expect(metrics).toMatch(/^switchboard_failed_deliveries 1$/m);
 
     await clearFaults(sandboxes.xero.url);

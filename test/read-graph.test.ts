@@ -391,8 +391,12 @@ describe.each(storeKinds)('the read graph on %s', (storeKind) => {
     const workspace = await t.graphql(`{ sources { system } }`, undefined, {
       'x-switchboard-workspace': 'nope',
     });
-    expect(workspace.status).toBe(400);
-    expect(workspace.body.errors?.[0]?.message).toMatch(/Unknown workspace "nope"/);
+    // Refused without naming the workspaces that exist.
+    expect(workspace.status).toBe(403);
+    expect(workspace.body.errors?.[0]?.message).toMatch(
+      /may not use the workspace named in x-switchboard-workspace/,
+    );
+    expect(JSON.stringify(workspace.body)).not.toMatch(/default/);
   });
 
   it('pages through customers, sync issues and invoices with pageInfo.endCursor', async () => {

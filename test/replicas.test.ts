@@ -29,7 +29,7 @@ afterAll(() => replicas?.close());
 describe('two replicas on PostgreSQL and Redis', () => {
   it('deliver a webhook received by one replica to a subscriber on the other, each event once', async () => {
     const subscriber = wsSubscriber(
-      b.url!,
+      { url: b.url!, key: b.key },
       `subscription { events(types: [CUSTOMER_CHANGED]) { id source customer { email } } }`,
     );
     await subscriber.started;
@@ -86,7 +86,7 @@ describe('two replicas on PostgreSQL and Redis', () => {
     const post = async (url: string, query: string) => {
       const res = await fetch(`${url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${a.key}` },
         body: JSON.stringify({ query }),
       });
       return (await res.json()) as { data?: any; errors?: unknown[] };

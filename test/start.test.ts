@@ -10,6 +10,8 @@ import { waitFor } from './support/wait.ts';
 let child: ChildProcess;
 let output = '';
 let url = '';
+/** The development key the banner prints (every scope, test mode). */
+let key = '';
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-start-'));
 
 async function start(): Promise<void> {
@@ -34,7 +36,9 @@ async function start(): Promise<void> {
     60_000,
   );
   if (url === 'exited') throw new Error(`npm start exited early:\n${output}`);
+  key = /Development key\s+(sb_test_\S+)/.exec(output)?.[1] ?? '';
 }
+const auth = () => ({ authorization: `Bearer ${key}` });
 
 beforeAll(start, 90_000);
 
@@ -51,6 +55,8 @@ describe('npm start (sandbox mode)', () => {
     expect(output).toMatch(/sandbox mode, store sqlite:/);
     expect(output).toMatch(/Health\s+http:\/\/127\.0\.0\.1:\d+\/healthz/);
     expect(output).toMatch(/Metrics\s+http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    expect(key).toMatch(/^sb_test_[0-9A-Za-z]{12}_[0-9A-Za-z]{43}$/);
+    expect(output).toContain(`export SWITCHBOARD_KEY=${key}`);
     for (const name of ['stripe', 'hubspot', 'google_calendar', 'xero'])
       expect(output).toMatch(new RegExp(`${name}\\s+http://`));
     expect(output).toMatch(
@@ -61,7 +67,7 @@ describe('npm start (sandbox mode)', () => {
   it('answers the ready-made customer-360 query over HTTP with data from all four systems', async () => {
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth() },
       body: JSON.stringify({ query: CUSTOMER_360_QUERY, variables: { first: 25 } }),
     });
     expect(res.status).toBe(200);
@@ -76,18 +82,23 @@ describe('npm start (sandbox mode)', () => {
     expect(nodes.some((n: any) => n.invoices.edges.length > 0)).toBe(true);
   });
 
-  it('serves GraphiQL, health, readiness and metrics', async () => {
+  it('serves GraphiQL with the development key in its headers, health, readiness and metrics', async () => {
     const graphiql = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
     expect(graphiql.status).toBe(200);
-    expect(await graphiql.text()).toContain('Customer360');
+    const page = await graphiql.text();
+    expect(page).toContain('Customer360');
+    expect(page).toContain(`Bearer ${key}`);
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
-    const ready = (await (await fetch(`${url}/readyz`)).json()) as {
+    // Without a key, readiness is a status only; the details are for operators.
+    expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ready' });
+    const ready = (await (await fetch(`${url}/readyz`, { headers: auth() })).json()) as {
       status: string;
       sources: Array<{ state: string }>;
     };
     expect(ready.status).toBe('ready');
     expect(ready.sources).toHaveLength(4);
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    const metrics = await (await fetch(`${url}/metrics`, { headers: auth() })).text();
     for (const name of [
       'switchboard_upstream_requests_total',
       'switchboard_upstream_request_duration_seconds',
@@ -115,12 +126,14 @@ describe('npm start (sandbox mode)', () => {
     expect(code).toBe(0);
   });
 
-  it('starts again on the same store and still reaches every system', async () => {
+  it('starts again on the same store with the same development key and still reaches every system', async () => {
+    const before = key;
     await start();
     expect(output).not.toMatch(/Linked \d+ customers/); // links are kept; no second backfill
+    expect(key).toBe(before);
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth() },
       body: JSON.stringify({ query: CUSTOMER_360_QUERY, variables: { first: 5 } }),
     });
     const body = (await res.json()) as { data: any; errors?: unknown[] };

@@ -25,7 +25,10 @@ afterAll(() => replicas?.close());
 
 describe('a hub killed during a burst of webhooks', () => {
   it('loses no acknowledged event and delivers each event id once', async () => {
-    const subscriber = wsSubscriber(stable.url!, `subscription { events(types: [CUSTOMER_CHANGED]) { id } }`);
+    const subscriber = wsSubscriber(
+      { url: stable.url!, key: stable.key },
+      `subscription { events(types: [CUSTOMER_CHANGED]) { id } }`,
+    );
     await subscriber.started;
     await new Promise((r) => setTimeout(r, 300));
 

@@ -5,6 +5,7 @@ import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
 import { RELAXED_LIMITS, type Sandboxes } from '../src/sandbox/start.ts';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
+import { sourceStateContext } from '../src/store/secrets-at-rest.ts';
 import { sseSubscriber, wsSubscriber } from './support/subscribers.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -17,11 +18,13 @@ const business = generateBusiness();
 const gql = async (query: string, variables: Record<string, unknown> = {}) => {
   const res = await fetch(`${app.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${app.developmentKey}` },
     body: JSON.stringify({ query, variables }),
   });
   return (await res.json()) as { data?: any; errors?: any[] };
 };
+/** The hub as subscribers reach it: sandbox mode's development key holds every scope. */
+const hub = () => ({ url: app.url, key: app.developmentKey! });
 const admin = async (url: string, body: unknown) => {
   const res = await fetch(url, {
     method: 'POST',
@@ -54,11 +57,11 @@ describe('vendor webhooks become live subscriptions', () => {
     )!;
     const customer = business.customers.find((c) => c.key === booking.customerKey)!;
     const ws = wsSubscriber(
-      app.url,
+      hub(),
       `subscription { events(types: [BOOKING_CHANGED]) { id type source booking { id start status } customer { email } } }`,
     );
     const sse = sseSubscriber(
-      app.url,
+      hub(),
       `subscription { bookingChanged { id start customer { email displayName } } }`,
     );
     await ws.started;
@@ -105,7 +108,7 @@ describe('vendor webhooks become live subscriptions', () => {
       (b) => b.status === 'confirmed' && b.start > new Date(Date.now() + 86_400_000),
     )[5]!;
     const id = toGlobalId('Booking', `google_calendar:${booking.ids.googleEventId}`);
-    const ws = wsSubscriber(app.url, `subscription { bookingChanged { id start } }`);
+    const ws = wsSubscriber(hub(), `subscription { bookingChanged { id start } }`);
     await ws.started;
     await new Promise((r) => setTimeout(r, 200));
     await admin(`${sandboxes.googleCalendar.url}/__sandbox/expire-sync-tokens`, {});
@@ -126,7 +129,7 @@ describe('vendor webhooks become live subscriptions', () => {
   it('out-of-order deliveries never move an object back to an older state', async () => {
     const person = business.customers.filter((c) => c.mess.length === 0 && customerAt(c, 'stripe'))[7]!;
     const ws = wsSubscriber(
-      app.url,
+      hub(),
       `subscription { events(types: [CUSTOMER_CHANGED]) { id source customer { id } } }`,
     );
     await ws.started;
@@ -167,7 +170,7 @@ describe('vendor webhooks become live subscriptions', () => {
 
   it('a paid invoice in the accounting package, an edited contact in the CRM and a payment at Stripe all arrive as typed events', async () => {
     const ws = wsSubscriber(
-      app.url,
+      hub(),
       `subscription { events { id type source customer { id email phone } invoice { id status amountDue { amount } } order { id status } } }`,
     );
     await ws.started;
@@ -245,7 +248,7 @@ describe('vendor webhooks become live subscriptions', () => {
     const orderId = placed.data.placeOrder.order.id;
     const piId = Buffer.from(orderId, 'base64url').toString().split(':').at(-1)!;
     const ws = wsSubscriber(
-      app.url,
+      hub(),
       `subscription { paymentReceived { id status amountReceived { amount } } }`,
     );
     await ws.started;
@@ -292,14 +295,18 @@ describe('webhook intake', () => {
         },
       },
     });
+  /** The signing secret the hub learnt from Stripe, as it reads it from the store (sealed there). */
   const secret = async () => {
     const row = await app.hub.store.db
       .selectFrom('source_state')
-      .select('value')
+      .select(['workspace_id', 'value'])
       .where('system', '=', 'stripe')
       .where('key', '=', 'webhook_secret')
       .executeTakeFirstOrThrow();
-    return row.value;
+    return app.hub.store.secrets.open(
+      row.value,
+      sourceStateContext(row.workspace_id, 'stripe', 'webhook_secret'),
+    );
   };
   const post = (body: string, signature: string) =>
     fetch(`${app.url}/webhooks/stripe`, {
@@ -308,7 +315,9 @@ describe('webhook intake', () => {
       body,
     });
   const metric = async (outcome: string) => {
-    const text = await (await fetch(`${app.url}/metrics`)).text();
+    const text = await (
+      await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${app.developmentKey}` } })
+    ).text();
     return Number(
       new RegExp(`switchboard_webhooks_received_total\\{source="stripe",outcome="${outcome}"\\} (\\d+)`).exec(
         text,
@@ -339,7 +348,7 @@ describe('webhook intake', () => {
   });
 
   it('1,000 deliveries of the same event are acknowledged and produce one domain event', async () => {
-    const ws = wsSubscriber(app.url, `subscription { events(types: [CUSTOMER_CHANGED]) { id source } }`);
+    const ws = wsSubscriber(hub(), `subscription { events(types: [CUSTOMER_CHANGED]) { id source } }`);
     await ws.started;
     await new Promise((r) => setTimeout(r, 200));
     const stripe = new Stripe('sk_test_unused');

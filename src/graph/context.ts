@@ -1,6 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { GraphQLError, getOperationAST, parse } from 'graphql';
 import type { Hub, Workspace } from '../hub.ts';
+import type { Caller } from '../security/requests.ts';
+import type { Security } from '../security/index.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { createFreshness, type Freshness } from './freshness.ts';
 import { withDeadline } from '../upstream/work.ts';
@@ -8,6 +10,10 @@ import { withDeadline } from '../upstream/work.ts';
 /** Per-request state: the workspace, fresh loaders, and one clock reading for the whole request. */
 export interface GraphContext {
   hub: Hub;
+  /** Who is calling: the credential's scopes, the workspace it picked, its address. */
+  caller: Caller;
+  /** Keys, audit log and the rest of the hub's security (key management resolvers use it). */
+  security: Security;
   workspace: Workspace;
   loaders: Loaders;
   now: Date;
@@ -17,35 +23,48 @@ export interface GraphContext {
   signal: AbortSignal;
   /** Which sources answered from stale cache or not at all (`extensions.sources`). */
   freshness: Freshness;
+  /** What each mutation acted on, for the audit log (an operation id, a key id), in order, by mutation name. */
+  auditTargets?: Map<string, string[]>;
 }
 
-/** Header that picks the workspace when the hub serves more than one. */
-export const WORKSPACE_HEADER = 'x-switchboard-workspace';
-
-export function resolveWorkspace(hub: Hub, request: Request): Workspace {
-  const wanted = request.headers.get(WORKSPACE_HEADER);
-  if (!wanted) return hub.defaultWorkspace;
-  const workspace = hub.workspaces.get(wanted);
-  if (!workspace) {
-    throw new GraphQLError(
-      `Unknown workspace "${wanted.slice(0, 100)}" in the ${WORKSPACE_HEADER} header; this hub serves: ${[
-        ...hub.workspaces.keys(),
-      ].join(', ')}`,
-      { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
-    );
+export function createContext(
+  hub: Hub,
+  request: Request,
+  {
+    subscription = false,
+    caller,
+    security,
+    revocable = false,
+  }: {
+    subscription?: boolean;
+    caller: Caller | undefined;
+    security: Security;
+    /** An SSE subscription: its stream ends when its key is revoked (a socket is closed instead). */
+    revocable?: boolean;
+  },
+): GraphContext {
+  // The request guard (src/security) answers unauthenticated requests before any context is built.
+  if (!caller) {
+    throw new GraphQLError('The request is not authenticated.', {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+    });
   }
-  return workspace;
-}
-
-export function createContext(hub: Hub, request: Request, { subscription = false } = {}): GraphContext {
-  const workspace = resolveWorkspace(hub, request);
+  const workspace = caller.workspace;
   // A subscription lives as long as its stream; each event's reads are bounded by the vendor timeouts.
-  const signal = subscription ? request.signal : withDeadline(request.signal, hub.requestDeadlineMs);
+  let signal = subscription ? request.signal : withDeadline(request.signal, hub.requestDeadlineMs);
+  if (subscription && revocable) {
+    const revoked = new AbortController();
+    const untrack = security.sockets.trackStream(caller, (why) => revoked.abort(new Error(why)));
+    signal = AbortSignal.any([request.signal, revoked.signal]);
+    signal.addEventListener('abort', untrack, { once: true });
+  }
   // Every upstream call of the request listens on its signal; a wide query makes hundreds.
   setMaxListeners(0, signal);
   const freshness = createFreshness();
   return {
     hub,
+    caller,
+    security,
     workspace,
     loaders: createLoaders(hub, workspace, signal, { memoize: !subscription, freshness }),
     now: new Date(),

@@ -8,6 +8,8 @@ import type { WorkspaceSourceStatus } from '../observability/source-status.ts';
 import type { BreakerSnapshot } from '../upstream/breaker.ts';
 import type { TokenStatus } from '../upstream/oauth.ts';
 import type { FailedDelivery, OperationRecord, StepRecord } from '../operations/store.ts';
+import type { ApiKeyRecord } from '../security/keys.ts';
+import type { AuditEntry } from '../security/audit.ts';
 
 export type CustomerModel = CustomerRow;
 export type BookingModel = CalendarEvent;
@@ -22,3 +24,7 @@ export type OperationStepModel = StepRecord;
 export type FailedDeliveryModel = FailedDelivery;
 /** Every mutation's payload: the operation; the objects it made are read from its context. */
 export type OperationPayloadModel = OperationRecord;
+export type ApiKeyModel = ApiKeyRecord;
+/** A key just made, with its text (shown this once). */
+export type CreatedApiKeyModel = { key: ApiKeyRecord; text: string };
+export type AuditEntryModel = AuditEntry;

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel, CircuitBreakerModel, SourceTokenModel, OperationModel, OperationStepModel, FailedDeliveryModel, OperationPayloadModel } from './models.ts';
+import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel, CircuitBreakerModel, SourceTokenModel, OperationModel, OperationStepModel, FailedDeliveryModel, OperationPayloadModel, ApiKeyModel, CreatedApiKeyModel, AuditEntryModel } from './models.ts';
 import type { Money as MoneyModel } from '../domain/model.ts';
 import type { DomainEvent } from '../events/types.ts';
 import type { GraphContext } from './context.ts';
@@ -19,6 +19,134 @@ export type Scalars = {
   /** Any JSON value. */
   JSON: { input: unknown; output: unknown; }
 };
+
+/** An API key as the hub keeps it: never the secret itself, which is shown once when the key is made. */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  /** True while the key is neither revoked nor expired. */
+  active: Scalars['Boolean']['output'];
+  /** Publishable keys: the origins (`https://www.example.com`) whose pages may use it. Empty for secret keys. */
+  allowedOrigins: Array<Scalars['String']['output']>;
+  /** When the key was made. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Who made it: a key id, a token's subject, or `cli`. */
+  createdBy?: Maybe<Scalars['String']['output']>;
+  /** When the key stops working; null for never. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The key's public id, as `npm run keys -- list` shows it; the key's text contains it. */
+  id: Scalars['ID']['output'];
+  /** Secret or publishable. */
+  kind: ApiKeyKind;
+  /** When the key was last used (updated at most once a minute). */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Live or test. */
+  mode: ApiKeyMode;
+  /** What the key is for, e.g. `booking website`. */
+  name: Scalars['String']['output'];
+  /** The start of the key's text, enough to recognise it: `sb_live_k7Hd9x2QpL4m`. */
+  prefix: Scalars['String']['output'];
+  /** The key that replaced this one in a rotation, if any. */
+  replacedBy?: Maybe<Scalars['ID']['output']>;
+  /** When the key was revoked; null while it is not. */
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** What the key may do. */
+  scopes: Array<Scope>;
+  /** The workspace the key belongs to; it can use no other. */
+  workspace: Scalars['String']['output'];
+};
+
+/** A page of API keys, newest first. */
+export type ApiKeyConnection = {
+  __typename?: 'ApiKeyConnection';
+  /** The keys on this page. */
+  edges: Array<ApiKeyEdge>;
+  /** Pass `pageInfo.endCursor` as `after` for the next page. */
+  pageInfo: PageInfo;
+};
+
+/** An entry in a page of API keys. */
+export type ApiKeyEdge = {
+  __typename?: 'ApiKeyEdge';
+  /** Opaque cursor of this edge. */
+  cursor: Scalars['String']['output'];
+  /** The key. */
+  node: ApiKey;
+};
+
+/** What kind of credential a key is. */
+export type ApiKeyKind =
+  /** `sbpk_live_…` / `sbpk_test_…`: for a website's browser code; publishable scopes only, from its allowed origins only. */
+  | 'PUBLISHABLE'
+  /** `sb_live_…` / `sb_test_…`: for scripts and servers; never put it in a web page. */
+  | 'SECRET';
+
+/** Whether a key works against vendors' real systems or the sandboxes. */
+export type ApiKeyMode =
+  /** `…_live_…`: accepted only by a hub connected to the real vendors. */
+  | 'LIVE'
+  /** `…_test_…`: accepted only by a hub in sandbox mode. */
+  | 'TEST';
+
+/**
+ * Who did what, when, from where, and how it ended: every mutation, every admin action, and refused
+ * attempts (sampled: at most a few per caller and reason each minute, with `suppressed` counting the rest).
+ */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  /** What: a mutation's name (`placeOrder`), an admin action (`apiKey.revoke`), or `request` for a refused request. */
+  action: Scalars['String']['output'];
+  /** Who: a key id, `jwt:<subject>`, `cli`, or `anonymous`. */
+  actor: Scalars['String']['output'];
+  /** The network address the request came from. */
+  address?: Maybe<Scalars['String']['output']>;
+  /** When it happened. */
+  at: Scalars['DateTime']['output'];
+  /** More about it: the reason for a refusal, the error code of a failure; never customer data. */
+  detail?: Maybe<Scalars['JSON']['output']>;
+  /** The entry's id. */
+  id: Scalars['ID']['output'];
+  /** The browser origin, when a browser sent it. */
+  origin?: Maybe<Scalars['String']['output']>;
+  /** How it ended. */
+  outcome: AuditOutcome;
+  /** Refused attempts like this one that were not recorded separately since the last entry. */
+  suppressed: Scalars['Int']['output'];
+  /** What it was done to, when there is one: a key id, an operation id. */
+  target?: Maybe<Scalars['String']['output']>;
+};
+
+/** A page of the audit log, newest first. */
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  /** The entries on this page. */
+  edges: Array<AuditEntryEdge>;
+  /** Pass `pageInfo.endCursor` as `after` for the next page. */
+  pageInfo: PageInfo;
+};
+
+/** An entry in a page of the audit log. */
+export type AuditEntryEdge = {
+  __typename?: 'AuditEntryEdge';
+  /** Opaque cursor of this edge. */
+  cursor: Scalars['String']['output'];
+  /** The entry. */
+  node: AuditEntry;
+};
+
+/** How an audited action ended. */
+export type AuditOutcome =
+  /** It was allowed and failed (see `detail`). */
+  | 'FAILED'
+  /** The credential may not do it (403). */
+  | 'FORBIDDEN'
+  /** The caller was over its rate limit (429). */
+  | 'RATE_LIMITED'
+  /** The request was refused as malformed or over a limit (400, 413, 415, 431). */
+  | 'REJECTED'
+  /** It was allowed and succeeded. */
+  | 'SUCCEEDED'
+  /** The credential was missing or not valid (401). */
+  | 'UNAUTHENTICATED';
 
 /** An appointment in the business's calendar with a customer as attendee. */
 export type Booking = Node & {
@@ -113,6 +241,20 @@ export type CircuitState =
   /** Calls fail fast without reaching the system; a probe goes at `nextProbeAt`. */
   | 'OPEN';
 
+/** A key to make in the caller's workspace. */
+export type CreateApiKeyInput = {
+  /** Publishable keys: the origins allowed to use it, each `https://host[:port]` (or `http://localhost…` for development). */
+  allowedOrigins?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** When it stops working, as a duration from now: `90d`, `12h`, `30m`. Omit for a key that does not expire. */
+  expiresIn?: InputMaybe<Scalars['String']['input']>;
+  /** Secret (default) or publishable. A publishable key takes only publishable scopes and needs `allowedOrigins`. */
+  kind?: InputMaybe<ApiKeyKind>;
+  /** What it is for, 1 to 100 characters. */
+  name: Scalars['String']['input'];
+  /** What it may do: at least one scope, each one the caller itself holds (a key cannot grant more than its maker has). */
+  scopes: Array<Scope>;
+};
+
 /** A new booking. */
 export type CreateBookingInput = {
   /** The customer's global id; they become the event's attendee. */
@@ -141,6 +283,15 @@ export type CreateCustomerInput = {
   lastName: Scalars['String']['input'];
   /** Phone number, ideally international (+44 …). */
   phone?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A new key. `secret` is the key's full text: this is the only time the hub shows it. */
+export type CreatedApiKey = {
+  __typename?: 'CreatedApiKey';
+  /** The key as the hub keeps it. */
+  apiKey: ApiKey;
+  /** The key's full text, for the `Authorization: Bearer` header. Store it now: it cannot be shown again. */
+  secret: Scalars['String']['output'];
 };
 
 /**
@@ -484,6 +635,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Cancels a booking; its deposit is cancelled if unpaid, refunded if paid and `refundDeposit` is true. */
   cancelBooking: BookingPayload;
+  /** Makes an API key in the caller's workspace. The key's text is in the payload and never shown again. */
+  createApiKey: CreatedApiKey;
   /** Books an appointment: the calendar event, a deposit when asked for, and the CRM's next-booking date. */
   createBooking: BookingPayload;
   /**
@@ -506,6 +659,16 @@ export type Mutation = {
    * then in the background. Returns the operation as it stands after the first new attempt.
    */
   retryDelivery?: Maybe<Operation>;
+  /**
+   * Revokes a key at once. Requests with it are refused within seconds on every replica, and its
+   * WebSocket connections are closed.
+   */
+  revokeApiKey: ApiKey;
+  /**
+   * Makes a new key with the same name, scopes and origins, and lets the old one keep working for
+   * `overlap` so clients can switch without downtime; then the old one expires.
+   */
+  rotateApiKey: CreatedApiKey;
   /** Carries a change of name, email, phone or company to every system that holds the customer. */
   updateCustomer: CustomerPayload;
 };
@@ -521,6 +684,17 @@ export type MutationCancelBookingArgs = {
   id: Scalars['ID']['input'];
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   refundDeposit?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
 };
 
 
@@ -621,6 +795,29 @@ export type MutationRescheduleBookingArgs = {
  */
 export type MutationRetryDeliveryArgs = {
   operationId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationRotateApiKeyArgs = {
+  id: Scalars['ID']['input'];
+  overlap?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -833,6 +1030,10 @@ export type PlaceOrderInput = {
  */
 export type Query = {
   __typename?: 'Query';
+  /** The workspace's API keys, newest first. */
+  apiKeys: ApiKeyConnection;
+  /** The workspace's audit log, newest first. */
+  auditLog: AuditEntryConnection;
   /** One booking by global id. */
   booking?: Maybe<Booking>;
   /** Bookings starting in [from, to), earliest first; the window is at most 366 days. */
@@ -862,6 +1063,37 @@ export type Query = {
   sources: Array<Source>;
   /** Open sync issues (all, with `includeResolved`), oldest first. */
   syncIssues: SyncIssueConnection;
+};
+
+
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
+export type QueryApiKeysArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeRevoked?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
+export type QueryAuditLogArgs = {
+  action?: InputMaybe<Scalars['String']['input']>;
+  actor?: InputMaybe<Scalars['String']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  outcomes?: InputMaybe<Array<AuditOutcome>>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
@@ -1061,6 +1293,40 @@ export type Refund = {
   /** Vendor status, e.g. `succeeded`, `pending`. */
   status: Scalars['String']['output'];
 };
+
+/**
+ * What a credential may do. Each value is written in keys, tokens and the CLI in lower case with its
+ * last underscore as a colon: `CUSTOMERS_READ` is `customers:read`.
+ */
+export type Scope =
+  /** A website's free-slot lookups (the booking journey). */
+  | 'AVAILABILITY_READ'
+  /** Read bookings. */
+  | 'BOOKINGS_READ'
+  /** Make, move and cancel bookings. */
+  | 'BOOKINGS_WRITE'
+  /** Personal data on top of `customers:read`: email, phone, the values in sync issues, attendee emails, searching customers by text. */
+  | 'CUSTOMERS_PII'
+  /** Read customers: names, company, lifecycle stage, links, sync issues' kinds. Not their contact details. */
+  | 'CUSTOMERS_READ'
+  /** Create and update customers. */
+  | 'CUSTOMERS_WRITE'
+  /** A website's enquiries (the booking journey). */
+  | 'ENQUIRIES_WRITE'
+  /** Subscribe to live events (graphql-ws or SSE); each event's object also needs its own read scope. */
+  | 'EVENTS_SUBSCRIBE'
+  /** Read invoices. */
+  | 'INVOICES_READ'
+  /** Issue invoices and record payments against them. */
+  | 'INVOICES_WRITE'
+  /** Run the hub: failed deliveries and replays, sources, API keys, the audit log, metrics and readiness details. */
+  | 'OPERATOR'
+  /** Read orders (card payments) and their refunds. */
+  | 'ORDERS_READ'
+  /** Take payments: place orders and deposits. */
+  | 'ORDERS_WRITE'
+  /** Refund payments. */
+  | 'REFUNDS_WRITE';
 
 /** The health of one connected system, from the hub's own calls to it. */
 export type Source = {
@@ -1407,6 +1673,15 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  ApiKey: ResolverTypeWrapper<ApiKeyModel>;
+  ApiKeyConnection: ResolverTypeWrapper<Omit<ApiKeyConnection, 'edges'> & { edges: Array<ResolversTypes['ApiKeyEdge']> }>;
+  ApiKeyEdge: ResolverTypeWrapper<Omit<ApiKeyEdge, 'node'> & { node: ResolversTypes['ApiKey'] }>;
+  ApiKeyKind: ApiKeyKind;
+  ApiKeyMode: ApiKeyMode;
+  AuditEntry: ResolverTypeWrapper<AuditEntryModel>;
+  AuditEntryConnection: ResolverTypeWrapper<Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEntryEdge']> }>;
+  AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
+  AuditOutcome: AuditOutcome;
   Booking: ResolverTypeWrapper<BookingModel>;
   BookingConnection: ResolverTypeWrapper<Omit<BookingConnection, 'edges'> & { edges: Array<ResolversTypes['BookingEdge']> }>;
   BookingEdge: ResolverTypeWrapper<Omit<BookingEdge, 'node'> & { node: ResolversTypes['Booking'] }>;
@@ -1415,8 +1690,10 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CircuitBreaker: ResolverTypeWrapper<CircuitBreakerModel>;
   CircuitState: CircuitState;
+  CreateApiKeyInput: CreateApiKeyInput;
   CreateBookingInput: CreateBookingInput;
   CreateCustomerInput: CreateCustomerInput;
+  CreatedApiKey: ResolverTypeWrapper<CreatedApiKeyModel>;
   Customer: ResolverTypeWrapper<CustomerModel>;
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
@@ -1459,6 +1736,7 @@ export type ResolversTypes = ResolversObject<{
   RateBudget: ResolverTypeWrapper<RateBudget>;
   RateWindow: ResolverTypeWrapper<RateWindow>;
   Refund: ResolverTypeWrapper<Omit<Refund, 'amount'> & { amount: ResolversTypes['Money'] }>;
+  Scope: Scope;
   Source: ResolverTypeWrapper<SourceModel>;
   SourceLink: ResolverTypeWrapper<SourceLink>;
   SourceState: SourceState;
@@ -1477,14 +1755,22 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  ApiKey: ApiKeyModel;
+  ApiKeyConnection: Omit<ApiKeyConnection, 'edges'> & { edges: Array<ResolversParentTypes['ApiKeyEdge']> };
+  ApiKeyEdge: Omit<ApiKeyEdge, 'node'> & { node: ResolversParentTypes['ApiKey'] };
+  AuditEntry: AuditEntryModel;
+  AuditEntryConnection: Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEntryEdge']> };
+  AuditEntryEdge: Omit<AuditEntryEdge, 'node'> & { node: ResolversParentTypes['AuditEntry'] };
   Booking: BookingModel;
   BookingConnection: Omit<BookingConnection, 'edges'> & { edges: Array<ResolversParentTypes['BookingEdge']> };
   BookingEdge: Omit<BookingEdge, 'node'> & { node: ResolversParentTypes['Booking'] };
   BookingPayload: OperationPayloadModel;
   Boolean: Scalars['Boolean']['output'];
   CircuitBreaker: CircuitBreakerModel;
+  CreateApiKeyInput: CreateApiKeyInput;
   CreateBookingInput: CreateBookingInput;
   CreateCustomerInput: CreateCustomerInput;
+  CreatedApiKey: CreatedApiKeyModel;
   Customer: CustomerModel;
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
@@ -1534,6 +1820,67 @@ export type ResolversParentTypes = ResolversObject<{
   UpdateCustomerInput: UpdateCustomerInput;
 }>;
 
+export type PublishableDirectiveArgs = { };
+
+export type PublishableDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = PublishableDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type RequiresScopesDirectiveArgs = {
+  scopes: Array<Array<Scalars['String']['input']>>;
+};
+
+export type RequiresScopesDirectiveResolver<Result, Parent, ContextType = GraphContext, Args = RequiresScopesDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ApiKeyResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = ResolversObject<{
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  allowedOrigins?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ApiKeyKind'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  mode?: Resolver<ResolversTypes['ApiKeyMode'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  replacedBy?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['Scope']>, ParentType, ContextType>;
+  workspace?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ApiKeyConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ApiKeyConnection'] = ResolversParentTypes['ApiKeyConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['ApiKeyEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type ApiKeyEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ApiKeyEdge'] = ResolversParentTypes['ApiKeyEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+}>;
+
+export type AuditEntryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  detail?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  origin?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  suppressed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  target?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type AuditEntryConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['AuditEntryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type AuditEntryEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['AuditEntryEdge'] = ResolversParentTypes['AuditEntryEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
+}>;
+
 export type BookingResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Booking'] = ResolversParentTypes['Booking']> = ResolversObject<{
   attendeeEmails?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
@@ -1570,6 +1917,11 @@ export type CircuitBreakerResolvers<ContextType = GraphContext, ParentType exten
   nextProbeAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   openedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   state?: Resolver<ResolversTypes['CircuitState'], ParentType, ContextType>;
+}>;
+
+export type CreatedApiKeyResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CreatedApiKey'] = ResolversParentTypes['CreatedApiKey']> = ResolversObject<{
+  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type CustomerResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = ResolversObject<{
@@ -1701,6 +2053,7 @@ export type MoneyResolvers<ContextType = GraphContext, ParentType extends Resolv
 
 export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   cancelBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationCancelBookingArgs, 'id' | 'refundDeposit'>>;
+  createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationCreateBookingArgs, 'input'>>;
   createCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
   issueInvoice?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationIssueInvoiceArgs, 'input'>>;
@@ -1709,6 +2062,8 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   refundOrder?: Resolver<ResolversTypes['OrderPayload'], ParentType, ContextType, RequireFields<MutationRefundOrderArgs, 'orderId'>>;
   rescheduleBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationRescheduleBookingArgs, 'end' | 'id' | 'start'>>;
   retryDelivery?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<MutationRetryDeliveryArgs, 'operationId'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  rotateApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'id' | 'overlap'>>;
   updateCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'id' | 'input'>>;
 }>;
 
@@ -1777,6 +2132,8 @@ export type PageInfoResolvers<ContextType = GraphContext, ParentType extends Res
 }>;
 
 export type QueryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, RequireFields<QueryApiKeysArgs, 'first' | 'includeRevoked'>>;
+  auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
   booking?: Resolver<Maybe<ResolversTypes['Booking']>, ParentType, ContextType, RequireFields<QueryBookingArgs, 'id'>>;
   bookings?: Resolver<ResolversTypes['BookingConnection'], ParentType, ContextType, RequireFields<QueryBookingsArgs, 'first' | 'from' | 'to'>>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
@@ -1885,11 +2242,18 @@ export type SyncIssueValueResolvers<ContextType = GraphContext, ParentType exten
 }>;
 
 export type Resolvers<ContextType = GraphContext> = ResolversObject<{
+  ApiKey?: ApiKeyResolvers<ContextType>;
+  ApiKeyConnection?: ApiKeyConnectionResolvers<ContextType>;
+  ApiKeyEdge?: ApiKeyEdgeResolvers<ContextType>;
+  AuditEntry?: AuditEntryResolvers<ContextType>;
+  AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
+  AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
   Booking?: BookingResolvers<ContextType>;
   BookingConnection?: BookingConnectionResolvers<ContextType>;
   BookingEdge?: BookingEdgeResolvers<ContextType>;
   BookingPayload?: BookingPayloadResolvers<ContextType>;
   CircuitBreaker?: CircuitBreakerResolvers<ContextType>;
+  CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
@@ -1930,3 +2294,7 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   SyncIssueValue?: SyncIssueValueResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = GraphContext> = ResolversObject<{
+  publishable?: PublishableDirectiveResolver<any, any, ContextType>;
+  requiresScopes?: RequiresScopesDirectiveResolver<any, any, ContextType>;
+}>;

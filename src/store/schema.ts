@@ -107,6 +107,42 @@ export interface Database {
     expires_at: string;
     created_at: string;
   };
+  /** API keys: only a hash of each key's text is kept (src/security/keys.ts). */
+  api_keys: {
+    id: string;
+    workspace_id: string;
+    kind: 'secret' | 'publishable';
+    mode: 'live' | 'test';
+    name: string;
+    /** JSON list of scope names. */
+    scopes: string;
+    /** JSON list of origins (publishable keys). */
+    allowed_origins: string;
+    /** SHA-256 of the key's text, hex. */
+    token_hash: string;
+    created_at: string;
+    created_by: string | null;
+    last_used_at: string | null;
+    expires_at: string | null;
+    revoked_at: string | null;
+    replaced_by: string | null;
+  };
+  /** Who did what (src/security/audit.ts); refused requests are sampled. */
+  audit_log: {
+    id: string;
+    /** Null for refused requests that named no workspace the caller may use. */
+    workspace_id: string | null;
+    at: string;
+    actor: string;
+    action: string;
+    target: string | null;
+    outcome: string;
+    address: string | null;
+    origin: string | null;
+    /** JSON object, never customer data. */
+    detail: string | null;
+    suppressed: number;
+  };
   source_state: {
     workspace_id: string;
     system: string;

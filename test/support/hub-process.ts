@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { SandboxEndpoints } from '../../src/sources.ts';
 import { sandboxVendorSettings } from '../../src/sources.ts';
 import { waitFor } from './wait.ts';
+import { randomBytes } from 'node:crypto';
+import { issueKey } from './keys.ts';
 
 /**
  * `src/main.ts` in a child process of its own, as it runs in production: live mode pointed at
@@ -13,6 +15,8 @@ export interface HubProcess {
   readonly name: string;
   /** The base URL while the process is up and has printed its banner; null otherwise. */
   readonly url: string | null;
+  /** A live key with every scope in the hub's store, made after the first start. */
+  readonly key: string;
   /** Requests the test has sent to this process and not yet had an answer for. */
   inFlight: number;
   /** How many times it has been started. */
@@ -52,8 +56,16 @@ export function liveVendorEnv(sandboxes: SandboxEndpoints): Record<string, strin
 const INHERITED =
   /^(HUBSPOT|STRIPE|GOOGLE|XERO|OUTBOX|SWITCHBOARD)_|^(DATABASE_URL|REDIS_URL|PORT|HOST|LOG_LEVEL)$/;
 
+/** One encryption key for every hub process of this test run, so replicas read each other's secrets. */
+const ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
 export function hubProcess(name: string, env: Record<string, string>): HubProcess {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !INHERITED.test(key)));
+  const base = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !INHERITED.test(key))),
+    SWITCHBOARD_ENCRYPTION_KEY: ENCRYPTION_KEY,
+    // Tests send bursts; the callers' limit has tests of its own.
+    SWITCHBOARD_RATE_LIMIT: 'off',
+  };
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let url: string | null = null;
@@ -61,6 +73,7 @@ export function hubProcess(name: string, env: Record<string, string>): HubProces
   /** This start's output until the banner (the kept output is trimmed). */
   let sinceStart = '';
   let starts = 0;
+  let key: string | undefined;
   const append = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-8_000);
     if (url === null) sinceStart += chunk.toString();
@@ -74,6 +87,10 @@ export function hubProcess(name: string, env: Record<string, string>): HubProces
     inFlight: 0,
     get starts() {
       return starts;
+    },
+    get key() {
+      if (!key) throw new Error(`${name} has no key before its first start`);
+      return key;
     },
     async start() {
       if (child && child.exitCode === null && child.signalCode === null)
@@ -105,6 +122,7 @@ export function hubProcess(name: string, env: Record<string, string>): HubProces
       );
       if (found === 'exited') throw new Error(`${name} exited before it was ready:\n${sinceStart}`);
       url = found;
+      key ??= await issueKey(env.DATABASE_URL ?? 'sqlite:data/switchboard.db');
     },
     async kill() {
       url = null;

@@ -1,15 +1,31 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
+/** Where a subscriber connects: the hub's base URL and the key it authenticates with. */
+export interface HubTarget {
+  url: string;
+  key: string;
+}
+
 /** A graphql-ws subscriber over a real WebSocket, collecting what it receives. */
-export function wsSubscriber(httpUrl: string, query: string, variables: Record<string, unknown> = {}) {
+export function wsSubscriber(hub: HubTarget, query: string, variables: Record<string, unknown> = {}) {
   const received: any[] = [];
   const errors: unknown[] = [];
+  const closes: Array<{ code: number; reason: string }> = [];
   const client: Client = createClient({
-    url: `${httpUrl.replace(/^http/, 'ws')}/graphql`,
+    url: `${hub.url.replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: WebSocket,
     lazy: false,
     retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${hub.key}` },
+    // How the socket ended is in `closes`; graphql-ws would also print it to stderr.
+    onNonLazyError: () => {},
+    on: {
+      closed: (event) => {
+        const { code, reason } = event as { code: number; reason: string };
+        closes.push({ code, reason: String(reason) });
+      },
+    },
   });
   let ready!: () => void;
   const started = new Promise<void>((resolve) => (ready = resolve));
@@ -28,6 +44,8 @@ export function wsSubscriber(httpUrl: string, query: string, variables: Record<s
   return {
     received,
     errors,
+    /** How the socket closed, when it did (code 4403 when the hub closed it for a revoked key). */
+    closes,
     /** Resolves once the socket is open (the subscription starts right after). */
     started,
     async close() {
@@ -38,13 +56,17 @@ export function wsSubscriber(httpUrl: string, query: string, variables: Record<s
 }
 
 /** A GraphQL-over-SSE subscriber: POST with `Accept: text/event-stream`, reading `data:` lines. */
-export function sseSubscriber(httpUrl: string, query: string, variables: Record<string, unknown> = {}) {
+export function sseSubscriber(hub: HubTarget, query: string, variables: Record<string, unknown> = {}) {
   const received: any[] = [];
   const controller = new AbortController();
   const done = (async () => {
-    const res = await fetch(`${httpUrl}/graphql`, {
+    const res = await fetch(`${hub.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: `Bearer ${hub.key}`,
+      },
       body: JSON.stringify({ query, variables }),
       signal: controller.signal,
     });
