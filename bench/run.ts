@@ -9,10 +9,14 @@ import { format, resolveConfig } from 'prettier';
 import { benchFaults, describe, DOWN, FLAKY, RATE, SLOW, totalCalls } from './faults.ts';
 import { benchReadGraph, type ReadGraphRow } from './read-graph.ts';
 import { benchWebhooks, kib, SETUPS } from './webhooks.ts';
+import { benchSecurity } from './security.ts';
 import { machine, median, ms } from './support.ts';
 
 /** In the order their sections appear in RESULTS.md. */
-const SCENARIOS = ['read-graph', 'webhooks', 'faults'] as const;
+// Hubs built here log every request at info level; the benchmarks would measure their terminal.
+process.env.LOG_LEVEL ??= 'error';
+
+const SCENARIOS = ['read-graph', 'webhooks', 'faults', 'security'] as const;
 const wanted = new Set(process.argv.slice(2));
 const unknown = [...wanted].filter((name) => !(SCENARIOS as readonly string[]).includes(name));
 if (unknown.length > 0) {
@@ -336,6 +340,47 @@ Targets (issue "Staying up when vendors are slow, down or rate-limited"):
 | Calendar slowed by 5 s: queries that do not touch bookings keep their p95 within 1.2× | p95 ${ms(slowed.noBookings.p95)} against ${ms(unslowed.noBookings.p95)} unslowed (${slowRatio.toFixed(2)}×); pages with bookings p50 ${ms(slowed.bookings.p50)} against ${ms(unslowed.bookings.p50)} | ${verdict(met.slow)} |
 | Xero down, breaker open: p99 under 50 ms with stale data flagged; calls to Xero drop to the probe rate | Xero-only query p99 ${ms(open.xeroOnly.p99)} (page p99 ${ms(open.page.p99)}, see above); stale flagged in ${open.xeroStale} of ${open.responses}; ${open.xeroCalls} calls in ${seconds(down.openForS * 1000)} (${perSecond(open).toFixed(2)}/s against ${perSecond(healthy).toFixed(2)}/s healthy; ${down.expectedProbes} probes expected) | ${verdict(met.down)} |
 | 30% of vendor calls failing with 5xx: at least 99% of queries succeed; upstream calls under 1.3× a clean run's | ${pct(flaky.succeeded, flaky.runs)} succeeded (${flaky.stale} with stale data); ${callRatio.toFixed(2)}× the calls (${totalCalls(flaky.calls)} against ${totalCalls(clean.calls)}; ${retries} retries) | ${verdict(met.flaky)} |
+`,
+  );
+}
+
+if (want('security')) {
+  loadAtStart.set('security', loadavg()[0] ?? NaN);
+  const r = await benchSecurity(log);
+  const growth = (r.memory.rssAfter - r.memory.rssBefore) / 1_048_576;
+  const difference = r.overhead.on - r.overhead.off;
+  const allRefused = r.attacks.every((a) => a.refused);
+  sections.set(
+    'security',
+    `## Scenario "security": the attacks of "Safe to expose", and what authentication costs
+
+Attacks: \`src/main.ts\` as \`npm start\` runs it (a child process in sandbox mode on a fresh SQLite file, its
+four sandboxes in-process), with \`SWITCHBOARD_INTROSPECTION=off\` as outside sandbox mode and every other
+setting at its default (callers' rate limit 1,200 a minute per key, 50 WebSocket connections per key). The
+bench process sends each attack the given number of times, 20 at a time, and counts what the hub answered
+and the requests the vendor sandboxes received meanwhile (their own request logs). \`/healthz\` is polled
+every 50 ms from before the first attack to after the last; memory is the hub's resident set from its own
+\`/metrics\` (read with an operator key of its own), after 20 warm-up queries and again 2 s after the last
+attack. The burst of 2,000 requests comes last: it is the only attack expected to be partly served.
+
+${r.markdown}
+
+The 11-level query is ${r.deepQuery.bytes} bytes (customers → bookings → customer, \`first: 3\` at each
+level, as in the issue), answered ${r.deepQuery.answered} in ${ms(r.deepQuery.ms)} (median of 20) with
+${r.deepQuery.vendorCalls} vendor calls. The overhead rows: one hub (a 300-customer business in sandbox
+processes, SQLite in memory, cache warm) behind two servers, the real one and one built with
+\`enabled: false\` (no authentication and no scope check, the same limits and plugins otherwise),
+queried through \`yoga.fetch\` alternately, ${r.overhead.runs} times each after 200 unmeasured rounds.
+
+Targets (issue "Safe to expose"):
+
+| target | measured | verdict |
+| --- | --- | --- |
+| the attacks in "Why" all refused | ${r.attacks.filter((a) => a.refused).length} of ${r.attacks.length} refused | ${verdict(allRefused)} |
+| the 11-level query rejected with 0 vendor calls in milliseconds | ${r.deepQuery.answered}, ${r.deepQuery.vendorCalls} vendor calls, ${ms(r.deepQuery.ms)} | ${verdict(r.deepQuery.vendorCalls === 0 && /^400/.test(r.deepQuery.answered) && r.deepQuery.ms < 50)} |
+| hub memory grows < 50 MB over the attack run | ${growth.toFixed(1)} MiB (highest read ${(r.memory.rssMax / 1_048_576).toFixed(1)} MiB) | ${verdict(growth < 50)} |
+| \`/healthz\` answers within 100 ms throughout | slowest ${ms(r.health.max)} of ${r.health.polls} (p99 ${ms(r.health.p99)}) | ${verdict(r.health.max < 100)} |
+| authentication and scope checks add < 0.2 ms p50 to the warm customer-360 query | ${ms(r.overhead.on)} against ${ms(r.overhead.off)}: ${difference.toFixed(3)} ms | ${verdict(difference < 0.2)} |
 `,
   );
 }
