@@ -331,7 +331,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
       },
       onSubscribe: async (ctx, _id, payload) => {
         const refusal = await security.sockets.subscribe(ctx.extra.socket);
-        if (refusal) return [new GraphQLError(refusal, { extensions: { code: 'FORBIDDEN' } })];
+        if (refusal) return [new GraphQLError(refusal.message, { extensions: { code: refusal.code } })];
         // graphql-ws calls onComplete only for operations that started: one refused here gives its
         // place under the subscription cap back, or a few bad documents would use the cap up.
         const refused = (errors: readonly GraphQLError[]) => {

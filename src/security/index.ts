@@ -175,6 +175,7 @@ export function createSecurity(options: {
     audit,
     logger,
     limits: { ...DEFAULT_SOCKET_LIMITS, ...settings.sockets },
+    callerLimits: limits,
     originAllowed,
     addressOf,
   });

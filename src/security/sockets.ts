@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { ApiKeyRepository } from './keys.ts';
 import type { AuditLog } from './audit.ts';
+import type { CallerLimits } from './rate-limit.ts';
 import type { Caller, RequestGuard } from './requests.ts';
 
 /** graphql-ws close codes the hub uses, with the reason text clients see. */
@@ -64,8 +65,11 @@ export interface SocketGuard {
     request: IncomingMessage,
     params: Record<string, unknown> | undefined,
   ): Promise<Caller | false>;
-  /** Before each subscribe: the credential still valid, under the subscription cap. An error text, or undefined. */
-  subscribe(socket: WebSocket): Promise<string | undefined>;
+  /**
+   * Before each subscribe: the credential still valid, under the subscription cap and the caller's
+   * rate limit. Why not (a code and a message for the subscription's error), or undefined.
+   */
+  subscribe(socket: WebSocket): Promise<{ code: string; message: string } | undefined>;
   unsubscribed(socket: WebSocket): void;
   closed(socket: WebSocket): void;
   /** Ends the subscriptions of a key revoked on this replica at once (others notice on their recheck). */
@@ -84,6 +88,8 @@ export function createSocketGuard(options: {
   audit: AuditLog;
   logger: Logger;
   limits: SocketLimits;
+  /** Callers' rate limits: each subscribe counts as a request. */
+  callerLimits: CallerLimits;
   /** Whether a browser page on this origin may open a socket (same rule as CORS). */
   originAllowed(origin: string, host: string | undefined): Promise<boolean>;
   /** The caller's address (the proxy's client, behind a trusted proxy). */
@@ -241,22 +247,28 @@ export function createSocketGuard(options: {
     async subscribe(socket) {
       const connection = open.get(socket);
       const caller = connection?.caller;
-      if (!connection || !caller) return 'The connection is not authenticated.';
+      if (!connection || !caller)
+        return { code: 'UNAUTHENTICATED', message: 'The connection is not authenticated.' };
       const { principal } = caller;
       if (principal.expiresAt && principal.expiresAt.getTime() <= Date.now()) {
         close(socket, CLOSE.forbidden, 'Forbidden: the credential expired');
-        return 'The credential expired.';
+        return { code: 'UNAUTHENTICATED', message: 'The credential expired.' };
       }
       if (principal.keyId) {
         const state = (await keys.states([principal.keyId])).get(principal.keyId);
         if (!state || state.revokedAt) {
           close(socket, CLOSE.forbidden, 'Forbidden: the key was revoked');
-          return 'The key was revoked.';
+          return { code: 'UNAUTHENTICATED', message: 'The key was revoked.' };
         }
       }
       if (connection.subscriptions >= limits.maxSubscriptionsPerConnection) {
-        return `A connection may hold ${limits.maxSubscriptionsPerConnection} subscriptions at once; complete one or open another connection.`;
+        return {
+          code: 'TOO_MANY_SUBSCRIPTIONS',
+          message: `A connection may hold ${limits.maxSubscriptionsPerConnection} subscriptions at once; complete one or open another connection.`,
+        };
       }
+      const limited = await options.callerLimits.take(principal, caller.address);
+      if (limited) return { code: limited.code, message: limited.message };
       connection.subscriptions++;
       return undefined;
     },
