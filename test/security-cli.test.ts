@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everyScope } from './support/keys.ts';
 import { waitFor } from './support/wait.ts';
-import { waitForAsync } from './support/security.ts';
 
 // `npm run keys -- …` against a store, and `npm start` (sandbox mode) on the same store taking the
 // keys the CLI makes and dropping the ones it revokes.
@@ -53,7 +52,7 @@ const call = async (key: string, query: string) => {
 };
 /** Polls the hub until `key` is refused (its key cache is 2 s); returns the refusal and how long it took. */
 const refusedWithin = (key: string, ms: number) =>
-  waitForAsync(
+  waitFor(
     async () => {
       const answer = await call(key, '{ customers(first: 1) { totalCount } }');
       return answer.status === 200 ? undefined : answer;

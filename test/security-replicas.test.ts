@@ -3,7 +3,6 @@ import { startReplicas, type Replicas } from './support/replicas.ts';
 import type { HubProcess } from './support/hub-process.ts';
 import { wsSubscriber } from './support/subscribers.ts';
 import { waitFor } from './support/wait.ts';
-import { waitForAsync } from './support/security.ts';
 
 // Keys and callers' limits across two replicas (separate processes, live mode) sharing PostgreSQL
 // and Redis: a key made on one works on the other, a revoke on one closes the other's sockets, and a
@@ -76,7 +75,7 @@ describe('security across replicas', () => {
     const onA = await post(a, made.secret, '{ customers(first: 1) { totalCount } }');
     expect(onA.status).toBe(401);
     expect(onA.body.errors[0].extensions.reason).toBe('KEY_REVOKED');
-    const refusedOnB = await waitForAsync(
+    const refusedOnB = await waitFor(
       async () => {
         const answer = await post(b, made.secret, '{ customers(first: 1) { totalCount } }');
         return answer.status === 200 ? undefined : answer;

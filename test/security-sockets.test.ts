@@ -5,15 +5,9 @@ import { RELAXED_LIMITS, type Sandboxes } from '../src/sandbox/start.ts';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { waitFor } from './support/wait.ts';
-import {
-  AUDIT_QUERY,
-  keyWith,
-  sseStream,
-  upgradeStatus,
-  waitForAsync,
-  wsConnection,
-  type AuditRow,
-} from './support/security.ts';
+import { sandboxAction } from './support/sandbox-admin.ts';
+import { sseSubscriber } from './support/subscribers.ts';
+import { AUDIT_QUERY, keyWith, upgradeStatus, wsConnection, type AuditRow } from './support/security.ts';
 
 // The long-lived side of the hub with real sockets: graphql-ws (connection_init credentials, close
 // codes, scopes, caps, origins, revocation while open) and GraphQL over SSE.
@@ -32,15 +26,6 @@ const gql = async (query: string, variables: Record<string, unknown> = {}, key =
     body: JSON.stringify({ query, variables }),
   });
   return (await res.json()) as { data?: any; errors?: any[] };
-};
-const admin = async (url: string, body: unknown) => {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
-  return res.json() as Promise<any>;
 };
 const eventually = <T>(check: () => T | undefined, what: string, timeoutMs = 15_000) =>
   waitFor(check, () => what, timeoutMs, 20);
@@ -149,12 +134,14 @@ describe('graphql-ws credentials', () => {
       'KEY_REVOKED',
     ];
     let reasons = new Set<unknown>();
-    await waitForAsync(
+    await waitFor(
       async () => {
         reasons = new Set((await auditEntries({ action: 'websocket' })).map((r) => r.detail?.reason));
         return wanted.every((reason) => reasons.has(reason)) ? true : undefined;
       },
       () => `audit entries for ${wanted.join(', ')}; have ${[...reasons].join(', ')}`,
+      5_000,
+      50,
     );
     for (const reason of wanted) expect(reasons, reason).toContain(reason);
 
@@ -220,7 +207,7 @@ describe('each scope over graphql-ws and SSE', () => {
       variables: async () => ({}),
       trigger: () => {
         const booking = future[0]!;
-        return admin(`${sandboxes.googleCalendar.url}/__sandbox/actions/move-booking`, {
+        return sandboxAction(`${sandboxes.googleCalendar.url}/__sandbox/actions/move-booking`, {
           eventId: booking.ids.googleEventId,
           start: new Date(booking.start.getTime() + 3_600_000).toISOString(),
           end: new Date(booking.end.getTime() + 3_600_000).toISOString(),
@@ -237,7 +224,7 @@ describe('each scope over graphql-ws and SSE', () => {
       query: 'subscription { orderChanged { id status amountRefunded { amount } } }',
       variables: async () => ({}),
       trigger: () =>
-        admin(`${sandboxes.stripe.url}/__sandbox/actions/refund-order`, {
+        sandboxAction(`${sandboxes.stripe.url}/__sandbox/actions/refund-order`, {
           payment_intent: order.ids.stripePaymentIntentId,
           amount: 500,
         }),
@@ -252,7 +239,7 @@ describe('each scope over graphql-ws and SSE', () => {
       query: 'subscription { invoiceChanged { id status } }',
       variables: async () => ({}),
       trigger: () =>
-        admin(`${sandboxes.xero.url}/__sandbox/actions/pay-invoice`, {
+        sandboxAction(`${sandboxes.xero.url}/__sandbox/actions/pay-invoice`, {
           invoiceId: invoice.ids.xeroInvoiceId,
         }),
       match: (data) =>
@@ -266,7 +253,7 @@ describe('each scope over graphql-ws and SSE', () => {
       query: 'subscription($id: ID!) { customerChanged(id: $id) { id displayName } }',
       variables: async () => ({ id: await customerId() }),
       trigger: () =>
-        admin(`${sandboxes.stripe.url}/__sandbox/actions/edit-customer`, {
+        sandboxAction(`${sandboxes.stripe.url}/__sandbox/actions/edit-customer`, {
           customer: person.ids.stripeCustomerId,
           phone: '+44 7700 900321',
         }),
@@ -280,7 +267,7 @@ describe('each scope over graphql-ws and SSE', () => {
       query: 'subscription($id: ID!) { customerChanged(id: $id) { id email phone } }',
       variables: async () => ({ id: await customerId() }),
       trigger: () =>
-        admin(`${sandboxes.stripe.url}/__sandbox/actions/edit-customer`, {
+        sandboxAction(`${sandboxes.stripe.url}/__sandbox/actions/edit-customer`, {
           customer: person.ids.stripeCustomerId,
           phone: '+44 7700 900654',
         }),
@@ -295,7 +282,7 @@ describe('each scope over graphql-ws and SSE', () => {
       variables: async () => ({}),
       trigger: () => {
         const booking = future[1]!;
-        return admin(`${sandboxes.googleCalendar.url}/__sandbox/actions/move-booking`, {
+        return sandboxAction(`${sandboxes.googleCalendar.url}/__sandbox/actions/move-booking`, {
           eventId: booking.ids.googleEventId,
           start: new Date(booking.start.getTime() + 7_200_000).toISOString(),
           end: new Date(booking.end.getTime() + 7_200_000).toISOString(),
@@ -313,10 +300,10 @@ describe('each scope over graphql-ws and SSE', () => {
     const denied = await key(...flow.denied);
     const ws = wsConnection(app.url, { key: allowed });
     const wsSub = ws.subscribe(flow.query, variables);
-    const sse = sseStream({ url: app.url, key: allowed }, flow.query, variables);
+    const sse = sseSubscriber({ url: app.url, key: allowed }, flow.query, variables);
     const wsRefused = wsConnection(app.url, { key: denied });
     const wsRefusedSub = wsRefused.subscribe(flow.query, variables);
-    const sseRefused = sseStream({ url: app.url, key: denied }, flow.query, variables);
+    const sseRefused = sseSubscriber({ url: app.url, key: denied }, flow.query, variables);
     try {
       await eventually(() => wsRefusedSub.errors[0], 'the graphql-ws refusal');
       expect(wsRefusedSub.errors[0].extensions).toMatchObject({
@@ -415,6 +402,7 @@ describe('caps', () => {
       expect(third.errors[0].message).toMatch(
         new RegExp(`may hold ${MAX_SUBSCRIPTIONS} subscriptions at once`),
       );
+      expect(third.errors[0].extensions.code).toBe('TOO_MANY_SUBSCRIPTIONS');
       expect(connection.connected).toBe(true);
       first.stop();
       await settle();
@@ -516,7 +504,7 @@ describe('revocation and expiry while a socket is open', () => {
 
   it('a revoke made straight in the store ends an SSE subscription of that key within 5 s', async () => {
     const made = await keyWith(app.security, ['events:subscribe', 'bookings:read']);
-    const stream = sseStream({ url: app.url, key: made.text }, 'subscription { bookingChanged { id } }');
+    const stream = sseSubscriber({ url: app.url, key: made.text }, 'subscription { bookingChanged { id } }');
     expect(await stream.status).toBe(200);
     await settle(200);
     expect(stream.ended).toBe(false);

@@ -8,6 +8,7 @@ import { toGlobalId } from '../src/graph/ids.ts';
 import { sourceStateContext } from '../src/store/secrets-at-rest.ts';
 import { sseSubscriber, wsSubscriber } from './support/subscribers.ts';
 import { waitFor } from './support/wait.ts';
+import { sandboxAction } from './support/sandbox-admin.ts';
 
 // The whole path with real sockets: a change made in a vendor's system (its sandbox's admin surface)
 // → the vendor's signed webhook → the hub's inbox → domain event → graphql-ws and SSE subscribers.
@@ -25,15 +26,6 @@ const gql = async (query: string, variables: Record<string, unknown> = {}) => {
 };
 /** The hub as subscribers reach it: sandbox mode's development key holds every scope. */
 const hub = () => ({ url: app.url, key: app.developmentKey! });
-const admin = async (url: string, body: unknown) => {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
-  return res.json() as Promise<any>;
-};
 const eventually = <T>(check: () => T | undefined, what: string) => waitFor(check, () => what, 15_000, 25);
 
 beforeAll(async () => {
@@ -73,7 +65,7 @@ describe('vendor webhooks become live subscriptions', () => {
 
     const start = new Date(booking.start.getTime() + 2 * 3_600_000);
     const end = new Date(booking.end.getTime() + 2 * 3_600_000);
-    await admin(`${sandboxes.googleCalendar.url}/__sandbox/actions/move-booking`, {
+    await sandboxAction(`${sandboxes.googleCalendar.url}/__sandbox/actions/move-booking`, {
       eventId: booking.ids.googleEventId,
       start: start.toISOString(),
       end: end.toISOString(),
@@ -111,9 +103,9 @@ describe('vendor webhooks become live subscriptions', () => {
     const ws = wsSubscriber(hub(), `subscription { bookingChanged { id start } }`);
     await ws.started;
     await new Promise((r) => setTimeout(r, 200));
-    await admin(`${sandboxes.googleCalendar.url}/__sandbox/expire-sync-tokens`, {});
+    await sandboxAction(`${sandboxes.googleCalendar.url}/__sandbox/expire-sync-tokens`, {});
     const start = new Date(booking.start.getTime() + 3_600_000);
-    await admin(`${sandboxes.googleCalendar.url}/__sandbox/actions/move-booking`, {
+    await sandboxAction(`${sandboxes.googleCalendar.url}/__sandbox/actions/move-booking`, {
       eventId: booking.ids.googleEventId,
       start: start.toISOString(),
       end: new Date(booking.end.getTime() + 3_600_000).toISOString(),
@@ -134,17 +126,17 @@ describe('vendor webhooks become live subscriptions', () => {
     );
     await ws.started;
     await new Promise((r) => setTimeout(r, 200));
-    await admin(`${sandboxes.stripe.url}/__sandbox/webhooks/settings`, { outOfOrder: true });
-    await admin(`${sandboxes.stripe.url}/__sandbox/actions/edit-customer`, {
+    await sandboxAction(`${sandboxes.stripe.url}/__sandbox/webhooks/settings`, { outOfOrder: true });
+    await sandboxAction(`${sandboxes.stripe.url}/__sandbox/actions/edit-customer`, {
       customer: person.ids.stripeCustomerId,
       phone: '+44 7700 900001',
     });
-    await admin(`${sandboxes.stripe.url}/__sandbox/actions/edit-customer`, {
+    await sandboxAction(`${sandboxes.stripe.url}/__sandbox/actions/edit-customer`, {
       customer: person.ids.stripeCustomerId,
       phone: '+44 7700 900002',
     });
-    await admin(`${sandboxes.stripe.url}/__sandbox/webhooks/flush`, {}); // newest first
-    await admin(`${sandboxes.stripe.url}/__sandbox/webhooks/settings`, { outOfOrder: false });
+    await sandboxAction(`${sandboxes.stripe.url}/__sandbox/webhooks/flush`, {}); // newest first
+    await sandboxAction(`${sandboxes.stripe.url}/__sandbox/webhooks/settings`, { outOfOrder: false });
     await eventually(
       () => (ws.received.filter((d) => d.events.source === 'STRIPE').length >= 2 ? true : undefined),
       'both deliveries',
@@ -184,7 +176,7 @@ describe('vendor webhooks become live subscriptions', () => {
           'xero',
         ),
     )!;
-    await admin(`${sandboxes.xero.url}/__sandbox/actions/pay-invoice`, {
+    await sandboxAction(`${sandboxes.xero.url}/__sandbox/actions/pay-invoice`, {
       invoiceId: invoice.ids.xeroInvoiceId,
     });
     const paid = await eventually(
@@ -201,7 +193,7 @@ describe('vendor webhooks become live subscriptions', () => {
     const person = business.customers.find(
       (c) => c.mess.length === 0 && c.lifecycleStage === 'customer' && customerAt(c, 'stripe'),
     )!;
-    await admin(`${sandboxes.hubspot.url}/__sandbox/actions/edit-contact`, {
+    await sandboxAction(`${sandboxes.hubspot.url}/__sandbox/actions/edit-contact`, {
       id: person.ids.hubspotContactId,
       properties: { phone: '+44 7700 900555' },
     });

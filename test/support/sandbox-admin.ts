@@ -22,3 +22,14 @@ export async function injectFault(baseUrl: string, rule: Record<string, unknown>
 export async function clearFaults(...baseUrls: string[]): Promise<void> {
   await Promise.all(baseUrls.map((url) => fetch(`${url}/__sandbox/faults`, { method: 'DELETE' })));
 }
+
+/** POSTs JSON to an admin route (`…/__sandbox/actions/move-booking`); the sandbox's JSON answer. */
+export async function sandboxAction(url: string, body: unknown): Promise<any> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+  return res.json();
+}

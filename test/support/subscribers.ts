@@ -55,21 +55,27 @@ export function wsSubscriber(hub: HubTarget, query: string, variables: Record<st
   };
 }
 
-/** A GraphQL-over-SSE subscriber: POST with `Accept: text/event-stream`, reading `data:` lines. */
+/**
+ * A GraphQL-over-SSE subscriber: POST with `Accept: text/event-stream`, reading `data:` lines.
+ * `status` is the HTTP answer (403 for a refused subscription); `ended` turns true when the hub
+ * ends the stream (a revoked key) or `close()` does.
+ */
 export function sseSubscriber(hub: HubTarget, query: string, variables: Record<string, unknown> = {}) {
   const received: any[] = [];
   const controller = new AbortController();
+  let ended = false;
+  const response = fetch(`${hub.url}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      authorization: `Bearer ${hub.key}`,
+    },
+    body: JSON.stringify({ query, variables }),
+    signal: controller.signal,
+  });
   const done = (async () => {
-    const res = await fetch(`${hub.url}/graphql`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-        authorization: `Bearer ${hub.key}`,
-      },
-      body: JSON.stringify({ query, variables }),
-      signal: controller.signal,
-    });
+    const res = await response;
     if (!res.body) return;
     const decoder = new TextDecoder();
     let buffer = '';
@@ -87,9 +93,15 @@ export function sseSubscriber(hub: HubTarget, query: string, variables: Record<s
         if (data) received.push(JSON.parse(data));
       }
     }
-  })().catch(() => {});
+  })()
+    .catch(() => {})
+    .finally(() => (ended = true));
   return {
+    status: response.then((res) => res.status),
     received,
+    get ended() {
+      return ended;
+    },
     async close() {
       controller.abort();
       await done;
