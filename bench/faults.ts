@@ -9,21 +9,20 @@
  */
 import { execFileSync } from 'node:child_process';
 import { constants as perf, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
-import { createHub, type Hub } from '../src/hub.ts';
-import { createMetrics } from '../src/observability/metrics.ts';
-import { createLogger } from '../src/observability/logger.ts';
-import { connectSources, sandboxVendorSettings, type SandboxEndpoint } from '../src/sources.ts';
-import { createSourceStateRepository } from '../src/store/source-state.ts';
+import type { Hub } from '../src/hub.ts';
+import type { SandboxEndpoint } from '../src/sources.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { backfillLinks } from '../src/links/backfill.ts';
 import { RELAXED_LIMITS } from '../src/sandbox/start.ts';
 import { startSandboxProcess, type SandboxProcess } from '../src/sandbox/process.ts';
 import { clearFaults, clearRequestLog, injectFault } from '../test/support/sandbox-admin.ts';
 import {
+  closeSources,
   median,
   ms,
   percentile,
   postGraphQL,
+  sandboxHub,
   securedServer,
   sleep,
   table,
@@ -160,25 +159,15 @@ interface BenchHub extends SecuredApp {
  * so each new hub picks up the last one), with its own metrics and response cache.
  */
 async function makeHub(ctx: Context, options: { limits?: false; cacheTtlMs: number }): Promise<BenchHub> {
-  const metrics = createMetrics();
-  const { sources } = connectSources(sandboxVendorSettings(ctx.sandboxes.endpoints), {
-    workspace: 'default',
-    metrics,
-    state: createSourceStateRepository(ctx.store),
-    ...(options.limits === false ? { limits: false as const } : {}),
-  });
-  const hub = createHub({
-    store: ctx.store,
-    workspaces: [{ id: 'default', name: 'Default', currency: 'GBP', sources }],
-    metrics,
+  const hub = sandboxHub(ctx.sandboxes.endpoints, ctx.store, {
+    limits: options.limits,
     cache: { ttlMs: options.cacheTtlMs },
-    logger: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }),
   });
   return {
     hub,
     ...(await securedServer(hub)),
     close: async () => {
-      await Promise.all(Object.values(sources).map((s) => s.close()));
+      await closeSources(hub);
     },
   };
 }

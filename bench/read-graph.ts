@@ -4,14 +4,20 @@
  * Upstream requests are counted by the sandboxes themselves (`/__sandbox/requests`).
  * Run: `npm run bench` (all) or `npm run bench -- read-graph`.
  */
-import { createHub } from '../src/hub.ts';
-import { createMetrics } from '../src/observability/metrics.ts';
-import { connectSources, sandboxVendorSettings } from '../src/sources.ts';
-import { createSourceStateRepository } from '../src/store/source-state.ts';
 import { openStore } from '../src/store/store.ts';
 import { backfillLinks } from '../src/links/backfill.ts';
 import { startSandboxProcess, type SandboxProcess } from '../src/sandbox/process.ts';
-import { median, ms, percentile, postGraphQL, securedServer, table, type SecuredApp } from './support.ts';
+import {
+  closeSources,
+  median,
+  ms,
+  percentile,
+  postGraphQL,
+  sandboxHub,
+  securedServer,
+  table,
+  type SecuredApp,
+} from './support.ts';
 
 export const QUERY = /* GraphQL */ `
   query Page($first: Int!) {
@@ -91,22 +97,12 @@ async function setup(customers: number): Promise<Setup> {
   const sandboxes = await startSandboxProcess({ customers, relaxed: true });
   const store = await openStore({ url: ':memory:' });
   await store.migrate();
-  const make = (mode: 'on' | 'off') => {
-    const metrics = createMetrics();
-    const { sources } = connectSources(sandboxVendorSettings(sandboxes.endpoints), {
-      workspace: 'default',
-      metrics,
-      state: createSourceStateRepository(store),
+  const make = (mode: 'on' | 'off') =>
+    sandboxHub(sandboxes.endpoints, store, {
       limits: false,
-    });
-    return createHub({
-      store,
-      workspaces: [{ id: 'default', name: 'Default', currency: 'GBP', sources }],
-      metrics,
       batching: mode === 'on',
       cache: { enabled: mode === 'on' },
     });
-  };
   const on = make('on');
   const off = make('off');
   await backfillLinks(on, on.defaultWorkspace);
@@ -117,9 +113,7 @@ async function setup(customers: number): Promise<Setup> {
       off: { ...(await securedServer(off)), clearCache: () => off.cache.clear() },
     },
     async close() {
-      await Promise.all(
-        [on, off].flatMap((h) => Object.values(h.defaultWorkspace.sources).map((s) => s.close())),
-      );
+      await Promise.all([on, off].map(closeSources));
       await store.close();
       await sandboxes.close();
     },

@@ -110,7 +110,10 @@ sandbox mode inside the bench process (SQLite in memory, local bus), so the vend
 \`src/main.ts\` in a child process (live mode, SQLite in memory, local bus), so the clients' work is
 not on its loop. "${SETUPS.replicas}" is two \`src/main.ts\` processes sharing a fresh PostgreSQL
 schema and Redis; webhooks go to replica A and the subscribers are on replica B, so every event crosses
-Redis. The child hubs use vendor sandboxes in processes of their own. The path of an event: intake
+Redis. The child hubs use vendor sandboxes in processes of their own. Every hub runs with its own rate
+budgets off (\`SWITCHBOARD_RATE_LIMITS=off\`) against sandboxes with relaxed limits: the events come far
+faster than Stripe's test-mode 25 calls a second, and the budget would hold back the processor's fetch of
+each customer (measured in "faults"); with budgets on, one event in about twenty waited 250 to 650 ms. The path of an event: intake
 verifies the signature and stores it, the inbox worker (woken at once) claims it, fetches the Stripe
 customer (one sandbox request), finds its link, publishes on the bus, and every subscription runs its
 selection and sends its message. Of 200 events, p99 is the third-slowest.

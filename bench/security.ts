@@ -12,15 +12,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createHub } from '../src/hub.ts';
-import { createMetrics } from '../src/observability/metrics.ts';
-import { connectSources, sandboxVendorSettings } from '../src/sources.ts';
-import { createSourceStateRepository } from '../src/store/source-state.ts';
 import { openStore } from '../src/store/store.ts';
 import { backfillLinks } from '../src/links/backfill.ts';
 import { startSandboxProcess } from '../src/sandbox/process.ts';
 import { CUSTOMER_360_QUERY } from '../src/graph/example-queries.ts';
-import { median, ms, percentile, postGraphQL, scrape, securedServer, sleep, table } from './support.ts';
+import {
+  closeSources,
+  median,
+  ms,
+  percentile,
+  postGraphQL,
+  sandboxHub,
+  scrape,
+  securedServer,
+  sleep,
+  table,
+} from './support.ts';
 
 export interface Attack {
   name: string;
@@ -464,18 +471,7 @@ async function overhead(log: (line: string) => void, runs = 2_000): Promise<Secu
   const sandboxes = await startSandboxProcess({ customers: 300, relaxed: true });
   const store = await openStore({ url: ':memory:' });
   await store.migrate();
-  const metrics = createMetrics();
-  const { sources } = connectSources(sandboxVendorSettings(sandboxes.endpoints), {
-    workspace: 'default',
-    metrics,
-    state: createSourceStateRepository(store),
-    limits: false,
-  });
-  const hub = createHub({
-    store,
-    workspaces: [{ id: 'default', name: 'Default', currency: 'GBP', sources }],
-    metrics,
-  });
+  const hub = sandboxHub(sandboxes.endpoints, store, { limits: false });
   try {
     await backfillLinks(hub, hub.defaultWorkspace);
     const on = await securedServer(hub);
@@ -515,7 +511,7 @@ async function overhead(log: (line: string) => void, runs = 2_000): Promise<Secu
     await off.security.close();
     return result;
   } finally {
-    await Promise.all(Object.values(sources).map((s) => s.close()));
+    await closeSources(hub);
     await store.close();
     await sandboxes.close();
   }

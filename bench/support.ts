@@ -1,7 +1,14 @@
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { Hub } from '../src/hub.ts';
+import type { Logger } from 'pino';
+import { createHub, type Hub } from '../src/hub.ts';
+import type { ResponseCacheOptions } from '../src/cache/response-cache.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { createMetrics } from '../src/observability/metrics.ts';
+import { connectSources, sandboxVendorSettings, type SandboxEndpoints } from '../src/sources.ts';
+import { createSourceStateRepository } from '../src/store/source-state.ts';
+import type { Store } from '../src/store/store.ts';
 import { buildSchema } from '../src/graph/schema.ts';
 import { secureHub, type Security, type SecuritySettings } from '../src/security/index.ts';
 import { createSwitchboardServer, type SwitchboardServer } from '../src/server.ts';
@@ -59,9 +66,16 @@ export function subscriberPool(
         lazy: false,
         retryAttempts: 0,
         connectionParams: { authorization: `Bearer ${hub.key}` },
+        // Failures reject below; graphql-ws would also print each to stderr.
+        onNonLazyError: () => {},
       });
       client.on('connected', () => resolve(client));
       client.on('error', (error) => reject(error instanceof Error ? error : new Error(String(error))));
+      // A socket the hub closes before it is acknowledged (a cap, a refused key) is a failure too.
+      client.on('closed', (event) => {
+        const { code, reason } = event as { code?: number; reason?: string };
+        reject(new Error(`the hub closed a subscriber's socket: ${code} ${reason}`));
+      });
       client.subscribe(
         { query },
         {
@@ -141,3 +155,33 @@ export function postGraphQL(
     body: JSON.stringify({ query, variables }),
   });
 }
+
+/**
+ * A hub on `store` over the vendor sandboxes at `endpoints`, one workspace (`default`), with its own
+ * metrics and response cache; the vendors' rate budgets are on unless `limits: false`.
+ */
+export function sandboxHub(
+  endpoints: SandboxEndpoints,
+  store: Store,
+  options: { limits?: false; batching?: boolean; cache?: ResponseCacheOptions; logger?: Logger } = {},
+): Hub {
+  const metrics = createMetrics();
+  const { sources } = connectSources(sandboxVendorSettings(endpoints), {
+    workspace: 'default',
+    metrics,
+    state: createSourceStateRepository(store),
+    ...(options.limits === false ? { limits: false as const } : {}),
+  });
+  return createHub({
+    store,
+    workspaces: [{ id: 'default', name: 'Default', currency: 'GBP', sources }],
+    metrics,
+    batching: options.batching,
+    cache: options.cache,
+    logger: options.logger ?? createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }),
+  });
+}
+
+/** Closes the vendor connections of a hub from `sandboxHub` (the store is the caller's). */
+export const closeSources = (hub: Hub) =>
+  Promise.all(Object.values(hub.defaultWorkspace.sources).map((s) => s.close()));
