@@ -72,11 +72,6 @@ const refuse = (
 
 const unauthenticated = (reason: string, message: string) => refuse(401, 'UNAUTHENTICATED', reason, message);
 
-const MISSING = unauthenticated(
-  'MISSING_CREDENTIAL',
-  'Send a key or token in the Authorization header: `Authorization: Bearer sb_live_…` (a key from `npm run keys -- create`) or a JWT from your identity provider.',
-);
-
 /** Normalises an origin (`HTTPS://Example.com:443/` → `https://example.com`); undefined when it is not one. */
 export function normaliseOrigin(text: string): string | undefined {
   try {
@@ -99,6 +94,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   });
   const touched = new Map<string, number>();
   const otherMode = mode === 'live' ? 'test' : 'live';
+  const missing = unauthenticated(
+    'MISSING_CREDENTIAL',
+    `Send a key or token in the Authorization header: \`Authorization: Bearer sb_${mode}_…\` (a key from \`npm run keys -- create\`) or a JWT from your identity provider.`,
+  );
 
   const touch = (record: ApiKeyRecord, now: number) => {
     const last = touched.get(record.id) ?? record.lastUsedAt?.getTime() ?? 0;
@@ -186,7 +185,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
   return {
     async authenticate({ authorization, origin }) {
-      if (!authorization) return MISSING;
+      if (!authorization) return missing;
       if (authorization.length > MAX_HEADER) {
         return unauthenticated(
           'MALFORMED_CREDENTIAL',
