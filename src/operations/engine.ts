@@ -108,18 +108,35 @@ function classify(error: unknown): Failure {
   };
 }
 
-/** Same input, same hash: key order in objects does not matter. */
+/**
+ * Same input, same hash: key order in objects does not matter; a date counts by its instant. The
+ * `v2:` prefix marks it: hashes stored before it turned every date into `{}` (so a key reused with
+ * another date passed as a repeat), and those rows are still compared their own way.
+ */
 export function hashInput(kind: string, input: unknown): string {
+  return `v2:${digest(kind, input, (date) => ({ $date: date.toISOString() }))}`;
+}
+
+/** Whether `args` is the input a stored operation's hash was made from. */
+export function sameInput(storedHash: string, kind: string, args: unknown): boolean {
+  return storedHash.startsWith('v2:')
+    ? storedHash === hashInput(kind, args)
+    : storedHash === digest(kind, args, () => ({}));
+}
+
+function digest(kind: string, input: unknown, date: (value: Date) => unknown): string {
   const canonical = (value: unknown): unknown =>
-    Array.isArray(value)
-      ? value.map(canonical)
-      : value && typeof value === 'object'
-        ? Object.fromEntries(
-            Object.keys(value)
-              .sort()
-              .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-          )
-        : value;
+    value instanceof Date
+      ? date(value)
+      : Array.isArray(value)
+        ? value.map(canonical)
+        : value && typeof value === 'object'
+          ? Object.fromEntries(
+              Object.keys(value)
+                .sort()
+                .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+            )
+          : value;
   return createHash('sha256')
     .update(JSON.stringify([kind, canonical(input)]))
     .digest('hex');
@@ -404,7 +421,8 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
       );
       if (
         !result.created &&
-        (result.operation.inputHash !== inputHash || result.operation.kind !== kindName)
+        (result.operation.kind !== kindName ||
+          !sameInput(result.operation.inputHash, kindName, submit.clientArgs ?? input))
       ) {
         throw new IdempotencyKeyReused(submit.clientKey ?? '', result.operation.kind);
       }
@@ -425,10 +443,7 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
      */
     async replay(workspace: string, kindName: string, clientKey: string, clientArgs: unknown) {
       const existing = await store.findByClientKey(workspace, clientKey);
-      if (
-        existing &&
-        (existing.kind !== kindName || existing.inputHash !== hashInput(kindName, clientArgs))
-      ) {
+      if (existing && (existing.kind !== kindName || !sameInput(existing.inputHash, kindName, clientArgs))) {
         throw new IdempotencyKeyReused(clientKey, existing.kind);
       }
       return existing;
