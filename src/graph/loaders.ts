@@ -59,6 +59,12 @@ export function createLoaders(
           let results: Array<V | Error>;
           try {
             results = await spec.load(missing, signal);
+            if (!Array.isArray(results) || results.length !== missing.length) {
+              // DataLoader's own contract, checked here where the adapter's answer is placed by position.
+              throw new Error(
+                `${spec.source} ${spec.resource}: a batch of ${missing.length} keys must give ${missing.length} results, one per key in key order; it gave ${Array.isArray(results) ? results.length : typeof results}`,
+              );
+            }
           } catch (error) {
             const failure = error instanceof Error ? error : new Error(String(error));
             results = missing.map(() => failure);
