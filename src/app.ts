@@ -135,7 +135,9 @@ export async function startSwitchboard(
       cache: { enabled: options.cache ?? true },
       engine: config.outbox,
       requestDeadlineMs: config.upstream.requestDeadlineMs,
-      bus: config.redisUrl ? await createRedisBus(config.redisUrl, logger) : createLocalBus(logger),
+      bus: config.redisUrl
+        ? await createRedisBus(config.redisUrl, { logger, prefix: config.redisPrefix })
+        : createLocalBus(logger),
     });
     const webhooks = connectWebhooks({
       workspace: WORKSPACE,

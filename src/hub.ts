@@ -14,6 +14,7 @@ import { createLogger } from './observability/logger.ts';
 import { createEngine, type Engine, type EngineOptions } from './operations/engine.ts';
 import { operationKinds } from './operations/kinds/index.ts';
 import { createLocalBus, type EventBus } from './events/bus.ts';
+import type { CacheTarget } from './cache/keys.ts';
 import { createInbox, type Inbox } from './webhooks/inbox.ts';
 
 export interface WorkspaceSources {
@@ -118,10 +119,17 @@ export function createHub(options: HubOptions): Hub {
     }
     return result;
   };
-  // Every replica drops what an event made stale before its subscribers read, wherever it was published.
-  const stopInvalidating = hub.bus.listen('*', (event) => {
-    for (const t of event.invalidate) hub.cache.invalidate(event.workspace, t.source, t.resource, t.key);
-  });
+  // Every replica drops what an event or a write made stale before its subscribers read, wherever it
+  // was published.
+  const drop = (workspace: string, targets: readonly CacheTarget[]) => {
+    for (const t of targets) hub.cache.invalidate(workspace, t.source, t.resource, t.key);
+  };
+  const stopListening = hub.bus.listen('*', (event) => drop(event.workspace, event.invalidate));
+  const stopDropping = hub.bus.onInvalidate(drop);
+  const stopInvalidating = () => {
+    stopListening();
+    stopDropping();
+  };
   // Operations report their progress as events, so `operationUpdated` works on every replica.
   hub.engine.onUpdate((operation) => {
     void hub.bus

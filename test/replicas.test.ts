@@ -105,4 +105,38 @@ describe('two replicas on PostgreSQL and Redis', () => {
     expect(page.errors).toBeUndefined();
     expect(await xeroMinute(b.url!)).toBeLessThan(before);
   }, 30_000);
+
+  it('a write through A is seen at once through B: its cache invalidation crosses Redis', async () => {
+    const post = async (hub: HubProcess, query: string, variables?: Record<string, unknown>) => {
+      const res = await fetch(`${hub.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${hub.key}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: any; errors?: unknown[] };
+      expect(body.errors).toBeUndefined();
+      return body.data;
+    };
+    const person = generateBusiness().customers.find((c) => c.mess.length === 0 && customerAt(c, 'hubspot'))!;
+    const found = await post(
+      b,
+      'query($q: String!) { customers(search: $q, first: 1) { edges { node { id } } } }',
+      {
+        q: person.email,
+      },
+    );
+    const id = found.customers.edges[0].node.id as string;
+    const read = async (hub: HubProcess) =>
+      (await post(hub, 'query($id: ID!) { customer(id: $id) { firstName } }', { id })).customer.firstName;
+    expect(await read(b)).toBe(person.firstName); // B's cache now holds the contact
+    const renamed = `Renamed${randomBytes(3).toString('hex')}`;
+    const updated = await post(
+      a,
+      'mutation($id: ID!, $name: String!) { updateCustomer(id: $id, input: { firstName: $name }) { operation { state } } }',
+      { id, name: renamed },
+    );
+    expect(updated.updateCustomer.operation.state).toBe('COMPLETED');
+    // No webhook, no TTL: B dropped its copy when A's write said so.
+    expect(await read(b)).toBe(renamed);
+  }, 30_000);
 });

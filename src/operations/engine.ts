@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { CacheTarget } from '../cache/keys.ts';
 import type { Transaction } from 'kysely';
 import { SourceError } from '../domain/errors.ts';
 import type { SourceName } from '../domain/model.ts';
@@ -11,12 +12,6 @@ export interface StepContext<I> {
   workspace: Workspace;
   operation: { id: string; kind: string; input: I; context: Record<string, unknown> };
   step: { name: string; position: number; idempotencyKey: string; attempts: number };
-}
-
-export interface CacheTarget {
-  source: SourceName;
-  resource?: string;
-  key?: string;
 }
 
 /** One step of a write: one call to one system, safe to repeat with the same idempotency key. */
@@ -182,8 +177,9 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
     step: { name: step.name, position: step.position, idempotencyKey: step.idempotencyKey, attempts },
   });
 
-  const invalidate = (targets: CacheTarget[] | undefined, workspace: string) => {
-    for (const t of targets ?? []) hub.cache.invalidate(workspace, t.source, t.resource, t.key);
+  /** Drops what a step made stale, here at once and on every other replica through the bus. */
+  const invalidate = async (targets: CacheTarget[] | undefined, workspace: string) => {
+    if (targets?.length) await hub.bus.invalidate(workspace, targets);
   };
 
   const notify = async (workspace: string, id: string) => {
@@ -271,7 +267,7 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
           lastErrorCode: null,
         });
         await store.updateOperation(op.workspace, op.id, { context });
-        invalidate(
+        await invalidate(
           def.invalidates?.(contextFor({ ...op, context }, step, step.attempts), r.result),
           op.workspace,
         );
@@ -335,7 +331,10 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
           state: 'COMPENSATED',
           nextAttemptAt: null,
         });
-        invalidate(def.invalidates?.(contextFor(op, step, step.attempts), step.result ?? {}), op.workspace);
+        await invalidate(
+          def.invalidates?.(contextFor(op, step, step.attempts), step.result ?? {}),
+          op.workspace,
+        );
         continue;
       }
       if (r.outcome === 'later') {

@@ -11,7 +11,7 @@ import { SourceError } from '../domain/errors.ts';
 import type { CalendarChanges } from '../domain/ports.ts';
 import type { Hub, Workspace } from '../hub.ts';
 import type { DomainEvent, EventType } from '../events/types.ts';
-import type { CacheTarget } from '../operations/engine.ts';
+import type { CacheTarget } from '../cache/keys.ts';
 import { createSourceStateRepository } from '../store/source-state.ts';
 import type { Inbox, InboxEvent } from './inbox.ts';
 import type { Change } from './types.ts';

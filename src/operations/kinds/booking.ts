@@ -1,5 +1,6 @@
 import type { Money } from '../../domain/model.ts';
-import type { CacheTarget, OperationKind, StepDefinition } from '../engine.ts';
+import type { CacheTarget } from '../../cache/keys.ts';
+import type { OperationKind, StepDefinition } from '../engine.ts';
 import { createOrderStep, ordersChanged, type IsoDate } from './shared.ts';
 
 const calendarChanged = (eventId: string): CacheTarget[] => [

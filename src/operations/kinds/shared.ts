@@ -1,6 +1,7 @@
 import type { Money, SourceName } from '../../domain/model.ts';
 import type { Hub } from '../../hub.ts';
-import type { CacheTarget, StepContext, StepDefinition } from '../engine.ts';
+import type { CacheTarget } from '../../cache/keys.ts';
+import type { StepContext, StepDefinition } from '../engine.ts';
 import type { OrderInput } from '../../domain/ports.ts';
 
 /** Dates travel through the outbox as ISO strings (the input is stored as JSON). */
