@@ -10,12 +10,12 @@
 import { execFileSync } from 'node:child_process';
 import { constants as perf, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import type { Hub } from '../src/hub.ts';
-import type { SandboxEndpoint } from '../src/sources.ts';
+import type { BoundSandbox as SandboxEndpoint } from '../src/sources.ts';
+import { xero, XERO_RELAXED_LIMITS } from '../sources/xero/index.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { backfillLinks } from '../src/links/backfill.ts';
-import { RELAXED_LIMITS } from '../src/sandbox/start.ts';
 import { startSandboxProcess, type SandboxProcess } from '../src/sandbox/process.ts';
-import { clearFaults, clearRequestLog, injectFault } from '../test/support/sandbox-admin.ts';
+import { clearFaults, clearRequestLog, injectFault } from '../harness/sandbox-admin.ts';
 import {
   closeSources,
   median,
@@ -445,7 +445,7 @@ async function rateLimitedXero(ctx: Context, log: (line: string) => void): Promi
     return result;
   } finally {
     await h.close();
-    await setXeroLimits(ctx, { ...RELAXED_LIMITS.xero, reset: true });
+    await setXeroLimits(ctx, { ...XERO_RELAXED_LIMITS, reset: true });
   }
 }
 
@@ -876,7 +876,12 @@ export async function benchFaults(log: (line: string) => void): Promise<FaultsRe
   log(
     `faults: starting the sandboxes (a process each, relaxed limits) with ${CUSTOMERS.toLocaleString('en')} customers and backfilling links…`,
   );
-  const sandboxes = await startSandboxProcess({ customers: CUSTOMERS, relaxed: true });
+  const sandboxes = await startSandboxProcess({
+    customers: CUSTOMERS,
+    relaxed: true,
+    // The scenarios are written against Xero's limits and token endpoint.
+    modules: { accounting: xero },
+  });
   const store = await openStore({ url: ':memory:' });
   const ctx: Context = { store, sandboxes };
   try {

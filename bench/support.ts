@@ -2,12 +2,11 @@ import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Logger } from 'pino';
-import { createHub, type Hub } from '../src/hub.ts';
+import type { Hub } from '../src/hub.ts';
 import type { ResponseCacheOptions } from '../src/cache/response-cache.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { createMetrics } from '../src/observability/metrics.ts';
-import { connectSources, sandboxVendorSettings, type SandboxEndpoints } from '../src/sources.ts';
-import { createSourceStateRepository } from '../src/store/source-state.ts';
+import { sandboxBindings, type SandboxEndpoints } from '../src/sources.ts';
+import { composeHub } from '../src/compose.ts';
 import type { Store } from '../src/store/store.ts';
 import { buildSchema } from '../src/graph/schema.ts';
 import { secureHub, type Security, type SecuritySettings } from '../src/security/index.ts';
@@ -165,21 +164,14 @@ export function sandboxHub(
   store: Store,
   options: { limits?: false; batching?: boolean; cache?: ResponseCacheOptions; logger?: Logger } = {},
 ): Hub {
-  const metrics = createMetrics();
-  const { sources } = connectSources(sandboxVendorSettings(endpoints), {
-    workspace: 'default',
-    metrics,
-    state: createSourceStateRepository(store),
-    ...(options.limits === false ? { limits: false as const } : {}),
-  });
-  return createHub({
+  return composeHub({
     store,
-    workspaces: [{ id: 'default', name: 'Default', currency: 'GBP', sources }],
-    metrics,
+    workspaces: [{ id: 'default', name: 'Default', bindings: sandboxBindings(endpoints) }],
+    upstream: options.limits === false ? { limits: false } : {},
     batching: options.batching,
     cache: options.cache,
     logger: options.logger ?? createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }),
-  });
+  }).hub;
 }
 
 /** Closes the vendor connections of a hub from `sandboxHub` (the store is the caller's). */

@@ -15,11 +15,10 @@ import Stripe from 'stripe';
 import { startSwitchboard } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { RELAXED_LIMITS } from '../src/sandbox/start.ts';
 import { startSandboxProcess, type SandboxProcess } from '../src/sandbox/process.ts';
 import { sourceStateContext } from '../src/store/secrets-at-rest.ts';
-import { hubProcess, liveVendorEnv, type HubProcess } from '../test/support/hub-process.ts';
-import { POSTGRES_URL } from '../test/support/stores.ts';
+import { hubProcess, liveVendorEnv, type HubProcess } from '../harness/hub-process.ts';
+import { POSTGRES_URL } from '../harness/stores.ts';
 import {
   median,
   ms,
@@ -230,7 +229,7 @@ async function oneProcess(log: (line: string) => void): Promise<LatencyRow[]> {
   const app = await startSwitchboard(loadConfig({ PORT: '0', DATABASE_URL: ':memory:', ...NO_BUDGETS }), {
     // Not 'warn': the Xero sandbox's intent-to-receive handshake is a rejected delivery by design.
     logger: createLogger({ level: 'error' }),
-    sandboxOptions: { limits: RELAXED_LIMITS },
+    sandboxOptions: { relaxed: true },
     // One key holds every subscriber's socket and makes every subscribe, and the pool opens 50 at a
     // time (as liveHub's env and hub-process's default SWITCHBOARD_RATE_LIMIT=off).
     security: {

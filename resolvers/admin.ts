@@ -9,6 +9,7 @@ import { sourceStatuses } from '../src/observability/source-status.ts';
 import { checkFirst, cursorPage, decodeCursor } from '../src/graph/connection.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { toSystem } from './shared.ts';
+import { isSystem } from '../src/systems.ts';
 
 export const adminResolvers: Resolvers = {
   SyncIssue: {
@@ -16,7 +17,7 @@ export const adminResolvers: Resolvers = {
     systems: (i) => i.systems.map(toSystem),
     values: (i) =>
       Object.entries(i.details)
-        .filter(([key]) => ['hubspot', 'google_calendar', 'stripe', 'xero'].includes(key))
+        .filter(([key]) => isSystem(key))
         .map(([system, value]) => ({
           system: toSystem(system as SourceName),
           value: value == null ? null : typeof value === 'string' ? value : JSON.stringify(value),

@@ -13,7 +13,10 @@ import { checkMoney, checkName, checkWindowOrder } from './validate.ts';
 import { customerFor, externalIdOf, mustExist, orNull, recordsOf } from './write-helpers.ts';
 import { profile } from './customer.ts';
 
-/** Google event ids are base32hex; a UUID's hex digits are a subset, so `sb` + hex is a valid, unique id. */
+/**
+ * Client-chosen event ids must suit the calendar (Google's: base32hex, 5–1024 characters); a UUID's
+ * hex digits are a subset, so `sb` + hex is valid and unique.
+ */
 const newEventId = () => `sb${randomUUID().replace(/-/g, '')}`;
 
 /** The customer attending an existing booking, for the CRM and deposit steps. */
@@ -65,8 +68,8 @@ export const bookingWriteResolvers: Resolvers = {
             end: input.end.toISOString(),
             attendee: { email: person?.email?.trim() || customer.email, name },
             deposit,
-            stripeCustomerId: records.stripe,
-            hubspotContactId: records.hubspot,
+            paymentsCustomerId: records.payments,
+            crmContactId: records.crm,
           },
         };
       }),
@@ -80,7 +83,7 @@ export const bookingWriteResolvers: Resolvers = {
             eventId,
             start: args.start.toISOString(),
             end: args.end.toISOString(),
-            hubspotContactId: records?.hubspot ?? null,
+            crmContactId: records?.crm ?? null,
           },
         };
       }),
@@ -94,8 +97,8 @@ export const bookingWriteResolvers: Resolvers = {
             eventId,
             depositOrderId: properties.depositOrderId ?? null,
             refundDeposit: args.refundDeposit ?? false,
-            stripeCustomerId: records?.stripe ?? null,
-            hubspotContactId: records?.hubspot ?? null,
+            paymentsCustomerId: records?.payments ?? null,
+            crmContactId: records?.crm ?? null,
           },
         };
       }),

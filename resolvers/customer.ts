@@ -1,4 +1,6 @@
-import type { PersonRecord, SourceName } from '../src/domain/model.ts';
+import type { PersonRecord } from '../src/domain/model.ts';
+import { ROLES } from '../src/domain/source-module.ts';
+import { RESOURCES, type PeopleRole } from '../src/cache/keys.ts';
 import { normaliseEmail } from '../src/domain/model.ts';
 import type { GraphContext } from '../src/graph/context.ts';
 import type { CustomerModel } from '../src/graph/models.ts';
@@ -10,32 +12,38 @@ import { checkWindow, defaultWindow, link, sumMoney, windowKey } from './shared.
 
 /** The record contact details come from: the CRM's, else the payment provider's, else the accounting package's. */
 export async function profile(customer: CustomerModel, ctx: GraphContext): Promise<PersonRecord | null> {
-  const links = await ctx.loaders.customerLinks.load(customer.id);
-  const of = (system: SourceName) => links.find((l) => l.system === system)?.externalId;
-  const hubspot = of('hubspot');
-  if (hubspot) return ctx.loaders.crmContact.load(hubspot);
-  const stripe = of('stripe');
-  if (stripe) return ctx.loaders.paymentCustomer.load(stripe);
-  const xero = of('xero');
-  if (xero) return ctx.loaders.accountingContact.load(xero);
+  const crm = await linkedIn(customer, 'crm', ctx);
+  if (crm) return ctx.loaders.crmContact.load(crm);
+  const payments = await linkedIn(customer, 'payments', ctx);
+  if (payments) return ctx.loaders.paymentCustomer.load(payments);
+  const accounting = await linkedIn(customer, 'accounting', ctx);
+  if (accounting) return ctx.loaders.accountingContact.load(accounting);
   return null;
 }
 
-/** The customer's id in `system`: its link, or a lazy lookup by email that stores the link it finds. */
-export async function linkedId(customer: CustomerModel, system: 'stripe' | 'xero', ctx: GraphContext) {
-  const links = await ctx.loaders.customerLinks.load(customer.id);
-  const found = links.find((l) => l.system === system)?.externalId;
-  if (found) return found;
-  return ctx.loaders.lazy[system].load(customer.id);
+/** The customer's record in the system bound to `role`, if linked. */
+export async function linkedIn(customer: CustomerModel, role: PeopleRole, ctx: GraphContext) {
+  const system = ctx.workspace.sources[role].name;
+  return (
+    (await ctx.loaders.customerLinks.load(customer.id)).find((l) => l.system === system)?.externalId ?? null
+  );
+}
+
+/**
+ * The customer's record in the payments or accounting system: its link, or a lazy lookup by email
+ * that stores the link it finds.
+ */
+export async function linkedId(customer: CustomerModel, role: 'payments' | 'accounting', ctx: GraphContext) {
+  return (await linkedIn(customer, role, ctx)) ?? ctx.loaders.lazy[role].load(customer.id);
 }
 
 async function orders(customer: CustomerModel, ctx: GraphContext) {
-  const id = await linkedId(customer, 'stripe', ctx);
+  const id = await linkedId(customer, 'payments', ctx);
   return id ? ctx.loaders.ordersByPaymentCustomer.load(id) : [];
 }
 
 async function invoices(customer: CustomerModel, ctx: GraphContext) {
-  const id = await linkedId(customer, 'xero', ctx);
+  const id = await linkedId(customer, 'accounting', ctx);
   return id ? ctx.loaders.invoicesByAccountingContact.load(id) : [];
 }
 
@@ -57,13 +65,10 @@ export const customerResolvers: Resolvers = {
     updatedAt: async (c, _, ctx) => (await profile(c, ctx))?.updatedAt ?? null,
     links: async (c, _, ctx) => {
       const sources = ctx.workspace.sources;
-      const bySystem = { hubspot: sources.crm, stripe: sources.payments, xero: sources.accounting };
+      // Links to a system the workspace no longer binds (an accounting package left behind) stay, without a URL.
+      const bound = (system: string) => ROLES.map((role) => sources[role]).find((s) => s.name === system);
       return (await ctx.loaders.customerLinks.load(c.id)).map((l) =>
-        link(
-          l.system,
-          l.externalId,
-          bySystem[l.system as keyof typeof bySystem]?.recordUrl('customer', l.externalId) ?? null,
-        ),
+        link(l.system, l.externalId, bound(l.system)?.recordUrl('customer', l.externalId) ?? null),
       );
     },
     bookings: async (c, args, ctx) => {
@@ -138,33 +143,13 @@ export const customerResolvers: Resolvers = {
       }
       // Search is the CRM's: it owns identity. Contacts the hub has not met yet become customers here.
       const crmAfter = after ? decodeCursor(after, 's') : undefined;
-      const page = await ctx.workspace.sources.crm.searchContacts(search.trim(), first, crmAfter);
-      const known = await ctx.hub.links.entitiesFor(
-        ws,
-        'customer',
-        'hubspot',
-        page.items.map((c) => c.externalId),
-      );
+      const crm = ctx.workspace.sources.crm;
+      const page = await crm.searchContacts(search.trim(), first, crmAfter);
       const nodes: CustomerModel[] = [];
       for (const contact of page.items) {
-        ctx.hub.cache.set(ws, 'hubspot', 'contact', contact.externalId, contact);
-        let id = known.get(contact.externalId);
-        if (!id) {
-          const created = await ctx.hub.links.createCustomer(ws, {
-            email: normaliseEmail(contact.email),
-            displayName: contact.name,
-          });
-          const outcome = await ctx.hub.links.link(
-            ws,
-            'customer',
-            created.id,
-            'hubspot',
-            contact.externalId,
-            'lazy',
-          );
-          id = outcome === 'conflict' ? undefined : created.id;
-        }
-        const row = id ? await ctx.loaders.customer.load(id) : null;
+        ctx.hub.cache.set(ws, crm.name, RESOURCES.person.crm, contact.externalId, contact);
+        const id = await ctx.hub.identity.customerFor(ws, { ...contact, role: 'crm' }, { origin: 'lazy' });
+        const row = await ctx.loaders.customer.load(id);
         if (row) nodes.push(row);
       }
       return cursorPage(nodes, {

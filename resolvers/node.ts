@@ -46,11 +46,10 @@ export const nodeResolvers: Resolvers = {
     __resolveType: (node) => {
       if ('steps' in node) return 'Operation';
       if ('kind' in node) return 'SyncIssue';
-      if ('source' in node) {
-        if (node.source === 'google_calendar') return 'Booking';
-        if (node.source === 'stripe') return 'Order';
-        if (node.source === 'xero') return 'Invoice';
-      }
+      // By shape, not by system: an invoice is an invoice whichever books it is in.
+      if ('attendeeEmails' in node) return 'Booking';
+      if ('amountReceived' in node) return 'Order';
+      if ('amountDue' in node) return 'Invoice';
       return 'Customer';
     },
   },

@@ -13,13 +13,13 @@ const DAY = 86_400_000;
 
 async function accountingContact(ctx: GraphContext, customer: CustomerModel, argument: string) {
   const records = await recordsOf(ctx, customer);
-  if (!records.xero) {
+  if (!records.accounting) {
     throw badInput(
       `customer ${toGlobalId('Customer', customer.id)} has no contact in ${ctx.workspace.sources.accounting.name} to invoice; see their sync issues`,
       argument,
     );
   }
-  return { ...records, xero: records.xero };
+  return { ...records, accounting: records.accounting };
 }
 
 export const orderWriteResolvers: Resolvers = {
@@ -52,8 +52,8 @@ export const orderWriteResolvers: Resolvers = {
         return {
           input: {
             customerId: customer.id,
-            stripeCustomerId: records.stripe,
-            xeroContactId: records.xero,
+            paymentsCustomerId: records.payments,
+            accountingContactId: records.accounting,
             description: input.description?.trim() || (lines[0]?.description ?? 'Order'),
             lines,
             currency,
@@ -81,7 +81,7 @@ export const orderWriteResolvers: Resolvers = {
         if (left <= 0) throw badInput(`order ${args.orderId} is refunded in full already`, 'orderId');
         if (amount && amount.amount > left)
           throw badInput(`"amount" is more than the ${left} left to refund`, 'amount');
-        return { input: { orderId, stripeCustomerId: order.customerExternalId, amount } };
+        return { input: { orderId, paymentsCustomerId: order.customerExternalId, amount } };
       }),
 
     issueInvoice: (_, args, ctx) =>
@@ -96,7 +96,7 @@ export const orderWriteResolvers: Resolvers = {
         return {
           input: {
             customerId: customer.id,
-            xeroContactId: records.xero,
+            accountingContactId: records.accounting,
             lines,
             currency,
             dueOn: dueOn.toISOString(),
@@ -129,7 +129,7 @@ export const orderWriteResolvers: Resolvers = {
         return {
           input: {
             invoiceId,
-            xeroContactId: invoice.contactExternalId,
+            accountingContactId: invoice.contactExternalId,
             amount,
             paidOn: (args.paidOn ?? new Date()).toISOString(),
             reference: null,

@@ -6,7 +6,7 @@ export const orderResolvers: Resolvers = {
   Order: {
     id: (o) => toGlobalId('Order', `${o.source}:${o.externalId}`),
     links: (o) => [link(o.source, o.externalId, o.url)],
-    invoiceNumber: (o) => o.metadata.invoice_number ?? null,
+    invoiceNumber: (o) => o.invoiceNumber,
     customer: async (o, _, ctx) => {
       if (!o.customerExternalId) return null;
       const id = await ctx.loaders.customerIdByExternal.load(`${o.source}:${o.customerExternalId}`);

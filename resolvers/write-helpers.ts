@@ -2,7 +2,7 @@ import type { GraphContext } from '../src/graph/context.ts';
 import type { CustomerModel } from '../src/graph/models.ts';
 import { expectGlobalId, splitSourceId } from '../src/graph/ids.ts';
 import { badInput } from '../src/graph/errors.ts';
-import { linkedId } from './customer.ts';
+import { linkedId, linkedIn } from './customer.ts';
 
 /** The customer a write names, or a clear error before anything is stored or sent. */
 export async function customerFor(
@@ -15,18 +15,17 @@ export async function customerFor(
   return customer;
 }
 
-/** The customer's record in each system (Stripe and Xero looked up lazily by email when not linked yet). */
+/**
+ * The customer's record in each people role's system (payments and accounting looked up lazily by
+ * email when not linked yet).
+ */
 export async function recordsOf(ctx: GraphContext, customer: CustomerModel) {
-  const links = await ctx.loaders.customerLinks.load(customer.id);
-  const [stripe, xero] = await Promise.all([
-    linkedId(customer, 'stripe', ctx),
-    linkedId(customer, 'xero', ctx),
+  const [crm, payments, accounting] = await Promise.all([
+    linkedIn(customer, 'crm', ctx),
+    linkedId(customer, 'payments', ctx),
+    linkedId(customer, 'accounting', ctx),
   ]);
-  return {
-    hubspot: links.find((l) => l.system === 'hubspot')?.externalId ?? null,
-    stripe,
-    xero,
-  };
+  return { crm, payments, accounting };
 }
 
 /** The vendor id inside a Booking, Order or Invoice global id of this workspace's adapter. */

@@ -1,16 +1,16 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Config, VendorSettings } from './config.ts';
-import { createHub, type Hub } from './hub.ts';
+import type { Config } from './config.ts';
+import type { Hub } from './hub.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createLogger } from './observability/logger.ts';
 import { openStore } from './store/store.ts';
 import { sealStoredSecrets } from './store/secrets-at-rest.ts';
 import { createSecretBox } from './security/secrets.ts';
-import { createSourceStateRepository } from './store/source-state.ts';
-import { connectSources, sandboxVendorSettings, sandboxWebhookSettings } from './sources.ts';
+import { sandboxBindings, type SourceBindings } from './sources.ts';
+import { composeHub } from './compose.ts';
 import { createLocalBus, createRedisBus } from './events/bus.ts';
-import { connectWebhooks, type WebhookSettings } from './webhooks/connect.ts';
+import { connectWebhooks } from './webhooks/connect.ts';
 import { createWebhookIntake } from './webhooks/intake.ts';
 import { createWebhookProcessor, SYNC_RULES } from './webhooks/processor.ts';
 import { startSandboxes, type Sandboxes, type StartSandboxesOptions } from './sandbox/start.ts';
@@ -88,18 +88,19 @@ export async function startSwitchboard(
       );
     }
     let sandboxes = options.sandboxes;
-    let vendors: VendorSettings;
-    let webhookSettings: WebhookSettings = config.webhooks ?? {};
+    let bindings: SourceBindings;
     if (config.mode === 'sandbox') {
       if (!sandboxes) {
-        sandboxes = await startSandboxes({ host: '127.0.0.1', ...options.sandboxOptions });
+        const modules = Object.fromEntries(
+          Object.entries(config.sources).map(([role, bound]) => [role, bound.module]),
+        );
+        sandboxes = await startSandboxes({ host: '127.0.0.1', modules, ...options.sandboxOptions });
         const started = sandboxes;
         cleanups.push(() => started.close());
       }
-      vendors = sandboxVendorSettings(sandboxes);
-      webhookSettings = sandboxWebhookSettings(sandboxes);
+      bindings = sandboxBindings(sandboxes);
     } else {
-      vendors = config.vendors as VendorSettings;
+      bindings = config.sources as SourceBindings;
     }
     let budgetBackend: (() => BudgetBackend) | undefined;
     let redis: Redis | undefined;
@@ -116,19 +117,16 @@ export async function startSwitchboard(
         budgetBackend = () => backend;
       }
     }
-    const { sources } = connectSources(vendors, {
-      workspace: WORKSPACE,
-      metrics,
-      state: config.mode === 'live' ? createSourceStateRepository(store) : undefined,
-      timeZone: config.timeZone,
-      timeouts: config.upstream.timeoutMs,
-      limits: config.upstream.rateLimits ? undefined : false,
-      budgetBackend,
-      logger,
-    });
-    const hub = createHub({
+    const { hub } = composeHub({
       store,
-      workspaces: [{ id: WORKSPACE, name: 'Default', currency: config.currency, sources }],
+      workspaces: [{ id: WORKSPACE, name: 'Default', currency: config.currency, bindings }],
+      upstream: {
+        timeZone: config.timeZone,
+        timeouts: config.upstream.timeoutMs,
+        limits: config.upstream.rateLimits ? undefined : false,
+        budgetBackend,
+      },
+      keepTokens: config.mode === 'live',
       metrics,
       logger,
       batching: options.batching,
@@ -139,11 +137,16 @@ export async function startSwitchboard(
         ? await createRedisBus(config.redisUrl, { logger, prefix: config.redisPrefix })
         : createLocalBus(logger),
     });
+    let nudge = () => {};
     const webhooks = connectWebhooks({
       workspace: WORKSPACE,
       db: store.db,
-      settings: webhookSettings,
-      sources,
+      bindings,
+      sources: hub.defaultWorkspace.sources,
+      enqueue: async (system, events) => {
+        await hub.inbox.store(WORKSPACE, system, events);
+        nudge();
+      },
       logger,
     });
     const processor = createWebhookProcessor(hub, hub.inbox, {
@@ -158,8 +161,8 @@ export async function startSwitchboard(
       backfill = await backfillLinks(hub, hub.defaultWorkspace, { onProgress: (m) => logger.info(m) });
     }
 
-    let nudge = () => {};
     const intake = createWebhookIntake(hub, hub.inbox, {
+      routes: webhooks.routes,
       verifierFor: (workspace, source) =>
         workspace.id === WORKSPACE ? webhooks.verifierFor(source) : undefined,
       onStored: () => nudge(),

@@ -3,39 +3,6 @@
  * at once, with the variable to set. With no vendor credentials at all, the hub runs in sandbox
  * mode: the four vendor sandboxes start in-process and the hub connects to them.
  */
-export interface HubspotSettings {
-  baseUrl: string;
-  accessToken: string;
-  portalId?: string;
-}
-export interface StripeSettings {
-  baseUrl: string;
-  apiKey: string;
-}
-export interface GoogleCalendarSettings {
-  baseUrl: string;
-  calendarId: string;
-  /** A fixed access token (sandbox, short tests) … */
-  accessToken?: string;
-  /** … or an OAuth client and refresh token, refreshed ahead of expiry. */
-  oauth?: { tokenUrl: string; clientId: string; clientSecret: string; refreshToken: string };
-}
-export interface XeroSettings {
-  baseUrl: string;
-  identityUrl: string;
-  clientId: string;
-  clientSecret: string;
-  refreshToken: string;
-  tenantId: string;
-}
-
-export interface VendorSettings {
-  hubspot: HubspotSettings;
-  stripe: StripeSettings;
-  googleCalendar: GoogleCalendarSettings;
-  xero: XeroSettings;
-}
-
 export interface Config {
   port: number;
   host: string;
@@ -44,12 +11,13 @@ export interface Config {
   redisUrl?: string;
   /** Prefix of the hub's keys in Redis (rate budgets), so deployments or test runs sharing one Redis stay apart. */
   redisPrefix: string;
-  /** Sandbox mode when no vendor credentials are set. */
+  /** Sandbox mode when no credentials of a bound adapter are set. */
   mode: 'sandbox' | 'live';
-  /** Set in live mode. */
-  vendors?: VendorSettings;
-  /** Webhook secrets and registration in live mode (sandbox mode takes them from the sandboxes). */
-  webhooks?: WebhookSettings;
+  /**
+   * The adapter bound to each role (`SWITCHBOARD_<ROLE>`), with its settings and webhook settings
+   * in live mode; sandbox mode reads both from the sandboxes it starts.
+   */
+  sources: Record<Role, { module: AnySourceModule; settings?: unknown; webhooks?: unknown }>;
   /** Where vendors reach the hub (`https://hub.example.com`); the listening address when unset. */
   publicUrl?: string;
   /** Sync rules switched off with SWITCHBOARD_SYNC_RULES_OFF. */
@@ -63,7 +31,8 @@ export interface Config {
   /** The upstream policy: request deadline, per-vendor timeouts, rate budgets on or off. */
   upstream: {
     requestDeadlineMs: number;
-    timeoutMs: Partial<Record<'hubspot' | 'stripe' | 'google_calendar' | 'xero', number>>;
+    /** Per system (module id), from `<ID>_TIMEOUT_MS` (`XERO_TIMEOUT_MS`). */
+    timeoutMs: Partial<Record<string, number>>;
     rateLimits: boolean;
   };
   development: boolean;
@@ -103,50 +72,18 @@ import type { SocketLimits } from './security/sockets.ts';
 import { normaliseOrigin } from './security/authenticate.ts';
 import { createAddressResolver } from './security/requests.ts';
 import { loadTrustedDocuments } from './security/trusted-documents.ts';
-import type { WebhookSettings } from './webhooks/connect.ts';
+import { ConfigError, createEnvReader } from './env.ts';
+import { readBindings } from './bindings.ts';
+import { ROLES, type AnySourceModule, type Role } from './domain/source-module.ts';
 import { SYNC_RULES, type SyncRule } from './webhooks/processor.ts';
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Switchboard cannot start; fix the configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-const CREDENTIAL_VARS = [
-  'HUBSPOT_ACCESS_TOKEN',
-  'STRIPE_API_KEY',
-  'GOOGLE_CALENDAR_ACCESS_TOKEN',
-  'GOOGLE_CLIENT_ID',
-  'XERO_CLIENT_ID',
-] as const;
+export { ConfigError };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  };
-  const url = (name: string, fallback: string): string => {
-    const value = env[name] || fallback;
-    try {
-      new URL(value);
-    } catch {
-      problems.push(`${name} must be an absolute URL, got "${value}"`);
-    }
-    return value.replace(/\/+$/, '');
-  };
-  const required = (name: string): string => {
-    const value = env[name];
-    if (!value) problems.push(`${name} is required when vendor credentials are configured`);
-    return value ?? '';
-  };
+  const read = createEnvReader(env, problems);
+  const int = read.int;
+  const url = read.url;
 
   const port = int('PORT', 4000, 0, 65_535);
   const host = env.HOST || '127.0.0.1';
@@ -180,21 +117,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollMs: int('OUTBOX_POLL_MS', 500, 10, 60_000),
   };
 
-  const timeoutVars = {
-    hubspot: 'HUBSPOT_TIMEOUT_MS',
-    stripe: 'STRIPE_TIMEOUT_MS',
-    google_calendar: 'GOOGLE_CALENDAR_TIMEOUT_MS',
-    xero: 'XERO_TIMEOUT_MS',
-  } as const;
+  const bound = readBindings(env, problems);
+  const modules = ROLES.flatMap((role) => (bound[role] ? [bound[role]] : []));
   const rateLimits = (env.SWITCHBOARD_RATE_LIMITS || 'on').toLowerCase();
   if (rateLimits !== 'on' && rateLimits !== 'off')
     problems.push(`SWITCHBOARD_RATE_LIMITS must be on or off, got "${env.SWITCHBOARD_RATE_LIMITS}"`);
   const upstream = {
     requestDeadlineMs: int('SWITCHBOARD_REQUEST_DEADLINE_MS', 10_000, 100, 600_000),
     timeoutMs: Object.fromEntries(
-      Object.entries(timeoutVars)
+      modules
+        .map((m) => [m.id, `${m.id.toUpperCase()}_TIMEOUT_MS`] as const)
         .filter(([, name]) => env[name])
-        .map(([source, name]) => [source, int(name, 10_000, 100, 600_000)]),
+        .map(([id, name]) => [id, int(name, 10_000, 100, 600_000)]),
     ),
     rateLimits: rateLimits !== 'off',
   };
@@ -212,55 +146,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
-  const live = CREDENTIAL_VARS.some((name) => env[name]);
-  let vendors: VendorSettings | undefined;
-  if (live) {
-    const googleOauth = env.GOOGLE_CLIENT_ID
-      ? {
-          tokenUrl: url('GOOGLE_OAUTH_TOKEN_URL', 'https://oauth2.googleapis.com/token'),
-          clientId: required('GOOGLE_CLIENT_ID'),
-          clientSecret: required('GOOGLE_CLIENT_SECRET'),
-          refreshToken: required('GOOGLE_REFRESH_TOKEN'),
-        }
-      : undefined;
-    if (!googleOauth && !env.GOOGLE_CALENDAR_ACCESS_TOKEN) {
-      problems.push('Google Calendar needs GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN');
-    }
-    vendors = {
-      hubspot: {
-        baseUrl: url('HUBSPOT_API_BASE', 'https://api.hubapi.com'),
-        accessToken: required('HUBSPOT_ACCESS_TOKEN'),
-        portalId: env.HUBSPOT_PORTAL_ID || undefined,
-      },
-      stripe: {
-        baseUrl: url('STRIPE_API_BASE', 'https://api.stripe.com'),
-        apiKey: required('STRIPE_API_KEY'),
-      },
-      googleCalendar: {
-        baseUrl: url('GOOGLE_CALENDAR_API_BASE', 'https://www.googleapis.com'),
-        calendarId: env.GOOGLE_CALENDAR_ID || 'primary',
-        accessToken: env.GOOGLE_CALENDAR_ACCESS_TOKEN || undefined,
-        oauth: googleOauth,
-      },
-      xero: {
-        baseUrl: url('XERO_API_BASE', 'https://api.xero.com'),
-        identityUrl: url('XERO_IDENTITY_BASE', 'https://identity.xero.com'),
-        clientId: required('XERO_CLIENT_ID'),
-        clientSecret: required('XERO_CLIENT_SECRET'),
-        refreshToken: required('XERO_REFRESH_TOKEN'),
-        tenantId: required('XERO_TENANT_ID'),
-      },
-    };
-  }
-  const webhooks: WebhookSettings | undefined = live
-    ? {
-        // Stripe and Google endpoints are registered only when vendors can reach the hub (PUBLIC_URL).
-        stripe: { secret: env.STRIPE_WEBHOOK_SECRET || undefined, register: Boolean(publicUrl) },
-        hubspot: env.HUBSPOT_CLIENT_SECRET ? { clientSecret: env.HUBSPOT_CLIENT_SECRET } : undefined,
-        googleCalendar: { register: Boolean(publicUrl) },
-        xero: env.XERO_WEBHOOK_KEY ? { webhookKey: env.XERO_WEBHOOK_KEY } : undefined,
-      }
-    : undefined;
+  // Live mode when any bound adapter's credentials are set; then every bound adapter needs its own.
+  const live = modules.some((m) => m.settings.credentialVars.some((name) => env[name]));
+  const sources = Object.fromEntries(
+    ROLES.flatMap((role) => {
+      const module = bound[role];
+      if (!module) return [];
+      if (!live) return [[role, { module }]];
+      const read = module.settings.fromEnv(env);
+      if ('problems' in read) problems.push(...read.problems);
+      const settings = 'settings' in read ? read.settings : undefined;
+      return [[role, { module, settings, webhooks: module.webhooks?.fromEnv(env, { publicUrl }) }]];
+    }),
+  ) as Config['sources'];
   const security = securityFromEnv(env, problems, int);
   const sqlitePath = /^sqlite:/.test(databaseUrl) ? databaseUrl.replace(/^sqlite:(\/\/)?/, '') : undefined;
   const dataDir =
@@ -282,8 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     redisUrl,
     mode: live ? 'live' : 'sandbox',
-    vendors,
-    webhooks,
+    sources,
     publicUrl,
     syncRulesOff,
     currency,

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { AccountingSource, CalendarSource, CrmSource, PaymentsSource } from './domain/ports.ts';
-import type { Connected } from './upstream/client.ts';
+import type { Workspace } from './domain/workspace.ts';
 import type { Store } from './store/store.ts';
 import { createLinkRepository, type LinkRepository } from './store/links.ts';
 import { createSyncIssueRepository, type SyncIssueRepository } from './store/sync-issues.ts';
@@ -16,22 +15,9 @@ import { operationKinds } from './operations/kinds/index.ts';
 import { createLocalBus, type EventBus } from './events/bus.ts';
 import type { CacheTarget } from './cache/keys.ts';
 import { createInbox, type Inbox } from './webhooks/inbox.ts';
+import { createIdentity, type Identity } from './links/identity.ts';
 
-export interface WorkspaceSources {
-  crm: CrmSource & Connected;
-  calendar: CalendarSource & Connected;
-  payments: PaymentsSource & Connected;
-  accounting: AccountingSource & Connected;
-}
-
-/** One business with its own connections. A single-business install has one, `default`. */
-export interface Workspace {
-  id: string;
-  name: string;
-  /** ISO 4217 code totals are reported in when a customer has no records yet, e.g. GBP. */
-  currency: string;
-  sources: WorkspaceSources;
-}
+export type { Workspace, WorkspaceSources } from './domain/workspace.ts';
 
 export interface HubOptions {
   store: Store;
@@ -54,6 +40,8 @@ export interface Hub {
   store: Store;
   links: LinkRepository;
   issues: SyncIssueRepository;
+  /** Links vendor records to customers, for every path that does (see src/links/identity.ts). */
+  identity: Identity;
   cache: ResponseCache;
   metrics: Metrics;
   logger: Logger;
@@ -77,19 +65,31 @@ export function createHub(options: HubOptions): Hub {
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new Error(`workspace id "${dup}" is configured twice`);
   const metrics = options.metrics ?? createMetrics();
+  const logger = options.logger ?? createLogger();
+  const bus = options.bus ?? createLocalBus(options.logger);
+  const links = createLinkRepository(options.store.db);
+  const issues = announcingIssues(createSyncIssueRepository(options.store.db), bus, logger);
+  const identity = createIdentity({ links, issues });
+  const workspaces = new Map(options.workspaces.map((w) => [w.id, w]));
+  const engine = createEngine(
+    { store: options.store, bus, logger, workspaces, identity },
+    operationKinds,
+    options.engine,
+  );
   const hub: Hub = {
     store: options.store,
-    links: createLinkRepository(options.store.db),
-    issues: createSyncIssueRepository(options.store.db),
+    links,
+    issues,
+    identity,
     cache: createResponseCache({ metrics, ...options.cache }),
     metrics,
-    logger: options.logger ?? createLogger(),
-    workspaces: new Map(options.workspaces.map((w) => [w.id, w])),
+    logger,
+    workspaces,
     defaultWorkspace: first,
     batching: options.batching ?? true,
     requestDeadlineMs: options.requestDeadlineMs ?? 10_000, // 10 seconds
-    engine: undefined as unknown as Engine, // set right below: the engine needs the hub it serves
-    bus: options.bus ?? createLocalBus(options.logger),
+    engine,
+    bus,
     inbox: createInbox(options.store.db, options.store.dialect),
     async close() {
       stopInvalidating();
@@ -97,27 +97,6 @@ export function createHub(options: HubOptions): Hub {
       await Promise.all(options.workspaces.flatMap((w) => Object.values(w.sources).map((s) => s.close())));
       await options.store.close();
     },
-  };
-  hub.engine = createEngine(hub, operationKinds, options.engine);
-  // A new disagreement is news for the operator's dashboard.
-  const raise = hub.issues.raise.bind(hub.issues);
-  hub.issues.raise = async (workspace, input) => {
-    const result = await raise(workspace, input);
-    if (result.created) {
-      await hub.bus
-        .publish({
-          id: `sync-issue:${result.issue.id}`,
-          type: 'SYNC_ISSUE_RAISED',
-          workspace,
-          occurredAt: result.issue.detectedAt,
-          source: null,
-          customerId: result.issue.customerId,
-          syncIssueId: result.issue.id,
-          invalidate: [],
-        })
-        .catch((error: unknown) => hub.logger.error({ err: error }, 'publishing a sync issue failed'));
-    }
-    return result;
   };
   // Every replica drops what an event or a write made stale before its subscribers read, wherever it
   // was published.
@@ -146,4 +125,29 @@ export function createHub(options: HubOptions): Hub {
       .catch((error: unknown) => hub.logger.error({ err: error }, 'publishing an operation update failed'));
   });
   return hub;
+}
+
+/** Sync issues that publish each new disagreement, as news for the operator's dashboard. */
+function announcingIssues(issues: SyncIssueRepository, bus: EventBus, logger: Logger): SyncIssueRepository {
+  return {
+    ...issues,
+    async raise(workspace, input) {
+      const result = await issues.raise(workspace, input);
+      if (result.created) {
+        await bus
+          .publish({
+            id: `sync-issue:${result.issue.id}`,
+            type: 'SYNC_ISSUE_RAISED',
+            workspace,
+            occurredAt: result.issue.detectedAt,
+            source: null,
+            customerId: result.issue.customerId,
+            syncIssueId: result.issue.id,
+            invalidate: [],
+          })
+          .catch((error: unknown) => logger.error({ err: error }, 'publishing a sync issue failed'));
+      }
+      return result;
+    },
+  };
 }

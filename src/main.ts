@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { startSwitchboard } from './app.ts';
 import { createLogger } from './observability/logger.ts';
+import { ROLES } from './domain/source-module.ts';
 
 const logger = createLogger();
 try {
@@ -13,6 +14,8 @@ try {
     `  GraphQL + GraphiQL   ${app.url}/graphql   (opens on a ready-made "customer 360" query)`,
     `  Health               ${app.url}/healthz  ${app.url}/readyz`,
     `  Metrics              ${app.url}/metrics   (operator key)`,
+    '',
+    `  Systems              ${ROLES.map((role) => `${role}: ${config.sources[role].module.label}`).join(', ')}`,
   ];
   if (app.opsUrl)
     lines.push(
@@ -37,9 +40,13 @@ try {
   }
   if (app.backfill) {
     const b = app.backfill;
+    const people = ROLES.filter((role) => role !== 'calendar').map(
+      (role) =>
+        `${config.sources[role].module.label} (${(b.records as Record<string, number>)[config.sources[role].module.id] ?? 0})`,
+    );
     lines.push(
       '',
-      `  Linked ${b.customers} customers across HubSpot (${b.records.hubspot}), Stripe (${b.records.stripe}) and Xero (${b.records.xero}); ${b.issuesRaised} sync issues found.`,
+      `  Linked ${b.customers} customers across ${people.slice(0, -1).join(', ')} and ${people.at(-1)}; ${b.issuesRaised} sync issues found.`,
     );
   }
   lines.push('', '  Ctrl-C stops it.', '');

@@ -1,29 +1,33 @@
-import type { VendorSettings } from './config.ts';
-import type { WebhookSettings } from './webhooks/connect.ts';
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { WorkspaceSources } from './hub.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { SourceStateRepository } from './store/source-state.ts';
-import { createHash } from 'node:crypto';
-import type { Logger } from 'pino';
-import type { SourceName } from './domain/model.ts';
+import type { AnySourceModule, Role, SandboxEndpoint } from './domain/source-module.ts';
+import { ROLES } from './domain/source-module.ts';
 import { createRetryPolicy, type RetryOptions } from './upstream/retry.ts';
 import { createCircuitBreaker, type BreakerOptions } from './upstream/breaker.ts';
 import { createRateBudget, type BudgetBackend, type RateLimits } from './upstream/rate-budget.ts';
 import type { UpstreamPolicy, VendorLimits } from './upstream/policy.ts';
-import { XERO_LIMITS } from '../sources/xero/limits.ts';
-import { HUBSPOT_LIMITS } from '../sources/hubspot/limits.ts';
-import { stripeLimits } from '../sources/stripe/limits.ts';
-import { GOOGLE_CALENDAR_LIMITS } from '../sources/google-calendar/limits.ts';
-import { createOAuthTokenProvider, type RefreshTokenStore, type TokenProvider } from './upstream/oauth.ts';
-import { createHubspotSource, type HubspotSource } from '../sources/hubspot/source.ts';
-import { createStripeSource, type StripeSource } from '../sources/stripe/source.ts';
-import { createGoogleCalendarSource, type GoogleCalendarSource } from '../sources/google-calendar/source.ts';
-import { createXeroSource } from '../sources/xero/source.ts';
+import type { TokenProvider } from './upstream/oauth.ts';
+import { moduleById } from '../sources/registry.ts';
 
 /**
- * The one place that picks an adapter per domain. Swapping a vendor (QuickBooks for Xero, say)
- * changes its folder and one line here.
+ * Connecting a workspace's bound adapters: one module per role (the registry,
+ * `sources/registry.ts`), each given its settings and the upstream policy the hub builds for it
+ * (rate budget, circuit breaker, retries, token lineage in the store). Nothing here knows a vendor.
  */
+
+/** One role's adapter and its settings (from the environment or from a sandbox). */
+export interface SourceBinding {
+  module: AnySourceModule;
+  settings: unknown;
+  /** Webhook settings; undefined when this workspace takes no webhooks from the vendor. */
+  webhooks?: unknown;
+}
+
+export type SourceBindings = Record<Role, SourceBinding>;
+
 export interface ConnectOptions {
   workspace: string;
   metrics?: Metrics;
@@ -34,17 +38,17 @@ export interface ConnectOptions {
   state?: SourceStateRepository;
   /** Per-call timeout for every vendor (default 10 s) … */
   timeoutMs?: number;
-  /** … or per vendor. */
-  timeouts?: Partial<Record<SourceName, number>>;
+  /** … or per system (module id). */
+  timeouts?: Partial<Record<string, number>>;
   /** The business's time zone (IANA); default Europe/London. */
   timeZone?: string;
   /** Retries of safe upstream calls, each source with a budget of its own; false turns them off. */
   retry?: RetryOptions | false;
   /**
-   * Rate budgets: the vendors' published limits unless overridden per source; false turns them off
+   * Rate budgets: the vendors' published limits unless overridden per system; false turns them off
    * (sandboxes started with relaxed limits).
    */
-  limits?: Partial<Record<SourceName, Partial<RateLimits>>> | false;
+  limits?: Partial<Record<string, Partial<RateLimits>>> | false;
   /** Where budgets are counted: in this process by default, Redis (shared by replicas) when given. */
   budgetBackend?: () => BudgetBackend;
   /** Circuit breaker settings; false turns the breaker off. */
@@ -53,39 +57,22 @@ export interface ConnectOptions {
   logger?: Logger;
 }
 
-/**
- * Rotated refresh tokens (and the access token and refresh lease replicas share) are stored under
- * the configured refresh token they descend from, so setting a new token in the environment (after
- * reconnecting) is not overridden by an older stored rotation.
- */
-function refreshTokenStore(
-  state: SourceStateRepository | undefined,
-  workspace: string,
-  system: 'xero' | 'google_calendar',
-  configured: string,
-): RefreshTokenStore | undefined {
-  if (!state) return undefined;
-  const lineage = createHash('sha256').update(configured).digest('hex').slice(0, 16);
-  return state.tokenStore(workspace, system, lineage);
-}
-
 export interface ConnectedSources {
-  /** The adapters, with their vendor-only extras (webhook registration) visible to the wiring. */
-  sources: WorkspaceSources & { crm: HubspotSource; payments: StripeSource; calendar: GoogleCalendarSource };
-  tokens: { xero: TokenProvider; googleCalendar?: TokenProvider };
+  sources: WorkspaceSources;
+  /** The OAuth token providers, by role, of the adapters that have one. */
+  tokens: Partial<Record<Role, TokenProvider>>;
 }
 
-export function connectSources(vendors: VendorSettings, options: ConnectOptions): ConnectedSources {
+export function connectSources(bindings: SourceBindings, options: ConnectOptions): ConnectedSources {
   const { metrics, state, workspace, timeZone = 'Europe/London' } = options;
-  const timeout = (source: SourceName) => options.timeouts?.[source] ?? options.timeoutMs;
-  const policy = (source: SourceName, vendor: VendorLimits, token?: TokenProvider): UpstreamPolicy => {
+  const policy = (system: string, vendor: VendorLimits, token?: TokenProvider): UpstreamPolicy => {
     const budget =
       options.limits === false
         ? undefined
-        : createRateBudget(`${workspace}:${source}`, {
-            source,
+        : createRateBudget(`${workspace}:${system}`, {
+            source: system,
             ...vendor,
-            ...options.limits?.[source],
+            ...options.limits?.[system],
             backend: options.budgetBackend?.(),
           });
     const breaker =
@@ -93,16 +80,16 @@ export function connectSources(vendors: VendorSettings, options: ConnectOptions)
         ? undefined
         : createCircuitBreaker({
             ...options.breaker,
-            onStateChange: (state) => {
-              const log = state === 'closed' ? options.logger?.info : options.logger?.warn;
+            onStateChange: (breakerState) => {
+              const log = breakerState === 'closed' ? options.logger?.info : options.logger?.warn;
               log?.call(
                 options.logger,
-                { workspace, source, breaker: state },
-                state === 'open'
-                  ? `${source} is failing: calls fail fast (stale data where cached) until a probe succeeds`
-                  : state === 'half_open'
-                    ? `${source}: probing whether it has recovered`
-                    : `${source} has recovered: calls go through again`,
+                { workspace, source: system, breaker: breakerState },
+                breakerState === 'open'
+                  ? `${system} is failing: calls fail fast (stale data where cached) until a probe succeeds`
+                  : breakerState === 'half_open'
+                    ? `${system}: probing whether it has recovered`
+                    : `${system} has recovered: calls go through again`,
               );
             },
           });
@@ -114,119 +101,75 @@ export function connectSources(vendors: VendorSettings, options: ConnectOptions)
       token: token ? () => token.state() : undefined,
     };
   };
-  const xeroTokens = createOAuthTokenProvider({
-    source: 'xero',
-    tokenUrl: `${vendors.xero.identityUrl}/connect/token`,
-    clientId: vendors.xero.clientId,
-    clientSecret: vendors.xero.clientSecret,
-    refreshToken: vendors.xero.refreshToken,
-    store: refreshTokenStore(state, workspace, 'xero', vendors.xero.refreshToken),
-  });
-  const google = vendors.googleCalendar;
-  const googleTokens = google.oauth
-    ? createOAuthTokenProvider({
-        source: 'google_calendar',
-        ...google.oauth,
-        store: refreshTokenStore(state, workspace, 'google_calendar', google.oauth.refreshToken),
-      })
-    : undefined;
-  return {
-    sources: {
-      crm: createHubspotSource({
-        ...vendors.hubspot,
-        timeZone,
-        timeoutMs: timeout('hubspot'),
-        metrics,
-        policy: policy('hubspot', HUBSPOT_LIMITS),
-      }),
-      payments: createStripeSource({
-        ...vendors.stripe,
-        timeoutMs: timeout('stripe'),
-        metrics,
-        policy: policy('stripe', stripeLimits(vendors.stripe.apiKey)),
-      }),
-      calendar: createGoogleCalendarSource({
-        baseUrl: google.baseUrl,
-        calendarId: google.calendarId,
-        timeZone,
-        ...(googleTokens
-          ? { getAccessToken: () => googleTokens.getAccessToken() }
-          : { accessToken: google.accessToken ?? '' }),
-        timeoutMs: timeout('google_calendar'),
-        metrics,
-        policy: policy('google_calendar', GOOGLE_CALENDAR_LIMITS, googleTokens),
-      }),
-      accounting: createXeroSource({
-        baseUrl: vendors.xero.baseUrl,
-        tenantId: vendors.xero.tenantId,
-        getAccessToken: () => xeroTokens.getAccessToken(),
-        onUnauthorized: () => xeroTokens.invalidate(),
-        timeoutMs: timeout('xero'),
-        metrics,
-        policy: policy('xero', XERO_LIMITS, xeroTokens),
-      }),
-    },
-    tokens: { xero: xeroTokens, googleCalendar: googleTokens },
-  };
+  const sources: Partial<Record<Role, unknown>> = {};
+  const tokens: Partial<Record<Role, TokenProvider>> = {};
+  for (const role of ROLES) {
+    const { module, settings } = bindings[role];
+    if (module.role !== role)
+      throw new Error(`${module.label} is a ${module.role} adapter and cannot be bound as ${role}`);
+    const connected = module.connect(settings, {
+      workspace,
+      timeZone,
+      timeoutMs: options.timeouts?.[module.id] ?? options.timeoutMs,
+      metrics,
+      policy: (limits, token) => policy(module.id, limits, token),
+      // Rotated refresh tokens (and the access token and refresh lease replicas share) are stored
+      // under the configured refresh token they descend from, so setting a new token in the
+      // environment (after reconnecting) is not overridden by an older stored rotation.
+      tokenStore: (configured) =>
+        state?.tokenStore(
+          workspace,
+          module.id,
+          createHash('sha256').update(configured).digest('hex').slice(0, 16),
+        ),
+    });
+    sources[role] = connected.source;
+    if (connected.token) tokens[role] = connected.token;
+  }
+  return { sources: sources as WorkspaceSources, tokens };
 }
 
-/** What a client needs of a running sandbox: in-process (`startSandboxes`) or in another process. */
-export interface SandboxEndpoint {
-  name: string;
-  url: string;
-  credentials: Record<string, string>;
+/** A running sandbox of one vendor, as a client sees it: address, credentials and which system it is. */
+export interface BoundSandbox extends SandboxEndpoint {
+  /** The module id (`xero`), so settings can be read from it. */
+  system: string;
 }
 
-export interface SandboxEndpoints {
-  stripe: SandboxEndpoint;
-  hubspot: SandboxEndpoint;
-  googleCalendar: SandboxEndpoint;
-  xero: SandboxEndpoint;
+export type SandboxEndpoints = Record<Role, BoundSandbox>;
+
+function sandboxModule(role: Role, sandbox: BoundSandbox): AnySourceModule {
+  const module = moduleById(sandbox.system);
+  if (!module) throw new Error(`no source module "${sandbox.system}" for the ${role} sandbox`);
+  return module;
 }
 
-const cred = (sandbox: SandboxEndpoint, key: string): string => {
-  const value = sandbox.credentials[key];
-  if (!value) throw new Error(`the ${sandbox.name} sandbox did not publish its "${key}" credential`);
-  return value;
-};
-
-/** Vendor settings that point every adapter at the in-process sandboxes. */
-export function sandboxVendorSettings(sandboxes: SandboxEndpoints): VendorSettings {
-  return {
-    hubspot: {
-      baseUrl: sandboxes.hubspot.url,
-      accessToken: cred(sandboxes.hubspot, 'accessToken'),
-      portalId: sandboxes.hubspot.credentials.portalId,
-    },
-    stripe: { baseUrl: sandboxes.stripe.url, apiKey: cred(sandboxes.stripe, 'apiKey') },
-    googleCalendar: {
-      baseUrl: sandboxes.googleCalendar.url,
-      calendarId: cred(sandboxes.googleCalendar, 'calendarId'),
-      accessToken: cred(sandboxes.googleCalendar, 'accessToken'),
-    },
-    xero: {
-      baseUrl: sandboxes.xero.url,
-      identityUrl: sandboxes.xero.url,
-      clientId: cred(sandboxes.xero, 'clientId'),
-      clientSecret: cred(sandboxes.xero, 'clientSecret'),
-      refreshToken: cred(sandboxes.xero, 'refreshToken'),
-      tenantId: cred(sandboxes.xero, 'tenantId'),
-    },
-  };
+/** Bindings that point every adapter at running sandboxes (settings and webhooks from each). */
+export function sandboxBindings(sandboxes: SandboxEndpoints): SourceBindings {
+  return Object.fromEntries(
+    ROLES.map((role) => {
+      const module = sandboxModule(role, sandboxes[role]);
+      return [
+        role,
+        {
+          module,
+          settings: module.settings.fromSandbox(sandboxes[role]),
+          webhooks: module.webhooks?.fromSandbox(sandboxes[role]),
+        },
+      ];
+    }),
+  ) as SourceBindings;
 }
 
-/** Webhook settings that have the in-process sandboxes sign and deliver to this hub. */
-export function sandboxWebhookSettings(sandboxes: SandboxEndpoints): WebhookSettings {
-  return {
-    stripe: { register: true },
-    hubspot: {
-      clientSecret: cred(sandboxes.hubspot, 'clientSecret'),
-      app: {
-        developerApiKey: cred(sandboxes.hubspot, 'developerApiKey'),
-        appId: cred(sandboxes.hubspot, 'appId'),
-      },
-    },
-    googleCalendar: { register: true },
-    xero: { webhookKey: cred(sandboxes.xero, 'webhookKey'), sandboxUrl: sandboxes.xero.url },
-  };
+/** The environment that points a live-mode hub at running sandboxes (tests start hubs so). */
+export function sandboxEnv(sandboxes: SandboxEndpoints): Record<string, string> {
+  return Object.assign(
+    {},
+    ...ROLES.map((role) => {
+      const module = sandboxModule(role, sandboxes[role]);
+      return {
+        [`SWITCHBOARD_${role.toUpperCase()}`]: module.id,
+        ...module.settings.envFromSandbox(sandboxes[role]),
+      };
+    }),
+  ) as Record<string, string>;
 }

@@ -6,14 +6,13 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
-import type { Hub } from '../src/hub.ts';
-import { createEngine, type OperationKind } from '../src/operations/engine.ts';
+import { createEngine, type EngineDeps, type OperationKind } from '../src/operations/engine.ts';
 import { startSandboxProcess, type SandboxProcess } from '../src/sandbox/process.ts';
 import { createRandom, type Random } from '../src/sandbox/kit/random.ts';
-import { hubProcess, liveVendorEnv, type HubProcess } from './support/hub-process.ts';
-import { openTestStore, POSTGRES_URL } from './support/stores.ts';
+import { hubProcess, liveVendorEnv, type HubProcess } from '../harness/hub-process.ts';
+import { openTestStore, POSTGRES_URL } from '../harness/stores.ts';
 import { vendorApis } from './support/vendors.ts';
-import { waitFor } from './support/wait.ts';
+import { waitFor } from '../harness/wait.ts';
 
 /**
  * The outbox's promise under real crashes: `src/main.ts` in child processes, the vendor sandboxes
@@ -144,7 +143,7 @@ describe.each(scenarios)(
     it('every mutation lands exactly once in every system and no operation is left behind', async () => {
       const started = Date.now();
       const rng = createRandom(`kill:${scenario.store}:${SEED}`);
-      const xero = sandboxes.endpoints.xero;
+      const xero = sandboxes.endpoints.accounting;
       const xeroBasic = `Basic ${Buffer.from(`${xero.credentials.clientId}:${xero.credentials.clientSecret}`).toString('base64')}`;
       const xeroToken = (grant: Record<string, string>, path = '/connect/token') =>
         fetch(`${xero.url}${path}`, {
@@ -550,9 +549,9 @@ describe('a crash between a step succeeding and the operation context being writ
       kind: 'twoSteps',
       plan: () => ['first', 'second'],
       steps: {
-        first: { system: 'stripe', run: async () => ({ orderId: 'pi_first' }) },
+        first: { role: 'payments', run: async () => ({ orderId: 'pi_first' }) },
         second: {
-          system: 'xero',
+          role: 'accounting',
           run: async (ctx) => {
             seen.push(ctx.operation.context.orderId);
             return { invoiceId: 'inv_second' };
@@ -560,14 +559,15 @@ describe('a crash between a step succeeding and the operation context being writ
         },
       },
     };
-    // Just what the engine uses of a hub: the store, the workspace, a logger.
-    const hub = {
+    // Just what the engine uses: the store, the workspace (its systems' names), a logger, the bus.
+    const sources = { payments: { name: 'payments-system' }, accounting: { name: 'books' } };
+    const deps = {
       store,
-      workspaces: new Map([['default', { id: 'default' }]]),
+      workspaces: new Map([['default', { id: 'default', sources }]]),
       logger: { warn() {}, error() {} },
-      cache: { invalidate() {} },
-    } as unknown as Hub;
-    const engine = createEngine(hub, [twoSteps as OperationKind<never>]);
+      bus: { invalidate: async () => {} },
+    } as unknown as EngineDeps;
+    const engine = createEngine(deps, [twoSteps as OperationKind<never>]);
     try {
       const { operation } = await engine.submit('default', 'twoSteps', {});
       // What SIGKILL right after the first step's SUCCEEDED write leaves behind.
@@ -681,17 +681,13 @@ async function checkOperation(
 
   if (m.kind === 'createCustomer') {
     const email = m.email!;
-    count(
-      `HubSpot contacts for ${email}`,
-      await vendors.hubspotContactsByEmail(email),
-      'hubspot.upsertContact',
-    );
+    count(`HubSpot contacts for ${email}`, await vendors.hubspotContactsByEmail(email), 'crm.upsertContact');
     count(
       `Stripe customers for ${email}`,
       await vendors.stripeCustomersByEmail(email),
-      'stripe.createCustomer',
+      'payments.createCustomer',
     );
-    count(`Xero contacts for ${email}`, await vendors.xeroContactsByEmail(email), 'xero.createContact');
+    count(`Xero contacts for ${email}`, await vendors.xeroContactsByEmail(email), 'accounting.createContact');
     return problems;
   }
 
@@ -703,11 +699,11 @@ async function checkOperation(
   const pi = intents[0];
 
   if (m.kind === 'placeOrder') {
-    count('Stripe payment intents', intents, 'stripe.createOrder');
+    count('Stripe payment intents', intents, 'payments.createOrder');
     if (!pi) return problems;
     const invoices = await vendors.xeroInvoicesByReference(pi.id);
     for (const invoice of invoices) attributed.invoices.add(invoice.InvoiceID);
-    count(`Xero invoices with Reference ${pi.id}`, invoices, 'xero.createInvoice');
+    count(`Xero invoices with Reference ${pi.id}`, invoices, 'accounting.createInvoice');
     if (op.state === 'COMPLETED') {
       const invoice = invoices[0];
       if (pi.status === 'canceled') problems.push(`${label}: payment intent ${pi.id} is canceled`);
@@ -716,10 +712,11 @@ async function checkOperation(
       const metadata = (await vendors.stripePaymentIntent(pi.id)).body.metadata;
       if (
         invoice &&
-        (metadata.xero_invoice_id !== invoice.InvoiceID || metadata.invoice_number !== invoice.InvoiceNumber)
+        (metadata.switchboard_invoice_id !== invoice.InvoiceID ||
+          metadata.invoice_number !== invoice.InvoiceNumber)
       )
         problems.push(
-          `${label}: ${pi.id} names invoice ${metadata.xero_invoice_id} (${metadata.invoice_number}), not ` +
+          `${label}: ${pi.id} names invoice ${metadata.switchboard_invoice_id} (${metadata.invoice_number}), not ` +
             `${invoice.InvoiceID} (${invoice.InvoiceNumber}): ${describeOperation(op).trim()}`,
         );
       if (m.payload.order && innerId(m.payload.order.id) !== pi.id)
@@ -731,22 +728,22 @@ async function checkOperation(
   }
 
   // createBooking: the deposit names the booking's event; the event names the deposit.
-  count('deposit payment intents', intents, 'stripe.createDeposit');
+  count('deposit payment intents', intents, 'payments.createDeposit');
   const eventId: string | undefined =
     pi?.metadata.booking_ref ?? (m.payload.booking ? innerId(m.payload.booking.id) : undefined);
   if (!eventId) {
-    count('Google events', [], 'google.createEvent');
+    count('Google events', [], 'calendar.createEvent');
     return problems;
   }
   count(
     `deposits with booking_ref ${eventId}`,
     await vendors.stripePaymentIntentsSearch(`metadata['booking_ref']:'${eventId}'`),
-    'stripe.createDeposit',
+    'payments.createDeposit',
   );
   const event = await vendors.googleEvent(eventId);
   const events = event.status === 200 ? [event.body] : [];
   for (const e of events) attributed.events.add(e.id);
-  count(`Google events ${eventId}`, events, 'google.createEvent');
+  count(`Google events ${eventId}`, events, 'calendar.createEvent');
   if (m.payload.booking && innerId(m.payload.booking.id) !== eventId)
     problems.push(`${label}: the payload's booking is ${m.payload.booking.id}, the deposit names ${eventId}`);
   if (op.state === 'COMPLETED') {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
-import { RELAXED_LIMITS, startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
+import { startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { createRandom } from '../src/sandbox/kit/random.ts';
 import { startTestHub, type TestHub } from './support/hub.ts';
-import { clearFaults, injectFault } from './support/sandbox-admin.ts';
+import { clearFaults, injectFault } from '../harness/sandbox-admin.ts';
 import { vendorApis } from './support/vendors.ts';
 import type { AddressInfo } from 'node:net';
 
@@ -28,7 +28,7 @@ describe('the outbox: retries, failed deliveries and faults', () => {
     ).body.data.operation;
 
   beforeAll(async () => {
-    sandboxes = await startSandboxes({ seed: { now }, limits: RELAXED_LIMITS });
+    sandboxes = await startSandboxes({ seed: { now }, relaxed: true });
     t = await startTestHub({
       store: 'sqlite',
       workspaces: [{ id: 'default', sandboxes }],
@@ -61,7 +61,7 @@ describe('the outbox: retries, failed deliveries and faults', () => {
   }
 
   it("answers PENDING when a vendor asks to wait longer than the request's budget; the worker finishes after Retry-After", async () => {
-    await injectFault(sandboxes.hubspot.url, {
+    await injectFault(sandboxes.crm.url, {
       status: 429,
       retryAfterSeconds: 2,
       times: 1,
@@ -75,7 +75,7 @@ describe('the outbox: retries, failed deliveries and faults', () => {
     );
     const first = body.data.createCustomer.operation;
     expect(first.state).toBe('PENDING');
-    expect(first.steps[0]).toMatchObject({ name: 'hubspot.upsertContact', state: 'PENDING', attempts: 1 });
+    expect(first.steps[0]).toMatchObject({ name: 'crm.upsertContact', state: 'PENDING', attempts: 1 });
     expect(first.steps[0].lastError).toMatch(/429/);
     expect(new Date(first.steps[0].nextAttemptAt).getTime() - started).toBeGreaterThanOrEqual(1_900);
     const final = await pollUntilTerminal(first.id);
@@ -86,7 +86,7 @@ describe('the outbox: retries, failed deliveries and faults', () => {
   });
 
   it('turns a step that never gets through into a failed delivery: listed, counted in /metrics, replayable', async () => {
-    await injectFault(sandboxes.xero.url, { status: 503, operations: ['contacts.create'] });
+    await injectFault(sandboxes.accounting.url, { status: 503, operations: ['contacts.create'] });
     const email = `stuck.${Date.now()}@outbox.test`;
     const { body } = await t.graphql<any>(
       `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { operation { id state } } }`,
@@ -97,7 +97,7 @@ describe('the outbox: retries, failed deliveries and faults', () => {
     expect(stuck.state).toBe('DELIVERY_FAILED');
     expect(stuck.steps.map((s: any) => s.state)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'GAVE_UP']);
     expect(stuck.steps[2].attempts).toBe(10);
-    expect(stuck.error).toMatch(/xero.createContact gave up after 10 attempts/);
+    expect(stuck.error).toMatch(/accounting.createContact gave up after 10 attempts/);
 
     const listed = await t.graphql<any>(
       `{ failedDeliveries { edges { node { operation { id kind } step { name system state lastError } } } } }`,
@@ -105,7 +105,7 @@ describe('the outbox: retries, failed deliveries and faults', () => {
     expect(listed.body.data.failedDeliveries.edges.map((e: any) => e.node)).toContainEqual({
       operation: { id, kind: 'createCustomer' },
       step: {
-        name: 'xero.createContact',
+        name: 'accounting.createContact',
         system: 'XERO',
         state: 'GAVE_UP',
         lastError: expect.stringMatching(/503/),
@@ -120,7 +120,7 @@ describe('the outbox: retries, failed deliveries and faults', () => {
     ).text();
     expect(metrics).toMatch(/^switchboard_failed_deliveries 1$/m);
 
-    await clearFaults(sandboxes.xero.url);
+    await clearFaults(sandboxes.accounting.url);
     const replayed = await t.graphql<any>(
       `mutation($id: ID!) { retryDelivery(operationId: $id) { state steps { state } } }`,
       { id },
@@ -275,28 +275,28 @@ describe('the outbox: retries, failed deliveries and faults', () => {
         else expect(count, `${where}: ${step} ${state}`).toBeLessThanOrEqual(1);
       };
       if (job.kind === 'createCustomer') {
-        expectRecords('hubspot.upsertContact', (await vendors.hubspotContactsByEmail(job.check)).length);
-        expectRecords('stripe.createCustomer', (await vendors.stripeCustomersByEmail(job.check)).length);
-        expectRecords('xero.createContact', (await vendors.xeroContactsByEmail(job.check)).length);
+        expectRecords('crm.upsertContact', (await vendors.hubspotContactsByEmail(job.check)).length);
+        expectRecords('payments.createCustomer', (await vendors.stripeCustomersByEmail(job.check)).length);
+        expectRecords('accounting.createContact', (await vendors.xeroContactsByEmail(job.check)).length);
       } else if (job.kind === 'placeOrder') {
         const intents = await vendors.stripePaymentIntentsSearch(
           `metadata['switchboard_operation']:'${uuidOf(operationId)}'`,
         );
-        expectRecords('stripe.createOrder', intents.length);
+        expectRecords('payments.createOrder', intents.length);
         const invoices = intents[0] ? await vendors.xeroInvoicesByReference(intents[0].id) : [];
-        expectRecords('xero.createInvoice', invoices.length);
+        expectRecords('accounting.createInvoice', invoices.length);
       } else if (job.kind === 'createBooking') {
         const eventId = (await t.hub.engine.get('default', uuidOf(operationId)))!.input.eventId as string;
         expectRecords(
-          'stripe.createDeposit',
+          'payments.createDeposit',
           (await vendors.stripePaymentIntentsSearch(`metadata['booking_ref']:'${eventId}'`)).length,
         );
-        expectRecords('google.createEvent', (await vendors.googleEvent(eventId)).status === 200 ? 1 : 0);
+        expectRecords('calendar.createEvent', (await vendors.googleEvent(eventId)).status === 200 ? 1 : 0);
       } else if (job.kind === 'issueInvoice') {
-        expectRecords('xero.createInvoice', (await vendors.xeroInvoicesByReference(job.check)).length);
+        expectRecords('accounting.createInvoice', (await vendors.xeroInvoicesByReference(job.check)).length);
       } else if (job.kind === 'refundOrder') {
         const pi = (await vendors.stripePaymentIntent(job.check)).body;
-        expectRecords('stripe.refund', pi.latest_charge.amount_refunded / 100);
+        expectRecords('payments.refund', pi.latest_charge.amount_refunded / 100);
       }
     }
     console.log(`fault storm: ${outcomes.length} operations, final states ${JSON.stringify(states)}`);

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { customerAt, generateBusiness, type SeedCustomer } from '../src/sandbox/seed/business.ts';
-import { RELAXED_LIMITS, startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
+import { startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { normaliseEmail } from '../src/domain/model.ts';
-import { storeKinds } from './support/stores.ts';
+import { storeKinds } from '../harness/stores.ts';
 import { startTestHub, type TestHub } from './support/hub.ts';
-import { clearFaults, clearRequestLog, injectFault, requestLog } from './support/sandbox-admin.ts';
+import { clearFaults, clearRequestLog, injectFault, requestLog } from '../harness/sandbox-admin.ts';
 
 const now = new Date('2026-11-23T00:00:00Z');
 const business = generateBusiness({ now });
@@ -135,7 +135,7 @@ describe.each(storeKinds)('the read graph on %s', (storeKind) => {
   };
 
   beforeAll(async () => {
-    sandboxes = await startSandboxes({ seed: { now }, limits: RELAXED_LIMITS });
+    sandboxes = await startSandboxes({ seed: { now }, relaxed: true });
     t = await startTestHub({ store: storeKind, workspaces: [{ id: 'default', sandboxes }] });
   });
   afterAll(async () => {
@@ -263,7 +263,7 @@ describe.each(storeKinds)('the read graph on %s', (storeKind) => {
     expect(cold.body.errors).toBeUndefined();
     expect(cold.body.data!.customers.edges).toHaveLength(100);
     const [stripe, hubspot, google, xero] = await Promise.all(
-      [sandboxes.stripe, sandboxes.hubspot, sandboxes.googleCalendar, sandboxes.xero].map((s) =>
+      [sandboxes.payments, sandboxes.crm, sandboxes.calendar, sandboxes.accounting].map((s) =>
         requestLog(s.url),
       ),
     );
@@ -283,7 +283,7 @@ describe.each(storeKinds)('the read graph on %s', (storeKind) => {
   });
 
   it('answers with partial data when one vendor fails, naming the source and whether to retry', async () => {
-    await injectFault(sandboxes.xero.url, { status: 503 });
+    await injectFault(sandboxes.accounting.url, { status: 503 });
     const { status, body } = await t.graphql<{ customers: { edges: Array<{ node: Record<string, any> }> } }>(
       PAGE_360,
       {
@@ -313,15 +313,15 @@ describe.each(storeKinds)('the read graph on %s', (storeKind) => {
 
   it('links a record lazily when it first appears, by email, and stores the link', async () => {
     const email = `lazy.${storeKind}@linking.test`;
-    const created = await fetch(`${sandboxes.hubspot.url}/__sandbox/actions/create-contact`, {
+    const created = await fetch(`${sandboxes.crm.url}/__sandbox/actions/create-contact`, {
       method: 'POST',
       body: JSON.stringify({ properties: { email, firstname: 'Lazy', lastname: 'Linking' } }),
     });
     expect(created.status).toBeLessThan(300);
-    const stripe = await fetch(`${sandboxes.stripe.url}/v1/customers`, {
+    const stripe = await fetch(`${sandboxes.payments.url}/v1/customers`, {
       method: 'POST',
       headers: {
-        authorization: `Bearer ${sandboxes.stripe.credentials.apiKey}`,
+        authorization: `Bearer ${sandboxes.payments.credentials.apiKey}`,
         'content-type': 'application/x-www-form-urlencoded',
       },
       body: new URLSearchParams({ email, name: 'Lazy Linking' }).toString(),

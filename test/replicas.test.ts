@@ -3,11 +3,11 @@ import pg from 'pg';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
-import { POSTGRES_URL } from './support/stores.ts';
+import { POSTGRES_URL } from '../harness/stores.ts';
 import { startReplicas, stripeCustomerUpdated, type Replicas } from './support/replicas.ts';
-import type { HubProcess } from './support/hub-process.ts';
+import type { HubProcess } from '../harness/hub-process.ts';
 import { wsSubscriber } from './support/subscribers.ts';
-import { waitFor } from './support/wait.ts';
+import { waitFor } from '../harness/wait.ts';
 
 // Two replicas of the hub as separate processes sharing PostgreSQL and Redis: webhooks received by
 // replica A reach a subscriber connected to replica B, and each inbox event is processed once.

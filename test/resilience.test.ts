@@ -6,10 +6,10 @@
  */
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RELAXED_LIMITS, startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
+import { startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
 import { createRetryBudget } from '../src/upstream/retry.ts';
 import { refreshSourceMetrics } from '../src/observability/source-status.ts';
-import { clearFaults, clearRequestLog, injectFault, requestLog } from './support/sandbox-admin.ts';
+import { clearFaults, clearRequestLog, injectFault, requestLog } from '../harness/sandbox-admin.ts';
 import { startTestHub, type TestHub, type TestHubOptions } from './support/hub.ts';
 
 // By id, of customers linked to Xero: the first page of customers may hold one Xero does not know
@@ -95,14 +95,14 @@ const invoices = (h: TestHub, n: number) => h.graphql(INVOICES, { ids: xeroCusto
 beforeAll(async () => {
   sandboxes = await startSandboxes({
     seed: { now: new Date('2026-03-02T09:00:00Z') },
-    limits: RELAXED_LIMITS,
+    relaxed: true,
   });
 });
 afterAll(() => sandboxes.close());
 afterEach(async () => {
   await hub?.close();
   hub = undefined;
-  await clearFaults(sandboxes.xero.url, sandboxes.hubspot.url);
+  await clearFaults(sandboxes.accounting.url, sandboxes.crm.url);
 });
 
 const start = async (options: Partial<TestHubOptions> = {}) => {
@@ -114,18 +114,19 @@ const start = async (options: Partial<TestHubOptions> = {}) => {
     .filter((e) => e.node.links.some((l) => l.system === 'XERO'))
     .map((e) => e.node.id);
   expect(xeroCustomers.length).toBeGreaterThan(10);
-  await clearRequestLog(sandboxes.xero.url);
+  await clearRequestLog(sandboxes.accounting.url);
   return hub;
 };
 
 /** Calls the Xero API got (not the sandbox's admin surface, not the token endpoint). */
 const xeroApiCalls = async () => {
-  const log = await requestLog(sandboxes.xero.url);
+  const log = await requestLog(sandboxes.accounting.url);
   return Object.entries(log.byOperation)
     .filter(([op]) => !op.startsWith('admin.') && !op.startsWith('identity.'))
     .reduce((sum, [, n]) => sum + n, 0);
 };
-const tokenCalls = async () => (await requestLog(sandboxes.xero.url)).byOperation['identity.token'] ?? 0;
+const tokenCalls = async () =>
+  (await requestLog(sandboxes.accounting.url)).byOperation['identity.token'] ?? 0;
 
 const xeroStatus = async (h: TestHub) => {
   const res = await h.graphql<{ sources: SourceJson[] }>(SOURCES);
@@ -151,7 +152,7 @@ const readyz = async (h: TestHub) => {
 describe('rate limits: a 429 with Retry-After', () => {
   it('is not retried before the vendor said, and the next call waits out the pause', async () => {
     const h = await start();
-    await injectFault(sandboxes.xero.url, {
+    await injectFault(sandboxes.accounting.url, {
       status: 429,
       retryAfterSeconds: 7,
       times: 1,
@@ -198,7 +199,7 @@ describe('retry budget', () => {
       },
       cache: false,
     });
-    await injectFault(sandboxes.xero.url, { status: 503, pathPrefix: '/api.xro' });
+    await injectFault(sandboxes.accounting.url, { status: 503, pathPrefix: '/api.xro' });
     const queries = 10;
     for (let i = 0; i < queries; i++) await invoices(h, 1);
     const calls = await xeroApiCalls();
@@ -218,7 +219,7 @@ describe('circuit breaker', () => {
       upstream: { retry: false, breaker: { consecutiveFailures: 3, openMs: 400 } },
       cache: false,
     });
-    await injectFault(sandboxes.xero.url, { status: 503, pathPrefix: '/api.xro' });
+    await injectFault(sandboxes.accounting.url, { status: 503, pathPrefix: '/api.xro' });
     for (let i = 0; i < 3; i++) await invoices(h, 1);
     expect(await xeroApiCalls()).toBe(3);
 
@@ -248,7 +249,7 @@ describe('circuit breaker', () => {
     expect(await xeroApiCalls()).toBe(4);
 
     // The vendor recovers: the next probe succeeds and calls flow again.
-    await clearFaults(sandboxes.xero.url);
+    await clearFaults(sandboxes.accounting.url);
     await sleep(850);
     const probe = await invoices(h, 1);
     expect(probe.body.errors).toBeUndefined();
@@ -266,7 +267,7 @@ describe('stale-if-error', () => {
     expect(fresh.body.errors).toBeUndefined();
     expect(fresh.body.extensions).toBeUndefined();
     await sleep(1_100);
-    await injectFault(sandboxes.xero.url, { status: 503, pathPrefix: '/api.xro' });
+    await injectFault(sandboxes.accounting.url, { status: 503, pathPrefix: '/api.xro' });
 
     const stale = await invoices(h, 5);
     expect(stale.body.errors).toBeUndefined();
@@ -287,7 +288,7 @@ describe('stale-if-error', () => {
 describe('OAuth tokens', () => {
   it('concurrent requests with no valid token make exactly one refresh', async () => {
     const h = await start({ cache: false });
-    h.tokens.get('default')?.xero.invalidate(); // as after Xero refused the token as expired
+    h.tokens.get('default')?.accounting?.invalidate(); // as after Xero refused the token as expired
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => invoices(h, 1 + i)));
     for (const r of results) expect(r.body.errors).toBeUndefined();
     expect(await tokenCalls()).toBe(1);
@@ -296,8 +297,8 @@ describe('OAuth tokens', () => {
 
   it('a refresh that fails marks the connection unhealthy in sources, /readyz and /metrics', async () => {
     const h = await start({ cache: false });
-    h.tokens.get('default')?.xero.invalidate();
-    await injectFault(sandboxes.xero.url, { status: 503, operations: ['identity.token'] });
+    h.tokens.get('default')?.accounting?.invalidate();
+    await injectFault(sandboxes.accounting.url, { status: 503, operations: ['identity.token'] });
     const res = await invoices(h, 1);
     expect(res.status).toBe(200);
     expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'SOURCE_ERROR', source: 'xero' });

@@ -1,19 +1,22 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
-import { SANDBOX_PORTS, startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
+import { sandboxModules, startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
+import { xero } from '../sources/xero/index.ts';
 
 const now = new Date('2026-11-23T00:00:00Z');
 const business = generateBusiness({ now });
 let sandboxes: Sandboxes;
 
+// The cross-references checked here are those of the default books, Xero's (QuickBooks' own are
+// checked in sources/quickbooks/).
 beforeAll(async () => {
-  sandboxes = await startSandboxes({ seed: { now } });
+  sandboxes = await startSandboxes({ seed: { now }, modules: { accounting: xero } });
 });
 afterAll(() => sandboxes?.close());
 
 async function xeroToken(): Promise<string> {
-  const x = sandboxes.xero;
+  const x = sandboxes.accounting;
   const res = await fetch(`${x.url}/connect/token`, {
     method: 'POST',
     headers: {
@@ -50,22 +53,22 @@ describe('the four sandboxes together', () => {
     )!;
     const hubspot = (await (
       await fetch(
-        `${sandboxes.hubspot.url}/crm/v3/objects/contacts/${seed.ids.hubspotContactId}?properties=email,phone`,
+        `${sandboxes.crm.url}/crm/v3/objects/contacts/${seed.ids.hubspotContactId}?properties=email,phone`,
         {
-          headers: { authorization: `Bearer ${sandboxes.hubspot.credentials.accessToken}` },
+          headers: { authorization: `Bearer ${sandboxes.crm.credentials.accessToken}` },
         },
       )
     ).json()) as { properties: { email: string; phone: string } };
     const stripe = (await (
-      await fetch(`${sandboxes.stripe.url}/v1/customers/${seed.ids.stripeCustomerId}`, {
-        headers: { authorization: `Bearer ${sandboxes.stripe.credentials.apiKey}` },
+      await fetch(`${sandboxes.payments.url}/v1/customers/${seed.ids.stripeCustomerId}`, {
+        headers: { authorization: `Bearer ${sandboxes.payments.credentials.apiKey}` },
       })
     ).json()) as { email: string; phone: string };
     const xero = (await (
-      await fetch(`${sandboxes.xero.url}/api.xro/2.0/Contacts/${seed.ids.xeroContactId}`, {
+      await fetch(`${sandboxes.accounting.url}/api.xro/2.0/Contacts/${seed.ids.xeroContactId}`, {
         headers: {
           authorization: `Bearer ${await xeroToken()}`,
-          'xero-tenant-id': sandboxes.xero.credentials.tenantId!,
+          'xero-tenant-id': sandboxes.accounting.credentials.tenantId!,
           accept: 'application/json',
         },
       })
@@ -78,8 +81,8 @@ describe('the four sandboxes together', () => {
     const booking = business.bookings.find((b) => b.customerKey === seed.key)!;
     const event = (await (
       await fetch(
-        `${sandboxes.googleCalendar.url}/calendar/v3/calendars/primary/events/${booking.ids.googleEventId}`,
-        { headers: { authorization: `Bearer ${sandboxes.googleCalendar.credentials.accessToken}` } },
+        `${sandboxes.calendar.url}/calendar/v3/calendars/primary/events/${booking.ids.googleEventId}`,
+        { headers: { authorization: `Bearer ${sandboxes.calendar.credentials.accessToken}` } },
       )
     ).json()) as { attendees: Array<{ email: string }> };
     expect(event.attendees.map((a) => a.email)).toContain(customerAt(seed, 'calendar')?.email ?? seed.email);
@@ -89,17 +92,17 @@ describe('the four sandboxes together', () => {
     const order = business.orders.find((o) => o.invoiceKey && o.status === 'succeeded')!;
     const invoice = business.invoices.find((i) => i.key === order.invoiceKey)!;
     const pi = (await (
-      await fetch(`${sandboxes.stripe.url}/v1/payment_intents/${order.ids.stripePaymentIntentId}`, {
-        headers: { authorization: `Bearer ${sandboxes.stripe.credentials.apiKey}` },
+      await fetch(`${sandboxes.payments.url}/v1/payment_intents/${order.ids.stripePaymentIntentId}`, {
+        headers: { authorization: `Bearer ${sandboxes.payments.credentials.apiKey}` },
       })
     ).json()) as { amount: number; currency: string; status: string; metadata: Record<string, string> };
     expect(pi).toMatchObject({ amount: order.amount, currency: 'gbp', status: 'succeeded' });
     expect(pi.metadata.invoice_number).toBe(invoice.number);
     const xero = (await (
-      await fetch(`${sandboxes.xero.url}/api.xro/2.0/Invoices/${invoice.ids.xeroInvoiceId}`, {
+      await fetch(`${sandboxes.accounting.url}/api.xro/2.0/Invoices/${invoice.ids.xeroInvoiceId}`, {
         headers: {
           authorization: `Bearer ${await xeroToken()}`,
-          'xero-tenant-id': sandboxes.xero.credentials.tenantId!,
+          'xero-tenant-id': sandboxes.accounting.credentials.tenantId!,
           accept: 'application/json',
         },
       })
@@ -116,7 +119,8 @@ describe('the four sandboxes together', () => {
 });
 
 describe('npm run sandbox', () => {
-  it('starts all four on their fixed ports and prints the base URLs and credentials', async () => {
+  it('starts one per role on its fixed port and prints the base URLs and credentials', async () => {
+    const ports = Object.values(sandboxModules()).map((m) => m.sandbox.port);
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/cli.ts'], {
       cwd: new URL('..', import.meta.url),
       env: { ...process.env, LOG_LEVEL: 'silent' },
@@ -128,8 +132,8 @@ describe('npm run sandbox', () => {
     try {
       await expect
         .poll(() => output, { timeout: 20_000, interval: 100 })
-        .toMatch(new RegExp(`xero\\s+http://127.0.0.1:${SANDBOX_PORTS.xero}`));
-      for (const port of Object.values(SANDBOX_PORTS)) {
+        .toMatch(new RegExp(`http://127.0.0.1:${ports.at(-1)}`));
+      for (const port of ports) {
         expect(output).toContain(`http://127.0.0.1:${port}`);
         expect((await fetch(`http://127.0.0.1:${port}/__sandbox`)).status).toBe(200);
       }

@@ -1,6 +1,7 @@
 /**
  * "No token or secret in clear in the store", end to end: a hub on the vendor sandboxes refreshes
- * the Xero OAuth token (twice, the second time with the rotated refresh token it stored) and
+ * the accounting system's OAuth token (Xero or QuickBooks: twice, the second time with the rotated
+ * refresh token it stored) and
  * registers its webhooks (learning Stripe's signing secret, opening a Google push channel); then
  * every text in every table of the store, SQLite and PostgreSQL, is searched for each real secret.
  * A second webhook receiver on the same store (as another replica would) still verifies Stripe and
@@ -10,19 +11,19 @@ import { createHmac } from 'node:crypto';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RELAXED_LIMITS, startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
+import { startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
 import { sourceStateContext } from '../src/store/secrets-at-rest.ts';
 import type { Store } from '../src/store/store.ts';
 import { connectWebhooks } from '../src/webhooks/connect.ts';
+import { CHANGES_CURSOR } from '../src/webhooks/cursor.ts';
+import { sandboxBindings } from '../src/sources.ts';
 import type { StripeSource } from '../sources/stripe/source.ts';
-import type { HubspotSource } from '../sources/hubspot/source.ts';
-import type { GoogleCalendarSource } from '../sources/google-calendar/source.ts';
 import { startTestHub } from './support/hub.ts';
-import { storeKinds } from './support/stores.ts';
+import { storeKinds } from '../harness/stores.ts';
 
 let sandboxes: Sandboxes;
 beforeAll(async () => {
-  sandboxes = await startSandboxes({ limits: RELAXED_LIMITS });
+  sandboxes = await startSandboxes({ relaxed: true });
 }, 60_000);
 afterAll(() => sandboxes?.close());
 
@@ -87,44 +88,51 @@ describe.each(storeKinds)('secrets at rest in a %s store', (kind) => {
     const stops: Array<() => Promise<void>> = [];
     try {
       const workspace = t.hub.defaultWorkspace;
-      const xero = t.tokens.get('default')!.xero;
+      const accounting = t.tokens.get('default')!.accounting!;
+      const system = sandboxes.accounting.system;
 
-      // A read that hits Xero: the hub refreshes its OAuth token, storing the rotated refresh token.
+      // A read that hits the books: the hub refreshes its OAuth token, storing the rotated refresh token.
       await workspace.sources.accounting.listContacts();
-      const configuredRefreshToken = sandboxes.xero.credentials.refreshToken!;
-      const firstRotation = await openState(store, 'xero', 'refresh_token:');
-      const firstAccessToken = JSON.parse(await openState(store, 'xero', 'access_token:')).accessToken;
+      const configuredRefreshToken = sandboxes.accounting.credentials.refreshToken!;
+      const firstRotation = await openState(store, system, 'refresh_token:');
+      const firstAccessToken = JSON.parse(await openState(store, system, 'access_token:')).accessToken;
       expect(firstRotation).not.toBe(configuredRefreshToken);
       // Again, after the vendor refused the access token: this refresh presents the refresh token as
-      // the store gives it back (opened), and Xero accepts it.
-      xero.invalidate();
+      // the store gives it back (opened), and the vendor accepts it.
+      accounting.invalidate();
       await workspace.sources.accounting.listContacts();
-      expect(xero.state()).toMatchObject({ state: 'valid', refreshes: 2, lastError: null });
-      const secondRotation = await openState(store, 'xero', 'refresh_token:');
-      const accessToken = await xero.getAccessToken();
+      expect(accounting.state()).toMatchObject({ state: 'valid', refreshes: 2, lastError: null });
+      const secondRotation = await openState(store, system, 'refresh_token:');
+      const accessToken = await accounting.getAccessToken();
       expect(secondRotation).not.toBe(firstRotation);
       expect(accessToken).not.toBe(firstAccessToken);
-      expect(JSON.parse(await openState(store, 'xero', 'access_token:')).accessToken).toBe(accessToken);
+      expect(JSON.parse(await openState(store, system, 'access_token:')).accessToken).toBe(accessToken);
 
       // Webhook registration: Stripe tells its signing secret once, Google gets a channel token.
-      const sources = workspace.sources as unknown as {
-        payments: StripeSource;
-        crm: HubspotSource;
-        calendar: GoogleCalendarSource;
-      };
+      const sources = workspace.sources;
+      const payments0 = sources.payments as unknown as StripeSource;
       let stripeSecret: string | undefined;
       const payments: StripeSource = {
-        ...sources.payments,
+        ...payments0,
         ensureWebhookEndpoint: async (...args) => {
-          const endpoint = await sources.payments.ensureWebhookEndpoint(...args);
+          const endpoint = await payments0.ensureWebhookEndpoint(...args);
           stripeSecret = endpoint.secret;
           return endpoint;
         },
       };
+      // Stripe's and Google's webhooks only, registered as sandbox mode does.
+      const bound = sandboxBindings(sandboxes);
+      const paymentsAndCalendar = (register: boolean) => ({
+        ...bound,
+        crm: { ...bound.crm, webhooks: undefined },
+        accounting: { ...bound.accounting, webhooks: undefined },
+        payments: { ...bound.payments, webhooks: { register } },
+        calendar: { ...bound.calendar, webhooks: { register } },
+      });
       const webhooks = connectWebhooks({
         workspace: 'default',
         db: store.db,
-        settings: { stripe: { register: true }, googleCalendar: { register: true } },
+        bindings: paymentsAndCalendar(true),
         sources: { ...sources, payments },
         logger: silent,
       });
@@ -132,7 +140,7 @@ describe.each(storeKinds)('secrets at rest in a %s store', (kind) => {
       await webhooks.register(UNREACHABLE);
       expect(stripeSecret).toMatch(/^whsec_/);
       expect(await openState(store, 'stripe', 'webhook_secret')).toBe(stripeSecret);
-      const listed = (await (await fetch(`${sandboxes.googleCalendar.url}/__sandbox/channels`)).json()) as {
+      const listed = (await (await fetch(`${sandboxes.calendar.url}/__sandbox/channels`)).json()) as {
         channels: Array<{ id: string; token?: string; resourceId: string; address: string }>;
       };
       // The sandboxes serve every store kind in turn: this hub's channel is the one in its store.
@@ -144,19 +152,19 @@ describe.each(storeKinds)('secrets at rest in a %s store', (kind) => {
       expect(channel?.token).toBeTruthy();
 
       const secrets = {
-        'configured Xero refresh token': configuredRefreshToken,
-        'first rotated Xero refresh token': firstRotation,
-        'rotated Xero refresh token': secondRotation,
-        'first Xero access token': firstAccessToken,
-        'Xero access token': accessToken,
+        [`configured ${system} refresh token`]: configuredRefreshToken,
+        [`first rotated ${system} refresh token`]: firstRotation,
+        [`rotated ${system} refresh token`]: secondRotation,
+        [`first ${system} access token`]: firstAccessToken,
+        [`${system} access token`]: accessToken,
         'Stripe webhook secret': stripeSecret!,
         'Google channel token': channel!.token!,
       };
       for (const value of Object.values(secrets)) expect(value.length).toBeGreaterThanOrEqual(16);
       const dump = await dumpStore(store);
-      // The dump sees what is there: the sealed rows, and the calendar's (plain) sync_token row.
+      // The dump sees what is there: the sealed rows, and the calendar's (plain) cursor row.
       expect(dump.filter((d) => d.text.startsWith('enc:v1:')).length).toBeGreaterThanOrEqual(4);
-      expect(dump.some((d) => d.where.startsWith('source_state') && d.text === 'sync_token')).toBe(true);
+      expect(dump.some((d) => d.where.startsWith('source_state') && d.text === CHANGES_CURSOR)).toBe(true);
       const inClear = Object.entries(secrets).flatMap(([name, value]) =>
         dump.filter((d) => d.text.includes(value)).map((d) => `${name} in ${d.where}`),
       );
@@ -166,7 +174,7 @@ describe.each(storeKinds)('secrets at rest in a %s store', (kind) => {
       const replica = connectWebhooks({
         workspace: 'default',
         db: store.db,
-        settings: { stripe: { register: false }, googleCalendar: { register: false } },
+        bindings: paymentsAndCalendar(false),
         sources,
         logger: silent,
       });

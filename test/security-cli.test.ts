@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { everyScope } from './support/keys.ts';
-import { waitFor } from './support/wait.ts';
+import { everyScope } from '../harness/keys.ts';
+import { waitFor } from '../harness/wait.ts';
 
 // `npm run keys -- …` against a store, and `npm start` (sandbox mode) on the same store taking the
 // keys the CLI makes and dropping the ones it revokes.

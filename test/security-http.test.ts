@@ -4,12 +4,12 @@ import { connect } from 'node:net';
 import { auditServer } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
-import { RELAXED_LIMITS, startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
+import { startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
-import { storeKinds } from './support/stores.ts';
+import { storeKinds } from '../harness/stores.ts';
 import { startTestHub, type TestHub } from './support/hub.ts';
-import { clearFaults, injectFault } from './support/sandbox-admin.ts';
-import { waitFor } from './support/wait.ts';
+import { clearFaults, injectFault } from '../harness/sandbox-admin.ts';
+import { waitFor } from '../harness/wait.ts';
 import {
   AUDIT_QUERY,
   countingVendorCalls,
@@ -96,7 +96,7 @@ describe.each(storeKinds)('security over HTTP on %s', (storeKind) => {
   };
 
   beforeAll(async () => {
-    sandboxes = await startSandboxes({ seed: { now }, limits: RELAXED_LIMITS });
+    sandboxes = await startSandboxes({ seed: { now }, relaxed: true });
     t = await startTestHub({
       store: storeKind,
       // Two workspaces on the same sandboxes: enough to show a key cannot cross between them.
@@ -875,7 +875,7 @@ describe.each(storeKinds)('security over HTTP on %s', (storeKind) => {
   });
 
   it("a vendor fault: non-operators get the code and source but not the vendor's words; operators get them", async () => {
-    await injectFault(sandboxes.stripe.url, { status: 500 });
+    await injectFault(sandboxes.payments.url, { status: 500 });
     try {
       const query = `query($id: ID!) { customer(id: $id) { displayName orders(first: 5) { totalCount } } }`;
       t.hub.cache.clear();
@@ -922,7 +922,7 @@ describe.each(storeKinds)('security over HTTP on %s', (storeKind) => {
       expect(raw.lastError).not.toMatch(/an operator can see/);
       expect(raw.lastError).toBeTruthy();
     } finally {
-      await clearFaults(sandboxes.stripe.url);
+      await clearFaults(sandboxes.payments.url);
     }
   });
 

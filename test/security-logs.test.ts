@@ -3,11 +3,11 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
-import { RELAXED_LIMITS, type Sandboxes } from '../src/sandbox/start.ts';
+import { type Sandboxes } from '../src/sandbox/start.ts';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { CUSTOMER_360_QUERY } from '../src/graph/example-queries.ts';
-import { clearFaults, injectFault } from './support/sandbox-admin.ts';
+import { clearFaults, injectFault } from '../harness/sandbox-admin.ts';
 
 // What the hub writes to its logs while vendors fail and callers send customer data: one line per
 // request with what an operator needs, and never the query's literals, variables, customer data or
@@ -42,7 +42,7 @@ beforeAll(async () => {
   const logger = pino({ level: 'debug' }, sink);
   app = await startSwitchboard(loadConfig({ PORT: '0', DATABASE_URL: ':memory:' }), {
     logger,
-    sandboxOptions: { limits: RELAXED_LIMITS },
+    sandboxOptions: { relaxed: true },
   });
   sandboxes = app.sandboxes as Sandboxes;
 }, 60_000);
@@ -130,8 +130,8 @@ describe('logs', () => {
     expect(clean.page.body.errors).toBeUndefined();
     expect(clean.one.body.data.customer.email).toBe(searched.email);
 
-    await injectFault(sandboxes.hubspot.url, { status: 500 });
-    await injectFault(sandboxes.stripe.url, { status: 500 });
+    await injectFault(sandboxes.crm.url, { status: 500 });
+    await injectFault(sandboxes.payments.url, { status: 500 });
     try {
       app.hub.cache.clear();
       const faulted = await run(1, id);
@@ -139,7 +139,7 @@ describe('logs', () => {
       // Let the outbox worker retry the failed steps a little: its logs count too.
       await new Promise((r) => setTimeout(r, 1_500));
     } finally {
-      await clearFaults(sandboxes.hubspot.url, sandboxes.stripe.url);
+      await clearFaults(sandboxes.crm.url, sandboxes.payments.url);
     }
 
     const logged = lines.slice(firstLine).join('\n');

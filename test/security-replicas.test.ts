@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReplicas, type Replicas } from './support/replicas.ts';
-import type { HubProcess } from './support/hub-process.ts';
+import type { HubProcess } from '../harness/hub-process.ts';
 import { wsSubscriber } from './support/subscribers.ts';
-import { waitFor } from './support/wait.ts';
+import { waitFor } from '../harness/wait.ts';
 
 // Keys and callers' limits across two replicas (separate processes, live mode) sharing PostgreSQL
 // and Redis: a key made on one works on the other, a revoke on one closes the other's sockets, and a

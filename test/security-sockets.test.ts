@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
-import { RELAXED_LIMITS, type Sandboxes } from '../src/sandbox/start.ts';
+import { type Sandboxes } from '../src/sandbox/start.ts';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
-import { waitFor } from './support/wait.ts';
-import { sandboxAction } from './support/sandbox-admin.ts';
+import { waitFor } from '../harness/wait.ts';
+import { sandboxAction } from '../harness/sandbox-admin.ts';
 import { sseSubscriber } from './support/subscribers.ts';
 import { AUDIT_QUERY, keyWith, upgradeStatus, wsConnection, type AuditRow } from './support/security.ts';
 
@@ -44,7 +44,7 @@ beforeAll(async () => {
       SWITCHBOARD_CORS_ORIGINS: APP_ORIGIN,
     }),
     {
-      sandboxOptions: { webhooks: { retryBaseMs: 50 }, limits: RELAXED_LIMITS },
+      sandboxOptions: { webhooks: { retryBaseMs: 50 }, relaxed: true },
       security: {
         sockets: {
           maxConnectionsPerCredential: MAX_CONNECTIONS,
@@ -207,7 +207,7 @@ describe('each scope over graphql-ws and SSE', () => {
       variables: async () => ({}),
       trigger: () => {
         const booking = future[0]!;
-        return sandboxAction(`${sandboxes.googleCalendar.url}/__sandbox/actions/move-booking`, {
+        return sandboxAction(`${sandboxes.calendar.url}/__sandbox/actions/move-booking`, {
           eventId: booking.ids.googleEventId,
           start: new Date(booking.start.getTime() + 3_600_000).toISOString(),
           end: new Date(booking.end.getTime() + 3_600_000).toISOString(),
@@ -224,7 +224,7 @@ describe('each scope over graphql-ws and SSE', () => {
       query: 'subscription { orderChanged { id status amountRefunded { amount } } }',
       variables: async () => ({}),
       trigger: () =>
-        sandboxAction(`${sandboxes.stripe.url}/__sandbox/actions/refund-order`, {
+        sandboxAction(`${sandboxes.payments.url}/__sandbox/actions/refund-order`, {
           payment_intent: order.ids.stripePaymentIntentId,
           amount: 500,
         }),
@@ -239,7 +239,7 @@ describe('each scope over graphql-ws and SSE', () => {
       query: 'subscription { invoiceChanged { id status } }',
       variables: async () => ({}),
       trigger: () =>
-        sandboxAction(`${sandboxes.xero.url}/__sandbox/actions/pay-invoice`, {
+        sandboxAction(`${sandboxes.accounting.url}/__sandbox/actions/pay-invoice`, {
           invoiceId: invoice.ids.xeroInvoiceId,
         }),
       match: (data) =>
@@ -253,7 +253,7 @@ describe('each scope over graphql-ws and SSE', () => {
       query: 'subscription($id: ID!) { customerChanged(id: $id) { id displayName } }',
       variables: async () => ({ id: await customerId() }),
       trigger: () =>
-        sandboxAction(`${sandboxes.stripe.url}/__sandbox/actions/edit-customer`, {
+        sandboxAction(`${sandboxes.payments.url}/__sandbox/actions/edit-customer`, {
           customer: person.ids.stripeCustomerId,
           phone: '+44 7700 900321',
         }),
@@ -267,7 +267,7 @@ describe('each scope over graphql-ws and SSE', () => {
       query: 'subscription($id: ID!) { customerChanged(id: $id) { id email phone } }',
       variables: async () => ({ id: await customerId() }),
       trigger: () =>
-        sandboxAction(`${sandboxes.stripe.url}/__sandbox/actions/edit-customer`, {
+        sandboxAction(`${sandboxes.payments.url}/__sandbox/actions/edit-customer`, {
           customer: person.ids.stripeCustomerId,
           phone: '+44 7700 900654',
         }),
@@ -282,7 +282,7 @@ describe('each scope over graphql-ws and SSE', () => {
       variables: async () => ({}),
       trigger: () => {
         const booking = future[1]!;
-        return sandboxAction(`${sandboxes.googleCalendar.url}/__sandbox/actions/move-booking`, {
+        return sandboxAction(`${sandboxes.calendar.url}/__sandbox/actions/move-booking`, {
           eventId: booking.ids.googleEventId,
           start: new Date(booking.start.getTime() + 7_200_000).toISOString(),
           end: new Date(booking.end.getTime() + 7_200_000).toISOString(),

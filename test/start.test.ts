@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CUSTOMER_360_QUERY } from '../src/graph/example-queries.ts';
-import { waitFor } from './support/wait.ts';
+import { waitFor } from '../harness/wait.ts';
 
 // `npm start` as a newcomer runs it: a child process, no credentials, the embedded store, real sockets.
 let child: ChildProcess;

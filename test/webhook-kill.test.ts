@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../src/sandbox/kit/random.ts';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
 import { startReplicas, stripeCustomerUpdated, type Replicas } from './support/replicas.ts';
-import type { HubProcess } from './support/hub-process.ts';
+import type { HubProcess } from '../harness/hub-process.ts';
 import { wsSubscriber } from './support/subscribers.ts';
-import { waitFor } from './support/wait.ts';
+import { waitFor } from '../harness/wait.ts';
 
 // SIGKILL of the replica taking a burst of webhooks; every event it acknowledged before dying, and
 // every one delivered after its restart, reaches a subscriber (on the other replica) once per id.

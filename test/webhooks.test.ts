@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { loadConfig } from '../src/config.ts';
 import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
-import { RELAXED_LIMITS, type Sandboxes } from '../src/sandbox/start.ts';
+import { type Sandboxes } from '../src/sandbox/start.ts';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { sourceStateContext } from '../src/store/secrets-at-rest.ts';
 import { sseSubscriber, wsSubscriber } from './support/subscribers.ts';
-import { waitFor } from './support/wait.ts';
-import { sandboxAction } from './support/sandbox-admin.ts';
+import { waitFor } from '../harness/wait.ts';
+import { sandboxAction } from '../harness/sandbox-admin.ts';
 
 // The whole path with real sockets: a change made in a vendor's system (its sandbox's admin surface)
 // → the vendor's signed webhook → the hub's inbox → domain event → graphql-ws and SSE subscribers.
@@ -30,7 +30,7 @@ const eventually = <T>(check: () => T | undefined, what: string) => waitFor(chec
 
 beforeAll(async () => {
   app = await startSwitchboard(loadConfig({ PORT: '0', DATABASE_URL: ':memory:', LOG_LEVEL: 'silent' }), {
-    sandboxOptions: { webhooks: { retryBaseMs: 50 }, limits: RELAXED_LIMITS },
+    sandboxOptions: { webhooks: { retryBaseMs: 50 }, relaxed: true },
   });
   sandboxes = app.sandboxes as Sandboxes;
 }, 60_000);
@@ -65,7 +65,7 @@ describe('vendor webhooks become live subscriptions', () => {
 
     const start = new Date(booking.start.getTime() + 2 * 3_600_000);
     const end = new Date(booking.end.getTime() + 2 * 3_600_000);
-    await sandboxAction(`${sandboxes.googleCalendar.url}/__sandbox/actions/move-booking`, {
+    await sandboxAction(`${sandboxes.calendar.url}/__sandbox/actions/move-booking`, {
       eventId: booking.ids.googleEventId,
       start: start.toISOString(),
       end: end.toISOString(),
@@ -103,9 +103,9 @@ describe('vendor webhooks become live subscriptions', () => {
     const ws = wsSubscriber(hub(), `subscription { bookingChanged { id start } }`);
     await ws.started;
     await new Promise((r) => setTimeout(r, 200));
-    await sandboxAction(`${sandboxes.googleCalendar.url}/__sandbox/expire-sync-tokens`, {});
+    await sandboxAction(`${sandboxes.calendar.url}/__sandbox/expire-sync-tokens`, {});
     const start = new Date(booking.start.getTime() + 3_600_000);
-    await sandboxAction(`${sandboxes.googleCalendar.url}/__sandbox/actions/move-booking`, {
+    await sandboxAction(`${sandboxes.calendar.url}/__sandbox/actions/move-booking`, {
       eventId: booking.ids.googleEventId,
       start: start.toISOString(),
       end: new Date(booking.end.getTime() + 3_600_000).toISOString(),
@@ -126,17 +126,17 @@ describe('vendor webhooks become live subscriptions', () => {
     );
     await ws.started;
     await new Promise((r) => setTimeout(r, 200));
-    await sandboxAction(`${sandboxes.stripe.url}/__sandbox/webhooks/settings`, { outOfOrder: true });
-    await sandboxAction(`${sandboxes.stripe.url}/__sandbox/actions/edit-customer`, {
+    await sandboxAction(`${sandboxes.payments.url}/__sandbox/webhooks/settings`, { outOfOrder: true });
+    await sandboxAction(`${sandboxes.payments.url}/__sandbox/actions/edit-customer`, {
       customer: person.ids.stripeCustomerId,
       phone: '+44 7700 900001',
     });
-    await sandboxAction(`${sandboxes.stripe.url}/__sandbox/actions/edit-customer`, {
+    await sandboxAction(`${sandboxes.payments.url}/__sandbox/actions/edit-customer`, {
       customer: person.ids.stripeCustomerId,
       phone: '+44 7700 900002',
     });
-    await sandboxAction(`${sandboxes.stripe.url}/__sandbox/webhooks/flush`, {}); // newest first
-    await sandboxAction(`${sandboxes.stripe.url}/__sandbox/webhooks/settings`, { outOfOrder: false });
+    await sandboxAction(`${sandboxes.payments.url}/__sandbox/webhooks/flush`, {}); // newest first
+    await sandboxAction(`${sandboxes.payments.url}/__sandbox/webhooks/settings`, { outOfOrder: false });
     await eventually(
       () => (ws.received.filter((d) => d.events.source === 'STRIPE').length >= 2 ? true : undefined),
       'both deliveries',
@@ -176,7 +176,7 @@ describe('vendor webhooks become live subscriptions', () => {
           'xero',
         ),
     )!;
-    await sandboxAction(`${sandboxes.xero.url}/__sandbox/actions/pay-invoice`, {
+    await sandboxAction(`${sandboxes.accounting.url}/__sandbox/actions/pay-invoice`, {
       invoiceId: invoice.ids.xeroInvoiceId,
     });
     const paid = await eventually(
@@ -193,7 +193,7 @@ describe('vendor webhooks become live subscriptions', () => {
     const person = business.customers.find(
       (c) => c.mess.length === 0 && c.lifecycleStage === 'customer' && customerAt(c, 'stripe'),
     )!;
-    await sandboxAction(`${sandboxes.hubspot.url}/__sandbox/actions/edit-contact`, {
+    await sandboxAction(`${sandboxes.crm.url}/__sandbox/actions/edit-contact`, {
       id: person.ids.hubspotContactId,
       properties: { phone: '+44 7700 900555' },
     });
@@ -209,9 +209,9 @@ describe('vendor webhooks become live subscriptions', () => {
     );
     expect(edited.events.customer.phone).toBe('+44 7700 900555');
     // The sync rule "CRM contact to the others" carries the phone to Stripe.
-    const stripe = new Stripe(sandboxes.stripe.credentials.apiKey!, {
+    const stripe = new Stripe(sandboxes.payments.credentials.apiKey!, {
       host: '127.0.0.1',
-      port: Number(new URL(sandboxes.stripe.url).port),
+      port: Number(new URL(sandboxes.payments.url).port),
       protocol: 'http',
     });
     const deadline = Date.now() + 10_000;
@@ -245,9 +245,9 @@ describe('vendor webhooks become live subscriptions', () => {
     );
     await ws.started;
     await new Promise((r) => setTimeout(r, 200));
-    const stripe = new Stripe(sandboxes.stripe.credentials.apiKey!, {
+    const stripe = new Stripe(sandboxes.payments.credentials.apiKey!, {
       host: '127.0.0.1',
-      port: Number(new URL(sandboxes.stripe.url).port),
+      port: Number(new URL(sandboxes.payments.url).port),
       protocol: 'http',
     });
     await stripe.paymentIntents.confirm(piId, {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RELAXED_LIMITS, startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
+import { startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
 import { startTestHub, type TestHub } from './support/hub.ts';
-import { clearRequestLog, requestLog } from './support/sandbox-admin.ts';
+import { clearRequestLog, requestLog } from '../harness/sandbox-admin.ts';
 
 // Two businesses on one hub, each with its own vendor accounts (sandboxes seeded differently).
 let first: Sandboxes;
@@ -11,8 +11,8 @@ const now = new Date('2026-11-23T00:00:00Z');
 
 beforeAll(async () => {
   [first, second] = await Promise.all([
-    startSandboxes({ seed: { now, seed: 42 }, limits: RELAXED_LIMITS }),
-    startSandboxes({ seed: { now, seed: 7 }, limits: RELAXED_LIMITS }),
+    startSandboxes({ seed: { now, seed: 42 }, relaxed: true }),
+    startSandboxes({ seed: { now, seed: 7 }, relaxed: true }),
   ]);
   t = await startTestHub({
     store: 'sqlite',

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
-import { RELAXED_LIMITS, startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
+import { startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
-import { storeKinds } from './support/stores.ts';
+import { storeKinds } from '../harness/stores.ts';
 import { startTestHub, type TestHub } from './support/hub.ts';
-import { clearFaults, clearRequestLog, injectFault, requestLog } from './support/sandbox-admin.ts';
+import { clearFaults, clearRequestLog, injectFault, requestLog } from '../harness/sandbox-admin.ts';
 import { vendorApis } from './support/vendors.ts';
 
 const now = new Date('2026-11-23T00:00:00Z');
@@ -26,7 +26,7 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
     `${label}.${storeKind}.${Math.random().toString(36).slice(2, 8)}@writes.test`;
 
   beforeAll(async () => {
-    sandboxes = await startSandboxes({ seed: { now }, limits: RELAXED_LIMITS });
+    sandboxes = await startSandboxes({ seed: { now }, relaxed: true });
     t = await startTestHub({
       store: storeKind,
       workspaces: [{ id: ws, sandboxes }],
@@ -60,9 +60,9 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
     const payload = body.data.createCustomer;
     expect(payload.operation.state).toBe('COMPLETED');
     expect(payload.operation.steps.map((s: any) => [s.name, s.state])).toEqual([
-      ['hubspot.upsertContact', 'SUCCEEDED'],
-      ['stripe.createCustomer', 'SUCCEEDED'],
-      ['xero.createContact', 'SUCCEEDED'],
+      ['crm.upsertContact', 'SUCCEEDED'],
+      ['payments.createCustomer', 'SUCCEEDED'],
+      ['accounting.createContact', 'SUCCEEDED'],
     ]);
     expect(payload.customer.email).toBe(email);
     expect(payload.customer.links.map((l: any) => l.system).sort()).toEqual(['HUBSPOT', 'STRIPE', 'XERO']);
@@ -154,9 +154,9 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
     const payload = booked.body.data.createBooking;
     expect(payload.operation.state).toBe('COMPLETED');
     expect(payload.operation.steps.map((s: any) => s.name)).toEqual([
-      'stripe.createDeposit',
-      'google.createEvent',
-      'hubspot.setNextBooking',
+      'payments.createDeposit',
+      'calendar.createEvent',
+      'crm.setNextBooking',
     ]);
     expect(payload.booking).toMatchObject({
       title: 'Sports massage (60 min) — Bea Okoro',
@@ -250,7 +250,11 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
     expect(payload.order.invoiceNumber).toBe(payload.invoice.number);
     const pi = (await vendors.stripePaymentIntent(piId)).body;
     expect(pi).toMatchObject({ amount: 14_200, currency: 'gbp', customer: seed.ids.stripeCustomerId });
-    expect(pi.metadata).toMatchObject({ invoice_number: payload.invoice.number, xero_invoice_id: invoiceId });
+    expect(pi.metadata).toMatchObject({
+      invoice_number: payload.invoice.number,
+      switchboard_invoice_system: sandboxes.accounting.system,
+      switchboard_invoice_id: invoiceId,
+    });
     const invoice = await vendors.xeroInvoice(invoiceId);
     expect(invoice).toMatchObject({ Status: 'AUTHORISED', Total: 142, Reference: piId });
     expect(invoice.Contact.ContactID).toBe(seed.ids.xeroContactId);
@@ -423,7 +427,7 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
 
   it('a refusal the vendor will not change its mind about undoes the steps already done', async () => {
     const seed = business.customers.find((c) => c.mess.length === 0 && c.lifecycleStage === 'customer')!;
-    await injectFault(sandboxes.xero.url, { status: 400, operations: ['invoices.create'], times: 1 });
+    await injectFault(sandboxes.accounting.url, { status: 400, operations: ['invoices.create'], times: 1 });
     const { body } = await t.graphql<any>(
       `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { ${OPERATION} order { id status } invoice { id } } }`,
       {
@@ -436,11 +440,11 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
     );
     const payload = body.data.placeOrder;
     expect(payload.operation.state).toBe('FAILED');
-    expect(payload.operation.error).toMatch(/xero.createInvoice failed/);
+    expect(payload.operation.error).toMatch(/accounting.createInvoice failed/);
     expect(payload.operation.steps.map((s: any) => [s.name, s.state])).toEqual([
-      ['stripe.createOrder', 'COMPENSATED'],
-      ['xero.createInvoice', 'FAILED'],
-      ['stripe.linkInvoice', 'SKIPPED'],
+      ['payments.createOrder', 'COMPENSATED'],
+      ['accounting.createInvoice', 'FAILED'],
+      ['payments.linkInvoice', 'SKIPPED'],
     ]);
     expect(payload.order.status).toBe('CANCELED');
     expect(payload.invoice).toBeNull();

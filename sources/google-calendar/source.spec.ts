@@ -230,32 +230,32 @@ describe('getEvents', () => {
 
 describe('listChanges', () => {
   it('syncs fully, then returns only what changed since the token', async () => {
-    const full = await source.listChanges();
+    const full = await source.changesSince();
     expect(full.events).toHaveLength(business.bookings.length);
-    expect(full.nextSyncToken).toEqual(expect.any(String));
+    expect(full.cursor).toEqual(expect.any(String));
 
     const booking = business.bookings.find((b) => b.status === 'confirmed') as SeedBooking;
     await admin('POST', 'actions/cancel-booking', { eventId: booking.ids.googleEventId });
-    const changes = await source.listChanges(full.nextSyncToken);
+    const changes = await source.changesSince(full.cursor);
     expect(changes.events).toEqual([
       expect.objectContaining({ externalId: booking.ids.googleEventId, status: 'CANCELLED' }),
     ]);
     expect(changes.deletedIds).toEqual([]);
-    expect(changes.nextSyncToken).not.toBe(full.nextSyncToken);
+    expect(changes.cursor).not.toBe(full.cursor);
 
-    const none = await source.listChanges(changes.nextSyncToken);
+    const none = await source.changesSince(changes.cursor);
     expect(none.events).toEqual([]);
   });
 
-  it('maps an expired sync token to a non-retryable CONFLICT fullSyncRequired', async () => {
-    const { nextSyncToken } = await source.listChanges();
+  it('maps an expired sync token (410 fullSyncRequired) to a non-retryable CONFLICT CURSOR_EXPIRED', async () => {
+    const { cursor } = await source.changesSince();
     await admin('POST', 'expire-sync-tokens');
-    const error = await failure(source.listChanges(nextSyncToken));
+    const error = await failure(source.changesSince(cursor));
     expect(error).toMatchObject({
       source: 'google_calendar',
       code: 'CONFLICT',
       retryable: false,
-      vendorCode: 'fullSyncRequired',
+      vendorCode: 'CURSOR_EXPIRED',
       status: 410,
       operation: 'events.list',
     });

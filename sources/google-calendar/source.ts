@@ -1,6 +1,11 @@
 import type { CalendarEvent } from '../../src/domain/model.ts';
 import { SourceError, type SourceErrorCode } from '../../src/domain/errors.ts';
-import type { CalendarChanges, CalendarSource, CallOptions } from '../../src/domain/ports.ts';
+import {
+  CURSOR_EXPIRED,
+  type CalendarChanges,
+  type CalendarSource,
+  type CallOptions,
+} from '../../src/domain/ports.ts';
 import { createUpstreamClient, type Connected, type QueryValue } from '../../src/upstream/client.ts';
 import { createReader } from '../../src/upstream/validate.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
@@ -70,11 +75,11 @@ export interface GoogleWatchChannel {
 
 export interface GoogleCalendarSource extends CalendarSource, Connected {
   /**
-   * Incremental sync: everything changed since `syncToken`, or a full listing without one. A stale
-   * token rejects with a SourceError `CONFLICT` (vendorCode `fullSyncRequired`, not retryable):
-   * the caller must drop its token and run a full sync.
+   * Incremental sync (the cursor is Google's sync token): everything changed since it, or a full
+   * listing without one. A stale token (Google's 410 `fullSyncRequired`) rejects with a SourceError
+   * `CONFLICT`, vendorCode `CURSOR_EXPIRED`, not retryable: the caller starts again without one.
    */
-  listChanges(syncToken?: string, options?: CallOptions): Promise<CalendarChanges>;
+  changesSince(cursor?: string, options?: CallOptions): Promise<CalendarChanges>;
   /**
    * Opens a push channel on the calendar's events (events.watch). Google then POSTs a `sync`
    * notification, and an `exists` one after every change, until the channel expires: channels
@@ -204,9 +209,20 @@ export function createGoogleCalendarSource(config: GoogleCalendarConfig): Google
       if (unique.length > 0 && failures.length === unique.length) throw failures[0];
       return ids.map((id) => found.get(id) ?? notFound(id, undefined));
     },
-    async listChanges(syncToken, options: CallOptions = {}) {
+    async changesSince(syncToken, options: CallOptions = {}) {
       // https://developers.google.com/calendar/api/guides/sync
-      const result = await listAll({ syncToken }, options.signal);
+      const result = await listAll({ syncToken }, options.signal).catch((error: unknown) => {
+        if (error instanceof SourceError && error.vendorCode === 'fullSyncRequired') {
+          throw new SourceError(error.source, error.code, error.message, {
+            status: error.status,
+            vendorCode: CURSOR_EXPIRED,
+            operation: error.operation,
+            retryable: false,
+            cause: error,
+          });
+        }
+        throw error;
+      });
       if (!result.nextSyncToken) {
         throw new SourceError(
           'google_calendar',
@@ -215,7 +231,7 @@ export function createGoogleCalendarSource(config: GoogleCalendarConfig): Google
           { operation: 'events.list' },
         );
       }
-      return { events: result.events, deletedIds: result.deletedIds, nextSyncToken: result.nextSyncToken };
+      return { events: result.events, deletedIds: result.deletedIds, cursor: result.nextSyncToken };
     },
     async watch(request, options: CallOptions = {}) {
       // https://developers.google.com/calendar/api/v3/reference/events/watch

@@ -344,7 +344,7 @@ describe('push from the sandbox through the connector (events.watch)', () => {
 
     // What the hub then does with a `calendar` change: an incremental sync through the port.
     const port: CalendarSource = source;
-    const changes: CalendarChanges = await port.listChanges();
+    const changes: CalendarChanges = await port.changesSince();
     expect(changes.events.some((e) => e.externalId === booking.ids.googleEventId)).toBe(true);
 
     // The same delivery with another workspace's token is refused.

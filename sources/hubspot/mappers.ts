@@ -24,12 +24,22 @@ export const CONTACT_PROPERTIES = [
 
 const read = createReader('hubspot');
 
+/** HubSpot's default lifecycle stages before a purchase: such contacts are expected in the CRM only. */
+const PRE_SALE_STAGES = new Set([
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+]);
+
 export function toCrmContact(raw: unknown, portalId: string | undefined): CrmContact {
   const contact = read.object(raw, 'contact');
   const id = read.string(contact, 'id', 'contact');
   const props = read.object(contact.properties ?? {}, `contact ${id}.properties`);
   const firstName = read.optionalString(props, 'firstname');
   const lastName = read.optionalString(props, 'lastname');
+  const stage = read.optionalString(props, 'lifecyclestage');
   return {
     source: 'hubspot',
     externalId: id,
@@ -39,7 +49,8 @@ export function toCrmContact(raw: unknown, portalId: string | undefined): CrmCon
     name: [firstName, lastName].filter(Boolean).join(' ') || null,
     phone: read.optionalString(props, 'phone'),
     company: read.optionalString(props, 'company'),
-    lifecycleStage: read.optionalString(props, 'lifecyclestage'),
+    lifecycleStage: stage,
+    preSale: stage !== null && PRE_SALE_STAGES.has(stage),
     createdAt: read.optionalDate(contact.createdAt ?? props.createdate),
     updatedAt: read.optionalDate(contact.updatedAt ?? props.lastmodifieddate),
     url: portalId ? `https://app.hubspot.com/contacts/${portalId}/record/0-1/${id}` : null,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/domain/errors.ts';
 import { generateBusiness, customerAt } from '../../src/sandbox/seed/business.ts';
 import type { VendorSandbox } from '../../src/sandbox/types.ts';
-import { clearFaults, clearRequestLog, injectFault, requestLog } from '../../test/support/sandbox-admin.ts';
+import { clearFaults, clearRequestLog, injectFault, requestLog } from '../../harness/sandbox-admin.ts';
 import { startHubspotSandbox } from './sandbox/server.ts';
 import { createHubspotSource, type HubspotSource } from './source.ts';
 import { toCrmContact } from './mappers.ts';

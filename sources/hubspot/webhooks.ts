@@ -69,11 +69,13 @@ export function hubspotSignatureV3(
     .digest('base64');
 }
 
-const unauthorized = (reason: string): VerifyResult => ({ ok: false, status: 401, reason });
+// HubSpot shows the answer to whoever set the subscription up: say what is wrong.
+const unauthorized = (reason: string): VerifyResult => ({ ok: false, status: 401, reason, explain: true });
 const malformed = (reason: string): VerifyResult => ({
   ok: false,
   status: 400,
   reason: `malformed HubSpot webhook body: ${reason}`,
+  explain: true,
 });
 
 function headerOf(headers: IncomingHttpHeaders, name: string): string | string[] | undefined {

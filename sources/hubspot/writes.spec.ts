@@ -3,7 +3,7 @@ import { SourceError } from '../../src/domain/errors.ts';
 import type { WriteOptions } from '../../src/domain/ports.ts';
 import { customerAt, generateBusiness } from '../../src/sandbox/seed/business.ts';
 import type { VendorSandbox } from '../../src/sandbox/types.ts';
-import { clearFaults, clearRequestLog, injectFault, requestLog } from '../../test/support/sandbox-admin.ts';
+import { clearFaults, clearRequestLog, injectFault, requestLog } from '../../harness/sandbox-admin.ts';
 import { startHubspotSandbox } from './sandbox/server.ts';
 import { createHubspotSource, type HubspotSource } from './source.ts';
 

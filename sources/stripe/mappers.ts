@@ -1,4 +1,11 @@
-import type { Money, OrderStatus, PaymentOrder, PersonRecord, Refund } from '../../src/domain/model.ts';
+import type {
+  InvoiceRef,
+  Money,
+  OrderStatus,
+  PaymentOrder,
+  PersonRecord,
+  Refund,
+} from '../../src/domain/model.ts';
 import { SourceError } from '../../src/domain/errors.ts';
 import { createReader } from '../../src/upstream/validate.ts';
 
@@ -119,6 +126,27 @@ function money(obj: Record<string, unknown>, key: string, currency: string, what
   return { amount, currency };
 }
 
+/**
+ * Where a payment intent keeps the invoice it is paid against: metadata the hub writes
+ * (`switchboard_invoice_system`, `switchboard_invoice_id`, `invoice_number`). Orders placed before
+ * the system was recorded carry `xero_invoice_id` instead, which can only mean a Xero invoice.
+ */
+export const INVOICE_METADATA = {
+  system: 'switchboard_invoice_system',
+  id: 'switchboard_invoice_id',
+  number: 'invoice_number',
+  legacyXeroId: 'xero_invoice_id',
+} as const;
+
+export function invoiceRefOf(metadata: Record<string, string>): InvoiceRef | null {
+  const number = metadata[INVOICE_METADATA.number] || null;
+  const system = metadata[INVOICE_METADATA.system];
+  const id = metadata[INVOICE_METADATA.id];
+  if (system && id) return { system, id, number };
+  const legacy = metadata[INVOICE_METADATA.legacyXeroId];
+  return legacy ? { system: 'xero', id: legacy, number } : null;
+}
+
 function metadataOf(value: unknown, what: string): Record<string, string> {
   if (value === undefined || value === null) return {};
   const out: Record<string, string> = {};
@@ -229,6 +257,7 @@ export function toPaymentOrder(raw: unknown, links: DashboardLinks): PaymentOrde
         ? customer
         : read.string(read.object(customer, `${what}.customer`), 'id', `${what}.customer`);
   const charge = chargeFacts(intent.latest_charge, currency, what);
+  const metadata = metadataOf(intent.metadata, what);
   return {
     source: 'stripe',
     externalId: id,
@@ -239,7 +268,9 @@ export function toPaymentOrder(raw: unknown, links: DashboardLinks): PaymentOrde
     amountRefunded: { amount: charge.refunded, currency },
     status: status as OrderStatus,
     refunds: charge.refunds,
-    metadata: metadataOf(intent.metadata, what),
+    invoiceRef: invoiceRefOf(metadata),
+    invoiceNumber: metadata[INVOICE_METADATA.number] || null,
+    metadata,
     createdAt: unixSeconds(intent, 'created', what),
     url: dashboardUrl(links, 'payments', id),
   };

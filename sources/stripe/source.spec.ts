@@ -9,7 +9,7 @@ import {
 } from '../../src/sandbox/seed/business.ts';
 import type { VendorSandbox } from '../../src/sandbox/types.ts';
 import type { UpstreamResponse } from '../../src/upstream/client.ts';
-import { clearFaults, clearRequestLog, injectFault, requestLog } from '../../test/support/sandbox-admin.ts';
+import { clearFaults, clearRequestLog, injectFault, requestLog } from '../../harness/sandbox-admin.ts';
 import { startStripeSandbox } from './sandbox/server.ts';
 import { createStripeSource, type StripeSource } from './source.ts';
 import { toStripeError } from './errors.ts';

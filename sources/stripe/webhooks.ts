@@ -37,7 +37,8 @@ const DEFAULT_TOLERANCE_SECONDS = 300;
 
 type Parsed = { timestamp: number; signatures: string[] };
 
-const reject = (reason: string, status = 400): VerifyResult => ({ ok: false, status, reason });
+// Stripe shows the answer in the dashboard's delivery log: say what is wrong.
+const reject = (reason: string, status = 400): VerifyResult => ({ ok: false, status, reason, explain: true });
 
 /** One header, case-insensitively (Node lower-cases them; a hand-built delivery may not). */
 function headerOf(headers: IncomingHttpHeaders, name: string): string | string[] | undefined {

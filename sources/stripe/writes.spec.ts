@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { customerAt, generateBusiness } from '../../src/sandbox/seed/business.ts';
 import type { VendorSandbox } from '../../src/sandbox/types.ts';
-import { clearFaults, clearRequestLog, injectFault, requestLog } from '../../test/support/sandbox-admin.ts';
+import { clearFaults, clearRequestLog, injectFault, requestLog } from '../../harness/sandbox-admin.ts';
 import { toStripeError } from './errors.ts';
+import { invoiceRefOf } from './mappers.ts';
 import { startStripeSandbox } from './sandbox/server.ts';
 import { createStripeSource, type StripeSource } from './source.ts';
 import { failure } from '../../test/support/failure.ts';
@@ -345,46 +346,54 @@ describe('createOrder', () => {
   });
 });
 
-describe('updateOrderMetadata', () => {
+describe('linkInvoice', () => {
   const seed = unpaid[0]!;
   const id = seed.ids.stripePaymentIntentId;
+  const invoice = { system: 'quickbooks', id: '1042', number: 'INV-1042' };
 
-  it('merges keys and deletes those given as empty strings, once per key', async () => {
+  it('stores the invoice in the metadata beside what was there, once per key, and reads it back', async () => {
     const before = await stripeGet(`/v1/payment_intents/${id}`);
     expect(before.metadata.booking_ref).toBeDefined();
     await lostAnswer('payment_intents.update');
-    await failure(
-      source.updateOrderMetadata(
-        id,
-        { deposit_for: 'bk-9', booking_ref: '' },
-        { idempotencyKey: 'step-um-1' },
-      ),
-    );
-    const order = await source.updateOrderMetadata(
-      id,
-      { deposit_for: 'bk-9', booking_ref: '' },
-      { idempotencyKey: 'step-um-1' },
-    );
-    const { booking_ref: _gone, ...kept } = before.metadata;
-    expect(order.metadata).toEqual({ ...kept, deposit_for: 'bk-9' });
-    expect((await stripeGet(`/v1/payment_intents/${id}`)).metadata).toEqual({ ...kept, deposit_for: 'bk-9' });
+    await failure(source.linkInvoice(id, invoice, { idempotencyKey: 'step-li-1' }));
+    const order = await source.linkInvoice(id, invoice, { idempotencyKey: 'step-li-1' });
+    const stored = {
+      ...before.metadata,
+      switchboard_invoice_system: 'quickbooks',
+      switchboard_invoice_id: '1042',
+      invoice_number: 'INV-1042',
+    };
+    expect(order.metadata).toEqual(stored);
+    expect(order.invoiceRef).toEqual(invoice);
+    expect((await stripeGet(`/v1/payment_intents/${id}`)).metadata).toEqual(stored);
+    expect((await source.getOrders([id]))[0]).toMatchObject({ invoiceRef: invoice });
     expect(
-      await failure(
-        source.updateOrderMetadata(id, { deposit_for: 'bk-10' }, { idempotencyKey: 'step-um-1' }),
-      ),
+      await failure(source.linkInvoice(id, { ...invoice, id: '1043' }, { idempotencyKey: 'step-li-1' })),
     ).toMatchObject({ code: 'CONFLICT', retryable: false });
-  });
-
-  it('sends nothing that could clear the metadata when given none', async () => {
-    const before = await stripeGet(`/v1/payment_intents/${id}`);
-    const order = await source.updateOrderMetadata(id, {}, { idempotencyKey: 'step-um-2' });
-    expect(order.metadata).toEqual(before.metadata);
   });
 
   it('answers an unknown payment intent with NOT_FOUND', async () => {
     expect(
-      await failure(source.updateOrderMetadata('pi_missing', { a: 'b' }, { idempotencyKey: 'step-um-3' })),
+      await failure(source.linkInvoice('pi_missing', invoice, { idempotencyKey: 'step-li-3' })),
     ).toMatchObject({ code: 'NOT_FOUND', retryable: false });
+  });
+});
+
+describe('invoiceRefOf', () => {
+  it("reads the system the hub recorded, and an older order's xero_invoice_id as a Xero invoice", () => {
+    expect(
+      invoiceRefOf({
+        switchboard_invoice_system: 'quickbooks',
+        switchboard_invoice_id: '7',
+        invoice_number: '1007',
+      }),
+    ).toEqual({ system: 'quickbooks', id: '7', number: '1007' });
+    expect(invoiceRefOf({ xero_invoice_id: 'b1c2', invoice_number: 'INV-0001' })).toEqual({
+      system: 'xero',
+      id: 'b1c2',
+      number: 'INV-0001',
+    });
+    expect(invoiceRefOf({ booking_ref: 'x' })).toBeNull();
   });
 });
 

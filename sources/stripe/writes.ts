@@ -3,7 +3,7 @@ import { SourceError } from '../../src/domain/errors.ts';
 import type { PaymentsWrites, PersonChanges, WriteOptions } from '../../src/domain/ports.ts';
 import type { UpstreamClient } from '../../src/upstream/client.ts';
 import { encodeForm, FormKeyError, type FormObject } from './form.ts';
-import { toRefundRecord } from './mappers.ts';
+import { INVOICE_METADATA, toRefundRecord } from './mappers.ts';
 
 /**
  * Stripe's writes. Every one is a POST carrying the step's `Idempotency-Key`
@@ -158,8 +158,13 @@ export function createStripeWrites({ client, toPerson, toOrder, notFound }: Writ
       return toOrder(raw);
     },
 
-    async updateOrderMetadata(id, metadata, options) {
+    async linkInvoice(id, invoice, options) {
       const operation = 'payment_intents.update';
+      const metadata = {
+        [INVOICE_METADATA.system]: invoice.system,
+        [INVOICE_METADATA.id]: invoice.id,
+        [INVOICE_METADATA.number]: invoice.number ?? '',
+      };
       // https://docs.stripe.com/api/payment_intents/update (metadata merges; `metadata[k]=` deletes k)
       const raw = await post(
         operation,

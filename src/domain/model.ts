@@ -3,9 +3,12 @@
  * GraphQL resolvers read. Vendor shapes never leave `sources/<vendor>/`.
  */
 
-/** Source label values, as in metrics and `SourceLink.system`. */
-export type SourceName = 'hubspot' | 'google_calendar' | 'stripe' | 'xero';
-export const SOURCE_NAMES: readonly SourceName[] = ['hubspot', 'google_calendar', 'stripe', 'xero'];
+/**
+ * A system: the id of the source module that holds a record (`sources/registry.ts`), as in link
+ * rows, metrics labels and `SourceLink.system` (upper-cased). The core never compares it with a
+ * vendor's name; which system plays a role is the workspace's binding.
+ */
+export type SourceName = string;
 
 /** Integer minor units plus an ISO 4217 code in upper case; never a float. */
 export interface Money {
@@ -38,14 +41,19 @@ export interface PersonRecord {
 }
 
 export interface CrmContact extends PersonRecord {
-  source: 'hubspot';
+  /** The CRM's own stage word (HubSpot `lead`, `customer`), shown as it is. */
   lifecycleStage: string | null;
+  /**
+   * Not a buyer yet (a lead or prospect, by the CRM's own stages): such a contact is expected to be
+   * in the CRM only, so its absence elsewhere is no disagreement.
+   */
+  preSale: boolean;
 }
 
 export type BookingStatus = 'CONFIRMED' | 'TENTATIVE' | 'CANCELLED';
 
 export interface CalendarEvent {
-  source: 'google_calendar';
+  source: SourceName;
   externalId: string;
   status: BookingStatus;
   title: string;
@@ -79,7 +87,7 @@ export interface Refund {
 }
 
 export interface PaymentOrder {
-  source: 'stripe';
+  source: SourceName;
   externalId: string;
   customerExternalId: string | null;
   description: string | null;
@@ -89,9 +97,24 @@ export interface PaymentOrder {
   amountRefunded: Money;
   status: OrderStatus;
   refunds: Refund[];
+  /** The invoice this payment settles, as the payment provider stores the hub's reference. */
+  invoiceRef: InvoiceRef | null;
+  /** The invoice number the payment names, for people (also on payments the hub did not make). */
+  invoiceNumber: string | null;
   metadata: Record<string, string>;
   createdAt: Date;
   url: string | null;
+}
+
+/**
+ * A reference from a record of one system to an invoice in the accounting system: which system
+ * (module id) and which invoice, with its number for people. Each payments adapter stores it its
+ * own way (Stripe: payment intent metadata).
+ */
+export interface InvoiceRef {
+  system: SourceName;
+  id: string;
+  number: string | null;
 }
 
 export type InvoiceStatus = 'DRAFT' | 'SUBMITTED' | 'AUTHORISED' | 'PAID' | 'VOIDED' | 'DELETED';
@@ -110,7 +133,7 @@ export interface InvoicePayment {
 }
 
 export interface AccountingInvoice {
-  source: 'xero';
+  source: SourceName;
   externalId: string;
   number: string | null;
   contactExternalId: string | null;

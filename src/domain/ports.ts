@@ -4,6 +4,7 @@ import type {
   CrmContact,
   InvoicePayment,
   Money,
+  InvoiceRef,
   PaymentOrder,
   PersonRecord,
   Refund,
@@ -27,7 +28,8 @@ export interface CallOptions {
 }
 
 export interface CrmSource extends RecordUrls, CrmWrites {
-  readonly name: 'hubspot';
+  /** The system (module id) this adapter is. */
+  readonly name: string;
   /** Contacts by CRM id (HubSpot `batch/read`, 100 ids a request). */
   getContacts(ids: readonly string[], options?: CallOptions): Promise<Array<CrmContact | Error>>;
   /** Contacts per email, matched case-insensitively (HubSpot search `IN`). */
@@ -44,7 +46,8 @@ export interface CrmSource extends RecordUrls, CrmWrites {
 }
 
 export interface PaymentsSource extends RecordUrls, PaymentsWrites {
-  readonly name: 'stripe';
+  /** The system (module id) this adapter is. */
+  readonly name: string;
   getCustomers(ids: readonly string[], options?: CallOptions): Promise<Array<PersonRecord | Error>>;
   findCustomersByEmail(
     emails: readonly string[],
@@ -65,20 +68,25 @@ export interface CalendarWindow {
 }
 
 export interface CalendarChanges {
-  /** Events changed since the token (cancelled ones included). */
+  /** Events changed since the cursor (cancelled ones included). */
   events: CalendarEvent[];
   /** Ids of events deleted so far back that only the id is left. */
   deletedIds: string[];
-  nextSyncToken: string;
+  /** Opaque: where the next `changesSince` starts. */
+  cursor: string;
 }
 
+/** `SourceError.vendorCode` of a cursor the calendar no longer accepts: start again without one. */
+export const CURSOR_EXPIRED = 'CURSOR_EXPIRED';
+
 export interface CalendarSource extends RecordUrls, CalendarWrites {
-  readonly name: 'google_calendar';
+  /** The system (module id) this adapter is. */
+  readonly name: string;
   /**
-   * Incremental sync: what changed since `syncToken`, or everything (and a first token) without one.
-   * An expired token fails with a SourceError whose vendorCode is `fullSyncRequired`.
+   * What changed since `cursor`, or everything (and a first cursor) without one. A cursor the
+   * calendar no longer accepts fails with a SourceError whose vendorCode is `CURSOR_EXPIRED`.
    */
-  listChanges(syncToken?: string, options?: CallOptions): Promise<CalendarChanges>;
+  changesSince(cursor?: string, options?: CallOptions): Promise<CalendarChanges>;
   /** Every event overlapping the window, cancelled ones included, all pages. */
   listEvents(window: CalendarWindow, options?: CallOptions): Promise<CalendarEvent[]>;
   getEvents(ids: readonly string[], options?: CallOptions): Promise<Array<CalendarEvent | Error>>;
@@ -91,7 +99,8 @@ export interface InvoiceFilter {
 }
 
 export interface AccountingSource extends RecordUrls, AccountingWrites {
-  readonly name: 'xero';
+  /** The system (module id) this adapter is. */
+  readonly name: string;
   getContacts(ids: readonly string[], options?: CallOptions): Promise<Array<PersonRecord | Error>>;
   findContactsByEmail(
     emails: readonly string[],
@@ -161,12 +170,8 @@ export interface PaymentsWrites {
   updateCustomer(id: string, changes: PersonChanges, options: WriteOptions): Promise<PersonRecord>;
   /** A payment intent awaiting the customer's payment (not confirmed by the hub). */
   createOrder(input: OrderInput, options: WriteOptions): Promise<PaymentOrder>;
-  /** Merges metadata keys (an empty string removes one). */
-  updateOrderMetadata(
-    id: string,
-    metadata: Record<string, string>,
-    options: WriteOptions,
-  ): Promise<PaymentOrder>;
+  /** Stores which invoice the order is paid against (read back as `PaymentOrder.invoiceRef`). */
+  linkInvoice(id: string, invoice: InvoiceRef, options: WriteOptions): Promise<PaymentOrder>;
   /** Cancels an unpaid order; one already cancelled is returned as it is. */
   cancelOrder(id: string, options: WriteOptions): Promise<PaymentOrder>;
   /** Refunds all (amount null) or part of a paid order. */

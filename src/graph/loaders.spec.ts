@@ -20,7 +20,13 @@ describe('vendor-backed loaders', () => {
   it('refuse an adapter batch that gives fewer results than keys, instead of leaving gaps', async () => {
     const store = await openStore({ url: ':memory:' });
     await store.migrate();
-    const sources = { crm: shortCrm } as unknown as WorkspaceSources;
+    const unused = (name: string) => ({ name, close: async () => {} });
+    const sources = {
+      crm: shortCrm,
+      calendar: unused('calendar'),
+      payments: unused('payments'),
+      accounting: unused('accounting'),
+    } as unknown as WorkspaceSources;
     hub = createHub({
       store,
       workspaces: [{ id: 'w', name: 'w', currency: 'GBP', sources }],

@@ -13,6 +13,7 @@ import type { CustomerRow, LinkRow } from '../store/links.ts';
 import type { SyncIssue } from '../store/sync-issues.ts';
 import { createLazyLinker } from '../links/lazy.ts';
 import { failureReason, servesStale, type Freshness } from './freshness.ts';
+import { RESOURCES } from '../cache/keys.ts';
 
 /**
  * Per-request loaders, one per (source, operation), created with the GraphQL context and never
@@ -141,59 +142,59 @@ export function createLoaders(
     }),
 
     crmContact: cached<CrmContact>({
-      source: 'hubspot',
-      resource: 'contact',
+      source: crm.name,
+      resource: RESOURCES.person.crm,
       load: (ids, s) => crm.getContacts(ids, { signal: s }),
     }),
     paymentCustomer: cached<PersonRecord>({
-      source: 'stripe',
-      resource: 'customer',
+      source: payments.name,
+      resource: RESOURCES.person.payments,
       load: (ids, s) => payments.getCustomers(ids, { signal: s }),
     }),
     accountingContact: cached<PersonRecord>({
-      source: 'xero',
-      resource: 'contact',
+      source: accounting.name,
+      resource: RESOURCES.person.accounting,
       load: (ids, s) => accounting.getContacts(ids, { signal: s }),
     }),
     paymentCustomersByEmail: cached<PersonRecord[]>({
-      source: 'stripe',
-      resource: 'customers-by-email',
+      source: payments.name,
+      resource: RESOURCES.peopleByEmail.payments,
       load: (emails, s) => payments.findCustomersByEmail(emails, { signal: s }),
     }),
     accountingContactsByEmail: cached<PersonRecord[]>({
-      source: 'xero',
-      resource: 'contacts-by-email',
+      source: accounting.name,
+      resource: RESOURCES.peopleByEmail.accounting,
       load: (emails, s) => accounting.findContactsByEmail(emails, { signal: s }),
     }),
     ordersByPaymentCustomer: cached<PaymentOrder[]>({
-      source: 'stripe',
-      resource: 'orders-by-customer',
+      source: payments.name,
+      resource: RESOURCES.ordersByCustomer,
       load: (ids, s) => payments.listOrdersByCustomer(ids, { signal: s }),
     }),
     invoicesByAccountingContact: cached<AccountingInvoice[]>({
-      source: 'xero',
-      resource: 'invoices-by-contact',
+      source: accounting.name,
+      resource: RESOURCES.invoicesByContact,
       load: (ids, s) => accounting.listInvoicesByContact(ids, { signal: s }),
     }),
     order: cached<PaymentOrder>({
-      source: 'stripe',
-      resource: 'order',
+      source: payments.name,
+      resource: RESOURCES.order,
       load: (ids, s) => payments.getOrders(ids, { signal: s }),
     }),
     invoice: cached<AccountingInvoice>({
-      source: 'xero',
-      resource: 'invoice',
+      source: accounting.name,
+      resource: RESOURCES.invoice,
       load: (ids, s) => accounting.getInvoices(ids, { signal: s }),
     }),
     booking: cached<CalendarEvent>({
-      source: 'google_calendar',
-      resource: 'event',
+      source: calendar.name,
+      resource: RESOURCES.event,
       load: (ids, s) => calendar.getEvents(ids, { signal: s }),
     }),
     /** `fromISO|toISO` → every event overlapping the window. Windows are not batchable; the loader dedupes them. */
     calendarWindow: cached<CalendarEvent[]>({
-      source: 'google_calendar',
-      resource: 'window',
+      source: calendar.name,
+      resource: RESOURCES.window,
       load: (keys, s) =>
         Promise.all(
           keys.map(async (key) => {
@@ -210,7 +211,7 @@ export function createLoaders(
         ),
     }),
   };
-  return { ...loaders, lazy: createLazyLinker(hub, ws, loaders) };
+  return { ...loaders, lazy: createLazyLinker(hub, workspace, loaders) };
 }
 
 /** Events of a window grouped by normalised attendee email, computed once per loaded window. */

@@ -1381,7 +1381,10 @@ export type SourceState =
   /** No call made yet. */
   | 'UNKNOWN';
 
-/** The systems Switchboard joins up. */
+/**
+ * The systems Switchboard joins up: one per vendor module in the registry. Which one plays each role
+ * (CRM, calendar, payments, accounting) is the workspace's binding (`SWITCHBOARD_<ROLE>`).
+ */
 export type SourceSystem =
   /** Google Calendar: bookings. */
   | 'GOOGLE_CALENDAR'

@@ -1,27 +1,17 @@
-import type { PersonRecord } from '../domain/model.ts';
+import type { CrmContact, PersonRecord, SourceName } from '../domain/model.ts';
 import { normaliseEmail, normalisePhone } from '../domain/model.ts';
 import type { Page } from '../domain/ports.ts';
 import type { Hub, Workspace } from '../hub.ts';
 import type { SyncIssueInput, SyncIssueKind } from '../store/sync-issues.ts';
-import { SYSTEM_LABEL } from './describe.ts';
-
-type PeopleSystem = 'hubspot' | 'stripe' | 'xero';
-const SYSTEMS: PeopleSystem[] = ['hubspot', 'stripe', 'xero'];
-
-/** CRM stages of people who have not bought yet: they are expected to be in the CRM only. */
-const PRE_SALE_STAGES = new Set([
-  'subscriber',
-  'lead',
-  'marketingqualifiedlead',
-  'salesqualifiedlead',
-  'opportunity',
-]);
+import { PEOPLE_ROLES, type PeopleRole } from '../cache/keys.ts';
+import { systemLabel } from '../systems.ts';
 
 export interface BackfillReport {
   workspace: string;
-  records: Record<PeopleSystem, number>;
+  /** People read per system (module id). */
+  records: Record<SourceName, number>;
   /** Records without an email cannot be matched and are left unlinked. */
-  withoutEmail: Record<PeopleSystem, number>;
+  withoutEmail: Record<SourceName, number>;
   customers: number;
   customersCreated: number;
   linksCreated: number;
@@ -70,27 +60,26 @@ export async function backfillLinks(
   const started = performance.now();
   const progress = options.onProgress ?? (() => {});
   const ws = workspace.id;
-  const { crm, payments, accounting } = workspace.sources;
-  const [hubspot, stripe, xero] = await Promise.all([
-    listAll(
-      (after) => crm.listContacts(after),
-      (n) => progress(`HubSpot: ${n} contacts read`),
-    ),
-    listAll(
-      (after) => payments.listCustomers(after),
-      (n) => progress(`Stripe: ${n} customers read`),
-    ),
-    listAll(
-      (after) => accounting.listContacts(after),
-      (n) => progress(`Xero: ${n} contacts read`),
-    ),
-  ]);
-  const bySystem: Record<PeopleSystem, PersonRecord[]> = { hubspot, stripe, xero };
+  const { sources } = workspace;
+  const system = (role: PeopleRole) => sources[role].name;
+  const label = (role: PeopleRole) => systemLabel(system(role));
+  const lists = {
+    crm: (after?: string) => sources.crm.listContacts(after),
+    payments: (after?: string) => sources.payments.listCustomers(after),
+    accounting: (after?: string) => sources.accounting.listContacts(after),
+  } satisfies Record<PeopleRole, (after?: string) => Promise<Page<PersonRecord>>>;
+  const read = await Promise.all(
+    PEOPLE_ROLES.map((role) => listAll(lists[role], (n) => progress(`${label(role)}: ${n} people read`))),
+  );
+  const byRole = Object.fromEntries(PEOPLE_ROLES.map((role, i) => [role, read[i]!])) as Record<
+    PeopleRole,
+    PersonRecord[]
+  >;
 
   const report: BackfillReport = {
     workspace: ws,
-    records: { hubspot: hubspot.length, stripe: stripe.length, xero: xero.length },
-    withoutEmail: { hubspot: 0, stripe: 0, xero: 0 },
+    records: Object.fromEntries(PEOPLE_ROLES.map((role) => [system(role), byRole[role].length])),
+    withoutEmail: Object.fromEntries(PEOPLE_ROLES.map((role) => [system(role), 0])),
     customers: 0,
     customersCreated: 0,
     linksCreated: 0,
@@ -99,63 +88,70 @@ export async function backfillLinks(
     durationMs: 0,
   };
 
-  const groups = new Map<string, Record<PeopleSystem, PersonRecord[]>>();
-  for (const system of SYSTEMS) {
-    for (const record of bySystem[system]) {
+  const emptyGroup = (): Record<PeopleRole, PersonRecord[]> => ({ crm: [], payments: [], accounting: [] });
+  const groups = new Map<string, Record<PeopleRole, PersonRecord[]>>();
+  for (const role of PEOPLE_ROLES) {
+    for (const record of byRole[role]) {
       const email = normaliseEmail(record.email);
       if (!email) {
-        report.withoutEmail[system]++;
+        report.withoutEmail[system(role)]!++;
         continue;
       }
       let group = groups.get(email);
-      if (!group) groups.set(email, (group = { hubspot: [], stripe: [], xero: [] }));
-      group[system].push(record);
+      if (!group) groups.set(email, (group = emptyGroup()));
+      group[role].push(record);
     }
   }
 
   const existingByEmail = await hub.links.findCustomersByEmail(ws, [...groups.keys()]);
-  const linkedBySystem = new Map<PeopleSystem, Map<string, string>>();
-  for (const system of SYSTEMS) {
-    linkedBySystem.set(
-      system,
-      await hub.links.entitiesFor(
+  const linkedByRole = new Map<PeopleRole, Map<string, string>>();
+  for (const role of PEOPLE_ROLES) {
+    linkedByRole.set(
+      role,
+      await hub.identity.customersOf(
         ws,
-        'customer',
-        system,
-        bySystem[system].map((r) => r.externalId),
+        system(role),
+        byRole[role].map((r) => r.externalId),
       ),
     );
   }
 
+  const count = (kind: SyncIssueKind) => {
+    report.issuesRaised++;
+    report.issuesByKind[kind] = (report.issuesByKind[kind] ?? 0) + 1;
+  };
   const raise = async (issue: SyncIssueInput) => {
     const { created } = await hub.issues.raise(ws, issue);
-    if (created) {
-      report.issuesRaised++;
-      report.issuesByKind[issue.kind] = (report.issuesByKind[issue.kind] ?? 0) + 1;
-    }
+    if (created) count(issue.kind);
   };
+  /** The records of one customer, each with the system that holds it, in role order. */
+  const bySystem = (records: Partial<Record<PeopleRole, PersonRecord>>) =>
+    PEOPLE_ROLES.flatMap((role) => {
+      const record = records[role];
+      return record ? [{ system: system(role), record }] : [];
+    });
 
   let done = 0;
   for (const [email, group] of groups) {
     // An existing customer is found through any record already linked, else by email.
-    const linkedId = SYSTEMS.flatMap((s) =>
-      group[s].map((r) => linkedBySystem.get(s)?.get(r.externalId)),
+    const linkedId = PEOPLE_ROLES.flatMap((role) =>
+      group[role].map((r) => linkedByRole.get(role)?.get(r.externalId)),
     ).find(Boolean);
     let customerId = linkedId ?? existingByEmail.get(email)?.[0]?.id;
     if (!customerId) {
-      const named = group.hubspot[0] ?? group.stripe[0] ?? group.xero[0];
+      const named = group.crm[0] ?? group.payments[0] ?? group.accounting[0];
       const created = await hub.links.createCustomer(ws, { email, displayName: named?.name ?? null });
       customerId = created.id;
       report.customersCreated++;
     }
     report.customers++;
 
-    const single: Partial<Record<PeopleSystem, PersonRecord>> = {};
-    const absent: PeopleSystem[] = [];
-    for (const system of SYSTEMS) {
-      const records = group[system];
+    const single: Partial<Record<PeopleRole, PersonRecord>> = {};
+    const absent: PeopleRole[] = [];
+    for (const role of PEOPLE_ROLES) {
+      const records = group[role];
       if (records.length === 0) {
-        absent.push(system);
+        absent.push(role);
         continue;
       }
       if (records.length > 1) {
@@ -163,43 +159,37 @@ export async function backfillLinks(
           customerId,
           kind: 'AMBIGUOUS_MATCH',
           field: 'email',
-          systems: [system],
-          details: { [system]: records.map((r) => r.externalId) },
-          message: `${records.length} ${SYSTEM_LABEL[system]} records share the email ${email}; none was linked.`,
+          systems: [system(role)],
+          details: { [system(role)]: records.map((r) => r.externalId) },
+          message: `${records.length} ${label(role)} records share the email ${email}; none was linked.`,
         });
         continue;
       }
       const record = records[0] as PersonRecord;
-      single[system] = record;
-      const outcome = await hub.links.link(ws, 'customer', customerId, system, record.externalId, 'backfill');
+      single[role] = record;
+      const outcome = await hub.identity.link(
+        ws,
+        customerId,
+        { role, system: system(role), externalId: record.externalId },
+        { origin: 'backfill', because: email, onIssue: (created) => created && count('LINK_CONFLICT') },
+      );
       if (outcome === 'created') report.linksCreated++;
-      if (outcome === 'conflict') {
-        await raise({
-          customerId,
-          kind: 'LINK_CONFLICT',
-          field: null,
-          systems: [system],
-          details: { [system]: record.externalId },
-          message: `${SYSTEM_LABEL[system]} record ${record.externalId} (${email}) is linked to another customer.`,
-        });
-      }
     }
 
-    const stage = (group.hubspot[0] as { lifecycleStage?: string | null } | undefined)?.lifecycleStage;
-    const preSaleOnlyInCrm =
-      absent.length === 2 && !absent.includes('hubspot') && stage != null && PRE_SALE_STAGES.has(stage);
+    const crmContact = group.crm[0] as CrmContact | undefined;
+    const preSaleOnlyInCrm = absent.length === 2 && !absent.includes('crm') && crmContact?.preSale === true;
     if (absent.length > 0) {
-      for (const system of absent) await hub.links.recordMisses(ws, 'customer', system, [customerId]);
+      for (const role of absent) await hub.links.recordMisses(ws, 'customer', system(role), [customerId]);
       if (!preSaleOnlyInCrm) {
-        const present = SYSTEMS.filter((s) => !absent.includes(s));
-        for (const system of absent) {
+        const present = PEOPLE_ROLES.filter((r) => !absent.includes(r));
+        for (const role of absent) {
           await raise({
             customerId,
             kind: 'MISSING_IN_SYSTEM',
             field: null,
-            systems: [system],
-            details: { email, presentIn: present },
-            message: `${email} is in ${present.map((s) => SYSTEM_LABEL[s]).join(' and ')} but not in ${SYSTEM_LABEL[system]}.`,
+            systems: [system(role)],
+            details: { email, presentIn: present.map(system) },
+            message: `${email} is in ${present.map(label).join(' and ')} but not in ${label(role)}.`,
           });
         }
       }
@@ -208,16 +198,23 @@ export async function backfillLinks(
     // Emails matched after normalising; any difference left is in how they are written.
     await compareField(
       'email',
-      single,
+      bySystem(single),
       (r) => r.email,
       (r) => r.email,
       raise,
       customerId,
     );
-    await compareField('name', single, normaliseName, (r) => r.name ?? normaliseName(r), raise, customerId);
+    await compareField(
+      'name',
+      bySystem(single),
+      normaliseName,
+      (r) => r.name ?? normaliseName(r),
+      raise,
+      customerId,
+    );
     await compareField(
       'phone',
-      single,
+      bySystem(single),
       (r) => normalisePhone(r.phone),
       (r) => r.phone,
       raise,
@@ -239,20 +236,19 @@ export async function backfillLinks(
  */
 async function compareField(
   field: 'email' | 'name' | 'phone',
-  records: Partial<Record<PeopleSystem, PersonRecord>>,
+  records: Array<{ system: SourceName; record: PersonRecord }>,
   comparable: (r: PersonRecord) => string | null,
   shown: (r: PersonRecord) => string | null,
   raise: (issue: SyncIssueInput) => Promise<void>,
   customerId: string,
 ): Promise<void> {
-  const values = SYSTEMS.flatMap((system) => {
-    const record = records[system];
-    const value = record ? comparable(record) : null;
-    return record && value !== null ? [{ system, value, shown: shown(record) }] : [];
+  const values = records.flatMap(({ system, record }) => {
+    const value = comparable(record);
+    return value !== null ? [{ system, value, shown: shown(record) }] : [];
   });
   if (new Set(values.map((v) => v.value)).size <= 1) return;
   const details = Object.fromEntries(values.map((v) => [v.system, v.shown]));
-  const list = values.map((v) => `${SYSTEM_LABEL[v.system]} has ${JSON.stringify(v.shown)}`).join(', ');
+  const list = values.map((v) => `${systemLabel(v.system)} has ${JSON.stringify(v.shown)}`).join(', ');
   await raise({
     customerId,
     kind: field === 'email' ? 'EMAIL_FORMAT_MISMATCH' : 'FIELD_MISMATCH',

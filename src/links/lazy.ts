@@ -1,8 +1,9 @@
 import DataLoader from 'dataloader';
-import type { PersonRecord, SourceName } from '../domain/model.ts';
+import type { PersonRecord } from '../domain/model.ts';
 import type { Hub } from '../hub.ts';
+import type { Workspace } from '../domain/workspace.ts';
 import type { CustomerRow } from '../store/links.ts';
-import { SYSTEM_LABEL } from './describe.ts';
+import { systemLabel } from '../systems.ts';
 
 /** How long a "not found in that system" answer stands before a request looks again. */
 export const RECHECK_AFTER_MS = 60 * 60_000; // 1 hour
@@ -19,9 +20,14 @@ interface LoaderDeps {
  * remembered for an hour; several found, or a record already linked elsewhere, become sync issues
  * and nothing is linked: conflicts are never guessed away.
  */
-export function createLazyLinker(hub: Hub, workspace: string, loaders: LoaderDeps) {
-  const make = (system: SourceName, byEmail: DataLoader<string, PersonRecord[]>) =>
-    new DataLoader<string, string | null>(
+export function createLazyLinker(
+  hub: Pick<Hub, 'links' | 'issues' | 'identity' | 'batching'>,
+  { id: workspace, sources }: Workspace,
+  loaders: LoaderDeps,
+) {
+  const make = (role: 'payments' | 'accounting', byEmail: DataLoader<string, PersonRecord[]>) => {
+    const system = sources[role].name;
+    return new DataLoader<string, string | null>(
       async (customerIds) => {
         const misses = await hub.links.lastMisses(workspace, 'customer', system, customerIds);
         const now = Date.now();
@@ -44,30 +50,19 @@ export function createLazyLinker(hub: Hub, workspace: string, loaders: LoaderDep
                 field: 'email',
                 systems: [system],
                 details: { [system]: records.map((r) => r.externalId) },
-                message: `${records.length} ${SYSTEM_LABEL[system]} records share the email ${customer.email}; none was linked.`,
+                message: `${records.length} ${systemLabel(system)} records share the email ${customer.email}; none was linked.`,
               });
               notFound.push(customerId);
               return null;
             }
             const record = records[0] as PersonRecord;
-            const outcome = await hub.links.link(
+            const outcome = await hub.identity.link(
               workspace,
-              'customer',
               customerId,
-              system,
-              record.externalId,
-              'lazy',
+              { role, system, externalId: record.externalId },
+              { origin: 'lazy', because: `matches ${customer.email}` },
             );
-            if (outcome !== 'conflict') return record.externalId;
-            await hub.issues.raise(workspace, {
-              customerId,
-              kind: 'LINK_CONFLICT',
-              field: null,
-              systems: [system],
-              details: { [system]: record.externalId },
-              message: `${SYSTEM_LABEL[system]} record ${record.externalId} matches ${customer.email} but is linked to another customer.`,
-            });
-            return null;
+            return outcome === 'conflict' ? null : record.externalId;
           }),
         );
         await hub.links.recordMisses(workspace, 'customer', system, notFound);
@@ -75,8 +70,9 @@ export function createLazyLinker(hub: Hub, workspace: string, loaders: LoaderDep
       },
       { batch: hub.batching },
     );
+  };
   return {
-    stripe: make('stripe', loaders.paymentCustomersByEmail),
-    xero: make('xero', loaders.accountingContactsByEmail),
+    payments: make('payments', loaders.paymentCustomersByEmail),
+    accounting: make('accounting', loaders.accountingContactsByEmail),
   };
 }

@@ -1,22 +1,40 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { CacheTarget } from '../cache/keys.ts';
+import type { Logger } from 'pino';
+import { cacheKeys, type CacheKeys, type CacheTarget } from '../cache/keys.ts';
 import type { Transaction } from 'kysely';
 import { SourceError } from '../domain/errors.ts';
-import type { SourceName } from '../domain/model.ts';
-import type { Hub, Workspace } from '../hub.ts';
+import type { Role } from '../domain/source-module.ts';
+import type { Workspace } from '../domain/workspace.ts';
+import type { EventBus } from '../events/bus.ts';
+import type { Identity } from '../links/identity.ts';
+import type { Store } from '../store/store.ts';
 import type { Database } from '../store/schema.ts';
+import { roleStepName } from './legacy.ts';
 import { createOperationStore, type OperationRecord, type OperationStore, type StepRecord } from './store.ts';
 
 export interface StepContext<I> {
-  hub: Hub;
   workspace: Workspace;
+  /** Links what a step wrote to the customer it is for (a clash becomes a sync issue). */
+  identity: Identity;
+  /** Cache targets of this workspace's systems, for `invalidates`. */
+  keys: CacheKeys;
   operation: { id: string; kind: string; input: I; context: Record<string, unknown> };
   step: { name: string; position: number; idempotencyKey: string; attempts: number };
 }
 
-/** One step of a write: one call to one system, safe to repeat with the same idempotency key. */
+/** What the engine works with: the store, the event bus (invalidations), the workspaces, the identity service. */
+export interface EngineDeps {
+  store: Store;
+  bus: Pick<EventBus, 'invalidate'>;
+  logger: Logger;
+  workspaces: ReadonlyMap<string, Workspace>;
+  identity: Identity;
+}
+
+/** One step of a write: one call to the system playing one role, safe to repeat with the same idempotency key. */
 export interface StepDefinition<I> {
-  system: SourceName;
+  /** The role whose system the step writes to; the system itself is the workspace's binding. */
+  role: Role;
   /** Does the step's work; what it returns is stored and merged into the operation's context. */
   run(ctx: StepContext<I>): Promise<Record<string, unknown>>;
   /** Undoes the step after a later step failed for good (cancel the payment, delete the event). */
@@ -145,7 +163,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * exponential backoff and jitter (at least the vendor's Retry-After); the last attempt makes a failed
  * delivery; a failure retrying cannot fix undoes the steps already done.
  */
-export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, options: EngineOptions = {}) {
+export function createEngine(
+  deps: EngineDeps,
+  kinds: Array<OperationKind<never>>,
+  options: EngineOptions = {},
+) {
   const {
     maxAttempts = 8,
     retryBaseMs = 1_000, // 1 second
@@ -154,7 +176,7 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
     fastPathMs = 3_000, // 3 seconds
     workerId = `worker-${randomUUID().slice(0, 8)}`,
   } = options;
-  const store: OperationStore = createOperationStore(hub.store.db, hub.store.dialect);
+  const store: OperationStore = createOperationStore(deps.store.db, deps.store.dialect);
   const registry = new Map(kinds.map((k) => [k.kind, k as OperationKind<unknown>]));
   const listeners = new Set<OperationListener>();
 
@@ -165,21 +187,29 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
   };
 
   const workspaceOf = (id: string): Workspace => {
-    const workspace = hub.workspaces.get(id);
+    const workspace = deps.workspaces.get(id);
     if (!workspace) throw new Error(`operation belongs to workspace "${id}", which this hub does not serve`);
     return workspace;
   };
 
-  const contextFor = (op: OperationRecord, step: StepRecord, attempts: number): StepContext<unknown> => ({
-    hub,
-    workspace: workspaceOf(op.workspace),
-    operation: { id: op.id, kind: op.kind, input: op.input, context: op.context },
-    step: { name: step.name, position: step.position, idempotencyKey: step.idempotencyKey, attempts },
-  });
+  const contextFor = (op: OperationRecord, step: StepRecord, attempts: number): StepContext<unknown> => {
+    const workspace = workspaceOf(op.workspace);
+    return {
+      workspace,
+      identity: deps.identity,
+      keys: cacheKeys(workspace.sources),
+      operation: { id: op.id, kind: op.kind, input: op.input, context: op.context },
+      step: { name: step.name, position: step.position, idempotencyKey: step.idempotencyKey, attempts },
+    };
+  };
+
+  /** A kind's step by its stored name; names stored before the core spoke roles are read as their role's. */
+  const stepOf = (kind: OperationKind<unknown>, name: string) =>
+    kind.steps[name] ?? kind.steps[roleStepName(name)];
 
   /** Drops what a step made stale, here at once and on every other replica through the bus. */
   const invalidate = async (targets: CacheTarget[] | undefined, workspace: string) => {
-    if (targets?.length) await hub.bus.invalidate(workspace, targets);
+    if (targets?.length) await deps.bus.invalidate(workspace, targets);
   };
 
   const notify = async (workspace: string, id: string) => {
@@ -224,7 +254,7 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
         return { outcome: 'done', result };
       } catch (error) {
         const failure = classify(error);
-        hub.logger.warn(
+        deps.logger.warn(
           { operation: op.id, kind: op.kind, step: step.name, attempt: attempts, undo, code: failure.code },
           failure.message,
         );
@@ -254,7 +284,7 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
     for (const step of op.steps) {
       if (step.state === 'SUCCEEDED' || step.state === 'SKIPPED') continue;
       if (step.state === 'GAVE_UP') return;
-      const def = kind.steps[step.name];
+      const def = stepOf(kind, step.name);
       if (!def) throw new Error(`operation kind "${op.kind}" has no step "${step.name}"`);
       const current = { ...op, context };
       const r = await attempt(current, step, deadline, (ctx) => def.run(ctx), false);
@@ -313,7 +343,7 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
     const kind = registry.get(op.kind);
     if (!kind) throw new Error(`no operation kind "${op.kind}" is registered`);
     for (const step of [...op.steps].reverse()) {
-      const def = kind.steps[step.name];
+      const def = stepOf(kind, step.name);
       if (step.state !== 'SUCCEEDED' || !def?.compensate) continue;
       const undoStep = { ...step, idempotencyKey: `${step.idempotencyKey}-undo` };
       const r = await attempt(
@@ -367,10 +397,10 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
       else if (op?.state === 'COMPENSATING') await backward(op, deadline);
     } catch (error) {
       if (error instanceof LeaseLost) {
-        hub.logger.warn({ operation: id, worker: workerId }, error.message);
+        deps.logger.warn({ operation: id, worker: workerId }, error.message);
         return store.get(workspace, id);
       }
-      hub.logger.error(
+      deps.logger.error(
         { err: error, operation: id },
         'operation run failed; it stays pending for the worker',
       );
@@ -413,7 +443,7 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
           steps: kind.plan(input as never).map((name) => {
             const def = kind.steps[name];
             if (!def) throw new Error(`operation kind "${kindName}" plans an unknown step "${name}"`);
-            return { name, system: def.system };
+            return { name, system: workspaceOf(workspace).sources[def.role].name };
           }),
         },
         submit.alsoWrite,
@@ -488,7 +518,7 @@ export function createEngine(hub: Hub, kinds: Array<OperationKind<never>>, optio
             await Promise.all(due.map((d) => runClaimed(d.workspace, d.id, Date.now() + leaseMs / 2)));
             if (due.length === concurrency) continue;
           } catch (error) {
-            if (!stopped) hub.logger.error({ err: error }, 'outbox worker tick failed');
+            if (!stopped) deps.logger.error({ err: error }, 'outbox worker tick failed');
           }
           await sleep(intervalMs);
         }

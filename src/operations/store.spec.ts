@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../store/store.ts';
-import { openTestStore, POSTGRES_URL, storeKinds, type TestStore } from '../../test/support/stores.ts';
+import { openTestStore, POSTGRES_URL, storeKinds, type TestStore } from '../../harness/stores.ts';
 import { createOperationStore } from './store.ts';
 
 const newOp = (clientKey: string | null = null) => ({

@@ -1,20 +1,17 @@
-import {
-  RELAXED_LIMITS,
-  SANDBOX_KEYS,
-  SANDBOX_PORTS,
-  startSandbox,
-  startSandboxes,
-  type SandboxKey,
-} from './start.ts';
+import { ROLES } from '../domain/source-module.ts';
+import { ConfigError } from '../env.ts';
+import { moduleById, SOURCE_MODULES } from '../../sources/registry.ts';
+import { sandboxModules, startSandbox, startSandboxes, type RoleSandbox } from './start.ts';
 
 /**
- * `npm run sandbox`: the four sandboxes on fixed loopback ports. Environment:
+ * `npm run sandbox`: a sandbox per role (the `SWITCHBOARD_<ROLE>` bindings) on fixed loopback ports.
+ * Environment:
  * - SANDBOX_SEED (integer) loads a different business; SANDBOX_CUSTOMERS sets its size (default 300);
- * - SANDBOX_PORTS=free picks free ports instead of 12111–12114;
+ * - SANDBOX_PORTS=free picks free ports instead of each module's own (sources/<vendor>/index.ts);
  * - SANDBOX_LIMITS=relaxed lifts the vendors' rate limits (benchmarks that are not about limits);
  * - SANDBOX_OUTPUT=json prints one JSON line with each sandbox's URL and credentials (for scripts);
- * - SANDBOX_ONLY=stripe|hubspot|googleCalendar|xero starts just that one (benchmarks run each
- *   vendor in its own process, as the real ones are on their own machines).
+ * - SANDBOX_ONLY=<module id> starts just that one (benchmarks run each vendor in its own process,
+ *   as the real ones are on their own machines).
  */
 const env = process.env;
 const host = env.HOST ?? '127.0.0.1';
@@ -31,28 +28,33 @@ const integer = (name: string): number | undefined => {
 const seed = integer('SANDBOX_SEED');
 const customers = integer('SANDBOX_CUSTOMERS');
 
-const only = env.SANDBOX_ONLY as SandboxKey | undefined;
-if (only !== undefined && !SANDBOX_KEYS.includes(only)) {
-  console.error(`SANDBOX_ONLY must be one of ${SANDBOX_KEYS.join(', ')}, got "${only}"`);
+const only = env.SANDBOX_ONLY ? moduleById(env.SANDBOX_ONLY) : undefined;
+if (env.SANDBOX_ONLY && !only) {
+  console.error(
+    `SANDBOX_ONLY must be one of ${SOURCE_MODULES.map((m) => m.id).join(', ')}, got "${env.SANDBOX_ONLY}"`,
+  );
   process.exit(1);
 }
 
+let ports: Record<string, number> = {};
 try {
-  const options = {
-    host,
-    ports: env.SANDBOX_PORTS === 'free' ? {} : SANDBOX_PORTS,
-    seed: { seed, customers },
-    limits: env.SANDBOX_LIMITS === 'relaxed' ? RELAXED_LIMITS : undefined,
-  };
-  const sandboxes = only
-    ? await startSandbox(only, options).then((one) => ({ [only]: one, all: [one], close: () => one.close() }))
+  const modules = sandboxModules();
+  ports =
+    env.SANDBOX_PORTS === 'free'
+      ? {}
+      : Object.fromEntries(
+          ROLES.map((role) => [role, (only?.role === role ? only : modules[role]).sandbox.port]),
+        );
+  const options = { host, ports, seed: { seed, customers }, relaxed: env.SANDBOX_LIMITS === 'relaxed' };
+  const sandboxes: { all: RoleSandbox[]; close(): Promise<void> } = only
+    ? await startSandbox(only.id, options).then((one) => ({ all: [one], close: () => one.close() }))
     : await startSandboxes(options);
   if (env.SANDBOX_OUTPUT === 'json') {
     const described = Object.fromEntries(
-      SANDBOX_KEYS.flatMap((key) => {
-        const s = (sandboxes as Partial<Record<SandboxKey, (typeof sandboxes.all)[number]>>)[key];
-        return s ? [[key, { name: s.name, url: s.url, credentials: s.credentials }]] : [];
-      }),
+      sandboxes.all.map((s) => [
+        moduleById(s.system)!.role,
+        { name: s.name, system: s.system, url: s.url, credentials: s.credentials },
+      ]),
     );
     console.log(JSON.stringify({ sandboxes: described }));
   } else {
@@ -72,8 +74,9 @@ try {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') {
     console.error(
-      `A sandbox port is already in use (${Object.values(SANDBOX_PORTS).join(', ')}): is \`npm run sandbox\` already running? SANDBOX_PORTS=free picks free ports.`,
+      `A sandbox port is already in use (${Object.values(ports).join(', ')}): is \`npm run sandbox\` already running? SANDBOX_PORTS=free picks free ports.`,
     );
-  } else console.error(error);
+  } else if (error instanceof ConfigError) console.error(error.message);
+  else console.error(error);
   process.exit(1);
 }

@@ -1,22 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { SandboxEndpoint, SandboxEndpoints } from '../sources.ts';
-import { SANDBOX_KEYS, type SandboxKey } from './start.ts';
+import type { BoundSandbox, SandboxEndpoints } from '../sources.ts';
+import { ROLES, type AnySourceModule, type Role } from '../domain/source-module.ts';
+import { sandboxModules } from './start.ts';
 
 export interface SandboxProcess {
   endpoints: SandboxEndpoints;
-  all: SandboxEndpoint[];
+  all: BoundSandbox[];
   close(): Promise<void>;
 }
 
 function startOne(
-  key: SandboxKey,
+  module: AnySourceModule,
   options: { customers?: number; relaxed?: boolean },
-): { child: ChildProcess; ready: Promise<SandboxEndpoint> } {
+): { child: ChildProcess; ready: Promise<BoundSandbox> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/cli.ts'], {
     cwd: new URL('../..', import.meta.url),
     env: {
       ...process.env,
-      SANDBOX_ONLY: key,
+      SANDBOX_ONLY: module.id,
       SANDBOX_PORTS: 'free',
       SANDBOX_OUTPUT: 'json',
       SANDBOX_LIMITS: options.relaxed === false ? 'vendor' : 'relaxed',
@@ -24,16 +25,17 @@ function startOne(
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const ready = new Promise<SandboxEndpoint>((resolve, reject) => {
+  const ready = new Promise<BoundSandbox>((resolve, reject) => {
     let buffer = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const line = buffer.split('\n').find((l) => l.startsWith('{"sandboxes"'));
-      const found = line && (JSON.parse(line) as { sandboxes: Partial<SandboxEndpoints> }).sandboxes[key];
+      const found =
+        line && (JSON.parse(line) as { sandboxes: Partial<SandboxEndpoints> }).sandboxes[module.role];
       if (found) resolve(found);
     });
     child.once('exit', (code) =>
-      reject(new Error(`the ${key} sandbox process exited with ${code} before it was ready`)),
+      reject(new Error(`the ${module.label} sandbox process exited with ${code} before it was ready`)),
     );
   });
   return { child, ready };
@@ -42,12 +44,14 @@ function startOne(
 /**
  * Each vendor sandbox in a child process of its own, as the vendors are on machines of their own:
  * one vendor's CPU time (serialising a 2,500-event listing, say) neither lands on the hub's event
- * loop nor holds up another vendor's answer, so what the benchmark measures is the hub.
+ * loop nor holds up another vendor's answer, so what the benchmark measures is the hub. The
+ * modules are the environment's bindings unless given.
  */
 export async function startSandboxProcess(
-  options: { customers?: number; relaxed?: boolean } = {},
+  options: { customers?: number; relaxed?: boolean; modules?: Partial<Record<Role, AnySourceModule>> } = {},
 ): Promise<SandboxProcess> {
-  const started = SANDBOX_KEYS.map((key) => ({ key, ...startOne(key, options) }));
+  const modules = sandboxModules(options);
+  const started = ROLES.map((role) => ({ role, ...startOne(modules[role], options) }));
   const close = async () => {
     await Promise.all(
       started.map(async ({ child }) => {
@@ -59,9 +63,7 @@ export async function startSandboxProcess(
   };
   try {
     const ready = await Promise.all(started.map((s) => s.ready));
-    const endpoints = Object.fromEntries(
-      started.map((s, i) => [s.key, ready[i]]),
-    ) as unknown as SandboxEndpoints;
+    const endpoints = Object.fromEntries(started.map((s, i) => [s.role, ready[i]])) as SandboxEndpoints;
     return { endpoints, all: ready, close };
   } catch (error) {
     await close();

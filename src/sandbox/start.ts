@@ -1,89 +1,80 @@
 import { generateBusiness, type BusinessOptions } from './seed/business.ts';
 import type { VendorSandbox } from './types.ts';
 import type { WebhookSettings } from './kit/webhooks.ts';
-import { startStripeSandbox } from '../../sources/stripe/sandbox/server.ts';
-import { startHubspotSandbox, type HubspotSandboxOptions } from '../../sources/hubspot/sandbox/server.ts';
-import { startGoogleCalendarSandbox } from '../../sources/google-calendar/sandbox/server.ts';
-import { startXeroSandbox, type XeroSandboxOptions } from '../../sources/xero/sandbox/server.ts';
+import { ROLES, type AnySourceModule, type Role } from '../domain/source-module.ts';
+import { bindingsFromEnv } from '../bindings.ts';
+import { moduleById } from '../../sources/registry.ts';
 
-export interface Sandboxes {
-  stripe: VendorSandbox;
-  hubspot: VendorSandbox;
-  googleCalendar: VendorSandbox;
-  xero: VendorSandbox;
-  all: VendorSandbox[];
+/** A running vendor sandbox and the system (module id) it stands in for. */
+export type RoleSandbox = VendorSandbox & { system: string };
+
+/** One sandbox per role, all loaded from one seed business. */
+export type Sandboxes = Record<Role, RoleSandbox> & {
+  all: RoleSandbox[];
   close(): Promise<void>;
-}
-
-/** Fixed ports used by `npm run sandbox`, so a hub started separately can find them. */
-export const SANDBOX_PORTS = { stripe: 12111, hubspot: 12112, googleCalendar: 12113, xero: 12114 } as const;
+};
 
 export interface StartSandboxesOptions {
   seed?: BusinessOptions;
   host?: string;
-  /** Ports per sandbox; 0 or absent picks a free port (tests, `npm start`). */
-  ports?: Partial<Record<keyof typeof SANDBOX_PORTS, number>>;
+  /** Ports per role; 0 or absent picks a free port (tests, `npm start`). */
+  ports?: Partial<Record<Role, number>>;
   webhooks?: Partial<WebhookSettings>;
-  /** Vendor rate limits; each defaults to the vendor's published limits. */
-  limits?: { hubspot?: HubspotSandboxOptions['limits']; xero?: XeroSandboxOptions['limits'] };
+  /** Lift the vendors' rate limits (tests and benchmarks that are not about them); default false. */
+  relaxed?: boolean;
+  /** The module per role; default the environment's `SWITCHBOARD_<ROLE>` bindings (the registry's defaults). */
+  modules?: Partial<Record<Role, AnySourceModule>>;
 }
 
-/** Limits high enough that tests and benchmarks which are not about rate limits never meet them. */
-export const RELAXED_LIMITS: NonNullable<StartSandboxesOptions['limits']> = {
-  hubspot: { tenSecondly: 100_000, searchPerSecond: 10_000 },
-  xero: { perMinute: 100_000, perDay: 1_000_000, concurrent: 1_000, appPerMinute: 1_000_000 },
-};
-
-export type SandboxKey = keyof typeof SANDBOX_PORTS;
-export const SANDBOX_KEYS: readonly SandboxKey[] = ['stripe', 'hubspot', 'googleCalendar', 'xero'];
-
-/** Starts one vendor's sandbox; `startSandboxes` starts all four from one business. */
-export function startSandbox(key: SandboxKey, options: StartSandboxesOptions = {}): Promise<VendorSandbox> {
-  const common = { business: generateBusiness(options.seed), host: options.host, webhooks: options.webhooks };
-  return starters[key](common, options);
+/** The module per role the options (or the environment) bind. */
+export function sandboxModules(options: StartSandboxesOptions = {}): Record<Role, AnySourceModule> {
+  const fromEnv = bindingsFromEnv();
+  return Object.fromEntries(ROLES.map((role) => [role, options.modules?.[role] ?? fromEnv[role]])) as Record<
+    Role,
+    AnySourceModule
+  >;
 }
 
-type Starter = (
-  common: {
-    business: ReturnType<typeof generateBusiness>;
-    host?: string;
-    webhooks?: Partial<WebhookSettings>;
-  },
+/** Starts one vendor's sandbox (by module id or role); `startSandboxes` starts one per role from one business. */
+export async function startSandbox(
+  which: Role | string,
+  options: StartSandboxesOptions = {},
+): Promise<RoleSandbox> {
+  const module = (ROLES as readonly string[]).includes(which)
+    ? sandboxModules(options)[which as Role]
+    : moduleById(which);
+  if (!module) throw new Error(`no source module "${which}"`);
+  return startOne(module, generateBusiness(options.seed), options);
+}
+
+async function startOne(
+  module: AnySourceModule,
+  business: ReturnType<typeof generateBusiness>,
   options: StartSandboxesOptions,
-) => Promise<VendorSandbox>;
+): Promise<RoleSandbox> {
+  const sandbox = await module.sandbox.start({
+    business,
+    host: options.host,
+    webhooks: options.webhooks,
+    port: options.ports?.[module.role],
+    relaxed: options.relaxed,
+  });
+  return Object.assign(sandbox, { system: module.id });
+}
 
-const starters: Record<SandboxKey, Starter> = {
-  stripe: (common, options) => startStripeSandbox({ ...common, port: options.ports?.stripe }),
-  hubspot: (common, options) =>
-    startHubspotSandbox({ ...common, port: options.ports?.hubspot, limits: options.limits?.hubspot }),
-  googleCalendar: (common, options) =>
-    startGoogleCalendarSandbox({ ...common, port: options.ports?.googleCalendar }),
-  xero: (common, options) =>
-    startXeroSandbox({ ...common, port: options.ports?.xero, limits: options.limits?.xero }),
-};
-
-/** Starts the four vendor sandboxes in this process, all loaded from one seed business. */
+/** Starts a sandbox per role in this process, all loaded from one seed business. */
 export async function startSandboxes(options: StartSandboxesOptions = {}): Promise<Sandboxes> {
+  const modules = sandboxModules(options);
   const business = generateBusiness(options.seed);
-  const common = { business, host: options.host, webhooks: options.webhooks };
-  const started = await Promise.allSettled(SANDBOX_KEYS.map((key) => starters[key](common, options)));
+  const started = await Promise.allSettled(ROLES.map((role) => startOne(modules[role], business, options)));
   const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) {
     await Promise.all(ok.map((s) => s.close()));
     throw failed.reason;
   }
-  const [stripe, hubspot, googleCalendar, xero] = ok as [
-    VendorSandbox,
-    VendorSandbox,
-    VendorSandbox,
-    VendorSandbox,
-  ];
   return {
-    stripe,
-    hubspot,
-    googleCalendar,
-    xero,
+    ...(Object.fromEntries(ROLES.map((role, i) => [role, ok[i]])) as Record<Role, RoleSandbox>),
     all: ok,
     close: async () => {
       await Promise.all(ok.map((s) => s.close()));

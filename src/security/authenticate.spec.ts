@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openTestStore, type TestStore } from '../../test/support/stores.ts';
+import { openTestStore, type TestStore } from '../../harness/stores.ts';
 import { buildSchema } from '../graph/schema.ts';
 import {
   createAuthenticator,

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestStore, type TestStore } from '../../test/support/stores.ts';
+import { openTestStore, type TestStore } from '../../harness/stores.ts';
 import { buildSchema } from '../graph/schema.ts';
 import { createAuthenticator, type Authenticator } from './authenticate.ts';
 import { createJwtVerifier, looksLikeJwt, type JwtSettings, type JwtVerdict } from './jwt.ts';

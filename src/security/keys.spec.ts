@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestStore, storeKinds, type TestStore } from '../../test/support/stores.ts';
+import { openTestStore, storeKinds, type TestStore } from '../../harness/stores.ts';
 import {
   createApiKeyRepository,
   isActive,

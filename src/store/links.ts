@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { SourceName } from '../domain/model.ts';
+import type { Role } from '../domain/source-module.ts';
 import type { Database, EntityType } from './schema.ts';
 
 export interface CustomerRow {
@@ -13,6 +14,7 @@ export interface CustomerRow {
 export interface LinkRow {
   entityId: string;
   system: SourceName;
+  role: Role | null;
   externalId: string;
   origin: string;
 }
@@ -63,7 +65,7 @@ export interface LinkRepository {
     workspace: string,
     type: EntityType,
     entityId: string,
-    system: SourceName,
+    at: { role: Role; system: SourceName },
     externalId: string,
     origin: LinkOrigin,
   ): Promise<'created' | 'exists' | 'conflict'>;
@@ -158,7 +160,7 @@ export function createLinkRepository(db: Kysely<Database>): LinkRepository {
       if (ids.length === 0) return out;
       const rows = await db
         .selectFrom('links')
-        .select(['entity_id', 'system', 'external_id', 'origin'])
+        .select(['entity_id', 'system', 'role', 'external_id', 'origin'])
         .where('workspace_id', '=', workspace)
         .where('entity_type', '=', type)
         .where('entity_id', 'in', [...ids])
@@ -166,7 +168,8 @@ export function createLinkRepository(db: Kysely<Database>): LinkRepository {
       for (const row of rows) {
         const link: LinkRow = {
           entityId: row.entity_id,
-          system: row.system as SourceName,
+          system: row.system,
+          role: row.role as Role | null,
           externalId: row.external_id,
           origin: row.origin,
         };
@@ -217,7 +220,7 @@ export function createLinkRepository(db: Kysely<Database>): LinkRepository {
         )
         .execute();
     },
-    async link(workspace, type, entityId, system, externalId, origin) {
+    async link(workspace, type, entityId, { role, system }, externalId, origin) {
       const result = await db
         .insertInto('links')
         .values({
@@ -225,6 +228,7 @@ export function createLinkRepository(db: Kysely<Database>): LinkRepository {
           entity_type: type,
           entity_id: entityId,
           system,
+          role,
           external_id: externalId,
           origin,
           created_at: new Date().toISOString(),

@@ -1,4 +1,6 @@
-import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { roleKeyed, roleStepName } from '../operations/legacy.ts';
+import { SOURCE_MODULES } from '../../sources/registry.ts';
 
 /**
  * One set of migrations for SQLite and PostgreSQL: only types both understand (text, integer), and
@@ -209,7 +211,72 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_log_at').on('audit_log').columns(['workspace_id', 'at']).execute();
     },
   },
+  /**
+   * The core speaks roles: links say which role their system plays, and operations still in flight
+   * (or kept as history) are rewritten from vendor-named steps and input keys to role-named ones
+   * (see src/operations/legacy.ts), in the migration's transaction. The calendar's sync cursor
+   * keeps its value under the vendor-neutral key.
+   */
+  '0005_roles': {
+    async up(db: Kysely<unknown>) {
+      const store = db as Kysely<RolesMigration>;
+      await db.schema.alterTable('links').addColumn('role', 'text').execute();
+      for (const module of SOURCE_MODULES) {
+        await store.updateTable('links').set({ role: module.role }).where('system', '=', module.id).execute();
+      }
+      const steps = await store
+        .selectFrom('operation_steps')
+        .select(['workspace_id', 'operation_id', 'position', 'name', 'result'])
+        .execute();
+      for (const step of steps) {
+        const name = roleStepName(step.name);
+        const result = step.result === null ? null : JSON.stringify(roleKeyed(JSON.parse(step.result)));
+        if (name === step.name && result === step.result) continue;
+        await store
+          .updateTable('operation_steps')
+          .set({ name, result })
+          .where('workspace_id', '=', step.workspace_id)
+          .where('operation_id', '=', step.operation_id)
+          .where('position', '=', step.position)
+          .execute();
+      }
+      const operations = await store
+        .selectFrom('operations')
+        .select(['workspace_id', 'id', 'input', 'context'])
+        .execute();
+      for (const op of operations) {
+        const input = JSON.stringify(roleKeyed(JSON.parse(op.input)));
+        const context = JSON.stringify(roleKeyed(JSON.parse(op.context)));
+        if (input === op.input && context === op.context) continue;
+        await store
+          .updateTable('operations')
+          .set({ input, context })
+          .where('workspace_id', '=', op.workspace_id)
+          .where('id', '=', op.id)
+          .execute();
+      }
+      for (const [from, to] of [
+        ['sync_token', 'changes_cursor'],
+        ['synced_at', 'changes_synced_at'],
+      ] as const) {
+        await sql`update source_state set key = ${to} where key = ${from}`.execute(db);
+      }
+    },
+  },
 };
+
+/** The columns migration 0005 reads and writes, as they were when it shipped. */
+interface RolesMigration {
+  links: { system: string; role: string | null };
+  operation_steps: {
+    workspace_id: string;
+    operation_id: string;
+    position: number;
+    name: string;
+    result: string | null;
+  };
+  operations: { workspace_id: string; id: string; input: string; context: string };
+}
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),

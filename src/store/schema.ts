@@ -18,6 +18,8 @@ export interface Database {
     entity_type: EntityType;
     entity_id: string;
     system: string;
+    /** The role the system plays (crm, calendar, payments, accounting); null only for rows of a system no module knows. */
+    role: string | null;
     external_id: string;
     /** How the link was made: backfill, lazy, write, webhook. */
     origin: string;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestStore, storeKinds, type TestStore } from '../../test/support/stores.ts';
+import { openTestStore, storeKinds, type TestStore } from '../../harness/stores.ts';
 import { createSecretBox, SecretOpenError, type SecretBox } from '../security/secrets.ts';
 import { createChannelStore } from '../webhooks/channels.ts';
 import { createSourceStateRepository } from './source-state.ts';
@@ -95,7 +95,7 @@ describe.each(storeKinds)('secrets at rest on %s', (kind) => {
   });
 
   it('push channel tokens are sealed, and a notification is checked against the opened token', async () => {
-    const channels = createChannelStore(t.store, 'ws-chan');
+    const channels = createChannelStore(t.store, 'ws-chan', 'google_calendar');
     const expiresAt = new Date(Date.now() + 3_600_000);
     await channels.save({ channelId: 'ch-1', token: 'channel-token-1', resourceId: 'res-1', expiresAt });
     const raw = await rawToken('ws-chan', 'ch-1');
@@ -106,7 +106,9 @@ describe.each(storeKinds)('secrets at rest on %s', (kind) => {
       resourceId: 'res-1',
       expiresAt,
     });
-    expect(await createChannelStore(t.store.db, 'ws-chan').registry.find('ch-1')).toMatchObject({
+    expect(
+      await createChannelStore(t.store.db, 'ws-chan', 'google_calendar').registry.find('ch-1'),
+    ).toMatchObject({
       token: 'channel-token-1',
     });
     expect(await channels.current()).toMatchObject({ channelId: 'ch-1' });
@@ -140,7 +142,9 @@ describe.each(storeKinds)('secrets at rest on %s', (kind) => {
     const state = createSourceStateRepository(t.store);
     expect(await state.tokenStore(ws, 'xero', 'old').load()).toBe('rt-legacy');
     expect(await state.get(ws, 'stripe', 'webhook_secret')).toBe('whsec_legacy');
-    expect((await createChannelStore(t.store, ws).registry.find('ch-legacy'))?.token).toBe('channel-legacy');
+    expect((await createChannelStore(t.store, ws, 'google_calendar').registry.find('ch-legacy'))?.token).toBe(
+      'channel-legacy',
+    );
 
     // Other tests' rows are sealed already: only these four are plaintext.
     const report = await sealStoredSecrets(t.store);
@@ -157,7 +161,9 @@ describe.each(storeKinds)('secrets at rest on %s', (kind) => {
     expect(await state.tokenStore(ws, 'xero', 'old').load()).toBe('rt-legacy');
     expect(await state.get(ws, 'xero', 'access_token:old')).toBe('{"accessToken":"at-legacy"}');
     expect(await state.get(ws, 'stripe', 'webhook_secret')).toBe('whsec_legacy');
-    expect((await createChannelStore(t.store, ws).registry.find('ch-legacy'))?.token).toBe('channel-legacy');
+    expect((await createChannelStore(t.store, ws, 'google_calendar').registry.find('ch-legacy'))?.token).toBe(
+      'channel-legacy',
+    );
   });
 
   it('key rotation: the new key opens what the old one sealed, and sealStoredSecrets reseals it all', async () => {
@@ -171,7 +177,7 @@ describe.each(storeKinds)('secrets at rest on %s', (kind) => {
       await state.tokenStore('ws', 'xero', 'lin').save('rt-rotate');
       await state.tokenStore('ws', 'xero', 'lin').shared!.save('{"accessToken":"at-rotate"}');
       await state.set('ws', 'stripe', 'webhook_secret', 'whsec_rotate');
-      await createChannelStore(before, 'ws').save({
+      await createChannelStore(before, 'ws', 'google_calendar').save({
         channelId: 'ch',
         token: 'channel-rotate',
         resourceId: null,
@@ -208,7 +214,9 @@ describe.each(storeKinds)('secrets at rest on %s', (kind) => {
       expect(await state2.get('ws', 'xero', 'access_token:lin')).toBe('{"accessToken":"at-rotate"}');
       expect(await state2.get('ws', 'stripe', 'webhook_secret')).toBe('whsec_rotate');
       expect(await state2.tokenStore('ws', 'xero', 'plain').load()).toBe('rt-plain');
-      expect((await createChannelStore(newOnly, 'ws').registry.find('ch'))?.token).toBe('channel-rotate');
+      expect((await createChannelStore(newOnly, 'ws', 'google_calendar').registry.find('ch'))?.token).toBe(
+        'channel-rotate',
+      );
       const keyIds = (await r.store.db.selectFrom('source_state').select('value').execute())
         .map((row) => row.value)
         .filter((v) => v.startsWith('enc:'))

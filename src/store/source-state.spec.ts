@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestStore, storeKinds, type TestStore } from '../../test/support/stores.ts';
+import { openTestStore, storeKinds, type TestStore } from '../../harness/stores.ts';
 import { createSourceStateRepository, type SourceStateRepository } from './source-state.ts';
 
 const T0 = new Date('2026-11-23T10:00:00.000Z');

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestStore, storeKinds, type TestStore } from '../../test/support/stores.ts';
+import { openTestStore, storeKinds, type TestStore } from '../../harness/stores.ts';
 import { createLinkRepository } from './links.ts';
 import { createSyncIssueRepository } from './sync-issues.ts';
 import { openStore } from './store.ts';
+
+const PAY = { role: 'payments', system: 'stripe' } as const;
 
 describe.each(storeKinds)('store on %s', (kind) => {
   let t: TestStore;
@@ -21,20 +23,20 @@ describe.each(storeKinds)('store on %s', (kind) => {
     const links = createLinkRepository(t.store.db);
     const a = await links.createCustomer('ws1', { email: 'a@example.com', displayName: 'A' });
     const b = await links.createCustomer('ws1', { email: 'b@example.com', displayName: 'B' });
-    expect(await links.link('ws1', 'customer', a.id, 'stripe', 'cus_1', 'backfill')).toBe('created');
-    expect(await links.link('ws1', 'customer', a.id, 'stripe', 'cus_1', 'lazy')).toBe('exists');
-    expect(await links.link('ws1', 'customer', b.id, 'stripe', 'cus_1', 'lazy')).toBe('conflict');
-    expect(await links.link('ws1', 'customer', a.id, 'stripe', 'cus_2', 'lazy')).toBe('conflict');
+    expect(await links.link('ws1', 'customer', a.id, PAY, 'cus_1', 'backfill')).toBe('created');
+    expect(await links.link('ws1', 'customer', a.id, PAY, 'cus_1', 'lazy')).toBe('exists');
+    expect(await links.link('ws1', 'customer', b.id, PAY, 'cus_1', 'lazy')).toBe('conflict');
+    expect(await links.link('ws1', 'customer', a.id, PAY, 'cus_2', 'lazy')).toBe('conflict');
     // Another workspace may hold the same vendor id for its own customer.
     const c = await links.createCustomer('ws2', { email: 'a@example.com', displayName: 'A' });
-    expect(await links.link('ws2', 'customer', c.id, 'stripe', 'cus_1', 'backfill')).toBe('created');
+    expect(await links.link('ws2', 'customer', c.id, PAY, 'cus_1', 'backfill')).toBe('created');
 
     expect(await links.entitiesFor('ws1', 'customer', 'stripe', ['cus_1', 'cus_9'])).toEqual(
       new Map([['cus_1', a.id]]),
     );
     const byEntity = await links.linksFor('ws1', 'customer', [a.id, b.id]);
     expect(byEntity.get(a.id)).toEqual([
-      { entityId: a.id, system: 'stripe', externalId: 'cus_1', origin: 'backfill' },
+      { entityId: a.id, system: 'stripe', role: 'payments', externalId: 'cus_1', origin: 'backfill' },
     ]);
     expect(byEntity.get(b.id)).toBeUndefined();
     expect(

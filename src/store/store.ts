@@ -18,7 +18,8 @@ export interface Store {
   /** Where it lives, with any password removed: for logs and the banner. */
   description: string;
   /** Applies pending migrations; throws with the failing migration's name. */
-  migrate(): Promise<void>;
+  /** Runs the migrations not run yet: all, or up to and including `upTo` (tests of a migration). */
+  migrate(upTo?: string): Promise<void>;
   /** A round trip to the database (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -116,11 +117,11 @@ function wrap(
     dialect,
     secrets,
     description,
-    async migrate() {
+    async migrate(upTo?: string) {
       // Named explicitly: Kysely looks for its bookkeeping tables in every schema, and would take
       // another schema's (another test's, another install's) for this one's.
       const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema });
-      const { error, results } = await migrator.migrateToLatest();
+      const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
       const failed = results?.find((r) => r.status === 'Error');
       if (error || failed) {
         const reason = error instanceof Error ? error.message : String(error);

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RELAXED_LIMITS, startSandbox } from '../sandbox/start.ts';
+import { startSandbox } from '../sandbox/start.ts';
 import type { VendorSandbox } from '../sandbox/types.ts';
 import { createSourceStateRepository, type SourceStateRepository } from '../store/source-state.ts';
-import { clearFaults, clearRequestLog, injectFault, requestLog } from '../../test/support/sandbox-admin.ts';
-import { openTestStore, storeKinds, type TestStore } from '../../test/support/stores.ts';
+import { clearFaults, clearRequestLog, injectFault, requestLog } from '../../harness/sandbox-admin.ts';
+import { openTestStore, storeKinds, type TestStore } from '../../harness/stores.ts';
 import {
   createOAuthTokenProvider,
   type OAuthTokenProviderOptions,
@@ -72,7 +72,7 @@ function provider(refreshToken: string, extra: Partial<OAuthTokenProviderOptions
 const times = <T>(n: number, f: () => Promise<T>) => Promise.all(Array.from({ length: n }, f));
 
 beforeAll(async () => {
-  sandbox = await startSandbox('xero', { limits: RELAXED_LIMITS });
+  sandbox = await startSandbox('xero', { relaxed: true });
   // Xero keeps a spent refresh token working for a grace period; without one, any second use of a
   // refresh token fails, which is what these tests must never see.
   await admin('tokens', { refreshGraceSeconds: 0 });

@@ -4,24 +4,27 @@ import { pushChannelContext } from '../store/secrets-at-rest.ts';
 import { storeSecrets, type SealingStore } from '../store/store.ts';
 import type { ChannelRegistry } from './types.ts';
 
-const SOURCE = 'google_calendar';
-
 /**
- * Google push channels the hub opened, kept in the store so every replica can check notifications.
+ * Push channels the hub opened (Google Calendar's: notifications that carry no signature), kept in the store so every replica can check notifications.
  * A channel's token (what Google echoes to prove a notification is ours) is sealed with the store's
  * key; `find` throws `SecretOpenError` when it does not open, which the verifier answers with a 503.
  * Takes the Store, or a database handle `openStore` made (any other throws).
  */
-export function createChannelStore(store: SealingStore | Kysely<Database>, workspace: string) {
+export function createChannelStore(
+  store: SealingStore | Kysely<Database>,
+  workspace: string,
+  /** The system (module id) the channels are with. */
+  source: string,
+) {
   const { db, secrets } = storeSecrets(store);
-  const context = (channelId: string) => pushChannelContext(workspace, SOURCE, channelId);
+  const context = (channelId: string) => pushChannelContext(workspace, source, channelId);
   const registry: ChannelRegistry = {
     async find(channelId) {
       const row = await db
         .selectFrom('push_channels')
         .selectAll()
         .where('workspace_id', '=', workspace)
-        .where('source', '=', SOURCE)
+        .where('source', '=', source)
         .where('channel_id', '=', channelId)
         .executeTakeFirst();
       return row
@@ -40,7 +43,7 @@ export function createChannelStore(store: SealingStore | Kysely<Database>, works
         .insertInto('push_channels')
         .values({
           workspace_id: workspace,
-          source: SOURCE,
+          source,
           channel_id: channel.channelId,
           token: secrets.seal(channel.token, context(channel.channelId)),
           resource_id: channel.resourceId,
@@ -55,7 +58,7 @@ export function createChannelStore(store: SealingStore | Kysely<Database>, works
         .selectFrom('push_channels')
         .select(['channel_id', 'resource_id', 'expires_at'])
         .where('workspace_id', '=', workspace)
-        .where('source', '=', SOURCE)
+        .where('source', '=', source)
         .where('expires_at', '>', new Date().toISOString())
         .orderBy('expires_at', 'desc')
         .executeTakeFirst();
@@ -67,7 +70,7 @@ export function createChannelStore(store: SealingStore | Kysely<Database>, works
       await db
         .deleteFrom('push_channels')
         .where('workspace_id', '=', workspace)
-        .where('source', '=', SOURCE)
+        .where('source', '=', source)
         .where('channel_id', '=', channelId)
         .execute();
     },

@@ -1,20 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SourceName } from '../domain/model.ts';
 import type { Hub, Workspace } from '../hub.ts';
 import type { Inbox } from './inbox.ts';
-import type { WebhookVerifier } from './types.ts';
-
-/** `/webhooks/<path>` → source label. */
-export const WEBHOOK_PATHS: Record<string, SourceName> = {
-  stripe: 'stripe',
-  hubspot: 'hubspot',
-  'google-calendar': 'google_calendar',
-  xero: 'xero',
-};
+import type { VerifyResult, WebhookVerifier } from './types.ts';
 
 export interface IntakeOptions {
-  /** The verifier for a workspace's source; undefined when that source's webhooks are not configured. */
-  verifierFor(workspace: Workspace, source: SourceName): WebhookVerifier | undefined;
+  /** `/webhooks/<path>` → system (module id): the bound modules' routes (`WorkspaceWebhooks.routes`). */
+  routes: ReadonlyMap<string, string>;
+  /** The verifier for a workspace's system; undefined when that system's webhooks are not configured. */
+  verifierFor(workspace: Workspace, source: string): WebhookVerifier | undefined;
   /** Stripe sends up to a few hundred KB; anything far larger is not a vendor's webhook. */
   maxBodyBytes?: number;
   /** Called after events were stored, to wake the processor. */
@@ -39,13 +32,13 @@ const send = (res: ServerResponse, status: number, body?: unknown) => {
 export function createWebhookIntake(hub: Hub, inbox: Inbox, options: IntakeOptions) {
   const { maxBodyBytes = 1_048_576 } = options; // 1 MiB
   return async function handle(req: IncomingMessage, res: ServerResponse, pathSource: string): Promise<void> {
-    const source = WEBHOOK_PATHS[pathSource];
+    const source = options.routes.get(pathSource);
     const count = (outcome: 'accepted' | 'duplicate' | 'rejected', n = 1) =>
       source && n > 0 && hub.metrics.webhooksReceived.inc({ source, outcome }, n);
     if (!source) {
       req.resume();
       return send(res, 404, {
-        error: `No webhook route for "${pathSource}"; try ${Object.keys(WEBHOOK_PATHS).join(', ')}.`,
+        error: `No webhook route for "${pathSource}"; try ${[...options.routes.keys()].join(', ')}.`,
       });
     }
     if (req.method !== 'POST') {
@@ -95,8 +88,8 @@ export function createWebhookIntake(hub: Hub, inbox: Inbox, options: IntakeOptio
         rawBody: Buffer.concat(chunks),
         now: new Date(),
       }),
-    ).catch((error: unknown) => ({
-      ok: false as const,
+    ).catch((error: unknown): VerifyResult => ({
+      ok: false,
       status: 400,
       reason: `delivery could not be read: ${error instanceof Error ? error.message : String(error)}`,
     }));
@@ -106,10 +99,8 @@ export function createWebhookIntake(hub: Hub, inbox: Inbox, options: IntakeOptio
         { source, workspace: workspace.id, status: verdict.status, reason: verdict.reason },
         'webhook rejected',
       );
-      // Stripe and HubSpot show the answer to whoever set the endpoint up: say what is wrong. Xero's
-      // handshake wants an empty 401; Google's reasons would tell a prober which channel ids exist.
-      const explain = source === 'stripe' || source === 'hubspot';
-      return send(res, verdict.status, explain ? { error: verdict.reason } : undefined);
+      // The verifier says whether the vendor shows its answer to a person (see VerifyResult.explain).
+      return send(res, verdict.status, verdict.explain ? { error: verdict.reason } : undefined);
     }
     let stored: { accepted: number; duplicate: number };
     try {

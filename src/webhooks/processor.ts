@@ -8,28 +8,17 @@ import type {
 } from '../domain/model.ts';
 import { normaliseEmail } from '../domain/model.ts';
 import { SourceError } from '../domain/errors.ts';
-import type { CalendarChanges } from '../domain/ports.ts';
+import { CURSOR_EXPIRED, type CalendarChanges } from '../domain/ports.ts';
 import type { Hub, Workspace } from '../hub.ts';
 import type { DomainEvent, EventType } from '../events/types.ts';
-import type { CacheTarget } from '../cache/keys.ts';
+import { cacheKeys, PEOPLE_ROLES, type CacheTarget, type PeopleRole } from '../cache/keys.ts';
 import { createSourceStateRepository } from '../store/source-state.ts';
+import { createSyncRules, SYNC_RULES, type SyncRule } from '../sync/rules.ts';
+import { CHANGES_CURSOR, CHANGES_SYNCED_AT } from './cursor.ts';
 import type { Inbox, InboxEvent } from './inbox.ts';
 import type { Change } from './types.ts';
 
-/** The integrations the seed businesses ask for; each can be switched off. */
-export type SyncRule =
-  /** A payment that succeeds at Stripe records the payment against its Xero invoice. */
-  | 'payment-to-invoice'
-  /** A booking moved in the calendar updates the CRM's next-booking date. */
-  | 'calendar-to-crm'
-  /** A contact's email, phone or name changed in the CRM is carried to Stripe and Xero. */
-  | 'crm-contact-to-others';
-
-export const SYNC_RULES: readonly SyncRule[] = [
-  'payment-to-invoice',
-  'calendar-to-crm',
-  'crm-contact-to-others',
-];
+export { SYNC_RULES, type SyncRule };
 
 export interface ProcessorOptions {
   rules?: ReadonlySet<SyncRule>;
@@ -40,9 +29,6 @@ export interface ProcessorOptions {
   workerId?: string;
 }
 
-const PERSON_RESOURCE: Record<string, string> = { hubspot: 'contact', stripe: 'customer', xero: 'contact' };
-const SYNCED_FIELDS = new Set(['email', 'phone', 'firstname', 'lastname']);
-
 interface Pending {
   event: InboxEvent;
   change: Change;
@@ -51,12 +37,12 @@ interface Pending {
 /**
  * Turns stored webhook events into domain events: fetches what the webhooks did not carry (batched,
  * one call per kind of record for the whole batch), links new records to customers, drops the cache
- * entries that went stale, publishes, and runs the sync rules as ordinary write operations (with
- * idempotency keys derived from the event, so a replayed event never writes twice).
+ * entries that went stale, publishes, and runs the sync rules (src/sync/rules.ts). Which role an
+ * event's system plays is the workspace's binding; nothing here knows a vendor.
  */
 export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: ProcessorOptions = {}) {
   const {
-    rules = new Set(SYNC_RULES),
+    rules: enabled = new Set(SYNC_RULES),
     leaseMs = 30_000, // 30 seconds
     batchSize = 200,
     maxAttempts = 10,
@@ -64,109 +50,94 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
     workerId = `inbox-${randomUUID().slice(0, 8)}`,
   } = options;
   const state = createSourceStateRepository(hub.store);
+  const rules = createSyncRules({
+    engine: hub.engine,
+    identity: hub.identity,
+    links: hub.links,
+    rules: enabled,
+  });
 
-  async function customerFor(
-    workspace: Workspace,
-    system: SourceName,
-    record: PersonRecord,
-  ): Promise<string> {
-    const ws = workspace.id;
-    const linked = (await hub.links.entitiesFor(ws, 'customer', system, [record.externalId])).get(
-      record.externalId,
-    );
-    if (linked) return linked;
-    const email = normaliseEmail(record.email);
-    const byEmail = email ? (await hub.links.findCustomersByEmail(ws, [email])).get(email) : undefined;
-    const customerId =
-      byEmail?.length === 1
-        ? (byEmail[0]?.id as string)
-        : (await hub.links.createCustomer(ws, { email, displayName: record.name })).id;
-    const outcome = await hub.links.link(ws, 'customer', customerId, system, record.externalId, 'webhook');
-    if (outcome === 'conflict') {
-      await hub.issues.raise(ws, {
-        customerId,
-        kind: 'LINK_CONFLICT',
-        field: null,
-        systems: [system],
-        details: { [system]: record.externalId },
-        message: `${system} record ${record.externalId} (${email ?? 'no email'}) arrived by webhook but conflicts with an existing link.`,
-      });
-    }
-    return customerId;
-  }
+  /** The people role a system plays in this workspace (undefined: not a people system of it). */
+  const peopleRole = (workspace: Workspace, system: SourceName): PeopleRole | undefined =>
+    PEOPLE_ROLES.find((role) => workspace.sources[role].name === system);
 
   /**
-   * Google sends no data: what changed comes from an incremental sync with the stored token. After
-   * a 410 (token expired) a full listing replaces it, and the events updated since the last sync
-   * stand in for the changes, so none is lost to subscribers.
+   * Calendars send no data: what changed comes from "changes since the cursor". After the cursor
+   * expired, a full listing gives a new one, and the events updated since the last sync stand in for
+   * the changes, so none is lost to subscribers.
    */
   async function syncCalendar(workspace: Workspace): Promise<{ changes: CalendarChanges; full: boolean }> {
     const calendar = workspace.sources.calendar;
-    const token = await state.get(workspace.id, 'google_calendar', 'sync_token');
-    const lastSync = await state.get(workspace.id, 'google_calendar', 'synced_at');
+    const cursor = await state.get(workspace.id, calendar.name, CHANGES_CURSOR);
+    const lastSync = await state.get(workspace.id, calendar.name, CHANGES_SYNCED_AT);
     // A minute early: the vendor's clock is not ours, and an event seen twice is deduplicated by id.
     const startedAt = new Date(Date.now() - 60_000).toISOString();
     let result: { changes: CalendarChanges; full: boolean };
     try {
-      result = { changes: await calendar.listChanges(token), full: token === undefined };
+      result = { changes: await calendar.changesSince(cursor), full: cursor === undefined };
     } catch (error) {
-      if (!(error instanceof SourceError && error.vendorCode === 'fullSyncRequired')) throw error;
-      hub.logger.info({ workspace: workspace.id }, 'calendar sync token expired: full resync');
-      const all = await calendar.listChanges(undefined);
+      if (!(error instanceof SourceError && error.vendorCode === CURSOR_EXPIRED)) throw error;
+      hub.logger.info({ workspace: workspace.id }, 'calendar cursor expired: full resync');
+      const all = await calendar.changesSince(undefined);
       const since = lastSync ? new Date(lastSync) : null;
       result = {
         changes: { ...all, events: since ? all.events.filter((e) => e.updatedAt > since) : [] },
         full: since === null,
       };
     }
-    await state.set(workspace.id, 'google_calendar', 'synced_at', startedAt);
+    await state.set(workspace.id, calendar.name, CHANGES_SYNCED_AT, startedAt);
     return result;
   }
 
   async function processWorkspace(workspace: Workspace, events: InboxEvent[]): Promise<DomainEvent[]> {
     const ws = workspace.id;
-    const { crm, payments, accounting } = workspace.sources;
-    const persons = new Map<SourceName, Map<string, Pending>>();
+    const { crm, payments, accounting, calendar: calendarSource } = workspace.sources;
+    const keys = cacheKeys(workspace.sources);
+    const persons = new Map<PeopleRole, Map<string, Pending>>();
     const orders = new Map<string, Pending & { succeeded: boolean }>();
     const invoices = new Map<string, Pending>();
     let calendarEvent: InboxEvent | null = null;
     for (const event of events) {
       for (const change of event.changes) {
         if (change.kind === 'person') {
-          const bySource = persons.get(event.source) ?? new Map<string, Pending>();
-          persons.set(event.source, bySource);
-          const prior = bySource.get(change.externalId);
+          const role = peopleRole(workspace, event.source);
+          if (!role) continue; // a system this workspace no longer binds
+          const byId = persons.get(role) ?? new Map<string, Pending>();
+          persons.set(role, byId);
+          const prior = byId.get(change.externalId);
           const fields = [
             ...new Set([
               ...(prior?.change.kind === 'person' ? (prior.change.fields ?? []) : []),
               ...(change.fields ?? []),
             ]),
           ];
-          bySource.set(change.externalId, { event, change: { ...change, fields } });
+          byId.set(change.externalId, { event, change: { ...change, fields } });
         } else if (change.kind === 'order') {
+          if (event.source !== payments.name) continue;
           const prior = orders.get(change.externalId);
           orders.set(change.externalId, {
             event,
             change,
             succeeded: Boolean(prior?.succeeded || change.succeeded),
           });
-        } else if (change.kind === 'invoice') invoices.set(change.externalId, { event, change });
-        else calendarEvent = event;
+        } else if (change.kind === 'invoice') {
+          if (event.source === accounting.name) invoices.set(change.externalId, { event, change });
+        } else if (event.source === calendarSource.name) calendarEvent = event;
       }
     }
 
-    const fetchPeople = async (source: SourceName, ids: string[]) =>
-      source === 'hubspot'
+    const fetchPeople = (role: PeopleRole, ids: string[]): Promise<Array<PersonRecord | Error>> =>
+      role === 'crm'
         ? crm.getContacts(ids)
-        : source === 'stripe'
+        : role === 'payments'
           ? payments.getCustomers(ids)
           : accounting.getContacts(ids);
     const [people, orderRows, invoiceRows, calendar] = await Promise.all([
       Promise.all(
-        [...persons].map(async ([source, byId]) => ({
-          source,
+        [...persons].map(async ([role, byId]) => ({
+          role,
           ids: [...byId.keys()],
-          rows: await fetchPeople(source, [...byId.keys()]),
+          rows: await fetchPeople(role, [...byId.keys()]),
         })),
       ),
       orders.size
@@ -198,27 +169,41 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
         customerId: null,
         ...fields,
       });
+    const customerOf = async (system: SourceName, externalId: string | null) =>
+      externalId
+        ? ((await hub.identity.customersOf(ws, system, [externalId])).get(externalId) ?? null)
+        : null;
 
-    for (const { source, ids, rows } of people) {
+    for (const { role, ids, rows } of people) {
+      const system = workspace.sources[role].name;
       for (const [i, id] of ids.entries()) {
-        const pending = persons.get(source)?.get(id) as Pending;
+        const pending = persons.get(role)?.get(id) as Pending;
         const row = rows[i];
-        const invalidate: CacheTarget[] = [
-          { source, resource: PERSON_RESOURCE[source], key: id },
-          ...(source === 'stripe' ? [{ source, resource: 'customers-by-email' } as CacheTarget] : []),
-          ...(source === 'xero' ? [{ source, resource: 'contacts-by-email' } as CacheTarget] : []),
-        ];
+        const invalidate = keys.personChanged(role, id);
         if (!row || row instanceof Error) {
-          const known = (await hub.links.entitiesFor(ws, 'customer', source, [id])).get(id) ?? null;
-          emit(pending.event, 'CUSTOMER_CHANGED', { customerId: known, invalidate }, id);
+          emit(
+            pending.event,
+            'CUSTOMER_CHANGED',
+            { customerId: await customerOf(system, id), invalidate },
+            id,
+          );
           continue;
         }
-        const customerId = await customerFor(workspace, source, row);
+        const customerId = await hub.identity.customerFor(
+          ws,
+          { ...row, role },
+          { origin: 'webhook', because: `arrived by webhook, ${normaliseEmail(row.email) ?? 'no email'}` },
+        );
         emit(pending.event, 'CUSTOMER_CHANGED', { customerId, invalidate }, id);
-        const change = pending.change as Extract<Change, { kind: 'person' }>;
-        if (source === 'hubspot' && rules.has('crm-contact-to-others') && !change.created) {
-          const changed = (change.fields ?? []).filter((f) => SYNCED_FIELDS.has(f));
-          if (changed.length > 0) await carryContact(workspace, customerId, row, pending.event);
+        if (role === 'crm') {
+          const change = pending.change as Extract<Change, { kind: 'person' }>;
+          await rules.crmContactChanged(
+            workspace,
+            customerId,
+            row,
+            change,
+            `${pending.event.source}:${pending.event.eventId}`,
+          );
         }
       }
     }
@@ -227,19 +212,12 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
       const pending = orders.get(id) as Pending & { succeeded: boolean };
       const order = orderRows[i];
       if (!order || order instanceof Error) continue;
-      const customerId = order.customerExternalId
-        ? ((await hub.links.entitiesFor(ws, 'customer', 'stripe', [order.customerExternalId])).get(
-            order.customerExternalId,
-          ) ?? null)
-        : null;
-      const invalidate: CacheTarget[] = [
-        { source: 'stripe', resource: 'order', key: id },
-        { source: 'stripe', resource: 'orders-by-customer', key: order.customerExternalId ?? undefined },
-      ];
+      const customerId = await customerOf(payments.name, order.customerExternalId);
+      const invalidate = keys.orderChanged(order.customerExternalId, id);
       emit(pending.event, 'ORDER_CHANGED', { customerId, order, invalidate }, id);
       if (pending.succeeded && order.status === 'SUCCEEDED') {
         emit(pending.event, 'PAYMENT_RECEIVED', { customerId, order, invalidate: [] }, id);
-        if (rules.has('payment-to-invoice')) await payInvoice(workspace, order);
+        await rules.paymentReceived(workspace, order);
       }
     }
 
@@ -248,29 +226,23 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
       const invoice = invoiceRows[i];
       if (!invoice || invoice instanceof Error) continue;
       const contact = invoice.contactExternalId;
-      const customerId = contact
-        ? ((await hub.links.entitiesFor(ws, 'customer', 'xero', [contact])).get(contact) ?? null)
-        : null;
       emit(
         pending.event,
         'INVOICE_CHANGED',
         {
-          customerId,
+          customerId: await customerOf(accounting.name, contact),
           invoice,
-          invalidate: [
-            { source: 'xero', resource: 'invoice', key: id },
-            { source: 'xero', resource: 'invoices-by-contact', key: contact ?? undefined },
-          ],
+          invalidate: keys.invoiceChanged(contact, id),
         },
         id,
       );
     }
 
     if (calendar && calendarEvent) {
-      const window: CacheTarget = { source: 'google_calendar', resource: 'window' };
       if (calendar.full) {
         // A first or forced full sync says nothing about what changed: drop the cached calendar, publish nothing.
-        hub.cache.invalidate(ws, 'google_calendar');
+        for (const target of keys.wholeCalendar())
+          hub.cache.invalidate(ws, target.source, target.resource, target.key);
       } else {
         const touched = new Map<string, string>();
         for (const booking of calendar.changes.events) {
@@ -279,20 +251,18 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
           emit(
             calendarEvent,
             'BOOKING_CHANGED',
-            {
-              customerId,
-              booking,
-              invalidate: [window, { source: 'google_calendar', resource: 'event', key: booking.externalId }],
-            },
+            { customerId, booking, invalidate: keys.bookingChanged(booking.externalId) },
             `${booking.externalId}:${booking.etag ?? booking.updatedAt.toISOString()}`,
           );
         }
-        if (rules.has('calendar-to-crm') && touched.size > 0) {
-          hub.cache.invalidate(ws, 'google_calendar', 'window');
-          await nextBookings(workspace, [...touched.keys()], calendarEvent);
+        if (touched.size > 0) {
+          // The rule reads the calendar afresh: drop the windows now, not when the events go out.
+          for (const target of keys.bookingChanged(undefined))
+            hub.cache.invalidate(ws, target.source, target.resource, target.key);
+          await rules.bookingsChanged(workspace, [...touched.keys()], calendarEvent.eventId);
         }
       }
-      await state.set(ws, 'google_calendar', 'sync_token', calendar.changes.nextSyncToken);
+      await state.set(ws, calendarSource.name, CHANGES_CURSOR, calendar.changes.cursor);
     }
     return out;
   }
@@ -306,91 +276,6 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
       if (found?.length === 1) return (found[0] as { id: string }).id;
     }
     return null;
-  }
-
-  /** Runs a rule's write in the background: its operation has its own retries and failed deliveries. */
-  async function submitRule(workspace: Workspace, kind: string, input: Record<string, unknown>, key: string) {
-    const { operation, created } = await hub.engine.submit(workspace.id, kind, input, { clientKey: key });
-    if (created) void hub.engine.run(workspace.id, operation.id).catch(() => {});
-  }
-
-  async function carryContact(
-    workspace: Workspace,
-    customerId: string,
-    contact: PersonRecord,
-    event: InboxEvent,
-  ) {
-    const links = await hub.links.linksFor(workspace.id, 'customer', [customerId]);
-    const of = (system: SourceName) => links.get(customerId)?.find((l) => l.system === system)?.externalId;
-    const targets = { stripe: of('stripe'), xero: of('xero') };
-    if (!targets.stripe && !targets.xero) return;
-    await submitRule(
-      workspace,
-      'updateCustomer',
-      {
-        customerId,
-        changes: {
-          ...(contact.email ? { email: contact.email } : {}),
-          ...(contact.firstName && contact.lastName
-            ? { firstName: contact.firstName, lastName: contact.lastName }
-            : {}),
-          phone: contact.phone,
-        },
-        links: Object.fromEntries(Object.entries(targets).filter(([, v]) => v)),
-      },
-      `rule:crm-contact-to-others:${event.source}:${event.eventId}`,
-    );
-  }
-
-  async function payInvoice(workspace: Workspace, order: PaymentOrder) {
-    const invoiceId = order.metadata.xero_invoice_id;
-    if (!invoiceId) return;
-    const [invoice] = await workspace.sources.accounting.getInvoices([invoiceId]);
-    if (!invoice || invoice instanceof Error) return;
-    if (invoice.status !== 'AUTHORISED' || invoice.amountDue.amount <= 0) return;
-    if (invoice.amountDue.currency !== order.amountReceived.currency) return;
-    await submitRule(
-      workspace,
-      'recordPayment',
-      {
-        invoiceId,
-        xeroContactId: invoice.contactExternalId,
-        amount: {
-          amount: Math.min(invoice.amountDue.amount, order.amountReceived.amount),
-          currency: invoice.amountDue.currency,
-        },
-        paidOn: new Date().toISOString(),
-        reference: order.externalId,
-      },
-      `rule:payment-to-invoice:${order.externalId}`,
-    );
-  }
-
-  async function nextBookings(workspace: Workspace, customerIds: string[], event: InboxEvent) {
-    const now = new Date();
-    const horizon = { from: now, to: new Date(now.getTime() + 366 * 86_400_000) };
-    const upcoming = await workspace.sources.calendar.listEvents(horizon);
-    const customers = await hub.links.getCustomers(workspace.id, customerIds);
-    const links = await hub.links.linksFor(workspace.id, 'customer', customerIds);
-    for (const customerId of customerIds) {
-      const hubspot = links.get(customerId)?.find((l) => l.system === 'hubspot')?.externalId;
-      const email = customers.get(customerId)?.email;
-      if (!hubspot || !email) continue;
-      const next = upcoming
-        .filter(
-          (b) =>
-            b.status !== 'CANCELLED' &&
-            b.start > now &&
-            b.attendeeEmails.some((e) => normaliseEmail(e) === email),
-        )
-        .sort((a, b) => a.start.getTime() - b.start.getTime())[0];
-      await submitRule(
-        workspace,
-        'setNextBooking',
-        { hubspotContactId: hubspot, nextBookingAt: next ? next.start.toISOString() : null },
-        `rule:calendar-to-crm:${event.eventId}:${customerId}`,
-      );
-    }
   }
 
   async function processBatch(events: InboxEvent[]): Promise<void> {

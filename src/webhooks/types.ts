@@ -51,6 +51,11 @@ export type VerifyResult =
       /** The status the vendor expects for this rejection (Xero's intent-to-receive needs 401). */
       status: number;
       reason: string;
+      /**
+       * Answer with the reason: the vendor shows it to whoever set the endpoint up (Stripe, HubSpot).
+       * Left out, the body is empty: a handshake may want it so, and reasons can tell a prober too much.
+       */
+      explain?: boolean;
     };
 
 /**

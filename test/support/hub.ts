@@ -1,17 +1,11 @@
-import { createHub, type Hub, type Workspace } from '../../src/hub.ts';
+import type { Hub } from '../../src/hub.ts';
 import type { EngineOptions } from '../../src/operations/engine.ts';
-import { createMetrics } from '../../src/observability/metrics.ts';
-import {
-  connectSources,
-  sandboxVendorSettings,
-  type ConnectedSources,
-  type ConnectOptions,
-} from '../../src/sources.ts';
-import { createSourceStateRepository } from '../../src/store/source-state.ts';
+import { sandboxBindings, type ConnectedSources } from '../../src/sources.ts';
+import { composeHub, type ComposeOptions } from '../../src/compose.ts';
 import { createSwitchboardServer, type SwitchboardServer } from '../../src/server.ts';
 import { backfillLinks, type BackfillReport } from '../../src/links/backfill.ts';
 import type { Sandboxes } from '../../src/sandbox/start.ts';
-import { openTestStore, type StoreKind, type TestStore } from './stores.ts';
+import { openTestStore, type StoreKind, type TestStore } from '../../harness/stores.ts';
 import { buildSchema } from '../../src/graph/schema.ts';
 import { secureHub, type Security, type SecuritySettings } from '../../src/security/index.ts';
 
@@ -53,7 +47,7 @@ export interface TestHubOptions {
   cache?: boolean;
   engine?: EngineOptions;
   /** Upstream policy settings (rate budgets, breaker, retries, timeouts) for every workspace. */
-  upstream?: Omit<ConnectOptions, 'workspace' | 'metrics' | 'state'>;
+  upstream?: ComposeOptions['upstream'];
   requestDeadlineMs?: number;
   /** Response cache freshness (stale-if-error tests shorten it). */
   cacheTtlMs?: number;
@@ -63,28 +57,16 @@ export interface TestHubOptions {
 
 export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
   const testStore: TestStore = await openTestStore(options.store);
-  const metrics = createMetrics();
-  const state = createSourceStateRepository(testStore.store);
-  const tokens = new Map<string, ConnectedSources['tokens']>();
-  const workspaces: Workspace[] = options.workspaces.map(({ id, sandboxes }) => {
-    const connected = connectSources(sandboxVendorSettings(sandboxes), {
-      ...options.upstream,
-      workspace: id,
-      metrics,
-      state,
-    });
-    tokens.set(id, connected.tokens);
-    return { id, name: id, currency: 'GBP', sources: connected.sources };
-  });
-  const hub = createHub({
+  const { hub, tokens } = composeHub({
     store: testStore.store,
-    workspaces,
-    metrics,
+    workspaces: options.workspaces.map(({ id, sandboxes }) => ({ id, bindings: sandboxBindings(sandboxes) })),
+    upstream: options.upstream,
     batching: options.batching,
     cache: { enabled: options.cache ?? true, ttlMs: options.cacheTtlMs },
     engine: options.engine,
     requestDeadlineMs: options.requestDeadlineMs,
   });
+  const workspaces = [...hub.workspaces.values()];
   const reports: BackfillReport[] = [];
   if (options.backfill ?? true) {
     for (const workspace of workspaces) reports.push(await backfillLinks(hub, workspace));

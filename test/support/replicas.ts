@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startSandboxProcess, type SandboxProcess } from '../../src/sandbox/process.ts';
-import { POSTGRES_URL } from './stores.ts';
-import { hubProcess, liveVendorEnv, type HubProcess } from './hub-process.ts';
+import { POSTGRES_URL } from '../../harness/stores.ts';
+import { hubProcess, liveVendorEnv, type HubProcess } from '../../harness/hub-process.ts';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -7,7 +7,7 @@ import { buildSchema } from '../../src/graph/schema.ts';
 import { createSwitchboardServer, type SwitchboardServer } from '../../src/server.ts';
 import { secureHub, type Security, type SecuritySettings } from '../../src/security/index.ts';
 import type { KeyKind, KeyMode } from '../../src/security/keys.ts';
-import { clearRequestLog, requestLog } from './sandbox-admin.ts';
+import { clearRequestLog, requestLog } from '../../harness/sandbox-admin.ts';
 
 /** Listens a node:http server on 127.0.0.1 and a free port; returns its base URL. */
 export async function listen(server: Server): Promise<string> {

@@ -6,7 +6,7 @@ import type { SandboxEndpoints } from '../../src/sources.ts';
  * sandboxes in this process (`startSandboxes`) or in child processes (`startSandboxProcess`).
  */
 export function vendorApis(sandboxes: SandboxEndpoints) {
-  const { stripe, hubspot, googleCalendar, xero } = sandboxes;
+  const { payments: stripe, crm: hubspot, calendar: googleCalendar, accounting: xero } = sandboxes;
   let xeroToken: string | undefined;
   const json = async (res: Response) => ({
     status: res.status,

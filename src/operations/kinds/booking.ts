@@ -1,12 +1,6 @@
 import type { Money } from '../../domain/model.ts';
-import type { CacheTarget } from '../../cache/keys.ts';
 import type { OperationKind, StepDefinition } from '../engine.ts';
-import { createOrderStep, ordersChanged, type IsoDate } from './shared.ts';
-
-const calendarChanged = (eventId: string): CacheTarget[] => [
-  { source: 'google_calendar', resource: 'window' },
-  { source: 'google_calendar', resource: 'event', key: eventId },
-];
+import { createOrderStep, type IsoDate } from './shared.ts';
 
 /**
  * The CRM's next-booking date: one step shared by the booking operations, reading the contact and
@@ -14,7 +8,7 @@ const calendarChanged = (eventId: string): CacheTarget[] => [
  */
 function nextBookingStep<I>(pick: (input: I) => { contactId: string; at: string | null }): StepDefinition<I> {
   return {
-    system: 'hubspot',
+    role: 'crm',
     async run(ctx) {
       const { contactId, at } = pick(ctx.operation.input);
       await ctx.workspace.sources.crm.updateContact(
@@ -24,15 +18,13 @@ function nextBookingStep<I>(pick: (input: I) => { contactId: string; at: string 
       );
       return {};
     },
-    invalidates: (ctx) => [
-      { source: 'hubspot', resource: 'contact', key: pick(ctx.operation.input).contactId },
-    ],
+    invalidates: (ctx) => ctx.keys.personChanged('crm', pick(ctx.operation.input).contactId),
   };
 }
 
 export interface CreateBookingInput extends Record<string, unknown> {
   customerId: string;
-  /** Client-chosen Google event id: the insert's idempotency key. */
+  /** Client-chosen event id (the calendar's rules: see `EventInput.id`): the insert's idempotency key. */
   eventId: string;
   title: string;
   serviceCode: string | null;
@@ -40,8 +32,8 @@ export interface CreateBookingInput extends Record<string, unknown> {
   end: IsoDate;
   attendee: { email: string; name: string | null };
   deposit: Money | null;
-  stripeCustomerId: string | null;
-  hubspotContactId: string | null;
+  paymentsCustomerId: string | null;
+  crmContactId: string | null;
 }
 
 /**
@@ -51,12 +43,12 @@ export interface CreateBookingInput extends Record<string, unknown> {
 export const createBooking: OperationKind<CreateBookingInput> = {
   kind: 'createBooking',
   plan: (input) => [
-    ...(input.deposit ? ['stripe.createDeposit'] : []),
-    'google.createEvent',
-    ...(input.hubspotContactId ? ['hubspot.setNextBooking'] : []),
+    ...(input.deposit ? ['payments.createDeposit'] : []),
+    'calendar.createEvent',
+    ...(input.crmContactId ? ['crm.setNextBooking'] : []),
   ],
   steps: {
-    'stripe.createDeposit': createOrderStep('depositOrderId', (ctx) => ({
+    'payments.createDeposit': createOrderStep('depositOrderId', (ctx) => ({
       amount: ctx.operation.input.deposit as Money,
       description: `Deposit: ${ctx.operation.input.title}`,
       metadata: {
@@ -65,8 +57,8 @@ export const createBooking: OperationKind<CreateBookingInput> = {
         switchboard_operation: ctx.operation.id,
       },
     })),
-    'google.createEvent': {
-      system: 'google_calendar',
+    'calendar.createEvent': {
+      role: 'calendar',
       async run(ctx) {
         const input = ctx.operation.input;
         const deposit = ctx.operation.context.depositOrderId;
@@ -88,10 +80,10 @@ export const createBooking: OperationKind<CreateBookingInput> = {
       async compensate(ctx) {
         await ctx.workspace.sources.calendar.cancelEvent(ctx.operation.input.eventId);
       },
-      invalidates: (ctx) => calendarChanged(ctx.operation.input.eventId),
+      invalidates: (ctx) => ctx.keys.bookingChanged(ctx.operation.input.eventId),
     },
-    'hubspot.setNextBooking': nextBookingStep((input) => ({
-      contactId: input.hubspotContactId as string,
+    'crm.setNextBooking': nextBookingStep((input) => ({
+      contactId: input.crmContactId as string,
       at: input.start,
     })),
   },
@@ -101,25 +93,25 @@ export interface RescheduleBookingInput extends Record<string, unknown> {
   eventId: string;
   start: IsoDate;
   end: IsoDate;
-  hubspotContactId: string | null;
+  crmContactId: string | null;
 }
 
 /** The event moves; the CRM's next-booking date follows. */
 export const rescheduleBooking: OperationKind<RescheduleBookingInput> = {
   kind: 'rescheduleBooking',
-  plan: (input) => ['google.moveEvent', ...(input.hubspotContactId ? ['hubspot.setNextBooking'] : [])],
+  plan: (input) => ['calendar.moveEvent', ...(input.crmContactId ? ['crm.setNextBooking'] : [])],
   steps: {
-    'google.moveEvent': {
-      system: 'google_calendar',
+    'calendar.moveEvent': {
+      role: 'calendar',
       async run(ctx) {
         const { eventId, start, end } = ctx.operation.input;
         await ctx.workspace.sources.calendar.moveEvent(eventId, { from: new Date(start), to: new Date(end) });
         return { eventId };
       },
-      invalidates: (ctx) => calendarChanged(ctx.operation.input.eventId),
+      invalidates: (ctx) => ctx.keys.bookingChanged(ctx.operation.input.eventId),
     },
-    'hubspot.setNextBooking': nextBookingStep((input) => ({
-      contactId: input.hubspotContactId as string,
+    'crm.setNextBooking': nextBookingStep((input) => ({
+      contactId: input.crmContactId as string,
       at: input.start,
     })),
   },
@@ -127,33 +119,33 @@ export const rescheduleBooking: OperationKind<RescheduleBookingInput> = {
 
 export interface CancelBookingInput extends Record<string, unknown> {
   eventId: string;
-  /** The deposit's payment intent, read from the event when the cancellation was asked for. */
+  /** The deposit's order, read from the event when the cancellation was asked for. */
   depositOrderId: string | null;
   /** Refund a paid deposit; an unpaid one is cancelled either way. */
   refundDeposit: boolean;
-  stripeCustomerId: string | null;
-  hubspotContactId: string | null;
+  paymentsCustomerId: string | null;
+  crmContactId: string | null;
 }
 
 /** The event is cancelled, the deposit refunded or cancelled, the CRM's next-booking date cleared. */
 export const cancelBooking: OperationKind<CancelBookingInput> = {
   kind: 'cancelBooking',
   plan: (input) => [
-    'google.cancelEvent',
-    ...(input.depositOrderId ? ['stripe.settleDeposit'] : []),
-    ...(input.hubspotContactId ? ['hubspot.clearNextBooking'] : []),
+    'calendar.cancelEvent',
+    ...(input.depositOrderId ? ['payments.settleDeposit'] : []),
+    ...(input.crmContactId ? ['crm.clearNextBooking'] : []),
   ],
   steps: {
-    'google.cancelEvent': {
-      system: 'google_calendar',
+    'calendar.cancelEvent': {
+      role: 'calendar',
       async run(ctx) {
         await ctx.workspace.sources.calendar.cancelEvent(ctx.operation.input.eventId);
         return { eventId: ctx.operation.input.eventId };
       },
-      invalidates: (ctx) => calendarChanged(ctx.operation.input.eventId),
+      invalidates: (ctx) => ctx.keys.bookingChanged(ctx.operation.input.eventId),
     },
-    'stripe.settleDeposit': {
-      system: 'stripe',
+    'payments.settleDeposit': {
+      role: 'payments',
       async run(ctx) {
         const { depositOrderId, refundDeposit } = ctx.operation.input;
         const payments = ctx.workspace.sources.payments;
@@ -172,17 +164,17 @@ export const cancelBooking: OperationKind<CancelBookingInput> = {
         return { deposit: 'cancelled' };
       },
       invalidates: (ctx) =>
-        ordersChanged(ctx.operation.input.stripeCustomerId, ctx.operation.input.depositOrderId),
+        ctx.keys.orderChanged(ctx.operation.input.paymentsCustomerId, ctx.operation.input.depositOrderId),
     },
-    'hubspot.clearNextBooking': nextBookingStep((input) => ({
-      contactId: input.hubspotContactId as string,
+    'crm.clearNextBooking': nextBookingStep((input) => ({
+      contactId: input.crmContactId as string,
       at: null,
     })),
   },
 };
 
 export interface SetNextBookingInput extends Record<string, unknown> {
-  hubspotContactId: string;
+  crmContactId: string;
   /** ISO time of the customer's next booking, or null when they have none. */
   nextBookingAt: IsoDate | null;
 }
@@ -190,10 +182,10 @@ export interface SetNextBookingInput extends Record<string, unknown> {
 /** The CRM's next-booking date, recomputed from the calendar (sync rule "calendar to CRM"). */
 export const setNextBooking: OperationKind<SetNextBookingInput> = {
   kind: 'setNextBooking',
-  plan: () => ['hubspot.setNextBooking'],
+  plan: () => ['crm.setNextBooking'],
   steps: {
-    'hubspot.setNextBooking': nextBookingStep((input) => ({
-      contactId: input.hubspotContactId,
+    'crm.setNextBooking': nextBookingStep((input) => ({
+      contactId: input.crmContactId,
       at: input.nextBookingAt,
     })),
   },

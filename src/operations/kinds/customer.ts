@@ -1,4 +1,5 @@
-import type { OperationKind } from '../engine.ts';
+import type { PeopleRole } from '../../cache/keys.ts';
+import type { OperationKind, StepDefinition } from '../engine.ts';
 import { linkWritten, type PersonFields } from './shared.ts';
 
 export interface CreateCustomerInput extends Record<string, unknown> {
@@ -6,110 +7,89 @@ export interface CreateCustomerInput extends Record<string, unknown> {
   person: PersonFields;
 }
 
+/** Each people role's create: its port's method, and the key its record's id is stored under. */
+const CREATE = {
+  crm: { step: 'crm.upsertContact', resultKey: 'crmContactId' },
+  payments: { step: 'payments.createCustomer', resultKey: 'paymentsCustomerId' },
+  accounting: { step: 'accounting.createContact', resultKey: 'accountingContactId' },
+} as const satisfies Record<PeopleRole, { step: string; resultKey: string }>;
+
+function createStep(role: PeopleRole): StepDefinition<CreateCustomerInput> {
+  const { resultKey } = CREATE[role];
+  return {
+    role,
+    async run(ctx) {
+      const { customerId, person } = ctx.operation.input;
+      const input = { ...person, switchboardId: customerId };
+      const options = { idempotencyKey: ctx.step.idempotencyKey };
+      const { sources } = ctx.workspace;
+      const record =
+        role === 'crm'
+          ? await sources.crm.upsertContact(input, options)
+          : role === 'payments'
+            ? await sources.payments.createCustomer(input, options)
+            : await sources.accounting.createContact(input, options);
+      await linkWritten(ctx, role, customerId, record.externalId);
+      return { [resultKey]: record.externalId };
+    },
+    invalidates: (ctx, r) => ctx.keys.personChanged(role, String(r[resultKey])),
+  };
+}
+
 /**
  * A new customer in every system: CRM contact (upsert by email), payment customer, accounting
- * contact (the adapter settles Xero's unique-name rule), each linked as soon as it exists. People
+ * contact (the adapter settles its books' naming rules), each linked as soon as it exists. People
  * records are not deleted when a later step fails for good: the failure and the missing system show
  * on the operation and as a sync issue, and nothing is left half-linked.
  */
 export const createCustomer: OperationKind<CreateCustomerInput> = {
   kind: 'createCustomer',
-  plan: () => ['hubspot.upsertContact', 'stripe.createCustomer', 'xero.createContact'],
+  plan: () => [CREATE.crm.step, CREATE.payments.step, CREATE.accounting.step],
   steps: {
-    'hubspot.upsertContact': {
-      system: 'hubspot',
-      async run(ctx) {
-        const { customerId, person } = ctx.operation.input;
-        const contact = await ctx.workspace.sources.crm.upsertContact(
-          { ...person, switchboardId: customerId },
-          { idempotencyKey: ctx.step.idempotencyKey },
-        );
-        await linkWritten(ctx.hub, ctx, customerId, 'hubspot', contact.externalId);
-        return { hubspotContactId: contact.externalId };
-      },
-      invalidates: (_, r) => [{ source: 'hubspot', resource: 'contact', key: String(r.hubspotContactId) }],
-    },
-    'stripe.createCustomer': {
-      system: 'stripe',
-      async run(ctx) {
-        const { customerId, person } = ctx.operation.input;
-        const customer = await ctx.workspace.sources.payments.createCustomer(
-          { ...person, switchboardId: customerId },
-          { idempotencyKey: ctx.step.idempotencyKey },
-        );
-        await linkWritten(ctx.hub, ctx, customerId, 'stripe', customer.externalId);
-        return { stripeCustomerId: customer.externalId };
-      },
-      invalidates: (_, r) => [{ source: 'stripe', resource: 'customer', key: String(r.stripeCustomerId) }],
-    },
-    'xero.createContact': {
-      system: 'xero',
-      async run(ctx) {
-        const { customerId, person } = ctx.operation.input;
-        const contact = await ctx.workspace.sources.accounting.createContact(
-          { ...person, switchboardId: customerId },
-          { idempotencyKey: ctx.step.idempotencyKey },
-        );
-        await linkWritten(ctx.hub, ctx, customerId, 'xero', contact.externalId);
-        return { xeroContactId: contact.externalId };
-      },
-      invalidates: (_, r) => [{ source: 'xero', resource: 'contact', key: String(r.xeroContactId) }],
-    },
+    [CREATE.crm.step]: createStep('crm'),
+    [CREATE.payments.step]: createStep('payments'),
+    [CREATE.accounting.step]: createStep('accounting'),
   },
 };
 
 export interface UpdateCustomerInput extends Record<string, unknown> {
   customerId: string;
   changes: Partial<PersonFields>;
-  /** The customer's record in each system that holds it, known when the update was asked for. */
-  links: { hubspot?: string; stripe?: string; xero?: string };
+  /** The customer's record in each role's system that holds it, known when the update was asked for. */
+  links: Partial<Record<PeopleRole, string>>;
+}
+
+const UPDATE = {
+  crm: 'crm.updateContact',
+  payments: 'payments.updateCustomer',
+  accounting: 'accounting.updateContact',
+} as const satisfies Record<PeopleRole, string>;
+
+function updateStep(role: PeopleRole): StepDefinition<UpdateCustomerInput> {
+  return {
+    role,
+    async run(ctx) {
+      const { links, changes } = ctx.operation.input;
+      const id = links[role] as string;
+      const options = { idempotencyKey: ctx.step.idempotencyKey };
+      const { sources } = ctx.workspace;
+      if (role === 'crm') await sources.crm.updateContact(id, changes, options);
+      else if (role === 'payments') await sources.payments.updateCustomer(id, changes, options);
+      else await sources.accounting.updateContact(id, changes, options);
+      return {};
+    },
+    invalidates: (ctx) => ctx.keys.personChanged(role, ctx.operation.input.links[role]),
+  };
 }
 
 /** A change of name, email, phone or company carried to every system that holds the customer. */
 export const updateCustomer: OperationKind<UpdateCustomerInput> = {
   kind: 'updateCustomer',
-  plan: (input) => [
-    ...(input.links.hubspot ? ['hubspot.updateContact'] : []),
-    ...(input.links.stripe ? ['stripe.updateCustomer'] : []),
-    ...(input.links.xero ? ['xero.updateContact'] : []),
-  ],
+  plan: (input) =>
+    (['crm', 'payments', 'accounting'] as const).filter((r) => input.links[r]).map((r) => UPDATE[r]),
   steps: {
-    'hubspot.updateContact': {
-      system: 'hubspot',
-      async run(ctx) {
-        const { links, changes } = ctx.operation.input;
-        await ctx.workspace.sources.crm.updateContact(links.hubspot as string, changes, {
-          idempotencyKey: ctx.step.idempotencyKey,
-        });
-        return {};
-      },
-      invalidates: (ctx) => [
-        { source: 'hubspot', resource: 'contact', key: ctx.operation.input.links.hubspot },
-      ],
-    },
-    'stripe.updateCustomer': {
-      system: 'stripe',
-      async run(ctx) {
-        const { links, changes } = ctx.operation.input;
-        await ctx.workspace.sources.payments.updateCustomer(links.stripe as string, changes, {
-          idempotencyKey: ctx.step.idempotencyKey,
-        });
-        return {};
-      },
-      invalidates: (ctx) => [
-        { source: 'stripe', resource: 'customer', key: ctx.operation.input.links.stripe },
-      ],
-    },
-    'xero.updateContact': {
-      system: 'xero',
-      async run(ctx) {
-        const { links, changes } = ctx.operation.input;
-        await ctx.workspace.sources.accounting.updateContact(links.xero as string, changes, {
-          idempotencyKey: ctx.step.idempotencyKey,
-        });
-        return {};
-      },
-      invalidates: (ctx) => [{ source: 'xero', resource: 'contact', key: ctx.operation.input.links.xero }],
-    },
+    [UPDATE.crm]: updateStep('crm'),
+    [UPDATE.payments]: updateStep('payments'),
+    [UPDATE.accounting]: updateStep('accounting'),
   },
 };

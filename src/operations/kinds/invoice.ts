@@ -1,11 +1,10 @@
 import type { Money } from '../../domain/model.ts';
 import type { OperationKind } from '../engine.ts';
-import { invoiceTargets } from './order.ts';
 import type { IsoDate, LineFields } from './shared.ts';
 
 export interface IssueInvoiceInput extends Record<string, unknown> {
   customerId: string;
-  xeroContactId: string;
+  accountingContactId: string;
   lines: LineFields[];
   currency: string;
   dueOn: IsoDate;
@@ -15,15 +14,15 @@ export interface IssueInvoiceInput extends Record<string, unknown> {
 /** An authorised sales invoice in the accounting package. */
 export const issueInvoice: OperationKind<IssueInvoiceInput> = {
   kind: 'issueInvoice',
-  plan: () => ['xero.createInvoice'],
+  plan: () => ['accounting.createInvoice'],
   steps: {
-    'xero.createInvoice': {
-      system: 'xero',
+    'accounting.createInvoice': {
+      role: 'accounting',
       async run(ctx) {
         const input = ctx.operation.input;
         const invoice = await ctx.workspace.sources.accounting.createInvoice(
           {
-            contactId: input.xeroContactId,
+            contactId: input.accountingContactId,
             lines: input.lines.map((l) => ({
               description: l.description,
               quantity: l.quantity,
@@ -39,14 +38,14 @@ export const issueInvoice: OperationKind<IssueInvoiceInput> = {
         );
         return { invoiceId: invoice.externalId, invoiceNumber: invoice.number };
       },
-      invalidates: (ctx, r) => invoiceTargets(ctx.operation.input.xeroContactId, r.invoiceId),
+      invalidates: (ctx, r) => ctx.keys.invoiceChanged(ctx.operation.input.accountingContactId, r.invoiceId),
     },
   },
 };
 
 export interface RecordPaymentInput extends Record<string, unknown> {
   invoiceId: string;
-  xeroContactId: string | null;
+  accountingContactId: string | null;
   amount: Money;
   paidOn: IsoDate;
   reference: string | null;
@@ -55,10 +54,10 @@ export interface RecordPaymentInput extends Record<string, unknown> {
 /** A payment recorded against an invoice; the accounting package marks it paid when nothing is due. */
 export const recordPayment: OperationKind<RecordPaymentInput> = {
   kind: 'recordPayment',
-  plan: () => ['xero.recordPayment'],
+  plan: () => ['accounting.recordPayment'],
   steps: {
-    'xero.recordPayment': {
-      system: 'xero',
+    'accounting.recordPayment': {
+      role: 'accounting',
       async run(ctx) {
         const input = ctx.operation.input;
         const payment = await ctx.workspace.sources.accounting.recordPayment(
@@ -72,9 +71,8 @@ export const recordPayment: OperationKind<RecordPaymentInput> = {
         );
         return { invoiceId: input.invoiceId, paymentId: payment.externalId };
       },
-      invalidates: (ctx) => [
-        ...invoiceTargets(ctx.operation.input.xeroContactId ?? '', ctx.operation.input.invoiceId),
-      ],
+      invalidates: (ctx) =>
+        ctx.keys.invoiceChanged(ctx.operation.input.accountingContactId, ctx.operation.input.invoiceId),
     },
   },
 };

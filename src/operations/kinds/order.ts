@@ -1,33 +1,26 @@
 import type { Money } from '../../domain/model.ts';
 import type { OperationKind } from '../engine.ts';
-import { DAY_MS, createOrderStep, orderTotal, ordersChanged, type LineFields } from './shared.ts';
+import { DAY_MS, createOrderStep, orderTotal, type LineFields } from './shared.ts';
 
 export interface PlaceOrderInput extends Record<string, unknown> {
   customerId: string;
-  stripeCustomerId: string | null;
-  xeroContactId: string;
+  paymentsCustomerId: string | null;
+  accountingContactId: string;
   description: string;
   lines: LineFields[];
   currency: string;
 }
 
-const invoiceTargets = (contactId: string, invoiceId?: unknown) => [
-  { source: 'xero' as const, resource: 'invoices-by-contact', key: contactId },
-  ...(typeof invoiceId === 'string'
-    ? [{ source: 'xero' as const, resource: 'invoice', key: invoiceId }]
-    : []),
-];
-
 /**
- * An order: a payment intent for the total and an authorised invoice for the same lines, each
- * naming the other (the invoice's Reference is the payment intent; the payment intent's metadata
- * carries the invoice number). An invoice the accounting package refuses cancels the payment intent.
+ * An order: a payment for the total and an authorised invoice for the same lines, each naming the
+ * other (the invoice's reference is the payment; the payment keeps an `InvoiceRef` to the invoice,
+ * stored the payments adapter's way). An invoice the accounting package refuses cancels the payment.
  */
 export const placeOrder: OperationKind<PlaceOrderInput> = {
   kind: 'placeOrder',
-  plan: () => ['stripe.createOrder', 'xero.createInvoice', 'stripe.linkInvoice'],
+  plan: () => ['payments.createOrder', 'accounting.createInvoice', 'payments.linkInvoice'],
   steps: {
-    'stripe.createOrder': createOrderStep('orderId', (ctx) => ({
+    'payments.createOrder': createOrderStep('orderId', (ctx) => ({
       amount: orderTotal(ctx.operation.input.lines, ctx.operation.input.currency),
       description: ctx.operation.input.description,
       metadata: {
@@ -35,14 +28,14 @@ export const placeOrder: OperationKind<PlaceOrderInput> = {
         switchboard_operation: ctx.operation.id,
       },
     })),
-    'xero.createInvoice': {
-      system: 'xero',
+    'accounting.createInvoice': {
+      role: 'accounting',
       async run(ctx) {
         const input = ctx.operation.input;
         const issuedOn = new Date();
         const invoice = await ctx.workspace.sources.accounting.createInvoice(
           {
-            contactId: input.xeroContactId,
+            contactId: input.accountingContactId,
             lines: input.lines.map((l) => ({
               description: l.description,
               quantity: l.quantity,
@@ -63,38 +56,42 @@ export const placeOrder: OperationKind<PlaceOrderInput> = {
           idempotencyKey: ctx.step.idempotencyKey,
         });
       },
-      invalidates: (ctx, r) => invoiceTargets(ctx.operation.input.xeroContactId, r.invoiceId),
+      invalidates: (ctx, r) => ctx.keys.invoiceChanged(ctx.operation.input.accountingContactId, r.invoiceId),
     },
-    'stripe.linkInvoice': {
-      system: 'stripe',
+    'payments.linkInvoice': {
+      role: 'payments',
       async run(ctx) {
         const { orderId, invoiceId, invoiceNumber } = ctx.operation.context;
-        await ctx.workspace.sources.payments.updateOrderMetadata(
+        await ctx.workspace.sources.payments.linkInvoice(
           String(orderId),
-          { invoice_number: String(invoiceNumber ?? ''), xero_invoice_id: String(invoiceId) },
+          {
+            system: ctx.workspace.sources.accounting.name,
+            id: String(invoiceId),
+            number: typeof invoiceNumber === 'string' ? invoiceNumber : null,
+          },
           { idempotencyKey: ctx.step.idempotencyKey },
         );
         return {};
       },
       invalidates: (ctx) =>
-        ordersChanged(ctx.operation.input.stripeCustomerId, ctx.operation.context.orderId),
+        ctx.keys.orderChanged(ctx.operation.input.paymentsCustomerId, ctx.operation.context.orderId),
     },
   },
 };
 
 export interface RefundOrderInput extends Record<string, unknown> {
   orderId: string;
-  stripeCustomerId: string | null;
+  paymentsCustomerId: string | null;
   /** Null refunds what is left. */
   amount: Money | null;
 }
 
 export const refundOrder: OperationKind<RefundOrderInput> = {
   kind: 'refundOrder',
-  plan: () => ['stripe.refund'],
+  plan: () => ['payments.refund'],
   steps: {
-    'stripe.refund': {
-      system: 'stripe',
+    'payments.refund': {
+      role: 'payments',
       async run(ctx) {
         const { orderId, amount } = ctx.operation.input;
         const refund = await ctx.workspace.sources.payments.refundOrder(orderId, amount, {
@@ -102,9 +99,8 @@ export const refundOrder: OperationKind<RefundOrderInput> = {
         });
         return { orderId, refundId: refund.externalId };
       },
-      invalidates: (ctx) => ordersChanged(ctx.operation.input.stripeCustomerId, ctx.operation.input.orderId),
+      invalidates: (ctx) =>
+        ctx.keys.orderChanged(ctx.operation.input.paymentsCustomerId, ctx.operation.input.orderId),
     },
   },
 };
-
-export { invoiceTargets };

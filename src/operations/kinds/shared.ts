@@ -1,6 +1,5 @@
-import type { Money, SourceName } from '../../domain/model.ts';
-import type { Hub } from '../../hub.ts';
-import type { CacheTarget } from '../../cache/keys.ts';
+import type { Money } from '../../domain/model.ts';
+import type { PeopleRole } from '../../cache/keys.ts';
 import type { StepContext, StepDefinition } from '../engine.ts';
 import type { OrderInput } from '../../domain/ports.ts';
 
@@ -27,49 +26,40 @@ export const orderTotal = (lines: LineFields[], currency: string): Money => ({
   currency,
 });
 
-/** Remembers a record the hub just wrote as linked to the customer; a clash becomes a sync issue. */
+/** Remembers a person record the hub just wrote as linked to the customer; a clash becomes a sync issue. */
 export async function linkWritten(
-  hub: Hub,
   ctx: StepContext<unknown>,
+  role: PeopleRole,
   customerId: string,
-  system: SourceName,
   externalId: string,
 ): Promise<void> {
-  const workspace = ctx.workspace.id;
-  const outcome = await hub.links.link(workspace, 'customer', customerId, system, externalId, 'write');
-  if (outcome === 'conflict') {
-    await hub.issues.raise(workspace, {
-      customerId,
-      kind: 'LINK_CONFLICT',
-      field: null,
-      systems: [system],
-      details: { [system]: externalId, operation: ctx.operation.id },
-      message: `${system} record ${externalId}, written for this customer by operation ${ctx.operation.id}, is linked to another customer.`,
-    });
-  }
+  await ctx.identity.link(
+    ctx.workspace.id,
+    customerId,
+    { role, system: ctx.workspace.sources[role].name, externalId },
+    {
+      origin: 'write',
+      because: `written for this customer by operation ${ctx.operation.id}`,
+      details: { operation: ctx.operation.id },
+    },
+  );
 }
 
 export const DAY_MS = 86_400_000;
 
-/** The cached reads a change to a customer's payment makes stale. */
-export const ordersChanged = (stripeCustomerId: string | null, orderId: unknown): CacheTarget[] => [
-  { source: 'stripe', resource: 'orders-by-customer', key: stripeCustomerId ?? undefined },
-  { source: 'stripe', resource: 'order', key: String(orderId) },
-];
-
 /**
- * A payment intent for the customer, created with the step's idempotency key and cancelled when a
- * later step fails for good; its id goes into the operation's context under `resultKey`.
+ * A payment for the customer, created with the step's idempotency key and cancelled when a later
+ * step fails for good; its id goes into the operation's context under `resultKey`.
  */
-export function createOrderStep<I extends { stripeCustomerId: string | null }>(
+export function createOrderStep<I extends { paymentsCustomerId: string | null }>(
   resultKey: string,
   build: (ctx: StepContext<I>) => Omit<OrderInput, 'customerId'>,
 ): StepDefinition<I> {
   return {
-    system: 'stripe',
+    role: 'payments',
     async run(ctx) {
       const order = await ctx.workspace.sources.payments.createOrder(
-        { customerId: ctx.operation.input.stripeCustomerId, ...build(ctx) },
+        { customerId: ctx.operation.input.paymentsCustomerId, ...build(ctx) },
         { idempotencyKey: ctx.step.idempotencyKey },
       );
       return { [resultKey]: order.externalId };
@@ -79,6 +69,6 @@ export function createOrderStep<I extends { stripeCustomerId: string | null }>(
         idempotencyKey: ctx.step.idempotencyKey,
       });
     },
-    invalidates: (ctx, r) => ordersChanged(ctx.operation.input.stripeCustomerId, r[resultKey]),
+    invalidates: (ctx, r) => ctx.keys.orderChanged(ctx.operation.input.paymentsCustomerId, r[resultKey]),
   };
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { SandboxEndpoints } from '../../src/sources.ts';
-import { sandboxVendorSettings } from '../../src/sources.ts';
+import { sandboxEnv, type SandboxEndpoints } from '../src/sources.ts';
+import { SOURCE_MODULES } from '../sources/registry.ts';
 import { waitFor } from './wait.ts';
 import { randomBytes } from 'node:crypto';
 import { issueKey } from './keys.ts';
@@ -31,30 +31,13 @@ export interface HubProcess {
   output(): string;
 }
 
-/** The environment variables that point a live-mode hub at the sandboxes (see src/config.ts). */
-export function liveVendorEnv(sandboxes: SandboxEndpoints): Record<string, string> {
-  const v = sandboxVendorSettings(sandboxes);
-  return {
-    HUBSPOT_ACCESS_TOKEN: v.hubspot.accessToken,
-    HUBSPOT_PORTAL_ID: v.hubspot.portalId ?? '',
-    HUBSPOT_API_BASE: v.hubspot.baseUrl,
-    STRIPE_API_KEY: v.stripe.apiKey,
-    STRIPE_API_BASE: v.stripe.baseUrl,
-    GOOGLE_CALENDAR_ACCESS_TOKEN: v.googleCalendar.accessToken ?? '',
-    GOOGLE_CALENDAR_ID: v.googleCalendar.calendarId,
-    GOOGLE_CALENDAR_API_BASE: v.googleCalendar.baseUrl,
-    XERO_CLIENT_ID: v.xero.clientId,
-    XERO_CLIENT_SECRET: v.xero.clientSecret,
-    XERO_REFRESH_TOKEN: v.xero.refreshToken,
-    XERO_TENANT_ID: v.xero.tenantId,
-    XERO_API_BASE: v.xero.baseUrl,
-    XERO_IDENTITY_BASE: v.xero.identityUrl,
-  };
-}
+/** The environment variables that point a live-mode hub at the sandboxes (each module's own, see `envFromSandbox`). */
+export const liveVendorEnv = (sandboxes: SandboxEndpoints): Record<string, string> => sandboxEnv(sandboxes);
 
 /** Settings of the test's own environment that would change what the hub does. */
-const INHERITED =
-  /^(HUBSPOT|STRIPE|GOOGLE|XERO|OUTBOX|SWITCHBOARD)_|^(DATABASE_URL|REDIS_URL|PORT|HOST|LOG_LEVEL)$/;
+const INHERITED = new RegExp(
+  `^(${[...SOURCE_MODULES.flatMap((m) => m.settings.variables.map((v) => v.name.split('_')[0])), 'OUTBOX', 'SWITCHBOARD'].join('|')})_|^(DATABASE_URL|REDIS_URL|PORT|HOST|LOG_LEVEL)$`,
+);
 
 /** One encryption key for every hub process of this test run, so replicas read each other's secrets. */
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
@@ -99,7 +82,7 @@ export function hubProcess(name: string, env: Record<string, string>): HubProces
       output += `\n--- ${name} start ${starts} ---\n`;
       sinceStart = '';
       const started = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-        cwd: new URL('../..', import.meta.url),
+        cwd: new URL('..', import.meta.url),
         env: { ...base, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

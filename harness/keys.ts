@@ -1,7 +1,7 @@
-import { buildSchema } from '../../src/graph/schema.ts';
-import { createApiKeyRepository, type KeyMode } from '../../src/security/keys.ts';
-import { readScopeCatalog } from '../../src/security/scopes.ts';
-import { openStore } from '../../src/store/store.ts';
+import { buildSchema } from '../src/graph/schema.ts';
+import { createApiKeyRepository, type KeyMode } from '../src/security/keys.ts';
+import { readScopeCatalog } from '../src/security/scopes.ts';
+import { openStore } from '../src/store/store.ts';
 
 let allScopes: readonly string[] | undefined;
 

@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { startGoogleCalendarSandbox } from '../../sources/google-calendar/sandbox/server.ts';
-import { createGoogleCalendarSource } from '../../sources/google-calendar/source.ts';
-import type { VendorSandbox } from '../sandbox/types.ts';
-import { openTestStore, type TestStore } from '../../test/support/stores.ts';
-import { connectWebhooks } from './connect.ts';
+import { startGoogleCalendarSandbox } from './sandbox/server.ts';
+import type { VendorSandbox } from '../../src/sandbox/types.ts';
+import { openTestStore, type TestStore } from '../../harness/stores.ts';
+import { connectWebhooks } from '../../src/webhooks/connect.ts';
+import { CHANGES_CURSOR } from '../../src/webhooks/cursor.ts';
+import { googleCalendar } from './index.ts';
+import { hubspot } from '../hubspot/index.ts';
+import { stripe } from '../stripe/index.ts';
+import { xero } from '../xero/index.ts';
 
 let sandbox: VendorSandbox;
 let t: TestStore;
@@ -20,16 +24,24 @@ afterAll(async () => {
 
 describe('Google push channels', () => {
   it('are opened on registration and renewed before they expire, the old one stopped', async () => {
-    const calendar = createGoogleCalendarSource({
-      baseUrl: sandbox.url,
-      accessToken: sandbox.credentials.accessToken!,
-      calendarId: sandbox.credentials.calendarId!,
-    });
+    const settings = googleCalendar.settings.fromSandbox({ ...sandbox, name: 'Google Calendar' });
+    const calendar = googleCalendar.connect(settings, {
+      workspace: 'default',
+      timeZone: 'Europe/London',
+      policy: () => ({}),
+      tokenStore: () => undefined,
+    }).source;
+    // Only the calendar takes webhooks here; the other adapters are never called.
+    const without = <M>(module: M) => ({ module, settings: {}, webhooks: undefined });
     const webhooks = connectWebhooks({
       workspace: 'default',
       db: t.store.db,
-      settings: { googleCalendar: { register: true, ttlSeconds: 2 } },
-      // Only the calendar is registered here; the other adapters are never called.
+      bindings: {
+        crm: without(hubspot),
+        payments: without(stripe),
+        accounting: without(xero),
+        calendar: { module: googleCalendar, settings, webhooks: { register: true, ttlSeconds: 2 } },
+      },
       sources: { calendar } as never,
       logger: pino({ level: 'silent' }),
     });
@@ -42,7 +54,7 @@ describe('Google push channels', () => {
     const syncToken = await t.store.db
       .selectFrom('source_state')
       .select('value')
-      .where('key', '=', 'sync_token')
+      .where('key', '=', CHANGES_CURSOR)
       .executeTakeFirst();
     expect(syncToken?.value).toBeTruthy();
 

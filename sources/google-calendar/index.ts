@@ -1,0 +1,200 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { SourceModule, WebhookContext } from '../../src/domain/source-module.ts';
+import { createEnvReader, credential } from '../../src/env.ts';
+import { createOAuthTokenProvider } from '../../src/upstream/oauth.ts';
+import { CHANGES_CURSOR, CHANGES_SYNCED_AT } from '../../src/webhooks/cursor.ts';
+import { GOOGLE_CALENDAR_LIMITS } from './limits.ts';
+import { createGoogleCalendarSource, type GoogleCalendarSource } from './source.ts';
+import { createGoogleWebhookVerifier } from './webhooks.ts';
+import { startGoogleCalendarSandbox } from './sandbox/server.ts';
+
+export interface GoogleCalendarSettings {
+  baseUrl: string;
+  calendarId: string;
+  /** A fixed access token (sandbox, short tests) … */
+  accessToken?: string;
+  /** … or an OAuth client and refresh token, refreshed ahead of expiry. */
+  oauth?: { tokenUrl: string; clientId: string; clientSecret: string; refreshToken: string };
+}
+
+export interface GoogleWebhookSettings {
+  /** Open push channels (needs an address Google can reach: PUBLIC_URL; always in sandbox mode). */
+  register: boolean;
+  ttlSeconds?: number;
+}
+
+/** Google Calendar v3: events with client-chosen ids, incremental sync, push channels. */
+export const googleCalendar: SourceModule<'calendar', GoogleCalendarSettings, GoogleWebhookSettings> = {
+  id: 'google_calendar',
+  role: 'calendar',
+  label: 'Google Calendar',
+  description: 'Google Calendar: bookings.',
+  website: 'https://calendar.google.com',
+  settings: {
+    credentialVars: ['GOOGLE_CALENDAR_ACCESS_TOKEN', 'GOOGLE_CLIENT_ID'],
+    variables: [
+      { name: 'GOOGLE_CLIENT_ID', meaning: 'the OAuth client' },
+      { name: 'GOOGLE_CLIENT_SECRET', meaning: "the OAuth client's secret" },
+      { name: 'GOOGLE_REFRESH_TOKEN', meaning: 'a refresh token from the consent flow' },
+      { name: 'GOOGLE_CALENDAR_ID', default: 'primary', meaning: 'the bookings calendar' },
+      { name: 'GOOGLE_CALENDAR_ACCESS_TOKEN', meaning: 'instead of the OAuth client, a short-lived token' },
+      {
+        name: 'GOOGLE_CALENDAR_API_BASE',
+        default: 'https://www.googleapis.com',
+        meaning: 'the API (a sandbox or a proxy)',
+      },
+      {
+        name: 'GOOGLE_OAUTH_TOKEN_URL',
+        default: 'https://oauth2.googleapis.com/token',
+        meaning: 'the token endpoint',
+      },
+    ],
+    fromEnv(env) {
+      const read = createEnvReader(env);
+      const why = 'to connect Google Calendar with an OAuth client';
+      const oauth = env.GOOGLE_CLIENT_ID
+        ? {
+            tokenUrl: read.url('GOOGLE_OAUTH_TOKEN_URL', 'https://oauth2.googleapis.com/token'),
+            clientId: read.required('GOOGLE_CLIENT_ID', why),
+            clientSecret: read.required('GOOGLE_CLIENT_SECRET', why),
+            refreshToken: read.required('GOOGLE_REFRESH_TOKEN', why),
+          }
+        : undefined;
+      if (!oauth && !env.GOOGLE_CALENDAR_ACCESS_TOKEN) {
+        read.problems.push(
+          'Google Calendar needs GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN',
+        );
+      }
+      const settings: GoogleCalendarSettings = {
+        baseUrl: read.url('GOOGLE_CALENDAR_API_BASE', 'https://www.googleapis.com'),
+        calendarId: env.GOOGLE_CALENDAR_ID || 'primary',
+        accessToken: read.optional('GOOGLE_CALENDAR_ACCESS_TOKEN'),
+        oauth,
+      };
+      return read.problems.length ? { problems: read.problems } : { settings };
+    },
+    fromSandbox: (sandbox) => ({
+      baseUrl: sandbox.url,
+      calendarId: credential(sandbox, 'calendarId'),
+      accessToken: credential(sandbox, 'accessToken'),
+    }),
+    envFromSandbox: (sandbox) => ({
+      GOOGLE_CALENDAR_ACCESS_TOKEN: credential(sandbox, 'accessToken'),
+      GOOGLE_CALENDAR_ID: credential(sandbox, 'calendarId'),
+      GOOGLE_CALENDAR_API_BASE: sandbox.url,
+    }),
+  },
+  limits: () => GOOGLE_CALENDAR_LIMITS,
+  connect(settings, context) {
+    // https://developers.google.com/identity/protocols/oauth2/web-server#offline
+    const token = settings.oauth
+      ? createOAuthTokenProvider({
+          source: 'google_calendar',
+          ...settings.oauth,
+          store: context.tokenStore(settings.oauth.refreshToken),
+        })
+      : undefined;
+    const source: GoogleCalendarSource = createGoogleCalendarSource({
+      baseUrl: settings.baseUrl,
+      calendarId: settings.calendarId,
+      timeZone: context.timeZone,
+      ...(token
+        ? { getAccessToken: () => token.getAccessToken() }
+        : { accessToken: settings.accessToken ?? '' }),
+      timeoutMs: context.timeoutMs,
+      metrics: context.metrics,
+      policy: context.policy(GOOGLE_CALENDAR_LIMITS, token),
+    });
+    return { source, token };
+  },
+  webhooks: {
+    path: 'google-calendar',
+    fromEnv: (_env, { publicUrl }) => ({ register: Boolean(publicUrl) }),
+    fromSandbox: () => ({ register: true }),
+    verifier: (_webhooks, { channels }) => createGoogleWebhookVerifier({ channels: channels.registry }),
+    async register(webhooks, publicUrl, context) {
+      if (!webhooks.register) return;
+      const { workspace, state } = context;
+      const calendar = context.source as GoogleCalendarSource;
+      // The first cursor comes from a full listing; pushes then mean "what changed since it".
+      if (!(await state.get(workspace, 'google_calendar', CHANGES_CURSOR))) {
+        const first = await calendar.changesSince(undefined);
+        await state.set(workspace, 'google_calendar', CHANGES_CURSOR, first.cursor);
+        await state.set(
+          workspace,
+          'google_calendar',
+          CHANGES_SYNCED_AT,
+          new Date(Date.now() - 60_000).toISOString(),
+        );
+      }
+      return watchCalendar(webhooks, publicUrl, calendar, context);
+    },
+  },
+  sandbox: {
+    port: 12113,
+    start: ({ relaxed: _relaxed, ...options }) => startGoogleCalendarSandbox(options),
+    seedIds: (business) => ({
+      bookings: new Map(business.bookings.map((b) => [b.key, b.ids.googleEventId])),
+    }),
+    faults: {
+      createEvent: { operations: ['events.insert'] },
+      api: { pathPrefix: '/calendar' },
+    },
+  },
+};
+
+/**
+ * Opens a push channel and keeps one open: a channel cannot be extended, so the next is opened when
+ * 90% of its life has passed, and a failed renewal is tried again a minute later rather than
+ * letting pushes stop. Returns how to stop renewing.
+ */
+async function watchCalendar(
+  webhooks: GoogleWebhookSettings,
+  publicUrl: string,
+  calendar: GoogleCalendarSource,
+  { channels, logger }: WebhookContext<GoogleCalendarSettings, 'calendar'>,
+): Promise<() => void> {
+  let renewal: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const ttlSeconds = webhooks.ttlSeconds ?? 7 * 86_400; // Google's default and maximum: a week
+  const open = async (): Promise<void> => {
+    const previous = await channels.current();
+    const channelId = randomUUID();
+    const token = randomBytes(24).toString('base64url');
+    // Stored before the watch: Google's first notification may arrive before `watch` returns.
+    const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+    await channels.save({ channelId, token, resourceId: null, expiresAt });
+    // https://developers.google.com/calendar/api/v3/reference/events/watch
+    const channel = await calendar.watch({
+      channelId,
+      address: `${publicUrl}/webhooks/google-calendar`,
+      token,
+      ttlSeconds,
+    });
+    await channels.remove(channelId);
+    await channels.save({ channelId, token, resourceId: channel.resourceId, expiresAt: channel.expiration });
+    if (previous?.resourceId) {
+      await calendar.stopChannel(previous.channelId, previous.resourceId).catch(() => {});
+      await channels.remove(previous.channelId);
+    }
+    schedule(Math.max(1_000, (channel.expiration.getTime() - Date.now()) * 0.9));
+  };
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    renewal = setTimeout(
+      () => {
+        open().catch((error: unknown) => {
+          logger.error({ err: error }, 'renewing the calendar channel failed; trying again in a minute');
+          schedule(60_000);
+        });
+      },
+      Math.min(ms, 2 ** 31 - 1),
+    );
+    renewal.unref();
+  };
+  await open();
+  return () => {
+    stopped = true;
+    if (renewal) clearTimeout(renewal);
+  };
+}

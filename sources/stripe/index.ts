@@ -1,0 +1,109 @@
+import type { SourceModule } from '../../src/domain/source-module.ts';
+import { createEnvReader, credential } from '../../src/env.ts';
+import { stripeLimits } from './limits.ts';
+import { createStripeSource, type StripeSource } from './source.ts';
+import { createStripeWebhookVerifier } from './webhooks.ts';
+import { startStripeSandbox } from './sandbox/server.ts';
+import { customerAt } from '../../src/sandbox/seed/business.ts';
+
+export interface StripeSettings {
+  baseUrl: string;
+  /** Secret (`sk_…`) or restricted (`rk_…`) key. */
+  apiKey: string;
+}
+
+export interface StripeWebhookSettings {
+  /** A signing secret from the dashboard (`whsec_…`); one learnt by registering is kept in the store. */
+  secret?: string;
+  /** Register the endpoint with Stripe (needs PUBLIC_URL; always in sandbox mode). */
+  register: boolean;
+}
+
+/** Where a registered endpoint's signing secret is kept (sealed) in the store. */
+const SECRET_KEY = 'webhook_secret';
+
+/** Stripe v1: customers and payment intents, form-encoded, Idempotency-Key on every POST. */
+export const stripe: SourceModule<'payments', StripeSettings, StripeWebhookSettings> = {
+  id: 'stripe',
+  role: 'payments',
+  label: 'Stripe',
+  description: 'Stripe: card payments and refunds.',
+  website: 'https://stripe.com',
+  settings: {
+    credentialVars: ['STRIPE_API_KEY'],
+    variables: [
+      { name: 'STRIPE_API_KEY', meaning: 'secret or restricted key' },
+      { name: 'STRIPE_WEBHOOK_SECRET', meaning: "an endpoint's signing secret from the dashboard" },
+      {
+        name: 'STRIPE_API_BASE',
+        default: 'https://api.stripe.com',
+        meaning: 'the API (a sandbox or a proxy)',
+      },
+    ],
+    fromEnv(env) {
+      const read = createEnvReader(env);
+      const settings: StripeSettings = {
+        baseUrl: read.url('STRIPE_API_BASE', 'https://api.stripe.com'),
+        apiKey: read.required('STRIPE_API_KEY', 'to connect Stripe'),
+      };
+      return read.problems.length ? { problems: read.problems } : { settings };
+    },
+    fromSandbox: (sandbox) => ({ baseUrl: sandbox.url, apiKey: credential(sandbox, 'apiKey') }),
+    envFromSandbox: (sandbox) => ({
+      STRIPE_API_KEY: credential(sandbox, 'apiKey'),
+      STRIPE_API_BASE: sandbox.url,
+    }),
+  },
+  limits: (settings) => stripeLimits(settings.apiKey),
+  connect(settings, context) {
+    const source: StripeSource = createStripeSource({
+      ...settings,
+      timeoutMs: context.timeoutMs,
+      metrics: context.metrics,
+      policy: context.policy(stripeLimits(settings.apiKey)),
+    });
+    return { source };
+  },
+  webhooks: {
+    path: 'stripe',
+    // Registration needs an address Stripe can reach: PUBLIC_URL.
+    fromEnv: (env, { publicUrl }) => ({
+      secret: env.STRIPE_WEBHOOK_SECRET || undefined,
+      register: Boolean(publicUrl),
+    }),
+    fromSandbox: () => ({ register: true }),
+    verifier: (webhooks, { workspace, state }) =>
+      createStripeWebhookVerifier({
+        // The configured secret, and the one learnt by registering (read each time: another replica may register).
+        secrets: async () => {
+          const stored = await state.get(workspace, 'stripe', SECRET_KEY);
+          return [...new Set([...(webhooks.secret ? [webhooks.secret] : []), ...(stored ? [stored] : [])])];
+        },
+      }),
+    async register(webhooks, publicUrl, { workspace, source, state }) {
+      if (!webhooks.register) return;
+      const known = await state.get(workspace, 'stripe', SECRET_KEY);
+      const endpoint = await (source as StripeSource).ensureWebhookEndpoint(
+        `${publicUrl}/webhooks/stripe`,
+        ['*'],
+        known,
+      );
+      await state.set(workspace, 'stripe', SECRET_KEY, endpoint.secret);
+    },
+  },
+  sandbox: {
+    port: 12111,
+    start: ({ relaxed: _relaxed, ...options }) => startStripeSandbox(options),
+    seedIds: (business) => ({
+      people: new Map(
+        business.customers.filter((c) => customerAt(c, 'stripe')).map((c) => [c.key, c.ids.stripeCustomerId]),
+      ),
+      orders: new Map(business.orders.map((o) => [o.key, o.ids.stripePaymentIntentId])),
+    }),
+    faults: {
+      createCustomer: { operations: ['customers.create'] },
+      createOrder: { operations: ['payment_intents.create'] },
+      api: { pathPrefix: '/v1' },
+    },
+  },
+};

@@ -1,0 +1,146 @@
+import type { SourceModule } from '../../src/domain/source-module.ts';
+import { createEnvReader, credential } from '../../src/env.ts';
+import { createOAuthTokenProvider } from '../../src/upstream/oauth.ts';
+import { XERO_LIMITS } from './limits.ts';
+import { createXeroSource } from './source.ts';
+import { createXeroWebhookVerifier } from './webhooks.ts';
+import { startXeroSandbox } from './sandbox/server.ts';
+import { customerAt } from '../../src/sandbox/seed/business.ts';
+
+export interface XeroSettings {
+  baseUrl: string;
+  identityUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** The first refresh token; rotated ones are kept in the store. */
+  refreshToken: string;
+  tenantId: string;
+}
+
+export interface XeroWebhookSettings {
+  /** The webhook key from Xero's developer portal. */
+  webhookKey: string;
+  /** The sandbox to ask for the intent-to-receive handshake (sandbox mode). */
+  sandboxUrl?: string;
+}
+
+/** Limits high enough that tests and benchmarks not about rate limits never meet them. */
+export const XERO_RELAXED_LIMITS = {
+  perMinute: 100_000,
+  perDay: 1_000_000,
+  concurrent: 1_000,
+  appPerMinute: 1_000_000,
+};
+
+/** Xero Accounting 2.0: invoices, contacts and payments, OAuth 2 with rotating refresh tokens. */
+export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings> = {
+  id: 'xero',
+  role: 'accounting',
+  label: 'Xero',
+  description: 'Xero: invoices and payments against them.',
+  website: 'https://www.xero.com',
+  settings: {
+    credentialVars: ['XERO_CLIENT_ID'],
+    variables: [
+      { name: 'XERO_CLIENT_ID', meaning: 'the OAuth app' },
+      { name: 'XERO_CLIENT_SECRET', meaning: "the OAuth app's secret" },
+      {
+        name: 'XERO_REFRESH_TOKEN',
+        meaning: 'a refresh token from the consent flow (rotations are kept in the store)',
+      },
+      { name: 'XERO_TENANT_ID', meaning: 'the organisation' },
+      { name: 'XERO_WEBHOOK_KEY', meaning: "the webhook key from Xero's developer portal" },
+      { name: 'XERO_API_BASE', default: 'https://api.xero.com', meaning: 'the API (a sandbox or a proxy)' },
+      { name: 'XERO_IDENTITY_BASE', default: 'https://identity.xero.com', meaning: 'the token endpoint' },
+    ],
+    fromEnv(env) {
+      const read = createEnvReader(env);
+      const settings: XeroSettings = {
+        baseUrl: read.url('XERO_API_BASE', 'https://api.xero.com'),
+        identityUrl: read.url('XERO_IDENTITY_BASE', 'https://identity.xero.com'),
+        clientId: read.required('XERO_CLIENT_ID', 'to connect Xero'),
+        clientSecret: read.required('XERO_CLIENT_SECRET', 'to connect Xero'),
+        refreshToken: read.required('XERO_REFRESH_TOKEN', 'to connect Xero'),
+        tenantId: read.required('XERO_TENANT_ID', 'to connect Xero'),
+      };
+      return read.problems.length ? { problems: read.problems } : { settings };
+    },
+    fromSandbox: (sandbox) => ({
+      baseUrl: sandbox.url,
+      identityUrl: sandbox.url,
+      clientId: credential(sandbox, 'clientId'),
+      clientSecret: credential(sandbox, 'clientSecret'),
+      refreshToken: credential(sandbox, 'refreshToken'),
+      tenantId: credential(sandbox, 'tenantId'),
+    }),
+    envFromSandbox: (sandbox) => ({
+      XERO_CLIENT_ID: credential(sandbox, 'clientId'),
+      XERO_CLIENT_SECRET: credential(sandbox, 'clientSecret'),
+      XERO_REFRESH_TOKEN: credential(sandbox, 'refreshToken'),
+      XERO_TENANT_ID: credential(sandbox, 'tenantId'),
+      XERO_API_BASE: sandbox.url,
+      XERO_IDENTITY_BASE: sandbox.url,
+    }),
+  },
+  limits: () => XERO_LIMITS,
+  connect(settings, context) {
+    // https://developer.xero.com/documentation/guides/oauth2/auth-flow/#refreshing-access-and-refresh-tokens
+    const token = createOAuthTokenProvider({
+      source: 'xero',
+      tokenUrl: `${settings.identityUrl}/connect/token`,
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      refreshToken: settings.refreshToken,
+      store: context.tokenStore(settings.refreshToken),
+    });
+    const source = createXeroSource({
+      baseUrl: settings.baseUrl,
+      tenantId: settings.tenantId,
+      getAccessToken: () => token.getAccessToken(),
+      onUnauthorized: () => token.invalidate(),
+      timeoutMs: context.timeoutMs,
+      metrics: context.metrics,
+      policy: context.policy(XERO_LIMITS, token),
+    });
+    return { source, token };
+  },
+  webhooks: {
+    path: 'xero',
+    fromEnv: (env) => (env.XERO_WEBHOOK_KEY ? { webhookKey: env.XERO_WEBHOOK_KEY } : undefined),
+    fromSandbox: (sandbox) => ({ webhookKey: credential(sandbox, 'webhookKey'), sandboxUrl: sandbox.url }),
+    verifier: (webhooks) => createXeroWebhookVerifier({ webhookKey: webhooks.webhookKey }),
+    // Real Xero subscriptions are made in its developer portal; the sandbox starts the
+    // intent-to-receive handshake when asked.
+    async register(webhooks, publicUrl) {
+      if (!webhooks.sandboxUrl) return;
+      const res = await fetch(`${webhooks.sandboxUrl}/__sandbox/webhooks/subscribe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ url: `${publicUrl}/webhooks/xero` }),
+      });
+      if (!res.ok)
+        throw new Error(`the Xero sandbox refused the subscription: ${res.status} ${await res.text()}`);
+    },
+  },
+  sandbox: {
+    port: 12114,
+    start: ({ relaxed, ...options }) =>
+      startXeroSandbox({ ...options, limits: relaxed ? XERO_RELAXED_LIMITS : undefined }),
+    seedIds: (business) => {
+      const inBooks = business.customers.filter((c) => customerAt(c, 'xero'));
+      const keys = new Set(inBooks.map((c) => c.key));
+      return {
+        people: new Map(inBooks.map((c) => [c.key, c.ids.xeroContactId])),
+        invoices: new Map(
+          business.invoices.filter((i) => keys.has(i.customerKey)).map((i) => [i.key, i.ids.xeroInvoiceId]),
+        ),
+      };
+    },
+    faults: {
+      createContact: { operations: ['contacts.create'] },
+      createInvoice: { operations: ['invoices.create'] },
+      token: { operations: ['identity.token'] },
+      api: { pathPrefix: '/api.xro' },
+    },
+  },
+};

@@ -1,0 +1,49 @@
+import type { Logger } from 'pino';
+import { createHub, type Hub, type HubOptions } from './hub.ts';
+import type { Workspace } from './domain/workspace.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { createLogger } from './observability/logger.ts';
+import { createSourceStateRepository } from './store/source-state.ts';
+import type { Store } from './store/store.ts';
+import { connectSources, type ConnectedSources, type ConnectOptions, type SourceBindings } from './sources.ts';
+
+/**
+ * The composition root: the one place a hub is assembled from a store and each workspace's bound
+ * adapters. `npm start` (src/app.ts), the tests (test/support/hub.ts) and the benchmarks
+ * (bench/support.ts) all build theirs here, so what they run is what ships.
+ */
+export interface ComposeOptions extends Omit<HubOptions, 'store' | 'workspaces' | 'metrics' | 'logger'> {
+  store: Store;
+  /** One entry per business; the first is the default. */
+  workspaces: Array<{ id: string; name?: string; currency?: string; bindings: SourceBindings }>;
+  /** Upstream policy for every workspace: timeouts, rate budgets, breaker, retries. */
+  upstream?: Omit<ConnectOptions, 'workspace' | 'metrics' | 'state' | 'logger'>;
+  /**
+   * Keep rotated OAuth refresh tokens in the store (live vendors). Off for in-process sandboxes that
+   * start afresh each run: a token rotated by the last run means nothing to them. Default true.
+   */
+  keepTokens?: boolean;
+  metrics?: Metrics;
+  logger?: Logger;
+}
+
+export interface Composed {
+  hub: Hub;
+  /** Each workspace's OAuth token providers (by role), for operators' status and tests. */
+  tokens: Map<string, ConnectedSources['tokens']>;
+}
+
+export function composeHub(options: ComposeOptions): Composed {
+  const { store, workspaces: entries, upstream, keepTokens = true, ...hubOptions } = options;
+  const metrics = options.metrics ?? createMetrics();
+  const logger = options.logger ?? createLogger();
+  const state = keepTokens ? createSourceStateRepository(store) : undefined;
+  const tokens = new Map<string, ConnectedSources['tokens']>();
+  const workspaces: Workspace[] = entries.map(({ id, name, currency, bindings }) => {
+    const connected = connectSources(bindings, { ...upstream, workspace: id, metrics, state, logger });
+    tokens.set(id, connected.tokens);
+    return { id, name: name ?? id, currency: currency ?? 'GBP', sources: connected.sources };
+  });
+  const hub = createHub({ ...hubOptions, store, workspaces, metrics, logger });
+  return { hub, tokens };
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+import { DEFAULT_BINDINGS, SOURCE_MODULES } from '../sources/registry.ts';
+import { ROLES } from './domain/source-module.ts';
+
+/** The problems a configuration is refused with (throws if it is accepted). */
+function problems(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig({ DATABASE_URL: ':memory:', ...env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+/** A live-mode environment: each default adapter's variables, as it would point at a sandbox. */
+const liveEnv = (): NodeJS.ProcessEnv => {
+  const anyCredential = new Proxy({} as Record<string, string>, { get: () => '1234' });
+  return Object.assign(
+    { SWITCHBOARD_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') },
+    ...ROLES.map((role) =>
+      SOURCE_MODULES.find((m) => m.id === DEFAULT_BINDINGS[role])!.settings.envFromSandbox({
+        name: role,
+        url: 'http://127.0.0.1:9',
+        credentials: anyCredential,
+      }),
+    ),
+  ) as NodeJS.ProcessEnv;
+};
+
+describe('adapter bindings (SWITCHBOARD_<ROLE>)', () => {
+  it('default to the registry and are each a module of that role', () => {
+    const config = loadConfig({ DATABASE_URL: ':memory:' });
+    for (const role of ROLES) {
+      expect(config.sources[role].module.id).toBe(DEFAULT_BINDINGS[role]);
+      expect(config.sources[role].module.role).toBe(role);
+    }
+    expect(config.mode).toBe('sandbox');
+  });
+
+  it('refuse an unknown adapter, naming the variable and the choices', () => {
+    expect(problems({ SWITCHBOARD_ACCOUNTING: 'sage' })).toEqual([
+      expect.stringMatching(
+        /^SWITCHBOARD_ACCOUNTING names an unknown adapter "sage"; the accounting adapters are: .*xero/,
+      ),
+    ]);
+  });
+
+  it('refuse two adapters for one role', () => {
+    expect(problems({ SWITCHBOARD_CRM: 'hubspot,hubspot' })).toEqual([
+      expect.stringMatching(/^SWITCHBOARD_CRM names 2 adapters .*a workspace has one crm adapter/),
+    ]);
+  });
+
+  it('refuse an adapter of another role, saying where it goes', () => {
+    expect(problems({ SWITCHBOARD_ACCOUNTING: 'stripe' })).toEqual([
+      expect.stringMatching(
+        /^SWITCHBOARD_ACCOUNTING=stripe: Stripe is a payments adapter \(set it as SWITCHBOARD_PAYMENTS\)/,
+      ),
+    ]);
+  });
+
+  it('refuse a role left without one', () => {
+    expect(problems({ SWITCHBOARD_CALENDAR: ' ' })).toEqual([
+      expect.stringMatching(/^SWITCHBOARD_CALENDAR is empty: every role needs one adapter/),
+    ]);
+  });
+
+  it('in live mode, list what each bound adapter is missing, naming the variables', () => {
+    const env = liveEnv();
+    expect(loadConfig(env).mode).toBe('live');
+    const found = problems({ ...env, XERO_TENANT_ID: '' });
+    expect(found).toEqual([expect.stringMatching(/^XERO_TENANT_ID is required to connect Xero/)]);
+  });
+
+  it('read a per-system timeout from <ID>_TIMEOUT_MS', () => {
+    const config = loadConfig({ DATABASE_URL: ':memory:', XERO_TIMEOUT_MS: '2500' });
+    expect(config.upstream.timeoutMs).toEqual({ xero: 2500 });
+    expect(problems({ XERO_TIMEOUT_MS: 'soon' })).toEqual([
+      'XERO_TIMEOUT_MS must be a whole number from 100 to 600000, got "soon"',
+    ]);
+  });
+});

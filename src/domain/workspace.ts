@@ -1,0 +1,14 @@
+import type { Connected } from '../upstream/client.ts';
+import type { PortOf, Role } from './source-module.ts';
+
+/** Each role's adapter, connected: which vendor plays a role is the workspace's binding. */
+export type WorkspaceSources = { [R in Role]: PortOf[R] & Connected };
+
+/** One business with its own connections. A single-business install has one, `default`. */
+export interface Workspace {
+  id: string;
+  name: string;
+  /** ISO 4217 code totals are reported in when a customer has no records yet, e.g. GBP. */
+  currency: string;
+  sources: WorkspaceSources;
+}
