@@ -113,8 +113,9 @@ export async function securedApp(hub: Hub, settings: SecuritySettings, mode: Key
     post: (query: string, variables?: Record<string, unknown>, headers?: Record<string, string>, as = key) =>
       post(app, as, query, variables, headers),
     async close() {
-      await unlisten(app.server);
+      // Sockets first: a server does not finish closing while a WebSocket is still open on it.
       await app.closeSockets();
+      await unlisten(app.server);
       await security.close();
     },
   };
