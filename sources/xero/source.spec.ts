@@ -6,7 +6,7 @@ import { customerAt, generateBusiness, type SeedInvoice } from '../../src/sandbo
 import type { VendorSandbox } from '../../src/sandbox/types.ts';
 import { startXeroSandbox } from './sandbox/server.ts';
 import { toXeroError } from './errors.ts';
-import { createGate } from './gate.ts';
+import { createGate } from '../../src/upstream/gate.ts';
 import { currencyDigits, parseXeroDate, toAccountingInvoice, toMoney, toPersonRecord } from './mappers.ts';
 import { createXeroSource, type XeroConfig, type XeroSource } from './source.ts';
 import { failure } from '../../test/support/failure.ts';

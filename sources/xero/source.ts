@@ -7,7 +7,7 @@ import { chunk, createReader } from '../../src/upstream/validate.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
 import type { UpstreamPolicy } from '../../src/upstream/policy.ts';
 import { toXeroError } from './errors.ts';
-import { createGate, type Gate } from './gate.ts';
+import { createGate, type Gate } from '../../src/upstream/gate.ts';
 import { contactUrl, invoiceUrl, toAccountingInvoice, toPersonRecord } from './mappers.ts';
 import { createXeroWrites } from './writes.ts';
 

@@ -11,7 +11,7 @@ import type {
 } from '../../src/domain/ports.ts';
 import type { UpstreamClient } from '../../src/upstream/client.ts';
 import { createReader } from '../../src/upstream/validate.ts';
-import type { Gate } from './gate.ts';
+import type { Gate } from '../../src/upstream/gate.ts';
 import {
   parseXeroDate,
   toAccountingInvoice,

@@ -1,7 +1,8 @@
 /**
- * At most `max` tasks running at once; the rest wait in arrival order. Xero refuses a tenant's sixth
- * concurrent call with a 429 (`X-Rate-Limit-Problem: concurrent`), so a batch that fans out into many
- * chunks must queue them here rather than let Xero bounce them.
+ * At most `max` tasks running at once; the rest wait in arrival order. Vendors refuse calls over
+ * their concurrency limit with a 429 (Xero a tenant's sixth, QuickBooks a company's eleventh), so a
+ * batch that fans out into many chunks queues here rather than let the vendor bounce them (when no
+ * rate budget, which has its own concurrency limit, sits in front of the client).
  */
 export type Gate = <T>(task: () => Promise<T>) => Promise<T>;
 
