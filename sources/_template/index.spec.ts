@@ -13,7 +13,7 @@ afterAll(() => sandbox?.close());
 
 describe('the vendor template', () => {
   it('reads its settings from the sandbox and the environment, naming what is missing', () => {
-    const endpoint = { name: example.label, ...sandbox };
+    const endpoint = { ...sandbox, name: example.label };
     expect(example.settings.fromEnv(example.settings.envFromSandbox(endpoint))).toEqual({
       settings: example.settings.fromSandbox(endpoint),
     });
@@ -23,7 +23,7 @@ describe('the vendor template', () => {
   });
 
   it('connects and reads a batch in key order, an unknown id failing alone', async () => {
-    const { source } = example.connect(example.settings.fromSandbox({ name: example.label, ...sandbox }), {
+    const { source } = example.connect(example.settings.fromSandbox({ ...sandbox, name: example.label }), {
       workspace: 'w',
       timeZone: 'Europe/London',
       policy: () => ({}),
