@@ -7,10 +7,11 @@
 import type { AnySourceModule, Role } from '../src/domain/source-module.ts';
 import { googleCalendar } from './google-calendar/index.ts';
 import { hubspot } from './hubspot/index.ts';
+import { quickbooks } from './quickbooks/index.ts';
 import { stripe } from './stripe/index.ts';
 import { xero } from './xero/index.ts';
 
-export const SOURCE_MODULES: readonly AnySourceModule[] = [hubspot, googleCalendar, stripe, xero];
+export const SOURCE_MODULES: readonly AnySourceModule[] = [hubspot, googleCalendar, stripe, xero, quickbooks];
 
 /** The module each role gets when its `SWITCHBOARD_<ROLE>` is not set. */
 export const DEFAULT_BINDINGS: Readonly<Record<Role, string>> = {

@@ -1390,6 +1390,8 @@ export type SourceSystem =
   | 'GOOGLE_CALENDAR'
   /** HubSpot CRM: customers' identity and contact details. */
   | 'HUBSPOT'
+  /** QuickBooks Online: invoices and payments against them. */
+  | 'QUICKBOOKS'
   /** Stripe: card payments and refunds. */
   | 'STRIPE'
   /** Xero: invoices and payments against them. */
