@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Resolvers } from '../src/graph/resolvers-types.generated.ts';
 import type { GraphContext } from '../src/graph/context.ts';
-import type {
-  CancelBookingInput,
-  CreateBookingInput,
-  RescheduleBookingInput,
+import {
+  prepareCancelBooking,
+  prepareCreateBooking,
+  prepareRescheduleBooking,
+  type CancelBookingInput,
+  type CreateBookingInput,
+  type RescheduleBookingInput,
 } from '../src/operations/kinds/booking.ts';
 import { normaliseEmail } from '../src/domain/model.ts';
 import { badInput } from '../src/graph/errors.ts';
@@ -58,49 +61,36 @@ export const bookingWriteResolvers: Resolvers = {
           throw badInput(`customer ${input.customerId} has no email to invite`, 'input.customerId');
         const [person, records] = await Promise.all([profile(customer, ctx), recordsOf(ctx, customer)]);
         const name = person?.name ?? customer.displayName;
-        return {
-          input: {
-            customerId: customer.id,
-            eventId: newEventId(),
-            title: name ? `${service} — ${name}` : service,
-            serviceCode: input.serviceCode?.trim() || null,
-            start: input.start.toISOString(),
-            end: input.end.toISOString(),
-            attendee: { email: person?.email?.trim() || customer.email, name },
-            deposit,
-            paymentsCustomerId: records.payments,
-            crmContactId: records.crm,
-          },
-        };
+        return prepareCreateBooking({
+          customerId: customer.id,
+          eventId: newEventId(),
+          title: name ? `${service} — ${name}` : service,
+          serviceCode: input.serviceCode?.trim() || null,
+          start: input.start,
+          end: input.end,
+          attendee: { email: person?.email?.trim() || customer.email, name },
+          deposit,
+          records,
+        });
       }),
 
     rescheduleBooking: (_, args, ctx) =>
       perform<RescheduleBookingInput>(ctx, 'rescheduleBooking', args, async () => {
         checkWindowOrder(args.start, args.end);
         const { eventId, records } = await bookingContext(ctx, args.id);
-        return {
-          input: {
-            eventId,
-            start: args.start.toISOString(),
-            end: args.end.toISOString(),
-            crmContactId: records?.crm ?? null,
-          },
-        };
+        return prepareRescheduleBooking({ eventId, start: args.start, end: args.end, records });
       }),
 
     cancelBooking: (_, args, ctx) =>
       perform<CancelBookingInput>(ctx, 'cancelBooking', args, async () => {
         const { eventId, records } = await bookingContext(ctx, args.id);
         const properties = await ctx.workspace.sources.calendar.eventProperties(eventId);
-        return {
-          input: {
-            eventId,
-            depositOrderId: properties.depositOrderId ?? null,
-            refundDeposit: args.refundDeposit ?? false,
-            paymentsCustomerId: records?.payments ?? null,
-            crmContactId: records?.crm ?? null,
-          },
-        };
+        return prepareCancelBooking({
+          eventId,
+          depositOrderId: properties.depositOrderId ?? null,
+          refundDeposit: args.refundDeposit ?? false,
+          records,
+        });
       }),
   },
 };

@@ -1,9 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { normaliseEmail } from '../src/domain/model.ts';
 import type { Resolvers } from '../src/graph/resolvers-types.generated.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { GraphQLError } from 'graphql';
-import type { CreateCustomerInput, UpdateCustomerInput } from '../src/operations/kinds/customer.ts';
+import {
+  prepareCreateCustomer,
+  prepareUpdateCustomer,
+  type CreateCustomerInput,
+  type UpdateCustomerInput,
+} from '../src/operations/kinds/customer.ts';
 import type { PersonFields } from '../src/operations/kinds/shared.ts';
 import { perform } from './operations.ts';
 import { checkEmail, checkName } from './validate.ts';
@@ -39,24 +43,7 @@ export const customerWriteResolvers: Resolvers = {
             { extensions: { code: 'CUSTOMER_EXISTS', customerId: toGlobalId('Customer', existing[0].id) } },
           );
         }
-        const customerId = randomUUID();
-        return {
-          input: { customerId, person },
-          alsoWrite: async (trx) => {
-            const now = new Date().toISOString();
-            await trx
-              .insertInto('customers')
-              .values({
-                workspace_id: ctx.workspace.id,
-                id: customerId,
-                email,
-                display_name: `${person.firstName} ${person.lastName}`,
-                created_at: now,
-                updated_at: now,
-              })
-              .execute();
-          },
-        };
+        return prepareCreateCustomer(ctx.workspace.id, person);
       }),
 
     updateCustomer: (_, args, ctx) =>
@@ -92,29 +79,7 @@ export const customerWriteResolvers: Resolvers = {
             );
           }
         }
-        const records = await recordsOf(ctx, customer);
-        const links = Object.fromEntries(
-          Object.entries(records).filter(([, id]) => id !== null),
-        ) as UpdateCustomerInput['links'];
-        return {
-          input: { customerId: customer.id, changes, links },
-          alsoWrite: async (trx) => {
-            const displayName =
-              changes.firstName !== undefined
-                ? `${changes.firstName} ${changes.lastName ?? ''}`.trim()
-                : undefined;
-            await trx
-              .updateTable('customers')
-              .set({
-                ...(email ? { email } : {}),
-                ...(displayName ? { display_name: displayName } : {}),
-                updated_at: new Date().toISOString(),
-              })
-              .where('workspace_id', '=', ctx.workspace.id)
-              .where('id', '=', customer.id)
-              .execute();
-          },
-        };
+        return prepareUpdateCustomer(ctx.workspace.id, customer.id, changes, await recordsOf(ctx, customer));
       }),
   },
 };

@@ -1,6 +1,16 @@
 import type { Resolvers } from '../src/graph/resolvers-types.generated.ts';
-import type { PlaceOrderInput, RefundOrderInput } from '../src/operations/kinds/order.ts';
-import type { IssueInvoiceInput, RecordPaymentInput } from '../src/operations/kinds/invoice.ts';
+import {
+  preparePlaceOrder,
+  prepareRefundOrder,
+  type PlaceOrderInput,
+  type RefundOrderInput,
+} from '../src/operations/kinds/order.ts';
+import {
+  prepareIssueInvoice,
+  prepareRecordPayment,
+  type IssueInvoiceInput,
+  type RecordPaymentInput,
+} from '../src/operations/kinds/invoice.ts';
 import { badInput } from '../src/graph/errors.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import type { GraphContext } from '../src/graph/context.ts';
@@ -49,16 +59,14 @@ export const orderWriteResolvers: Resolvers = {
         const currency = checkCurrency(input.currency, 'input.currency');
         const customer = await customerFor(ctx, input.customerId, 'input.customerId');
         const records = await accountingContact(ctx, customer, 'input.customerId');
-        return {
-          input: {
-            customerId: customer.id,
-            paymentsCustomerId: records.payments,
-            accountingContactId: records.accounting,
-            description: input.description?.trim() || (lines[0]?.description ?? 'Order'),
-            lines,
-            currency,
-          },
-        };
+        return preparePlaceOrder({
+          customerId: customer.id,
+          paymentsCustomerId: records.payments,
+          accountingContactId: records.accounting,
+          description: input.description?.trim() || (lines[0]?.description ?? 'Order'),
+          lines,
+          currency,
+        });
       }),
 
     refundOrder: (_, args, ctx) =>
@@ -81,7 +89,7 @@ export const orderWriteResolvers: Resolvers = {
         if (left <= 0) throw badInput(`order ${args.orderId} is refunded in full already`, 'orderId');
         if (amount && amount.amount > left)
           throw badInput(`"amount" is more than the ${left} left to refund`, 'amount');
-        return { input: { orderId, paymentsCustomerId: order.customerExternalId, amount } };
+        return prepareRefundOrder({ orderId, paymentsCustomerId: order.customerExternalId, amount });
       }),
 
     issueInvoice: (_, args, ctx) =>
@@ -93,16 +101,14 @@ export const orderWriteResolvers: Resolvers = {
         if (dueOn.getTime() < Date.now() - DAY) throw badInput('"input.dueOn" is in the past', 'input.dueOn');
         const customer = await customerFor(ctx, input.customerId, 'input.customerId');
         const records = await accountingContact(ctx, customer, 'input.customerId');
-        return {
-          input: {
-            customerId: customer.id,
-            accountingContactId: records.accounting,
-            lines,
-            currency,
-            dueOn: dueOn.toISOString(),
-            reference: input.reference?.trim() || null,
-          },
-        };
+        return prepareIssueInvoice({
+          customerId: customer.id,
+          accountingContactId: records.accounting,
+          lines,
+          currency,
+          dueOn,
+          reference: input.reference?.trim() || null,
+        });
       }),
 
     recordPayment: (_, args, ctx) =>
@@ -126,15 +132,12 @@ export const orderWriteResolvers: Resolvers = {
         if (amount.amount > invoice.amountDue.amount) {
           throw badInput(`"amount" is more than the ${invoice.amountDue.amount} due`, 'amount');
         }
-        return {
-          input: {
-            invoiceId,
-            accountingContactId: invoice.contactExternalId,
-            amount,
-            paidOn: (args.paidOn ?? new Date()).toISOString(),
-            reference: null,
-          },
-        };
+        return prepareRecordPayment({
+          invoiceId,
+          accountingContactId: invoice.contactExternalId,
+          amount,
+          paidOn: args.paidOn ?? new Date(),
+        });
       }),
   },
 };

@@ -32,10 +32,17 @@ export interface LinkRepository {
   countCustomers(workspace: string): Promise<number>;
   getCustomers(workspace: string, ids: readonly string[]): Promise<Map<string, CustomerRow>>;
   findCustomersByEmail(workspace: string, emails: readonly string[]): Promise<Map<string, CustomerRow[]>>;
+  /** A new customer; `id` when the caller chose it (a write that names it in its operation). */
   createCustomer(
     workspace: string,
-    input: { email: string | null; displayName: string | null },
+    input: { email: string | null; displayName: string | null; id?: string },
   ): Promise<CustomerRow>;
+  /** Changes the email (normalised) or display name the hub keeps for a customer. */
+  updateCustomer(
+    workspace: string,
+    id: string,
+    changes: { email?: string; displayName?: string },
+  ): Promise<void>;
   linksFor(workspace: string, type: EntityType, ids: readonly string[]): Promise<Map<string, LinkRow[]>>;
   /** Entity ids for vendor records of one system; records without a link are absent from the map. */
   entitiesFor(
@@ -146,7 +153,7 @@ export function createLinkRepository(db: Kysely<Database>): LinkRepository {
       const now = new Date().toISOString();
       const row = {
         workspace_id: workspace,
-        id: randomUUID(),
+        id: input.id ?? randomUUID(),
         email: input.email,
         display_name: input.displayName,
         created_at: now,
@@ -154,6 +161,18 @@ export function createLinkRepository(db: Kysely<Database>): LinkRepository {
       };
       await db.insertInto('customers').values(row).execute();
       return toCustomer(row);
+    },
+    async updateCustomer(workspace, id, changes) {
+      await db
+        .updateTable('customers')
+        .set({
+          ...(changes.email ? { email: changes.email } : {}),
+          ...(changes.displayName ? { display_name: changes.displayName } : {}),
+          updated_at: new Date().toISOString(),
+        })
+        .where('workspace_id', '=', workspace)
+        .where('id', '=', id)
+        .execute();
     },
     async linksFor(workspace, type, ids) {
       const out = new Map<string, LinkRow[]>();

@@ -1,6 +1,62 @@
 import type { Money } from '../../domain/model.ts';
 import type { OperationKind, StepDefinition } from '../engine.ts';
-import { createOrderStep, type IsoDate } from './shared.ts';
+import { createOrderStep, type IsoDate, type PeopleRecords, type Prepared } from './shared.ts';
+
+export function prepareCreateBooking(booking: {
+  customerId: string;
+  eventId: string;
+  title: string;
+  serviceCode: string | null;
+  start: Date;
+  end: Date;
+  attendee: { email: string; name: string | null };
+  deposit: Money | null;
+  records: PeopleRecords;
+}): Prepared<CreateBookingInput> {
+  const { records, start, end, ...rest } = booking;
+  return {
+    input: {
+      ...rest,
+      start: start.toISOString(),
+      end: end.toISOString(),
+      paymentsCustomerId: records.payments,
+      crmContactId: records.crm,
+    },
+  };
+}
+
+export function prepareRescheduleBooking(move: {
+  eventId: string;
+  start: Date;
+  end: Date;
+  records: PeopleRecords | null;
+}): Prepared<RescheduleBookingInput> {
+  return {
+    input: {
+      eventId: move.eventId,
+      start: move.start.toISOString(),
+      end: move.end.toISOString(),
+      crmContactId: move.records?.crm ?? null,
+    },
+  };
+}
+
+export function prepareCancelBooking(cancel: {
+  eventId: string;
+  depositOrderId: string | null;
+  refundDeposit: boolean;
+  records: PeopleRecords | null;
+}): Prepared<CancelBookingInput> {
+  return {
+    input: {
+      eventId: cancel.eventId,
+      depositOrderId: cancel.depositOrderId,
+      refundDeposit: cancel.refundDeposit,
+      paymentsCustomerId: cancel.records?.payments ?? null,
+      crmContactId: cancel.records?.crm ?? null,
+    },
+  };
+}
 
 /**
  * The CRM's next-booking date: one step shared by the booking operations, reading the contact and

@@ -1,6 +1,52 @@
+import { randomUUID } from 'node:crypto';
 import type { PeopleRole } from '../../cache/keys.ts';
+import { normaliseEmail } from '../../domain/model.ts';
+import { createLinkRepository } from '../../store/links.ts';
 import type { OperationKind, StepDefinition } from '../engine.ts';
-import { linkWritten, type PersonFields } from './shared.ts';
+import { linkWritten, type PersonFields, type Prepared } from './shared.ts';
+
+/** A new customer: a fresh id, and the customer's row stored with the operation. */
+export function prepareCreateCustomer(
+  workspace: string,
+  person: PersonFields,
+): Prepared<CreateCustomerInput> {
+  const customerId = randomUUID();
+  return {
+    input: { customerId, person },
+    alsoWrite: async (trx) => {
+      await createLinkRepository(trx).createCustomer(workspace, {
+        id: customerId,
+        email: normaliseEmail(person.email),
+        displayName: `${person.firstName} ${person.lastName}`,
+      });
+    },
+  };
+}
+
+/** A change to a customer: carried to each record it has (`links`), the hub's own row updated with it. */
+export function prepareUpdateCustomer(
+  workspace: string,
+  customerId: string,
+  changes: Partial<PersonFields>,
+  links: Partial<Record<PeopleRole, string | null>>,
+): Prepared<UpdateCustomerInput> {
+  const email = changes.email ? (normaliseEmail(changes.email) ?? undefined) : undefined;
+  const displayName =
+    changes.firstName !== undefined ? `${changes.firstName} ${changes.lastName ?? ''}`.trim() : undefined;
+  return {
+    input: {
+      customerId,
+      changes,
+      links: Object.fromEntries(Object.entries(links).filter(([, id]) => id)) as UpdateCustomerInput['links'],
+    },
+    alsoWrite: async (trx) => {
+      await createLinkRepository(trx).updateCustomer(workspace, customerId, {
+        email,
+        displayName: displayName || undefined,
+      });
+    },
+  };
+}
 
 export interface CreateCustomerInput extends Record<string, unknown> {
   customerId: string;

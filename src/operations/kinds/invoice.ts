@@ -1,6 +1,26 @@
 import type { Money } from '../../domain/model.ts';
 import type { OperationKind } from '../engine.ts';
-import type { IsoDate, LineFields } from './shared.ts';
+import type { IsoDate, LineFields, Prepared } from './shared.ts';
+
+export function prepareIssueInvoice(invoice: {
+  customerId: string;
+  accountingContactId: string;
+  lines: LineFields[];
+  currency: string;
+  dueOn: Date;
+  reference: string | null;
+}): Prepared<IssueInvoiceInput> {
+  return { input: { ...invoice, dueOn: invoice.dueOn.toISOString() } };
+}
+
+export function prepareRecordPayment(payment: {
+  invoiceId: string;
+  accountingContactId: string | null;
+  amount: Money;
+  paidOn: Date;
+}): Prepared<RecordPaymentInput> {
+  return { input: { ...payment, paidOn: payment.paidOn.toISOString(), reference: null } };
+}
 
 export interface IssueInvoiceInput extends Record<string, unknown> {
   customerId: string;

@@ -1,6 +1,25 @@
 import type { Money } from '../../domain/model.ts';
 import type { OperationKind } from '../engine.ts';
-import { DAY_MS, createOrderStep, orderTotal, type LineFields } from './shared.ts';
+import { DAY_MS, createOrderStep, orderTotal, type LineFields, type Prepared } from './shared.ts';
+
+export function preparePlaceOrder(order: {
+  customerId: string;
+  paymentsCustomerId: string | null;
+  accountingContactId: string;
+  description: string;
+  lines: LineFields[];
+  currency: string;
+}): Prepared<PlaceOrderInput> {
+  return { input: { ...order } };
+}
+
+export function prepareRefundOrder(refund: {
+  orderId: string;
+  paymentsCustomerId: string | null;
+  amount: Money | null;
+}): Prepared<RefundOrderInput> {
+  return { input: { ...refund } };
+}
 
 export interface PlaceOrderInput extends Record<string, unknown> {
   customerId: string;

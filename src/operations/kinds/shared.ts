@@ -1,7 +1,21 @@
 import type { Money } from '../../domain/model.ts';
 import type { PeopleRole } from '../../cache/keys.ts';
-import type { StepContext, StepDefinition } from '../engine.ts';
+import type { StepContext, StepDefinition, SubmitOptions } from '../engine.ts';
 import type { OrderInput } from '../../domain/ports.ts';
+
+/**
+ * What a write stores, built by its kind's `prepare…` function from checked arguments: the
+ * operation's input (its steps' contract, so it is shaped here and nowhere else) and rows written in
+ * the same transaction. Resolvers check arguments, call `prepare…`, and map the operation.
+ */
+export type Prepared<I> = { input: I } & Pick<SubmitOptions, 'alsoWrite'>;
+
+/** A customer's record in each people role's system, where they have one. */
+export interface PeopleRecords {
+  crm: string | null;
+  payments: string | null;
+  accounting: string | null;
+}
 
 /** Dates travel through the outbox as ISO strings (the input is stored as JSON). */
 export type IsoDate = string;
