@@ -5,7 +5,12 @@ import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createLogger } from './observability/logger.ts';
 import { createSourceStateRepository } from './store/source-state.ts';
 import type { Store } from './store/store.ts';
-import { connectSources, type ConnectedSources, type ConnectOptions, type SourceBindings } from './sources.ts';
+import {
+  connectSources,
+  type ConnectedSources,
+  type ConnectOptions,
+  type SourceBindings,
+} from './sources.ts';
 
 /**
  * The composition root: the one place a hub is assembled from a store and each workspace's bound
