@@ -12,7 +12,8 @@ import { composeHub } from './compose.ts';
 import { createLocalBus, createRedisBus } from './events/bus.ts';
 import { connectWebhooks } from './webhooks/connect.ts';
 import { createWebhookIntake } from './webhooks/intake.ts';
-import { createWebhookProcessor, SYNC_RULES } from './webhooks/processor.ts';
+import { createWebhookProcessor } from './webhooks/processor.ts';
+import { startSyncRules, SYNC_RULES } from './sync/rules.ts';
 import { startSandboxes, type Sandboxes, type StartSandboxesOptions } from './sandbox/start.ts';
 import { createSwitchboardServer } from './server.ts';
 import { backfillLinks, type BackfillReport } from './links/backfill.ts';
@@ -149,10 +150,14 @@ export async function startSwitchboard(
       },
       logger,
     });
-    const processor = createWebhookProcessor(hub, hub.inbox, {
-      leaseMs: config.outbox.leaseMs,
+    const processor = createWebhookProcessor(hub, hub.inbox, { leaseMs: config.outbox.leaseMs });
+    const stopRules = startSyncRules(hub.bus, hub.workspaces, {
+      engine: hub.engine,
+      identity: hub.identity,
+      links: hub.links,
       rules: new Set(SYNC_RULES.filter((rule) => !config.syncRulesOff.includes(rule))),
     });
+    cleanups.push(async () => stopRules());
 
     let backfill: BackfillReport | undefined;
     const mode = options.backfill ?? 'if-empty';

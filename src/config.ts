@@ -75,7 +75,7 @@ import { loadTrustedDocuments } from './security/trusted-documents.ts';
 import { ConfigError, createEnvReader } from './env.ts';
 import { readBindings } from './bindings.ts';
 import { ROLES, type AnySourceModule, type Role } from './domain/source-module.ts';
-import { SYNC_RULES, type SyncRule } from './webhooks/processor.ts';
+import { SYNC_RULES, type SyncRule } from './sync/rules.ts';
 
 export { ConfigError };
 

@@ -97,4 +97,29 @@ describe('the Redis bus', () => {
     expect(onB).toEqual(['w:cus_1']);
     expect(onA).toEqual(['w:cus_1']);
   });
+
+  it("runs the publishing replica's hooks once per batch, before any replica hears the events; a failed hook publishes nothing", async () => {
+    const prefix = `test-${randomBytes(4).toString('hex')}`;
+    const a = await open(prefix);
+    const b = await open(prefix);
+    const order: string[] = [];
+    a.beforePublish(async (events) => void order.push(`hook a: ${events.map((e) => e.id).join()}`));
+    b.beforePublish(async () => void order.push('hook b'));
+    b.listen('w', (e) => order.push(`heard on b: ${e.id}`));
+    await a.publish(event('p1'), event('p2'));
+    await settle();
+    expect(order).toEqual(['hook a: p1,p2', 'heard on b: p1', 'heard on b: p2']);
+
+    order.length = 0;
+    const stop = a.beforePublish(async () => {
+      throw new Error('the rule could not store its operation');
+    });
+    await expect(a.publish(event('p3'))).rejects.toThrow('the rule could not store its operation');
+    await settle();
+    expect(order).toEqual(['hook a: p3']);
+    stop();
+    await a.publish(event('p3'));
+    await settle();
+    expect(order).toEqual(['hook a: p3', 'hook a: p3', 'heard on b: p3']);
+  });
 });

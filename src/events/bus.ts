@@ -16,7 +16,17 @@ export type InvalidationListener = (workspace: string, targets: readonly CacheTa
  */
 export interface EventBus {
   readonly kind: 'local' | 'redis';
-  publish(event: DomainEvent): Promise<void>;
+  /**
+   * Publishes events, in order. This replica's `beforePublish` hooks run first, once for the whole
+   * batch, and are awaited: when one fails, nothing is published and the caller's retry (the inbox's)
+   * runs them again, so what a hook stores is never lost and never depends on a subscriber.
+   */
+  publish(...events: DomainEvent[]): Promise<void>;
+  /**
+   * Work that follows from events published on this replica, run once per event whichever replica's
+   * subscribers receive it (the sync rules, src/sync/rules.ts). Returns the way to stop.
+   */
+  beforePublish(hook: PublishHook): () => void;
   /** Listens to one workspace's events (or every workspace's with '*'); returns the way to stop. */
   listen(workspace: string, listener: EventListener): () => void;
   /**
@@ -34,6 +44,22 @@ export interface EventBus {
  * leaves the event to be processed again); each replica drops an id it has dispatched already, so
  * its subscribers get every event once.
  */
+export type PublishHook = (events: readonly DomainEvent[]) => Promise<void>;
+
+function createHooks() {
+  const hooks = new Set<PublishHook>();
+  return {
+    add(hook: PublishHook) {
+      hooks.add(hook);
+      return () => void hooks.delete(hook);
+    },
+    async run(events: readonly DomainEvent[]) {
+      if (events.length === 0) return;
+      for (const hook of hooks) await hook(events);
+    },
+  };
+}
+
 function createListeners() {
   const byWorkspace = new Map<string, Set<EventListener>>();
   const seen = new LRUCache<string, true>({ max: 100_000 });
@@ -84,9 +110,14 @@ function createInvalidationListeners(logger?: Logger) {
 export function createLocalBus(logger?: Logger): EventBus {
   const listeners = createListeners();
   const invalidations = createInvalidationListeners(logger);
+  const hooks = createHooks();
   return {
     kind: 'local',
-    publish: async (event) => listeners.dispatch(event, logger),
+    async publish(...events) {
+      await hooks.run(events);
+      for (const event of events) listeners.dispatch(event, logger);
+    },
+    beforePublish: (hook) => hooks.add(hook),
     listen: (workspace, listener) => listeners.add(workspace, listener),
     invalidate: async (workspace, targets) => invalidations.dispatch(workspace, targets),
     onInvalidate: (listener) => invalidations.add(listener),
@@ -136,11 +167,16 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
       logger?.error({ err: error, channel }, 'unreadable message from Redis');
     }
   });
+  const hooks = createHooks();
   return {
     kind: 'redis',
-    async publish(event) {
-      await publisher.publish(`${eventsChannel}${event.workspace}`, encodeEvent(event));
+    async publish(...events) {
+      await hooks.run(events);
+      for (const event of events) {
+        await publisher.publish(`${eventsChannel}${event.workspace}`, encodeEvent(event));
+      }
     },
+    beforePublish: (hook) => hooks.add(hook),
     listen: (workspace, listener) => listeners.add(workspace, listener),
     async invalidate(workspace, targets) {
       invalidations.dispatch(workspace, targets);

@@ -1,4 +1,10 @@
-import type { AccountingInvoice, CalendarEvent, PaymentOrder, SourceName } from '../domain/model.ts';
+import type {
+  AccountingInvoice,
+  CalendarEvent,
+  PaymentOrder,
+  PersonRecord,
+  SourceName,
+} from '../domain/model.ts';
 import type { CacheTarget } from '../cache/keys.ts';
 
 export type EventType =
@@ -26,6 +32,12 @@ export interface DomainEvent {
   booking?: CalendarEvent;
   order?: PaymentOrder;
   invoice?: AccountingInvoice;
+  /** CUSTOMER_CHANGED: the person as the system that changed holds them now. */
+  person?: PersonRecord;
+  /** CUSTOMER_CHANGED: what the vendor said changed (`fields` in its own names), when it says. */
+  change?: { created?: boolean; deleted?: boolean; fields?: string[] };
+  /** The vendor event behind it (webhook or catch-up), for work keyed on it (the sync rules' idempotency keys). */
+  cause?: { source: SourceName; eventId: string };
   syncIssueId?: string;
   operationId?: string;
   invalidate: CacheTarget[];

@@ -1,6 +1,7 @@
 import type { PaymentOrder, PersonRecord } from '../domain/model.ts';
 import { normaliseEmail } from '../domain/model.ts';
 import type { Workspace } from '../domain/workspace.ts';
+import type { EventBus } from '../events/bus.ts';
 import type { Engine } from '../operations/engine.ts';
 import type { Identity } from '../links/identity.ts';
 import type { LinkRepository } from '../store/links.ts';
@@ -27,10 +28,49 @@ export const SYNC_RULES: readonly SyncRule[] = [
 const SYNCED_FIELDS = new Set(['email', 'phone', 'firstname', 'lastname']);
 
 /**
- * The sync rules. Each runs as an ordinary write operation with an idempotency key derived from the
- * vendor event that triggered it, so a replayed event never writes twice; the operation has its own
- * retries and failed deliveries. They need the engine, the identity links and the customers, no more.
+ * The sync rules, as listeners on the event bus: they follow the domain events this replica
+ * publishes (a webhook's, once, whichever replica's subscribers receive it), before they go out. Each
+ * runs as an ordinary write operation with an idempotency key derived from the vendor event that
+ * triggered it, so a replayed event never writes twice; the operation has its own retries and failed
+ * deliveries. A rule that fails fails the publish, and the inbox runs the event again.
  */
+export function startSyncRules(
+  bus: Pick<EventBus, 'beforePublish'>,
+  workspaces: ReadonlyMap<string, Workspace>,
+  deps: Parameters<typeof createSyncRules>[0],
+): () => void {
+  const rules = createSyncRules(deps);
+  return bus.beforePublish(async (events) => {
+    /** Customers whose bookings changed, per workspace and vendor event (one CRM update each). */
+    const bookings = new Map<string, { workspace: Workspace; eventId: string; customers: Set<string> }>();
+    for (const event of events) {
+      const workspace = workspaces.get(event.workspace);
+      if (!workspace || !event.cause) continue;
+      if (event.type === 'CUSTOMER_CHANGED' && event.person && event.customerId) {
+        if (event.source !== workspace.sources.crm.name) continue;
+        await rules.crmContactChanged(
+          workspace,
+          event.customerId,
+          event.person,
+          event.change ?? {},
+          `${event.cause.source}:${event.cause.eventId}`,
+        );
+      } else if (event.type === 'PAYMENT_RECEIVED' && event.order) {
+        await rules.paymentReceived(workspace, event.order);
+      } else if (event.type === 'BOOKING_CHANGED' && event.customerId) {
+        const key = `${event.workspace}|${event.cause.eventId}`;
+        const entry = bookings.get(key) ?? { workspace, eventId: event.cause.eventId, customers: new Set() };
+        entry.customers.add(event.customerId);
+        bookings.set(key, entry);
+      }
+    }
+    for (const { workspace, eventId, customers } of bookings.values()) {
+      await rules.bookingsChanged(workspace, [...customers], eventId);
+    }
+  });
+}
+
+/** The rules themselves, one function each. */
 export function createSyncRules(deps: {
   engine: Pick<Engine, 'submit' | 'run'>;
   identity: Identity;

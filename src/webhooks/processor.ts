@@ -13,15 +13,11 @@ import type { Hub, Workspace } from '../hub.ts';
 import type { DomainEvent, EventType } from '../events/types.ts';
 import { cacheKeys, PEOPLE_ROLES, type CacheTarget, type PeopleRole } from '../cache/keys.ts';
 import { createSourceStateRepository } from '../store/source-state.ts';
-import { createSyncRules, SYNC_RULES, type SyncRule } from '../sync/rules.ts';
 import { CHANGES_CURSOR, CHANGES_SYNCED_AT } from './cursor.ts';
 import type { Inbox, InboxEvent } from './inbox.ts';
 import type { Change } from './types.ts';
 
-export { SYNC_RULES, type SyncRule };
-
 export interface ProcessorOptions {
-  rules?: ReadonlySet<SyncRule>;
   leaseMs?: number;
   batchSize?: number;
   maxAttempts?: number;
@@ -37,12 +33,11 @@ interface Pending {
 /**
  * Turns stored webhook events into domain events: fetches what the webhooks did not carry (batched,
  * one call per kind of record for the whole batch), links new records to customers, drops the cache
- * entries that went stale, publishes, and runs the sync rules (src/sync/rules.ts). Which role an
- * event's system plays is the workspace's binding; nothing here knows a vendor.
+ * entries that went stale, and publishes (the sync rules, src/sync/rules.ts, follow what is published).
+ * Which role an event's system plays is the workspace's binding; nothing here knows a vendor.
  */
 export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: ProcessorOptions = {}) {
   const {
-    rules: enabled = new Set(SYNC_RULES),
     leaseMs = 30_000, // 30 seconds
     batchSize = 200,
     maxAttempts = 10,
@@ -50,12 +45,6 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
     workerId = `inbox-${randomUUID().slice(0, 8)}`,
   } = options;
   const state = createSourceStateRepository(hub.store);
-  const rules = createSyncRules({
-    engine: hub.engine,
-    identity: hub.identity,
-    links: hub.links,
-    rules: enabled,
-  });
 
   /** The people role a system plays in this workspace (undefined: not a people system of it). */
   const peopleRole = (workspace: Workspace, system: SourceName): PeopleRole | undefined =>
@@ -167,6 +156,7 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
         occurredAt: inboxEvent.occurredAt,
         source: inboxEvent.source,
         customerId: null,
+        cause: { source: inboxEvent.source, eventId: inboxEvent.eventId },
         ...fields,
       });
     const customerOf = async (system: SourceName, externalId: string | null) =>
@@ -194,17 +184,13 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
           { ...row, role },
           { origin: 'webhook', because: `arrived by webhook, ${normaliseEmail(row.email) ?? 'no email'}` },
         );
-        emit(pending.event, 'CUSTOMER_CHANGED', { customerId, invalidate }, id);
-        if (role === 'crm') {
-          const change = pending.change as Extract<Change, { kind: 'person' }>;
-          await rules.crmContactChanged(
-            workspace,
-            customerId,
-            row,
-            change,
-            `${pending.event.source}:${pending.event.eventId}`,
-          );
-        }
+        const { created, deleted, fields } = pending.change as Extract<Change, { kind: 'person' }>;
+        emit(
+          pending.event,
+          'CUSTOMER_CHANGED',
+          { customerId, invalidate, person: row, change: { created, deleted, fields } },
+          id,
+        );
       }
     }
 
@@ -217,7 +203,6 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
       emit(pending.event, 'ORDER_CHANGED', { customerId, order, invalidate }, id);
       if (pending.succeeded && order.status === 'SUCCEEDED') {
         emit(pending.event, 'PAYMENT_RECEIVED', { customerId, order, invalidate: [] }, id);
-        await rules.paymentReceived(workspace, order);
       }
     }
 
@@ -244,22 +229,14 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
         for (const target of keys.wholeCalendar())
           hub.cache.invalidate(ws, target.source, target.resource, target.key);
       } else {
-        const touched = new Map<string, string>();
         for (const booking of calendar.changes.events) {
           const customerId = await attendee(ws, booking);
-          if (customerId) touched.set(customerId, booking.externalId);
           emit(
             calendarEvent,
             'BOOKING_CHANGED',
             { customerId, booking, invalidate: keys.bookingChanged(booking.externalId) },
             `${booking.externalId}:${booking.etag ?? booking.updatedAt.toISOString()}`,
           );
-        }
-        if (touched.size > 0) {
-          // The rule reads the calendar afresh: drop the windows now, not when the events go out.
-          for (const target of keys.bookingChanged(undefined))
-            hub.cache.invalidate(ws, target.source, target.resource, target.key);
-          await rules.bookingsChanged(workspace, [...touched.keys()], calendarEvent.eventId);
         }
       }
       await state.set(ws, calendarSource.name, CHANGES_CURSOR, calendar.changes.cursor);
@@ -289,7 +266,7 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
       }
       try {
         const published = await processWorkspace(workspace, group);
-        for (const event of published) await hub.bus.publish(event);
+        await hub.bus.publish(...published);
         await inbox.done(group, workerId);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
