@@ -157,9 +157,9 @@ export type Booking = Node & {
   customer?: Maybe<Customer>;
   /** When the appointment ends (exclusive): an all-day event ends at local midnight after its last day. */
   end: Scalars['DateTime']['output'];
-  /** Opaque global id, made from the Google Calendar event's id; pass it to `booking`, `node` or `nodes`. */
+  /** Opaque global id, made from the calendar event's id; pass it to `booking`, `node` or `nodes`. */
   id: Scalars['ID']['output'];
-  /** The event in Google Calendar: one link, with its address in Google Calendar's web app when known. */
+  /** The event in the calendar: one link, with its address in the calendar's web app when known. */
   links: Array<SourceLink>;
   /** Where the appointment takes place, free text as typed into the calendar; null when none is given. */
   location?: Maybe<Scalars['String']['output']>;
@@ -171,7 +171,7 @@ export type Booking = Node & {
   status: BookingStatus;
   /** The calendar event's title, e.g. `Sports massage (60 min) — Amelia Hughes`. */
   title: Scalars['String']['output'];
-  /** When the event last changed in Google Calendar. */
+  /** When the event last changed in the calendar. */
   updatedAt: Scalars['DateTime']['output'];
 };
 
@@ -303,19 +303,19 @@ export type Customer = Node & {
   __typename?: 'Customer';
   /** Bookings with the customer as an attendee, earliest first. Defaults to 90 days either side of now. */
   bookings?: Maybe<BookingConnection>;
-  /** Company name from the CRM (HubSpot); null when the contact details come from Stripe or Xero, which hold none. */
+  /** Company name from the CRM; null when the contact details come from a system that holds none. */
   company?: Maybe<Scalars['String']['output']>;
   /** Full name, e.g. `Amelia Hughes`. */
   displayName?: Maybe<Scalars['String']['output']>;
   /** Email address as the source of the contact details holds it. */
   email?: Maybe<Scalars['String']['output']>;
-  /** Given name from the source of the contact details; when that is Stripe, which holds one name, everything before its last space. Null when unknown. */
+  /** Given name from the source of the contact details; when that system holds one name (a payment provider's), everything before its last space. Null when unknown. */
   firstName?: Maybe<Scalars['String']['output']>;
   /** Global id, stable for the life of the customer. */
   id: Scalars['ID']['output'];
   /** Invoices, newest first. */
   invoices?: Maybe<InvoiceConnection>;
-  /** Family name from the source of the contact details; when that is Stripe, the name's last word. Null for a one-word name or when unknown. */
+  /** Family name from the source of the contact details; when that system holds one name, the name's last word. Null for a one-word name or when unknown. */
   lastName?: Maybe<Scalars['String']['output']>;
   /** CRM lifecycle stage, e.g. `lead`, `customer`. */
   lifecycleStage?: Maybe<Scalars['String']['output']>;
@@ -485,23 +485,23 @@ export type Invoice = Node & {
   customer?: Maybe<Customer>;
   /** The date payment is due: a calendar date, given as midnight UTC of that day; null when none is set. */
   dueOn?: Maybe<Scalars['DateTime']['output']>;
-  /** Opaque global id, made from the Xero invoice's id; pass it to `invoice`, `node` or `nodes`. */
+  /** Opaque global id, made from the accounting package's invoice id; pass it to `invoice`, `node` or `nodes`. */
   id: Scalars['ID']['output'];
   /** The invoice date: a calendar date, given as midnight UTC of that day. */
   issuedOn?: Maybe<Scalars['DateTime']['output']>;
   /** The invoice's lines, in the invoice's order. */
   lines: Array<InvoiceLine>;
-  /** The invoice in Xero: one link, to the invoice in Xero's web app. */
+  /** The invoice in the accounting package: one link, to the invoice in its web app. */
   links: Array<SourceLink>;
   /** Invoice number, e.g. `INV-0042`. */
   number?: Maybe<Scalars['String']['output']>;
   /** True when money is still due and the due date has passed. */
   overdue: Scalars['Boolean']['output'];
-  /** Payments recorded against the invoice in Xero, as Xero lists them. */
+  /** Payments recorded against the invoice in the accounting package, as it lists them. */
   payments: Array<InvoicePayment>;
   /** Free-text reference written on the invoice, e.g. a booking or order number; null when none. */
   reference?: Maybe<Scalars['String']['output']>;
-  /** Where the invoice stands in Xero. */
+  /** Where the invoice stands in the accounting package. */
   status: InvoiceStatus;
   /** Total of the lines, excluding tax. */
   subTotal: Money;
@@ -509,7 +509,7 @@ export type Invoice = Node & {
   total: Money;
   /** Tax on the whole invoice. */
   totalTax: Money;
-  /** When the invoice last changed in Xero; null when Xero does not say. */
+  /** When the invoice last changed in the accounting package; null when it does not say. */
   updatedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
@@ -543,7 +543,7 @@ export type InvoiceLine = {
   description: Scalars['String']['output'];
   /** Quantity times unit price, excluding tax. */
   lineAmount: Money;
-  /** How many units, possibly fractional (e.g. 1.5 hours); 1 when Xero gives none. */
+  /** How many units, possibly fractional (e.g. 1.5 hours); 1 when the accounting package gives none. */
   quantity: Scalars['Float']['output'];
   /** Price of one unit, excluding tax. */
   unitAmount: Money;
@@ -577,7 +577,7 @@ export type InvoiceStatus =
   | 'DRAFT'
   /** Paid in full. */
   | 'PAID'
-  /** Submitted for approval in Xero; not yet approved. */
+  /** Submitted for approval in the accounting package; not yet approved (packages without approval never use it). */
   | 'SUBMITTED'
   /** Cancelled after approval: nothing is owed. */
   | 'VOIDED';
@@ -889,7 +889,7 @@ export type OperationStep = {
   idempotencyKey: Scalars['String']['output'];
   /** The last failure's message, when there was one. */
   lastError?: Maybe<Scalars['String']['output']>;
-  /** The step, e.g. `stripe.createDeposit`. */
+  /** The step, by role, e.g. `payments.createDeposit`; `system` says which vendor played it. */
   name: Scalars['String']['output'];
   /** When the next retry is due, for a step waiting to retry. */
   nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
@@ -927,19 +927,19 @@ export type Order = Node & {
   amountReceived: Money;
   /** The amount given back so far. */
   amountRefunded: Money;
-  /** When the payment was created in Stripe. */
+  /** When the payment was created in the payment provider. */
   createdAt: Scalars['DateTime']['output'];
   /** The customer who paid; null when the payment has no customer Switchboard knows. */
   customer?: Maybe<Customer>;
-  /** What the payment was for, free text as written in Stripe, e.g. `Sports massage (60 min)`; null when none. */
+  /** What the payment was for, free text as written in the payment provider, e.g. `Sports massage (60 min)`; null when none. */
   description?: Maybe<Scalars['String']['output']>;
-  /** Opaque global id, made from the Stripe payment intent's id; pass it to `order`, `node` or `nodes`. */
+  /** Opaque global id, made from the payment provider's payment id; pass it to `order`, `node` or `nodes`. */
   id: Scalars['ID']['output'];
   /** The invoice number the payment settles, when the payment names one. */
   invoiceNumber?: Maybe<Scalars['String']['output']>;
-  /** The payment in Stripe: one link, to the payment in the Stripe Dashboard. */
+  /** The payment in the payment provider: one link, to the payment in its dashboard. */
   links: Array<SourceLink>;
-  /** The individual refunds, when Stripe sends them; often empty even when money was refunded, so use `amountRefunded` for the total. */
+  /** The individual refunds, when the payment provider sends them; often empty even when money was refunded, so use `amountRefunded` for the total. */
   refunds: Array<Refund>;
   /** Where the payment stands; only `SUCCEEDED` means the money was taken. */
   status: OrderStatus;
@@ -979,7 +979,7 @@ export type OrderPayload = {
   order?: Maybe<Order>;
 };
 
-/** Where a card payment stands (Stripe payment intent statuses). */
+/** Where a card payment stands (the payment provider's statuses, in these words). */
 export type OrderStatus =
   /** Cancelled before it succeeded: no money was taken, and any hold was released. */
   | 'CANCELED'
@@ -1270,12 +1270,12 @@ export type RateBudget = {
   windows: Array<RateWindow>;
 };
 
-/** One window of a rate budget, e.g. Xero's 60 calls per minute. */
+/** One window of a rate budget, e.g. an accounting package's 60 calls per minute. */
 export type RateWindow = {
   __typename?: 'RateWindow';
   /** Calls allowed in the window. */
   limit: Scalars['Int']['output'];
-  /** Short name: `second`, `10s`, `minute`, `day`, or `search` (HubSpot's search limit). */
+  /** Short name: `second`, `10s`, `minute`, `day`, or `search` (a CRM's search limit). */
   name: Scalars['String']['output'];
   /** Calls left in the window now, counting what the vendor's own rate-limit headers report. */
   remaining: Scalars['Int']['output'];
@@ -1288,7 +1288,7 @@ export type Refund = {
   __typename?: 'Refund';
   /** The amount returned. */
   amount: Money;
-  /** When the refund was made in Stripe. */
+  /** When the refund was made in the payment provider. */
   createdAt: Scalars['DateTime']['output'];
   /** Vendor status, e.g. `succeeded`, `pending`. */
   status: Scalars['String']['output'];
@@ -1397,7 +1397,7 @@ export type SourceSystem =
   /** Xero: invoices and payments against them. */
   | 'XERO';
 
-/** An OAuth connection's token (Xero; Google with a refresh token). */
+/** An OAuth connection's token (the systems connected with a refresh token). */
 export type SourceToken = {
   __typename?: 'SourceToken';
   /** When the current access token expires; it is refreshed a minute before. */
