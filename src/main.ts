@@ -41,8 +41,7 @@ try {
   if (app.backfill) {
     const b = app.backfill;
     const people = ROLES.filter((role) => role !== 'calendar').map(
-      (role) =>
-        `${config.sources[role].module.label} (${(b.records as Record<string, number>)[config.sources[role].module.id] ?? 0})`,
+      (role) => `${config.sources[role].module.label} (${b.records[config.sources[role].module.id] ?? 0})`,
     );
     lines.push(
       '',
