@@ -1,4 +1,6 @@
 /** Helpers for tests that drive a sandbox's admin surface (`/__sandbox/...`). */
+import type { LoggedRequest } from '../src/sandbox/kit/request-log.ts';
+
 export interface RequestSummary {
   total: number;
   byOperation: Record<string, number>;
@@ -8,6 +10,13 @@ export async function requestLog(baseUrl: string): Promise<RequestSummary> {
   const res = await fetch(`${baseUrl}/__sandbox/requests?limit=0`);
   if (!res.ok) throw new Error(`GET ${baseUrl}/__sandbox/requests answered ${res.status}`);
   return (await res.json()) as RequestSummary;
+}
+
+/** The last `limit` requests a sandbox logged (method, path, operation, status), oldest first. */
+export async function requestEntries(baseUrl: string, limit = 5_000): Promise<LoggedRequest[]> {
+  const res = await fetch(`${baseUrl}/__sandbox/requests?limit=${limit}`);
+  if (!res.ok) throw new Error(`GET ${baseUrl}/__sandbox/requests answered ${res.status}`);
+  return ((await res.json()) as { entries: LoggedRequest[] }).entries;
 }
 
 export async function clearRequestLog(...baseUrls: string[]): Promise<void> {

@@ -12,6 +12,7 @@ import { createRandom, type Random } from '../src/sandbox/kit/random.ts';
 import { hubProcess, liveVendorEnv, type HubProcess } from '../harness/hub-process.ts';
 import { openTestStore, POSTGRES_URL } from '../harness/stores.ts';
 import { vendorApis } from './support/vendors.ts';
+import { booksSeedIds, booksTokenRequest, inBooks, retireConfiguredRefreshToken } from './support/books.ts';
 import { waitFor } from '../harness/wait.ts';
 
 /**
@@ -143,27 +144,24 @@ describe.each(scenarios)(
     it('every mutation lands exactly once in every system and no operation is left behind', async () => {
       const started = Date.now();
       const rng = createRandom(`kill:${scenario.store}:${SEED}`);
-      const xero = sandboxes.endpoints.accounting;
-      const xeroBasic = `Basic ${Buffer.from(`${xero.credentials.clientId}:${xero.credentials.clientSecret}`).toString('base64')}`;
-      const xeroToken = (grant: Record<string, string>, path = '/connect/token') =>
-        fetch(`${xero.url}${path}`, {
-          method: 'POST',
-          headers: { authorization: xeroBasic, 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams(grant).toString(),
-        });
+      // The books: Xero's, or QuickBooks' with SWITCHBOARD_ACCOUNTING=quickbooks.
+      const books = sandboxes.endpoints.accounting;
+      const BOOKS = books.system.toUpperCase();
 
-      // The first hub backfills the empty store (and so spends the configured Xero refresh token,
-      // keeping the rotated one in the store). Revoking the configured one makes any restart that
-      // fell back to it fail, so the Xero records below also prove restarts use the stored token.
+      // The first hub backfills the empty store (and so spends the configured refresh token of the
+      // books, keeping the rotated one in the store). Retiring the configured one makes any restart
+      // that fell back to it fail, so the records in the books below also prove restarts use the
+      // stored token.
       await hubs[0]!.start();
-      const initialRefreshToken = xero.credentials.refreshToken!;
-      await xeroToken({ token: initialRefreshToken }, '/connect/revocation');
+      const initialRefreshToken = books.credentials.refreshToken!;
+      await retireConfiguredRefreshToken(books);
       expect(
-        (await xeroToken({ grant_type: 'refresh_token', refresh_token: initialRefreshToken })).status,
+        (await booksTokenRequest(books, { grant_type: 'refresh_token', refresh_token: initialRefreshToken }))
+          .status,
       ).toBe(400);
       for (const hub of hubs.slice(1)) await hub.start();
 
-      // Seeded customers present, unmessed, in HubSpot, Stripe and Xero, by their hub ids.
+      // Seeded customers present, unmessed, in HubSpot, Stripe and the books, by their hub ids.
       const listed = await graphql<any>(
         hubs[0]!,
         `
@@ -195,11 +193,11 @@ describe.each(scenarios)(
             c.lifecycleStage === 'customer' &&
             customerAt(c, 'hubspot') &&
             customerAt(c, 'stripe') &&
-            customerAt(c, 'xero'),
+            inBooks(c),
         )
         .flatMap((c) => {
           const found = hubIdByEmail.get(c.email);
-          return found && ['HUBSPOT', 'STRIPE', 'XERO'].every((s) => found.systems.includes(s))
+          return found && ['HUBSPOT', 'STRIPE', BOOKS].every((s) => found.systems.includes(s))
             ? [found.id]
             : [];
         })
@@ -460,8 +458,9 @@ describe.each(scenarios)(
 
       // No orphans: everything the vendors gained during the run belongs to one of those operations.
       const emails = new Set(mutations.flatMap((m) => (m.email ? [m.email] : [])));
-      const seededXeroContacts = new Set(business.customers.map((c) => c.ids.xeroContactId));
-      const seededInvoices = new Set(business.invoices.map((i) => i.ids.xeroInvoiceId));
+      const seededBooks = booksSeedIds(books.system, business);
+      const seededContacts = new Set(seededBooks.people.values());
+      const seededInvoices = new Set(seededBooks.invoices.values());
       const seededEvents = new Set(business.bookings.map((b) => b.ids.googleEventId));
       const orphans = (system: string, found: string[], known: (id: string) => boolean) => {
         for (const id of found.filter((x) => !known(x))) problems.push(`orphan in ${system}: ${id}`);
@@ -477,10 +476,10 @@ describe.each(scenarios)(
         (email) => emails.has(email),
       );
       orphans(
-        'Xero contacts',
-        (await vendors.xeroContactsModifiedSince(runStart))
-          .filter((c) => !seededXeroContacts.has(c.ContactID))
-          .map((c) => String(c.EmailAddress)),
+        `${books.system} contacts`,
+        (await vendors.accountingContactsModifiedSince(runStart))
+          .filter((c) => !seededContacts.has(c.id))
+          .map((c) => String(c.email)),
         (email) => emails.has(email),
       );
       orphans(
@@ -489,10 +488,10 @@ describe.each(scenarios)(
         (id) => attributed.paymentIntents.has(id),
       );
       orphans(
-        'Xero invoices',
-        (await vendors.xeroInvoicesModifiedSince(runStart))
-          .filter((i) => !seededInvoices.has(i.InvoiceID))
-          .map((i) => i.InvoiceID as string),
+        `${books.system} invoices`,
+        (await vendors.accountingInvoicesModifiedSince(runStart))
+          .filter((i) => !seededInvoices.has(i.id))
+          .map((i) => i.id),
         (id) => attributed.invoices.has(id),
       );
       orphans(
@@ -503,13 +502,16 @@ describe.each(scenarios)(
         (id) => attributed.events.has(id),
       );
 
-      // The store: one operation per idempotency key, and the rotated Xero refresh token kept.
+      // The store: one operation per idempotency key, and the rotated refresh token of the books kept.
       await Promise.all(hubs.map((h) => h.stop()));
-      const stored = await storedFacts(scenario.store, databaseUrl, schema);
+      const stored = await storedFacts(scenario.store, databaseUrl, schema, books.system);
       const keys = mutations.filter((m) => m.payload).map((m) => m.key);
       expect(stored.clientKeys.sort(), 'one stored operation per idempotency key').toEqual(keys.sort());
-      expect(stored.xeroRefreshTokens, 'the rotated Xero refresh token is kept in the store').toHaveLength(1);
-      expect(stored.xeroRefreshTokens[0]).not.toBe(initialRefreshToken);
+      expect(
+        stored.refreshTokens,
+        `the rotated ${books.system} refresh token is kept in the store`,
+      ).toHaveLength(1);
+      expect(stored.refreshTokens[0]).not.toBe(initialRefreshToken);
 
       const states: Record<string, number> = {};
       for (const op of operations.values()) states[op.state] = (states[op.state] ?? 0) + 1;
@@ -687,7 +689,11 @@ async function checkOperation(
       await vendors.stripeCustomersByEmail(email),
       'payments.createCustomer',
     );
-    count(`Xero contacts for ${email}`, await vendors.xeroContactsByEmail(email), 'accounting.createContact');
+    count(
+      `contacts in the books for ${email}`,
+      await vendors.accountingContactsByEmail(email),
+      'accounting.createContact',
+    );
     return problems;
   }
 
@@ -701,23 +707,22 @@ async function checkOperation(
   if (m.kind === 'placeOrder') {
     count('Stripe payment intents', intents, 'payments.createOrder');
     if (!pi) return problems;
-    const invoices = await vendors.xeroInvoicesByReference(pi.id);
-    for (const invoice of invoices) attributed.invoices.add(invoice.InvoiceID);
-    count(`Xero invoices with Reference ${pi.id}`, invoices, 'accounting.createInvoice');
+    const invoices = await vendors.accountingInvoicesByReference(pi.id);
+    for (const invoice of invoices) attributed.invoices.add(invoice.id);
+    count(`invoices in the books with reference ${pi.id}`, invoices, 'accounting.createInvoice');
     if (op.state === 'COMPLETED') {
       const invoice = invoices[0];
       if (pi.status === 'canceled') problems.push(`${label}: payment intent ${pi.id} is canceled`);
-      if (invoice && invoice.Status !== 'AUTHORISED')
-        problems.push(`${label}: invoice ${invoice.InvoiceID} is ${invoice.Status}`);
+      if (invoice && invoice.status !== 'AUTHORISED')
+        problems.push(`${label}: invoice ${invoice.id} is ${invoice.status}`);
       const metadata = (await vendors.stripePaymentIntent(pi.id)).body.metadata;
       if (
         invoice &&
-        (metadata.switchboard_invoice_id !== invoice.InvoiceID ||
-          metadata.invoice_number !== invoice.InvoiceNumber)
+        (metadata.switchboard_invoice_id !== invoice.id || metadata.invoice_number !== invoice.number)
       )
         problems.push(
           `${label}: ${pi.id} names invoice ${metadata.switchboard_invoice_id} (${metadata.invoice_number}), not ` +
-            `${invoice.InvoiceID} (${invoice.InvoiceNumber}): ${describeOperation(op).trim()}`,
+            `${invoice.id} (${invoice.number}): ${describeOperation(op).trim()}`,
         );
       if (m.payload.order && innerId(m.payload.order.id) !== pi.id)
         problems.push(`${label}: the payload's order is ${m.payload.order.id}, not ${pi.id}`);
@@ -760,14 +765,16 @@ async function checkOperation(
   return problems;
 }
 
-/** What the store holds once the hubs are stopped: client keys of operations, Xero refresh tokens. */
+/** What the store holds once the hubs are stopped: client keys of operations, the books' refresh tokens. */
 async function storedFacts(
   store: 'sqlite' | 'postgres',
   databaseUrl: string,
   schema: string,
-): Promise<{ clientKeys: string[]; xeroRefreshTokens: string[] }> {
+  books: string,
+): Promise<{ clientKeys: string[]; refreshTokens: string[] }> {
   const keysSql = `select client_key from operations`;
-  const tokensSql = `select value from source_state where system = 'xero' and key like 'refresh_token:%'`;
+  const tokensSql = (param: string) =>
+    `select value from source_state where system = ${param} and key like 'refresh_token:%'`;
   if (store === 'sqlite') {
     const db = new SQLite(databaseUrl.replace(/^sqlite:/, ''), { readonly: true });
     try {
@@ -776,9 +783,9 @@ async function storedFacts(
           .prepare<[], { client_key: string }>(keysSql)
           .all()
           .map((r) => r.client_key),
-        xeroRefreshTokens: db
-          .prepare<[], { value: string }>(tokensSql)
-          .all()
+        refreshTokens: db
+          .prepare<[string], { value: string }>(tokensSql('?'))
+          .all(books)
           .map((r) => r.value),
       };
     } finally {
@@ -791,7 +798,9 @@ async function storedFacts(
     await client.query(`set search_path to "${schema}"`);
     return {
       clientKeys: (await client.query<{ client_key: string }>(keysSql)).rows.map((r) => r.client_key),
-      xeroRefreshTokens: (await client.query<{ value: string }>(tokensSql)).rows.map((r) => r.value),
+      refreshTokens: (await client.query<{ value: string }>(tokensSql('$1'), [books])).rows.map(
+        (r) => r.value,
+      ),
     };
   } finally {
     await client.end();

@@ -4,12 +4,13 @@ import { connect } from 'node:net';
 import { auditServer } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
-import { startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
+import { sandboxModules, startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { storeKinds } from '../harness/stores.ts';
 import { startTestHub, type TestHub } from './support/hub.ts';
 import { clearFaults, injectFault } from '../harness/sandbox-admin.ts';
 import { waitFor } from '../harness/wait.ts';
+import { booksSeedIds, inBooks, withOwnBooksGrant } from './support/books.ts';
 import {
   AUDIT_QUERY,
   countingVendorCalls,
@@ -39,7 +40,7 @@ const seed = business.customers.find(
     c.lifecycleStage === 'customer' &&
     customerAt(c, 'hubspot') &&
     customerAt(c, 'stripe') &&
-    customerAt(c, 'xero') &&
+    inBooks(c) &&
     business.orders.some((o) => o.customerKey === c.key),
 )!;
 const refundable = business.orders.filter(
@@ -50,7 +51,13 @@ const ORDER_ID = toGlobalId(
   `stripe:${business.orders.find((o) => o.customerKey === seed.key)!.ids.stripePaymentIntentId}`,
 );
 const BOOKING_ID = toGlobalId('Booking', `google_calendar:${business.bookings[0]!.ids.googleEventId}`);
-const INVOICE_ID = toGlobalId('Invoice', `xero:${business.invoices[0]!.ids.xeroInvoiceId}`);
+// The first invoice of the books the environment binds (SWITCHBOARD_ACCOUNTING), as startSandboxes binds them.
+const BOOKS = sandboxModules().accounting.id;
+const booksIds = booksSeedIds(BOOKS, business);
+const INVOICE_ID = toGlobalId(
+  'Invoice',
+  `${BOOKS}:${booksIds.invoice(business.invoices.find((i) => booksIds.invoices.has(i.key))!.key)}`,
+);
 
 /** A well-formed key text that no store has made. */
 const fakeKey = (
@@ -99,10 +106,12 @@ describe.each(storeKinds)('security over HTTP on %s', (storeKind) => {
     sandboxes = await startSandboxes({ seed: { now }, relaxed: true });
     t = await startTestHub({
       store: storeKind,
-      // Two workspaces on the same sandboxes: enough to show a key cannot cross between them.
+      // Two workspaces on the same sandboxes: enough to show a key cannot cross between them. Each
+      // connects to the books with a grant of its own, as two businesses would (a refresh token
+      // rotates on use, and QuickBooks refuses the old one at once).
       workspaces: [
         { id: 'default', sandboxes },
-        { id: 'annex', sandboxes },
+        { id: 'annex', sandboxes: await withOwnBooksGrant(sandboxes) },
       ],
       upstream: { limits: false, breaker: false, retry: false },
       security: {

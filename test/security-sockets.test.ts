@@ -7,6 +7,7 @@ import { toGlobalId } from '../src/graph/ids.ts';
 import { waitFor } from '../harness/wait.ts';
 import { sandboxAction } from '../harness/sandbox-admin.ts';
 import { sseSubscriber } from './support/subscribers.ts';
+import { booksSeedIds, inBooks } from './support/books.ts';
 import { AUDIT_QUERY, keyWith, upgradeStatus, wsConnection, type AuditRow } from './support/security.ts';
 
 // The long-lived side of the hub with real sockets: graphql-ws (connection_init credentials, close
@@ -179,7 +180,14 @@ describe('each scope over graphql-ws and SSE', () => {
   const order = business.orders.find(
     (o) => o.status === 'succeeded' && o.refunded === 0 && o.amount >= 1_000,
   )!;
-  const invoice = business.invoices.find((i) => i.status === 'AUTHORISED' && i.total > 0)!;
+  // An unpaid invoice of someone in the books, and its id in the bound ones (SWITCHBOARD_ACCOUNTING).
+  const invoice = business.invoices.find(
+    (i) =>
+      i.status === 'AUTHORISED' &&
+      i.total > 0 &&
+      inBooks(business.customers.find((c) => c.key === i.customerKey)!),
+  )!;
+  const booksInvoiceId = () => booksSeedIds(sandboxes.accounting.system, business).invoice(invoice.key);
   const person = business.customers.filter(
     (c) => c.mess.length === 0 && customerAt(c, 'stripe') && customerAt(c, 'hubspot'),
   )[3]!;
@@ -240,10 +248,11 @@ describe('each scope over graphql-ws and SSE', () => {
       variables: async () => ({}),
       trigger: () =>
         sandboxAction(`${sandboxes.accounting.url}/__sandbox/actions/pay-invoice`, {
-          invoiceId: invoice.ids.xeroInvoiceId,
+          invoiceId: booksInvoiceId(),
         }),
       match: (data) =>
-        data?.invoiceChanged?.id === toGlobalId('Invoice', `xero:${invoice.ids.xeroInvoiceId}`),
+        data?.invoiceChanged?.id ===
+        toGlobalId('Invoice', `${sandboxes.accounting.system}:${booksInvoiceId()}`),
     },
     {
       scope: 'customers:read',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CUSTOMER_360_QUERY } from '../src/graph/example-queries.ts';
 import { waitFor } from '../harness/wait.ts';
+import { sandboxModules } from '../src/sandbox/start.ts';
 
 // `npm start` as a newcomer runs it: a child process, no credentials, the embedded store, real sockets.
 let child: ChildProcess;
@@ -39,6 +40,9 @@ async function start(): Promise<void> {
   key = /Development key\s+(sb_test_\S+)/.exec(output)?.[1] ?? '';
 }
 const auth = () => ({ authorization: `Bearer ${key}` });
+/** The modules `npm start` binds from this environment (`SWITCHBOARD_<ROLE>`), as the hub does. */
+const bound = sandboxModules();
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 beforeAll(start, 90_000);
 
@@ -57,10 +61,11 @@ describe('npm start (sandbox mode)', () => {
     expect(output).toMatch(/Metrics\s+http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(key).toMatch(/^sb_test_[0-9A-Za-z]{12}_[0-9A-Za-z]{43}$/);
     expect(output).toContain(`export SWITCHBOARD_KEY=${key}`);
-    for (const name of ['stripe', 'hubspot', 'google_calendar', 'xero'])
-      expect(output).toMatch(new RegExp(`${name}\\s+http://`));
+    for (const module of Object.values(bound)) expect(output).toMatch(new RegExp(`${module.id}\\s+http://`));
     expect(output).toMatch(
-      /Linked \d+ customers across HubSpot \(\d+\), Stripe \(\d+\) and Xero \(\d+\); \d+ sync issues found/,
+      new RegExp(
+        `Linked \\d+ customers across HubSpot \\(\\d+\\), Stripe \\(\\d+\\) and ${escape(bound.accounting.label)} \\(\\d+\\); \\d+ sync issues found`,
+      ),
     );
   });
 
@@ -76,7 +81,7 @@ describe('npm start (sandbox mode)', () => {
     const nodes = body.data.customers.edges.map((e: any) => e.node);
     expect(nodes).toHaveLength(25);
     const systems = new Set(nodes.flatMap((n: any) => n.links.map((l: any) => l.system)));
-    expect([...systems].sort()).toEqual(['HUBSPOT', 'STRIPE', 'XERO']);
+    expect([...systems].sort()).toEqual(['HUBSPOT', 'STRIPE', bound.accounting.id.toUpperCase()].sort());
     expect(nodes.some((n: any) => n.bookings.totalCount > 0)).toBe(true);
     expect(nodes.some((n: any) => n.orders.edges.length > 0)).toBe(true);
     expect(nodes.some((n: any) => n.invoices.edges.length > 0)).toBe(true);

@@ -9,6 +9,7 @@ import { sourceStateContext } from '../src/store/secrets-at-rest.ts';
 import { sseSubscriber, wsSubscriber } from './support/subscribers.ts';
 import { waitFor } from '../harness/wait.ts';
 import { sandboxAction } from '../harness/sandbox-admin.ts';
+import { booksSeedIds, inBooks } from './support/books.ts';
 
 // The whole path with real sockets: a change made in a vendor's system (its sandbox's admin surface)
 // → the vendor's signed webhook → the hub's inbox → domain event → graphql-ws and SSE subscribers.
@@ -168,23 +169,18 @@ describe('vendor webhooks become live subscriptions', () => {
     await ws.started;
     await new Promise((r) => setTimeout(r, 200));
 
-    const invoice = business.invoices.find(
-      (i) =>
-        i.status === 'AUTHORISED' &&
-        customerAt(
-          business.customers.find((c) => c.key === i.customerKey)!,
-          'xero',
-        ),
-    )!;
-    await sandboxAction(`${sandboxes.accounting.url}/__sandbox/actions/pay-invoice`, {
-      invoiceId: invoice.ids.xeroInvoiceId,
-    });
+    // An unpaid invoice of the bound books (SWITCHBOARD_ACCOUNTING), paid "in the accounting app".
+    const books = sandboxes.accounting.system;
+    const booksIds = booksSeedIds(books, business);
+    const invoice = business.invoices.find((i) => i.status === 'AUTHORISED' && booksIds.invoices.has(i.key))!;
+    const invoiceId = booksIds.invoice(invoice.key);
+    await sandboxAction(`${sandboxes.accounting.url}/__sandbox/actions/pay-invoice`, { invoiceId });
     const paid = await eventually(
       () =>
         ws.received.find(
           (d) =>
             d.events.type === 'INVOICE_CHANGED' &&
-            d.events.invoice?.id === toGlobalId('Invoice', `xero:${invoice.ids.xeroInvoiceId}`),
+            d.events.invoice?.id === toGlobalId('Invoice', `${books}:${invoiceId}`),
         ),
       'the paid invoice',
     );
@@ -227,7 +223,7 @@ describe('vendor webhooks become live subscriptions', () => {
 
   it('a payment that succeeds at Stripe is received and recorded against its invoice (sync rule)', async () => {
     const person = business.customers.find(
-      (c) => c.mess.length === 0 && c.lifecycleStage === 'customer' && customerAt(c, 'xero'),
+      (c) => c.mess.length === 0 && c.lifecycleStage === 'customer' && inBooks(c),
     )!;
     const customerId = (
       await gql(`{ customers(search: "${person.email}", first: 1) { edges { node { id } } } }`)

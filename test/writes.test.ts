@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
+import { generateBusiness } from '../src/sandbox/seed/business.ts';
 import { startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { storeKinds } from '../harness/stores.ts';
 import { startTestHub, type TestHub } from './support/hub.ts';
 import { clearFaults, clearRequestLog, injectFault, requestLog } from '../harness/sandbox-admin.ts';
 import { vendorApis } from './support/vendors.ts';
+import { booksFault, booksSeedIds, inBooks } from './support/books.ts';
 
 const now = new Date('2026-11-23T00:00:00Z');
 const business = generateBusiness({ now });
@@ -16,6 +17,8 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
   let sandboxes: Sandboxes;
   let t: TestHub;
   let vendors: ReturnType<typeof vendorApis>;
+  /** The seed's ids in the bound books (`SWITCHBOARD_ACCOUNTING`). */
+  let books: ReturnType<typeof booksSeedIds>;
   const ws = 'default';
   const customerIdFor = async (email: string) => {
     const row = (await t.hub.links.findCustomersByEmail(ws, [email])).get(email)?.[0];
@@ -33,6 +36,7 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
       engine: { retryBaseMs: 10, retryMaxMs: 50, maxAttempts: 4, fastPathMs: 2_000 },
     });
     vendors = vendorApis(sandboxes);
+    books = booksSeedIds(sandboxes.accounting.system, business);
   });
   afterAll(async () => {
     await t?.close();
@@ -42,7 +46,7 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
     await clearFaults(...sandboxes.all.map((s) => s.url));
   });
 
-  it('createCustomer makes the customer in HubSpot, Stripe and Xero, linked, and a repeat email is refused', async () => {
+  it('createCustomer makes the customer in HubSpot, Stripe and the books, linked, and a repeat email is refused', async () => {
     const email = unique('new');
     const { body } = await t.graphql<any>(
       `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ${OPERATION} customer { id email displayName links { system externalId } } } }`,
@@ -65,7 +69,9 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
       ['accounting.createContact', 'SUCCEEDED'],
     ]);
     expect(payload.customer.email).toBe(email);
-    expect(payload.customer.links.map((l: any) => l.system).sort()).toEqual(['HUBSPOT', 'STRIPE', 'XERO']);
+    expect(payload.customer.links.map((l: any) => l.system).sort()).toEqual(
+      ['HUBSPOT', 'STRIPE', sandboxes.accounting.system.toUpperCase()].sort(),
+    );
 
     const hubspot = await vendors.hubspotContact(email);
     expect(hubspot.body.properties).toMatchObject({
@@ -76,11 +82,11 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
     const stripe = await vendors.stripeCustomersByEmail(email);
     expect(stripe).toHaveLength(1);
     expect(stripe[0]).toMatchObject({ name: 'Nia Brooks', metadata: { switchboard_id: expect.any(String) } });
-    const xero = await vendors.xeroContactsByEmail(email);
-    expect(xero).toHaveLength(1);
-    expect(xero[0].Name).toBe('Nia Brooks');
+    const inTheBooks = await vendors.accountingContactsByEmail(email);
+    expect(inTheBooks).toHaveLength(1);
+    expect(inTheBooks[0]!.name).toBe('Nia Brooks');
     const ids = new Set(payload.customer.links.map((l: any) => l.externalId));
-    expect(ids).toEqual(new Set([hubspot.body.id, stripe[0].id, xero[0].ContactID]));
+    expect(ids).toEqual(new Set([hubspot.body.id, stripe[0].id, inTheBooks[0]!.id]));
 
     const again = await t.graphql<any>(
       `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { operation { id } } }`,
@@ -92,17 +98,17 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
     });
   });
 
-  it('createCustomer settles a Xero name clash with someone else by making the name unique', async () => {
-    const seed = business.customers.find((c) => c.mess.length === 0 && customerAt(c, 'xero'))!;
+  it('createCustomer settles a name clash with someone else in the books by making the name unique', async () => {
+    const seed = business.customers.find((c) => c.mess.length === 0 && inBooks(c))!;
     const email = unique('namesake');
     const { body } = await t.graphql<any>(
       `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ${OPERATION} } }`,
       { input: { firstName: seed.firstName, lastName: seed.lastName, email } },
     );
     expect(body.data.createCustomer.operation.state).toBe('COMPLETED');
-    const xero = await vendors.xeroContactsByEmail(email);
-    expect(xero).toHaveLength(1);
-    expect(xero[0].Name).toBe(`${seed.firstName} ${seed.lastName} (${email})`);
+    const inTheBooks = await vendors.accountingContactsByEmail(email);
+    expect(inTheBooks).toHaveLength(1);
+    expect(inTheBooks[0]!.name).toBe(`${seed.firstName} ${seed.lastName} (${email})`);
   });
 
   it('updateCustomer carries a new phone and email to every system that holds the customer', async () => {
@@ -123,7 +129,7 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
     expect((await vendors.hubspotContact(newEmail)).body.properties.phone).toBe('+44 7700 900999');
     expect(await vendors.stripeCustomersByEmail(newEmail)).toHaveLength(1);
     expect(await vendors.stripeCustomersByEmail(email)).toHaveLength(0);
-    expect(await vendors.xeroContactsByEmail(newEmail)).toHaveLength(1);
+    expect(await vendors.accountingContactsByEmail(newEmail)).toHaveLength(1);
   });
 
   it('createBooking, rescheduleBooking and cancelBooking move the calendar, the deposit and the CRM together', async () => {
@@ -255,9 +261,9 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
       switchboard_invoice_system: sandboxes.accounting.system,
       switchboard_invoice_id: invoiceId,
     });
-    const invoice = await vendors.xeroInvoice(invoiceId);
-    expect(invoice).toMatchObject({ Status: 'AUTHORISED', Total: 142, Reference: piId });
-    expect(invoice.Contact.ContactID).toBe(seed.ids.xeroContactId);
+    const invoice = await vendors.accountingInvoice(invoiceId);
+    expect(invoice).toMatchObject({ status: 'AUTHORISED', total: 14_200, reference: piId });
+    expect(invoice!.contactId).toBe(books.person(seed.key));
 
     const paid = await t.graphql<any>(
       `mutation($id: ID!) { recordPayment(invoiceId: $id) { ${OPERATION} invoice { status amountDue { amount } amountPaid { amount } } } }`,
@@ -269,12 +275,12 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
       amountDue: { amount: 0 },
       amountPaid: { amount: 14_200 },
     });
-    expect((await vendors.xeroInvoice(invoiceId)).Status).toBe('PAID');
+    expect((await vendors.accountingInvoice(invoiceId))?.status).toBe('PAID');
   });
 
   it('issueInvoice raises an authorised invoice; refundOrder refunds a paid order', async () => {
     const seed = business.customers.find(
-      (c) => c.mess.length === 0 && c.lifecycleStage === 'customer' && customerAt(c, 'xero'),
+      (c) => c.mess.length === 0 && c.lifecycleStage === 'customer' && inBooks(c),
     )!;
     const issued = await t.graphql<any>(
       `mutation($input: IssueInvoiceInput!) { issueInvoice(input: $input) { ${OPERATION} invoice { id status total { amount } reference } } }`,
@@ -421,13 +427,17 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
     );
     expect(await vendors.hubspotContactsByEmail(email)).toHaveLength(1);
     expect(await vendors.stripeCustomersByEmail(email)).toHaveLength(1);
-    expect(await vendors.xeroContactsByEmail(email)).toHaveLength(1);
+    expect(await vendors.accountingContactsByEmail(email)).toHaveLength(1);
     expect((await t.hub.links.findCustomersByEmail(ws, [email])).get(email)).toHaveLength(1);
   });
 
   it('a refusal the vendor will not change its mind about undoes the steps already done', async () => {
     const seed = business.customers.find((c) => c.mess.length === 0 && c.lifecycleStage === 'customer')!;
-    await injectFault(sandboxes.accounting.url, { status: 400, operations: ['invoices.create'], times: 1 });
+    await injectFault(sandboxes.accounting.url, {
+      status: 400,
+      ...booksFault(sandboxes.accounting.system, 'createInvoice'),
+      times: 1,
+    });
     const { body } = await t.graphql<any>(
       `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { ${OPERATION} order { id status } invoice { id } } }`,
       {
