@@ -411,7 +411,7 @@ describe.each(storeKinds)('the read graph on %s', (storeKind) => {
     expect(unknownField.status).toBe(400);
 
     const missing = await t.graphql(`query($id: ID!) { node(id: $id) { id } }`, {
-      id: toGlobalId('Invoice', `${books}:${unknownBooksId(books)}`),
+      id: toGlobalId('Invoice', `${books}:${await unknownBooksId(books)}`),
     });
     expect(missing.status).toBe(200);
     expect(missing.body.data).toEqual({ node: null });

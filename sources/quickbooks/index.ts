@@ -260,5 +260,6 @@ export const quickbooks: SourceModule<'accounting', QuickbooksSettings, Quickboo
       token: { operations: ['oauth.token'] },
       api: { pathPrefix: '/v3' },
     },
+    books: () => import('./sandbox/books.ts').then((m) => m.books),
   },
 };

@@ -142,5 +142,6 @@ export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings>
       token: { operations: ['identity.token'] },
       api: { pathPrefix: '/api.xro' },
     },
+    books: () => import('./sandbox/books.ts').then((m) => m.books),
   },
 };

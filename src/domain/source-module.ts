@@ -6,6 +6,7 @@ import type { Connected } from '../upstream/client.ts';
 import type { SourceStateRepository } from '../store/source-state.ts';
 import type { VendorSandbox, VendorSandboxOptions } from '../sandbox/types.ts';
 import type { SeedBusiness } from '../sandbox/seed/business.ts';
+import type { BooksKit } from '../sandbox/books.ts';
 import type { ChannelRegistry, InboxEventInput, WebhookVerifier } from '../webhooks/types.ts';
 import type { AccountingSource, CalendarSource, CrmSource, PaymentsSource } from './ports.ts';
 
@@ -147,6 +148,11 @@ export interface SourceModule<R extends Role = Role, S = unknown, W = unknown> {
      * endpoint) and `api` (every API call).
      */
     faults: Readonly<Record<string, FaultTarget>>;
+    /**
+     * Accounting modules: how the end-to-end suite reads the books over the vendor's own API and
+     * makes and retires OAuth grants (`sources/<id>/sandbox/books.ts`). Loaded on demand: test code.
+     */
+    books?: () => Promise<BooksKit>;
   };
 }
 

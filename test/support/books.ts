@@ -1,13 +1,14 @@
 /**
  * The accounting role, whichever vendor plays it (`SWITCHBOARD_ACCOUNTING`): the ids the seed's
  * books have in the bound vendor's sandbox, where to inject a fault into one kind of its calls, and
- * OAuth grants of its own for a hub. Tests name the books through these, not through one vendor.
+ * OAuth grants of its own for a hub, all from the bound module (`SourceModule.sandbox`). Tests name
+ * the books through these, never through one vendor, so a new accounting adapter needs no change here.
  */
 import type { FaultTarget, Role } from '../../src/domain/source-module.ts';
 import type { BoundSandbox } from '../../src/sources.ts';
 import { customerAt, type SeedBusiness, type SeedCustomer } from '../../src/sandbox/seed/business.ts';
 import { moduleById } from '../../sources/registry.ts';
-import { sandboxAction } from '../../harness/sandbox-admin.ts';
+import { newGrant, tokenRequest, type BooksKit } from '../../src/sandbox/books.ts';
 
 function moduleOf(system: string) {
   const module = moduleById(system);
@@ -52,16 +53,15 @@ export function booksSeedIds(system: string, business: SeedBusiness) {
   };
 }
 
-/** A well-formed id of the books' kind that no record of theirs has. */
-export function unknownBooksId(system: string): string {
-  const ids: Record<string, string> = {
-    xero: '00000000-0000-4000-8000-000000000000',
-    quickbooks: '999999999',
-  };
-  const id = ids[system];
-  if (!id) throw new Error(`no unknown id known for ${system}`);
-  return id;
+/** What tests need of the bound books beyond the hub's port (`SourceModule.sandbox.books`). */
+export async function booksKit(system: string): Promise<BooksKit> {
+  const load = moduleOf(system).sandbox.books;
+  if (!load) throw new Error(`the ${system} module has no sandbox/books.ts: it is not an accounting module`);
+  return load();
 }
+
+/** A well-formed id of the books' kind that no record of theirs has. */
+export const unknownBooksId = async (system: string): Promise<string> => (await booksKit(system)).unknownId;
 
 /**
  * A fault selector (`POST /__sandbox/faults`) for one kind of call to the books: a port method
@@ -78,41 +78,17 @@ export const matchesFault = (target: FaultTarget, entry: { operation: string; pa
   (target.operations === undefined || target.operations.includes(entry.operation)) &&
   (target.pathPrefix === undefined || entry.path.startsWith(target.pathPrefix));
 
-/** The OAuth token endpoint of each accounting sandbox (both take HTTP Basic client authentication). */
-const TOKEN_PATHS: Readonly<Record<string, string>> = {
-  xero: '/connect/token',
-  quickbooks: '/oauth2/v1/tokens/bearer',
-};
-
 /** POSTs a form to the books' OAuth token endpoint with the sandbox's client credentials. */
-export function booksTokenRequest(sandbox: BoundSandbox, form: Record<string, string>): Promise<Response> {
-  const path = TOKEN_PATHS[sandbox.system];
-  if (!path) throw new Error(`no token endpoint known for ${sandbox.system}`);
-  const { clientId, clientSecret } = sandbox.credentials;
-  return fetch(`${sandbox.url}${path}`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-      accept: 'application/json',
-    },
-    body: new URLSearchParams(form).toString(),
-  });
+export async function booksTokenRequest(
+  sandbox: BoundSandbox,
+  form: Record<string, string>,
+): Promise<Response> {
+  return tokenRequest(sandbox, (await booksKit(sandbox.system)).tokenPath, form);
 }
 
-/**
- * A new connection to the books, as a second consent in the vendor's UI gives one: the sandbox's
- * consent step without a browser (`/__sandbox/authorize`), then the code exchange.
- */
-export async function newBooksGrant(
-  sandbox: BoundSandbox,
-): Promise<{ accessToken: string; refreshToken: string }> {
-  const { code } = (await sandboxAction(`${sandbox.url}/__sandbox/authorize`, {})) as { code: string };
-  const res = await booksTokenRequest(sandbox, { grant_type: 'authorization_code', code });
-  const body = (await res.json()) as { access_token?: string; refresh_token?: string };
-  if (res.status !== 200 || !body.access_token || !body.refresh_token)
-    throw new Error(`${sandbox.system} code exchange answered ${res.status}: ${JSON.stringify(body)}`);
-  return { accessToken: body.access_token, refreshToken: body.refresh_token };
+/** A new connection to the books, as a second consent in the vendor's UI gives one. */
+export async function newBooksGrant(sandbox: BoundSandbox) {
+  return newGrant(sandbox, (await booksKit(sandbox.system)).tokenPath);
 }
 
 /**
@@ -134,25 +110,8 @@ export async function withOwnBooksGrant<S extends { accounting: BoundSandbox }>(
 
 /**
  * Makes the refresh token a sandbox was started with unusable, without touching the connection a
- * hub has since rotated it into. Xero keeps a replaced refresh token working for a grace period, so
- * it is revoked (Xero revokes just that token). QuickBooks refuses a replaced one at once, so the
- * hub's first refresh already spent it; revoking it there would revoke the whole grant, the hub's
- * current tokens with it.
+ * hub has since rotated it into (`BooksKit.retireConfiguredRefreshToken`).
  */
 export async function retireConfiguredRefreshToken(sandbox: BoundSandbox): Promise<void> {
-  const token = sandbox.credentials.refreshToken!;
-  if (sandbox.system === 'xero') {
-    const { clientId, clientSecret } = sandbox.credentials;
-    const res = await fetch(`${sandbox.url}/connect/revocation`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ token }).toString(),
-    });
-    if (res.status !== 200) throw new Error(`Xero revocation answered ${res.status}`);
-  } else if (sandbox.system !== 'quickbooks') {
-    throw new Error(`no way known to retire a ${sandbox.system} refresh token`);
-  }
+  await (await booksKit(sandbox.system)).retireConfiguredRefreshToken(sandbox);
 }

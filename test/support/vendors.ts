@@ -1,221 +1,23 @@
 import type { BoundSandbox, SandboxEndpoints } from '../../src/sources.ts';
-import { newBooksGrant } from './books.ts';
-
-/** An invoice as the books show it, whichever vendor keeps them. Amounts in minor units. */
-export interface BooksInvoice {
-  id: string;
-  number: string | null;
-  status: 'DRAFT' | 'SUBMITTED' | 'AUTHORISED' | 'PAID' | 'VOIDED' | 'DELETED';
-  total: number;
-  amountDue: number;
-  contactId: string | null;
-  /** Where the hub keeps the payment it belongs to (Xero: `Reference`; QuickBooks: `PrivateNote`). */
-  reference: string | null;
-}
-
-/** A contact (Xero) or customer (QuickBooks) in the books. */
-export interface BooksContact {
-  id: string;
-  email: string | null;
-  name: string;
-}
-
-/** Reads of the books, the same for every accounting vendor. */
-export interface BooksReader {
-  /** The invoice with this id; undefined when the books have none. */
-  accountingInvoice(id: string): Promise<BooksInvoice | undefined>;
-  /** The contact with this id, archived or inactive too; undefined when the books have none. */
-  accountingContact(id: string): Promise<BooksContact | undefined>;
-  /** Invoices whose payment reference is `reference`. */
-  accountingInvoicesByReference(reference: string): Promise<BooksInvoice[]>;
-  /** Contacts with this email address. */
-  accountingContactsByEmail(email: string): Promise<BooksContact[]>;
-  /** Invoices changed at or after `since`, in every status. */
-  accountingInvoicesModifiedSince(since: Date): Promise<BooksInvoice[]>;
-  /** Contacts changed at or after `since`, archived or inactive ones included. */
-  accountingContactsModifiedSince(since: Date): Promise<BooksContact[]>;
-}
-
-const pence = (pounds: unknown) => Math.round(Number(pounds ?? 0) * 100);
-
-/** Xero's Accounting API, through a custom connection's token (client credentials). */
-function xeroBooks(xero: BoundSandbox): BooksReader {
-  let token: string | undefined;
-  const get = async (path: string, headers: Record<string, string> = {}) => {
-    if (!token) {
-      const res = await fetch(`${xero.url}/connect/token`, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`${xero.credentials.clientId}:${xero.credentials.clientSecret}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
-      });
-      token = ((await res.json()) as { access_token: string }).access_token;
-    }
-    const res = await fetch(`${xero.url}/api.xro/2.0${path}`, {
-      headers: {
-        authorization: `Bearer ${token}`,
-        'xero-tenant-id': xero.credentials.tenantId!,
-        accept: 'application/json',
-        ...headers,
-      },
-    });
-    if (res.status === 404) return undefined;
-    if (res.status !== 200) throw new Error(`Xero GET ${path} answered ${res.status}: ${await res.text()}`);
-    return (await res.json()) as any;
-  };
-  const invoice = (i: any): BooksInvoice => ({
-    id: i.InvoiceID,
-    number: i.InvoiceNumber ?? null,
-    status: i.Status,
-    total: pence(i.Total),
-    amountDue: pence(i.AmountDue),
-    contactId: i.Contact?.ContactID ?? null,
-    reference: i.Reference || null,
-  });
-  const contact = (c: any): BooksContact => ({
-    id: c.ContactID,
-    email: c.EmailAddress || null,
-    name: c.Name,
-  });
-  return {
-    accountingInvoice: async (id) => {
-      const found = (await get(`/Invoices/${id}`))?.Invoices?.[0];
-      return found ? invoice(found) : undefined;
-    },
-    accountingContact: async (id) => {
-      const found = (await get(`/Contacts/${id}`))?.Contacts?.[0];
-      return found ? contact(found) : undefined;
-    },
-    accountingInvoicesByReference: async (reference) =>
-      (
-        (await get(`/Invoices?page=1&where=${encodeURIComponent(`Reference=="${reference}"`)}`))
-          .Invoices as any[]
-      ).map(invoice),
-    accountingContactsByEmail: async (email) =>
-      (
-        (await get(`/Contacts?where=${encodeURIComponent(`EmailAddress=="${email}"`)}`)).Contacts as any[]
-      ).map(contact),
-    // If-Modified-Since: Xero's own way to ask what changed.
-    accountingInvoicesModifiedSince: async (since) =>
-      ((await get('/Invoices', { 'if-modified-since': since.toISOString() })).Invoices as any[]).map(invoice),
-    accountingContactsModifiedSince: async (since) =>
-      (
-        (await get('/Contacts?includeArchived=true', { 'if-modified-since': since.toISOString() }))
-          .Contacts as any[]
-      ).map(contact),
-  };
-}
-
-/** A string literal of QBO's query language. */
-const qboLiteral = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+import type { BooksReader } from '../../src/sandbox/books.ts';
+import { booksKit } from './books.ts';
 
 /**
- * QuickBooks Online's Accounting API v3, with an access token of a connection of its own (the
- * hub's refresh token rotates on every use, and QBO's old one stops working at once: the test must
- * not spend it).
+ * The bound books' reader (`sources/<id>/sandbox/books.ts`), loaded on first use: reads the books over
+ * the vendor's own API, whichever vendor keeps them.
  */
-function quickbooksBooks(qbo: BoundSandbox): BooksReader {
-  let token: Promise<string> | undefined;
-  const base = `${qbo.url}/v3/company/${qbo.credentials.realmId}`;
-  const get = async (path: string): Promise<any> => {
-    for (let attempt = 0; ; attempt++) {
-      token ??= newBooksGrant(qbo).then((g) => g.accessToken);
-      const access = await token.catch((error: unknown) => {
-        token = undefined;
-        throw error;
-      });
-      const url = new URL(`${base}${path}`);
-      url.searchParams.set('minorversion', '75');
-      const res = await fetch(url, {
-        headers: { authorization: `Bearer ${access}`, accept: 'application/json' },
-      });
-      // An access token lives an hour on the sandbox's clock, which a test may have moved on.
-      if (res.status === 401 && attempt === 0) {
-        token = undefined;
-        continue;
-      }
-      if (res.status !== 200)
-        throw new Error(`QuickBooks GET ${path} answered ${res.status}: ${await res.text()}`);
-      return res.json();
-    }
-  };
-  /** Every page of `select * from <entity> where …` (QBO answers at most 1,000 a page). */
-  const query = async (entity: 'Invoice' | 'Customer', where: string) => {
-    const all: any[] = [];
-    for (let start = 1; ; start += 1000) {
-      const statement = `select * from ${entity} where ${where} startposition ${start} maxresults 1000`;
-      const page = ((await get(`/query?query=${encodeURIComponent(statement)}`)).QueryResponse?.[entity] ??
-        []) as any[];
-      all.push(...page);
-      if (page.length < 1000) return all;
-    }
-  };
-  const invoice = (i: any): BooksInvoice => {
-    // QBO has no status member: a void zeroes the amounts and replaces the private note with "Voided".
-    const voided = Number(i.TotalAmt) === 0 && /^voided\b/i.test(String(i.PrivateNote ?? '').trim());
-    const total = pence(i.TotalAmt);
-    const due = pence(i.Balance);
-    return {
-      id: i.Id,
-      number: i.DocNumber ?? null,
-      status: voided ? 'VOIDED' : due === 0 && total > 0 ? 'PAID' : 'AUTHORISED',
-      total,
-      amountDue: due,
-      contactId: i.CustomerRef?.value ?? null,
-      reference: voided ? null : i.PrivateNote || null,
-    };
-  };
-  const contact = (c: any): BooksContact => ({
-    id: c.Id,
-    email: c.PrimaryEmailAddr?.Address || null,
-    name: c.DisplayName,
-  });
-  // QBO compares times at whole seconds.
-  const secondsOf = (since: Date) =>
-    new Date(Math.floor(since.getTime() / 1000) * 1000).toISOString().replace('.000', '');
+function booksReader(sandbox: BoundSandbox): BooksReader {
+  let reader: Promise<BooksReader> | undefined;
+  const read = () => (reader ??= booksKit(sandbox.system).then((kit) => kit.reader(sandbox)));
   return {
-    accountingInvoice: async (id) => {
-      const res = await get(
-        `/query?query=${encodeURIComponent(`select * from Invoice where Id = ${qboLiteral(id)}`)}`,
-      );
-      const found = res.QueryResponse?.Invoice?.[0];
-      return found ? invoice(found) : undefined;
-    },
-    accountingContact: async (id) => {
-      const [found] = await query('Customer', `Id = ${qboLiteral(id)} and Active in (true, false)`);
-      return found ? contact(found) : undefined;
-    },
+    accountingInvoice: async (id) => (await read()).accountingInvoice(id),
+    accountingContact: async (id) => (await read()).accountingContact(id),
     accountingInvoicesByReference: async (reference) =>
-      (await query('Invoice', `PrivateNote = ${qboLiteral(reference)}`)).map(invoice),
-    // Inactive customers only come back when the where clause names Active.
-    accountingContactsByEmail: async (email) =>
-      (await query('Customer', `PrimaryEmailAddr = ${qboLiteral(email)} and Active in (true, false)`)).map(
-        contact,
-      ),
-    accountingInvoicesModifiedSince: async (since) =>
-      (await query('Invoice', `MetaData.LastUpdatedTime >= ${qboLiteral(secondsOf(since))}`)).map(invoice),
-    accountingContactsModifiedSince: async (since) =>
-      (
-        await query(
-          'Customer',
-          `MetaData.LastUpdatedTime >= ${qboLiteral(secondsOf(since))} and Active in (true, false)`,
-        )
-      ).map(contact),
+      (await read()).accountingInvoicesByReference(reference),
+    accountingContactsByEmail: async (email) => (await read()).accountingContactsByEmail(email),
+    accountingInvoicesModifiedSince: async (since) => (await read()).accountingInvoicesModifiedSince(since),
+    accountingContactsModifiedSince: async (since) => (await read()).accountingContactsModifiedSince(since),
   };
-}
-
-/** The reader for the books a sandbox keeps, by the system it stands in for. */
-export function booksReader(sandbox: BoundSandbox): BooksReader {
-  switch (sandbox.system) {
-    case 'xero':
-      return xeroBooks(sandbox);
-    case 'quickbooks':
-      return quickbooksBooks(sandbox);
-    default:
-      throw new Error(`no books reader for ${sandbox.system}`);
-  }
 }
 
 /**
