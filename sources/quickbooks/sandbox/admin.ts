@@ -8,7 +8,9 @@ import type { QboContext } from './context.ts';
 import { applyCustomer, customerToWire, findCustomer } from './customers.ts';
 import { DEFAULT_SCOPES, type Identity } from './identity.ts';
 import { applyInvoice, findInvoice, invoiceToWire, voidInvoice } from './invoices.ts';
-import { parseLimitSettings, type Limiter } from './limits.ts';
+import { clockRoutes } from '../../../src/sandbox/kit/clock.ts';
+import { limitRoutes } from '../../../src/sandbox/kit/limits.ts';
+import { DEFAULT_LIMITS, type Limiter } from './limits.ts';
 import { applyPayment, paymentToWire } from './payments.ts';
 import { invoiceBalance, STANDARD_RATE, type EntityName, type Invoice } from './state.ts';
 import { WEBHOOK_ENTITIES, type ChangeBatch, type QboWebhooks } from './webhooks.ts';
@@ -64,10 +66,6 @@ export function adminRoutes(deps: {
   webhooks: QboWebhooks;
 }): Route[] {
   const { ctx, identity, limiter, webhooks } = deps;
-  const clockBody = () => ({
-    now: new Date(ctx.clock.now()).toISOString(),
-    offsetSeconds: ctx.clock.offsetSeconds(),
-  });
   return [
     {
       method: 'POST',
@@ -93,38 +91,8 @@ export function adminRoutes(deps: {
         });
       },
     },
-    { method: 'GET', path: '/__sandbox/clock', operation: 'admin.clock.get', handler: () => ok(clockBody()) },
-    {
-      method: 'POST',
-      path: '/__sandbox/clock',
-      operation: 'admin.clock.advance',
-      handler: (req) => {
-        const input = req.json();
-        const seconds = isRecord(input) ? input.advanceSeconds : undefined;
-        if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0)
-          return bad('"advanceSeconds" must be a non-negative number (the clock only moves forward)');
-        ctx.clock.advance(seconds);
-        return ok(clockBody());
-      },
-    },
-    {
-      method: 'GET',
-      path: '/__sandbox/limits',
-      operation: 'admin.limits.get',
-      handler: () => ok({ limits: limiter.settings(), usage: limiter.usage(ctx.realmId) }),
-    },
-    {
-      method: 'POST',
-      path: '/__sandbox/limits',
-      operation: 'admin.limits.configure',
-      handler: (req) => {
-        const parsed = parseLimitSettings(req.json());
-        if (typeof parsed === 'string') return bad(parsed);
-        const { reset, ...patch } = parsed;
-        if (reset) limiter.reset();
-        return ok({ limits: limiter.configure(patch), usage: limiter.usage(ctx.realmId) });
-      },
-    },
+    ...clockRoutes(ctx.clock),
+    ...limitRoutes(limiter, DEFAULT_LIMITS, () => limiter.usage(ctx.realmId)),
     {
       method: 'GET',
       path: '/__sandbox/tokens',

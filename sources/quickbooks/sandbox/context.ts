@@ -1,6 +1,7 @@
 /** What every route module shares: the company, the clock, the change feed, and the `time` stamp. */
 import type { SandboxRequest, SandboxResponse } from '../../../src/sandbox/kit/http.ts';
-import type { Clock, Company, Customer, EntityName, Invoice, Item, Payment } from './state.ts';
+import type { Clock } from '../../../src/sandbox/kit/clock.ts';
+import type { Company, Customer, EntityName, Invoice, Item, Payment } from './state.ts';
 import type { ChangeBatch } from './webhooks.ts';
 import { dateTime, invalidProperty, JSON_TYPE, QboFault, responseTime } from './wire.ts';
 

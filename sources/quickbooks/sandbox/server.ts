@@ -28,7 +28,8 @@ import { createIdempotencyStore } from './idempotency.ts';
 import { createIdentity, SCOPES, type TokenSettings } from './identity.ts';
 import { createLimiter, type LimitSettings } from './limits.ts';
 import { queryRoutes } from './query.ts';
-import { createClock, loadCompany } from './state.ts';
+import { createClock, describeClock } from '../../../src/sandbox/kit/clock.ts';
+import { loadCompany } from './state.ts';
 import { createQboWebhooks } from './webhooks.ts';
 import {
   authenticationFailed,
@@ -273,7 +274,7 @@ export async function startQuickbooksSandbox(options: QuickbooksSandboxOptions =
           payments: ctx.company.payments.size,
           items: ctx.company.items.size,
         },
-        clock: { now: new Date(clock.now()).toISOString(), offsetSeconds: clock.offsetSeconds() },
+        clock: describeClock(clock),
         limits: limiter.settings(),
         identity: identity.describe(),
         webhookEndpoint: webhooks.endpoint() ?? null,

@@ -170,25 +170,6 @@ export interface Company {
   version: number;
 }
 
-export interface Clock {
-  now(): number;
-  advance(seconds: number): number;
-  offsetSeconds(): number;
-}
-
-/** Wall clock plus an offset that `POST /__sandbox/clock` moves forward, so tests can expire tokens. */
-export function createClock(): Clock {
-  let offsetMs = 0;
-  return {
-    now: () => Date.now() + offsetMs,
-    advance(seconds) {
-      offsetMs += seconds * 1000;
-      return Date.now() + offsetMs;
-    },
-    offsetSeconds: () => offsetMs / 1000,
-  };
-}
-
 /** Invoice totals, VAT exclusive lines: tax per VAT code on the sum of its lines, rounded once. */
 export function computeTotals(lines: InvoiceLine[]): { subTotal: number; totalTax: number; total: number } {
   const byCode = new Map<string, number>();

@@ -16,7 +16,8 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { WebhookDispatcher } from '../../../src/sandbox/kit/webhooks.ts';
-import type { Clock, EntityName } from './state.ts';
+import type { Clock } from '../../../src/sandbox/kit/clock.ts';
+import type { EntityName } from './state.ts';
 import { webhookTime } from './wire.ts';
 
 export type Operation = 'Create' | 'Update' | 'Delete' | 'Void' | 'Merge' | 'Emailed';

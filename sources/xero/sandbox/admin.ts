@@ -9,7 +9,9 @@ import { applyContact, contactToWire, findContact } from './contacts.ts';
 import { findInvoice, invoiceToWire } from './invoices.ts';
 import { applyPayment, paymentToWire } from './payments.ts';
 import { DEFAULT_SCOPES, type Identity } from './identity.ts';
-import { parseLimitSettings, type Limiter } from './limits.ts';
+import { clockRoutes } from '../../../src/sandbox/kit/clock.ts';
+import { limitRoutes } from '../../../src/sandbox/kit/limits.ts';
+import { DEFAULT_LIMITS, type Limiter } from './limits.ts';
 import { amountDue } from './state.ts';
 import type { EventCategory, XeroWebhooks } from './webhooks.ts';
 import { isRecord, money } from './wire.ts';
@@ -43,7 +45,6 @@ export function adminRoutes(deps: {
   webhooks: XeroWebhooks;
 }): Route[] {
   const { ctx, identity, limiter, webhooks } = deps;
-  const body = (input: unknown): Record<string, unknown> => (isRecord(input) ? input : {});
   return [
     {
       method: 'POST',
@@ -63,43 +64,8 @@ export function adminRoutes(deps: {
         return ok({ code, scopes, redirectUri: input.redirectUri ?? null, expiresInSeconds: 300 });
       },
     },
-    {
-      method: 'GET',
-      path: '/__sandbox/clock',
-      operation: 'admin.clock.get',
-      handler: () =>
-        ok({ now: new Date(ctx.clock.now()).toISOString(), offsetSeconds: ctx.clock.offsetSeconds() }),
-    },
-    {
-      method: 'POST',
-      path: '/__sandbox/clock',
-      operation: 'admin.clock.advance',
-      handler: (req) => {
-        const seconds = body(req.json()).advanceSeconds;
-        if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0)
-          return bad('"advanceSeconds" must be a non-negative number (the clock only moves forward)');
-        ctx.clock.advance(seconds);
-        return ok({ now: new Date(ctx.clock.now()).toISOString(), offsetSeconds: ctx.clock.offsetSeconds() });
-      },
-    },
-    {
-      method: 'GET',
-      path: '/__sandbox/limits',
-      operation: 'admin.limits.get',
-      handler: () => ok({ limits: limiter.settings(), usage: limiter.usage(ctx.tenantId) }),
-    },
-    {
-      method: 'POST',
-      path: '/__sandbox/limits',
-      operation: 'admin.limits.configure',
-      handler: (req) => {
-        const parsed = parseLimitSettings(req.json());
-        if (typeof parsed === 'string') return bad(parsed);
-        const { reset, ...patch } = parsed;
-        if (reset) limiter.reset();
-        return ok({ limits: limiter.configure(patch), usage: limiter.usage(ctx.tenantId) });
-      },
-    },
+    ...clockRoutes(ctx.clock),
+    ...limitRoutes(limiter, DEFAULT_LIMITS, () => limiter.usage(ctx.tenantId)),
     {
       method: 'POST',
       path: '/__sandbox/tokens',

@@ -1,7 +1,8 @@
 /** What every route module shares: the books, the clock, the id source and the change feed. */
 import type { Random } from '../../../src/sandbox/kit/random.ts';
 import type { SandboxRequest, SandboxResponse } from '../../../src/sandbox/kit/http.ts';
-import type { Books, Clock } from './state.ts';
+import type { Clock } from '../../../src/sandbox/kit/clock.ts';
+import type { Books } from './state.ts';
 import type { ChangeBatch } from './webhooks.ts';
 import { envelope, isRecord, validationException } from './wire.ts';
 import { boolParam } from './query.ts';

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SandboxRequest, SandboxResponse } from '../../../src/sandbox/kit/http.ts';
-import type { Clock } from './state.ts';
+import type { Clock } from '../../../src/sandbox/kit/clock.ts';
 
 const TTL = 86_400_000;
 const MAX_KEY_LENGTH = 128;

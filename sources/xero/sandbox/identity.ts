@@ -9,7 +9,7 @@
 import { createHmac } from 'node:crypto';
 import type { Route, SandboxRequest, SandboxResponse } from '../../../src/sandbox/kit/http.ts';
 import type { Random } from '../../../src/sandbox/kit/random.ts';
-import type { Clock } from './state.ts';
+import type { Clock } from '../../../src/sandbox/kit/clock.ts';
 import { oauthError, problem, usDateTime } from './wire.ts';
 
 export interface Tenant {

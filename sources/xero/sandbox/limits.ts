@@ -5,7 +5,7 @@
  * `X-Rate-Limit-Problem` naming the limit.
  * Docs: https://developer.xero.com/documentation/guides/oauth2/limits
  */
-import type { Clock } from './state.ts';
+import type { Clock } from '../../../src/sandbox/kit/clock.ts';
 
 export interface LimitSettings {
   perMinute: number;
@@ -41,23 +41,6 @@ export interface Limiter {
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
-
-export function parseLimitSettings(input: unknown): (Partial<LimitSettings> & { reset?: boolean }) | string {
-  if (typeof input !== 'object' || input === null || Array.isArray(input))
-    return 'limits must be a JSON object';
-  const out: Partial<LimitSettings> & { reset?: boolean } = {};
-  for (const [key, value] of Object.entries(input)) {
-    if (key === 'reset') {
-      if (typeof value !== 'boolean') return '"reset" must be true or false';
-      out.reset = value;
-    } else if (key in DEFAULT_LIMITS) {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
-        return `"${key}" must be a positive integer`;
-      out[key as keyof LimitSettings] = value;
-    } else return `unknown limit "${key}" (known: ${Object.keys(DEFAULT_LIMITS).join(', ')}, reset)`;
-  }
-  return out;
-}
 
 export function createLimiter(clock: Clock, initial: Partial<LimitSettings> = {}): Limiter {
   let current: LimitSettings = { ...DEFAULT_LIMITS, ...initial };

@@ -21,7 +21,8 @@ import { createIdentity, OPERATION_SCOPES, type TokenSettings } from './identity
 import { invoiceRoutes } from './invoices.ts';
 import { createLimiter, type LimitSettings } from './limits.ts';
 import { paymentRoutes } from './payments.ts';
-import { createClock, loadBooks } from './state.ts';
+import { createClock, describeClock } from '../../../src/sandbox/kit/clock.ts';
+import { loadBooks } from './state.ts';
 import { createXeroWebhooks } from './webhooks.ts';
 import { apiException, notFound, oauthError, problem } from './wire.ts';
 
@@ -181,7 +182,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
           invoices: ctx.books.invoices.size,
           payments: ctx.books.payments.size,
         },
-        clock: { now: new Date(clock.now()).toISOString(), offsetSeconds: clock.offsetSeconds() },
+        clock: describeClock(clock),
         limits: limiter.settings(),
         identity: identity.describe(),
         subscription: webhooks.subscription() ?? null,

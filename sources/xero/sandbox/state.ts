@@ -118,25 +118,6 @@ export interface Books {
   nextInvoiceNumber: number;
 }
 
-export interface Clock {
-  now(): number;
-  advance(seconds: number): number;
-  offsetSeconds(): number;
-}
-
-/** Wall clock plus an offset that `POST /__sandbox/clock` moves forward, so tests can expire tokens. */
-export function createClock(): Clock {
-  let offsetMs = 0;
-  return {
-    now: () => Date.now() + offsetMs,
-    advance(seconds) {
-      offsetMs += seconds * 1000;
-      return Date.now() + offsetMs;
-    },
-    offsetSeconds: () => offsetMs / 1000,
-  };
-}
-
 export function chartOfAccounts(random: Random): Account[] {
   const account = (code: string, name: string, type: Account['type'], taxType: string): Account => ({
     id: random.uuid(),

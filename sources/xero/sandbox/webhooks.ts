@@ -9,7 +9,7 @@
 import { createHmac } from 'node:crypto';
 import type { Random } from '../../../src/sandbox/kit/random.ts';
 import type { WebhookDispatcher } from '../../../src/sandbox/kit/webhooks.ts';
-import type { Clock } from './state.ts';
+import type { Clock } from '../../../src/sandbox/kit/clock.ts';
 
 export type EventCategory = 'CONTACT' | 'INVOICE';
 export type EventType = 'CREATE' | 'UPDATE';
