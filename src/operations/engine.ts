@@ -179,6 +179,8 @@ export function createEngine(
   const store: OperationStore = createOperationStore(deps.store.db, deps.store.dialect);
   const registry = new Map(kinds.map((k) => [k.kind, k as OperationKind<unknown>]));
   const listeners = new Set<OperationListener>();
+  /** Operations `submit` stored leased to this engine, not yet run (`run` takes them without a claim). */
+  const bornLeased = new Set<string>();
 
   const backoff = (attempt: number, retryAfterMs?: number) => {
     const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** (attempt - 1));
@@ -440,6 +442,7 @@ export function createEngine(
           inputHash,
           clientKey: submit.clientKey ?? null,
           context: submit.context ?? {},
+          lease: { workerId, until: new Date(Date.now() + leaseMs) },
           steps: kind.plan(input as never).map((name) => {
             const def = kind.steps[name];
             if (!def) throw new Error(`operation kind "${kindName}" plans an unknown step "${name}"`);
@@ -455,12 +458,16 @@ export function createEngine(
       ) {
         throw new IdempotencyKeyReused(submit.clientKey ?? '', result.operation.kind);
       }
+      if (result.created) bornLeased.add(result.operation.id);
       return result;
     },
 
     /** The fast path: run the operation now, in the caller's time, up to `fastPathMs`. */
     async run(workspace: string, id: string): Promise<OperationRecord | null> {
-      if (!(await store.claim(workspace, id, workerId, leaseMs))) return store.get(workspace, id);
+      // An operation this engine just submitted holds its lease from birth (see `submit`); any other
+      // is claimed here, and one another worker holds is left to it.
+      const held = bornLeased.delete(id);
+      if (!held && !(await store.claim(workspace, id, workerId, leaseMs))) return store.get(workspace, id);
       return runClaimed(workspace, id, Date.now() + fastPathMs);
     },
 

@@ -69,6 +69,11 @@ export interface NewOperation {
   clientKey: string | null;
   context: Record<string, unknown>;
   steps: Array<{ name: string; system: SourceName }>;
+  /**
+   * Stored already leased to this worker until then, so the worker loop (this process's or another
+   * replica's) cannot take an operation its submitter is about to run in the caller's time.
+   */
+  lease?: { workerId: string; until: Date };
 }
 
 export interface FailedDelivery {
@@ -177,8 +182,8 @@ export function createOperationStore(db: Kysely<Database>, dialect: 'sqlite' | '
             context: JSON.stringify(op.context),
             error: null,
             next_run_at: now,
-            locked_by: null,
-            locked_until: null,
+            locked_by: op.lease?.workerId ?? null,
+            locked_until: op.lease ? iso(op.lease.until) : null,
             created_at: now,
             updated_at: now,
           })
