@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createResponseCache } from './response-cache.ts';
+import { withDeadline } from '../upstream/work.ts';
 
 describe('response cache', () => {
   it('keeps workspaces apart: the same source, resource and key in two workspaces are two entries', () => {
@@ -50,5 +51,135 @@ describe('response cache', () => {
     expect(Date.now() - (stale?.storedAt ?? 0)).toBeGreaterThanOrEqual(40);
     cache.invalidate('ws', 'xero', 'invoice', 'i2');
     expect(cache.getStale('ws', 'xero', 'invoice', 'i2')).toBeUndefined();
+  });
+});
+
+/** A vendor whose calls answer when the test says, recording what each was asked and with what signal. */
+function vendor() {
+  const calls: Array<{
+    keys: string[];
+    signal?: AbortSignal;
+    answer(values?: Record<string, string>): void;
+  }> = [];
+  const fetch = (keys: readonly string[], signal?: AbortSignal) =>
+    new Promise<Array<string | Error>>((resolve) => {
+      const answer = (values: Record<string, string> = {}) =>
+        resolve(keys.map((k) => values[k] ?? `${k}@${calls.length}`));
+      calls.push({ keys: [...keys], signal, answer });
+      // As the upstream client does: an aborted call answers an error for each key.
+      signal?.addEventListener('abort', () => resolve(keys.map(() => new Error('aborted'))), { once: true });
+    });
+  return { calls, fetch };
+}
+
+const scope = { workspace: 'ws', source: 'hubspot', resource: 'contact' };
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe('response cache: loads in flight are shared', () => {
+  it('a key another load is fetching waits for that call; the rest go out in a batch of their own', async () => {
+    const cache = createResponseCache();
+    const { calls, fetch } = vendor();
+    const first = cache.load(scope, ['a', 'b'], undefined, fetch);
+    const second = cache.load(scope, ['b', 'c'], undefined, fetch);
+    await tick();
+    expect(calls.map((c) => c.keys)).toEqual([['a', 'b'], ['c']]);
+    expect(cache.inFlight).toBe(3);
+    calls[0]!.answer({ a: 'A', b: 'B' });
+    calls[1]!.answer({ c: 'C' });
+    expect(await first).toEqual(['A', 'B']);
+    expect(await second).toEqual(['B', 'C']);
+    expect(cache.inFlight).toBe(0);
+    expect(cache.get('ws', 'hubspot', 'contact', 'b')?.value).toBe('B');
+  });
+
+  it('keeps workspaces apart, and with coalesce: false every load is its own call', async () => {
+    const cache = createResponseCache();
+    const { calls, fetch } = vendor();
+    void cache.load(scope, ['a'], undefined, fetch);
+    void cache.load({ ...scope, workspace: 'other' }, ['a'], undefined, fetch);
+    await tick();
+    expect(calls).toHaveLength(2);
+
+    const apart = createResponseCache({ coalesce: false });
+    const second = vendor();
+    void apart.load(scope, ['a'], undefined, second.fetch);
+    void apart.load(scope, ['a'], undefined, second.fetch);
+    await tick();
+    expect(second.calls).toHaveLength(2);
+  });
+
+  it('the first caller giving up does not cut off the others; the last one does', async () => {
+    const cache = createResponseCache();
+    const { calls, fetch } = vendor();
+    const first = new AbortController();
+    const second = new AbortController();
+    const a = cache.load(scope, ['k'], first.signal, fetch);
+    const b = cache.load(scope, ['k'], second.signal, fetch);
+    await tick();
+    first.abort();
+    await expect(a).rejects.toMatchObject({ code: 'TIMEOUT', source: 'hubspot' });
+    expect(calls[0]!.signal?.aborted).toBe(false);
+    calls[0]!.answer({ k: 'K' });
+    expect(await b).toEqual(['K']);
+
+    // Everyone waiting for a call gone: the call is aborted.
+    const third = new AbortController();
+    const c = cache.load(scope, ['z'], third.signal, fetch);
+    await tick();
+    third.abort();
+    await expect(c).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(calls[1]!.signal?.aborted).toBe(true);
+  });
+
+  it("a caller whose shared call ended on the first caller's deadline loads again on its own time", async () => {
+    const cache = createResponseCache();
+    const { calls, fetch } = vendor();
+    const short = withDeadline(undefined, 20);
+    const long = withDeadline(undefined, 5_000);
+    const a = cache.load(scope, ['k'], short, fetch);
+    const b = cache.load(scope, ['k'], long, fetch);
+    await expect(a).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.signal?.aborted).toBe(false);
+    calls[1]!.answer({ k: 'K' });
+    expect(await b).toEqual(['K']);
+  });
+
+  it('an invalidation while a call is out: its value is not stored, and later loads do not join it', async () => {
+    const cache = createResponseCache();
+    const { calls, fetch } = vendor();
+    const before = cache.load(scope, ['k'], undefined, fetch);
+    await tick();
+    cache.invalidate('ws', 'hubspot', 'contact', 'k'); // a webhook said k changed
+    const after = cache.load(scope, ['k'], undefined, fetch);
+    await tick();
+    expect(calls).toHaveLength(2);
+    calls[0]!.answer({ k: 'old' });
+    expect(await before).toEqual(['old']);
+    expect(cache.get('ws', 'hubspot', 'contact', 'k')).toBeUndefined();
+    calls[1]!.answer({ k: 'new' });
+    expect(await after).toEqual(['new']);
+    expect(cache.get('ws', 'hubspot', 'contact', 'k')?.value).toBe('new');
+
+    // The same for a whole resource.
+    const out = cache.load(scope, ['m'], undefined, fetch);
+    await tick();
+    cache.invalidate('ws', 'hubspot', 'contact');
+    calls[2]!.answer();
+    await out;
+    expect(cache.get('ws', 'hubspot', 'contact', 'm')).toBeUndefined();
+  });
+
+  it('a call that throws gives each key the error, and nothing is stored', async () => {
+    const cache = createResponseCache();
+    const failure = new Error('vendor down');
+    expect(
+      await cache.load(scope, ['a', 'b'], undefined, async () => {
+        throw failure;
+      }),
+    ).toEqual([failure, failure]);
+    expect(cache.inFlight).toBe(0);
+    expect(cache.get('ws', 'hubspot', 'contact', 'a')).toBeUndefined();
   });
 });

@@ -18,7 +18,8 @@ import { RESOURCES } from '../cache/keys.ts';
 /**
  * Per-request loaders, one per (source, operation), created with the GraphQL context and never
  * shared between requests or workspaces. Vendor-backed loaders look in the shared response cache
- * first and fetch only the misses, in one batch on the vendor's best batch primitive.
+ * first and fetch only the misses, in one batch on the vendor's best batch primitive; a miss another
+ * request is already fetching waits for that call instead (`ResponseCache.load`).
  */
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -59,25 +60,28 @@ export function createLoaders(
         if (missing.length > 0) {
           let results: Array<V | Error>;
           try {
-            results = await spec.load(missing, signal);
-            if (!Array.isArray(results) || results.length !== missing.length) {
-              // DataLoader's own contract, checked here where the adapter's answer is placed by position.
-              throw new Error(
-                `${spec.source} ${spec.resource}: a batch of ${missing.length} keys must give ${missing.length} results, one per key in key order; it gave ${Array.isArray(results) ? results.length : typeof results}`,
-              );
-            }
+            results = await hub.cache.load<V>(
+              { workspace: ws, source: spec.source, resource: spec.resource, ttlMs: spec.ttlMs },
+              missing,
+              signal,
+              async (keys, callSignal) => {
+                const answer = await spec.load(keys, callSignal);
+                if (!Array.isArray(answer) || answer.length !== keys.length) {
+                  // DataLoader's own contract, checked here where the adapter's answer is placed by position.
+                  throw new Error(
+                    `${spec.source} ${spec.resource}: a batch of ${keys.length} keys must give ${keys.length} results, one per key in key order; it gave ${Array.isArray(answer) ? answer.length : typeof answer}`,
+                  );
+                }
+                return answer;
+              },
+            );
           } catch (error) {
             const failure = error instanceof Error ? error : new Error(String(error));
             results = missing.map(() => failure);
           }
           results.forEach((result, j) => {
             const key = missing[j] as string;
-            if (result instanceof Error) {
-              out[positions[j] as number] = staleOr<V>(spec, key, result);
-              return;
-            }
-            out[positions[j] as number] = result;
-            hub.cache.set(ws, spec.source, spec.resource, key, result, spec.ttlMs);
+            out[positions[j] as number] = result instanceof Error ? staleOr<V>(spec, key, result) : result;
           });
         }
         return out;
