@@ -117,8 +117,8 @@ const XERO_ONLY = /* GraphQL */ `
   }
 `;
 
-type Vendor = 'hubspot' | 'google_calendar' | 'stripe' | 'xero';
-const VENDORS: Vendor[] = ['hubspot', 'google_calendar', 'stripe', 'xero'];
+export type Vendor = 'hubspot' | 'google_calendar' | 'stripe' | 'xero';
+export const VENDORS: Vendor[] = ['hubspot', 'google_calendar', 'stripe', 'xero'];
 
 interface Notice {
   stale: boolean;
@@ -128,7 +128,10 @@ interface Notice {
 
 interface GraphQLBody {
   data?: unknown;
-  errors?: Array<{ message: string; extensions?: { code?: string; source?: string; sourceCode?: string } }>;
+  errors?: Array<{
+    message: string;
+    extensions?: { code?: string; source?: string; sourceCode?: string; reason?: string };
+  }>;
   extensions?: { sources?: Record<string, Notice> };
 }
 
@@ -138,13 +141,19 @@ export interface Sample {
   /** When it was sent (ms since the epoch, to compare with the sandboxes' logs). */
   sentAt: number;
   ms: number;
+  /** The HTTP status the hub answered. */
+  status: number;
   errors: number;
   /** Errors with `extensions.sourceCode: RATE_LIMITED` (a vendor's 429 or the hub's budget refusal). */
   rateLimited: number;
+  /** Errors with `extensions.sourceCode: TIMEOUT` (the request's deadline passed, or no answer in time). */
+  timeouts: number;
+  /** Each error as `source reason` (`xero RATE_BUDGET`, `stripe TIMEOUT`), or its code when no source failed. */
+  kinds: string[];
   sources: Record<string, Notice>;
 }
 
-interface Context {
+export interface Context {
   store: Store;
   sandboxes: SandboxProcess;
 }
@@ -172,7 +181,12 @@ async function makeHub(ctx: Context, options: { limits?: false; cacheTtlMs: numb
   };
 }
 
-async function run(target: SecuredApp, name: string, query: string, first = PAGE_SIZE): Promise<Sample> {
+export async function run(
+  target: SecuredApp,
+  name: string,
+  query: string,
+  first = PAGE_SIZE,
+): Promise<Sample> {
   const sentAt = Date.now();
   const started = performance.now();
   const res = await postGraphQL(target, query, { first });
@@ -182,25 +196,34 @@ async function run(target: SecuredApp, name: string, query: string, first = PAGE
     name,
     sentAt,
     ms: elapsed,
+    status: res.status,
     errors: body.errors?.length ?? 0,
     rateLimited: body.errors?.filter((e) => e.extensions?.sourceCode === 'RATE_LIMITED').length ?? 0,
+    timeouts: body.errors?.filter((e) => e.extensions?.sourceCode === 'TIMEOUT').length ?? 0,
+    kinds: (body.errors ?? []).map(({ extensions: x }) =>
+      x?.source ? `${x.source} ${x.reason ?? x.sourceCode}` : (x?.code ?? 'no code'),
+    ),
     sources: body.extensions?.sources ?? {},
   };
 }
 
-/** `clients` loops, each running `work` then pausing `thinkMs`, until `durationMs` has passed. */
-async function drive(
+/**
+ * `clients` loops, each running `work` then pausing `thinkMs`, until `durationMs` has passed;
+ * `progress` is called every `progressEveryMs`.
+ */
+export async function drive(
   clients: number,
   durationMs: number,
   thinkMs: number,
   work: () => Promise<Sample>,
   progress?: (elapsedMs: number, samples: Sample[]) => Promise<void> | void,
+  progressEveryMs = 15_000,
 ): Promise<Sample[]> {
   const samples: Sample[] = [];
   const started = performance.now();
   const end = started + durationMs;
   const ticker = progress
-    ? setInterval(() => void progress(performance.now() - started, samples), 15_000)
+    ? setInterval(() => void progress(performance.now() - started, samples), progressEveryMs)
     : undefined;
   try {
     await Promise.all(
@@ -235,7 +258,7 @@ interface LoggedEntry {
 const isApiCall = (operation: string) =>
   !operation.startsWith('admin.') && !operation.startsWith('identity.');
 
-async function apiCalls(ctx: Context): Promise<Record<Vendor, number>> {
+export async function apiCalls(ctx: Context): Promise<Record<Vendor, number>> {
   const out = { hubspot: 0, google_calendar: 0, stripe: 0, xero: 0 };
   await Promise.all(
     VENDORS.map(async (vendor) => {
@@ -250,7 +273,7 @@ async function apiCalls(ctx: Context): Promise<Record<Vendor, number>> {
 }
 
 /** The last (up to 5,000, the log's capacity) API calls a sandbox received, and how many in all. */
-async function apiEntries(url: string): Promise<{ total: number; entries: LoggedEntry[] }> {
+export async function apiEntries(url: string): Promise<{ total: number; entries: LoggedEntry[] }> {
   const res = await fetch(`${url}/__sandbox/requests?limit=5000`);
   const body = (await res.json()) as { total: number; entries: LoggedEntry[] };
   return { total: body.total, entries: body.entries.filter((e) => isApiCall(e.operation)) };
@@ -290,7 +313,7 @@ export interface Latency {
   max: number;
 }
 
-const latency = (samples: Sample[]): Latency => {
+export const latency = (samples: Sample[]): Latency => {
   const times = samples.map((s) => s.ms);
   return {
     runs: times.length,
@@ -905,7 +928,7 @@ export async function benchFaults(log: (line: string) => void): Promise<FaultsRe
 }
 
 /** The hub's code is changing while this benchmark is read: say which version was measured. */
-function codeVersion(): string {
+export function codeVersion(): string {
   try {
     const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
     const dirty = git('status', '--porcelain', '--', 'src', 'sources', 'resolvers') !== '';
