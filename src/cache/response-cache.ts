@@ -43,7 +43,7 @@ export interface ResponseCache {
    * loads again with its own.
    */
   load<V>(
-    scope: { workspace: string; source: SourceName; resource: string; ttlMs?: number },
+    scope: LoadScope,
     keys: readonly string[],
     signal: AbortSignal | undefined,
     fetch: (keys: readonly string[], signal: AbortSignal | undefined) => Promise<Array<V | Error>>,
@@ -85,6 +85,14 @@ const SEP = '\u001f';
  */
 const RETRY_MIN_MS = 10;
 
+/** What a load is of: one resource of one source in one workspace, and how long its values stay fresh. */
+export interface LoadScope {
+  workspace: string;
+  source: SourceName;
+  resource: string;
+  ttlMs?: number;
+}
+
 /** One vendor call for a batch of keys, and who is waiting for it. */
 interface Batch {
   controller: AbortController;
@@ -125,11 +133,7 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
   /** By cache key: the vendor call bringing that key back now. */
   const flights = new Map<string, Flight>();
 
-  function store<V>(
-    scope: { workspace: string; source: SourceName; resource: string; ttlMs?: number },
-    key: string,
-    value: V,
-  ) {
+  function store<V>(scope: LoadScope, key: string, value: V) {
     if (!enabled) return;
     const now = Date.now();
     const ttl = scope.ttlMs ?? ttlMs;
@@ -142,7 +146,7 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
 
   /** Starts one vendor call for `keys`, joinable by key until it settles or they are invalidated. */
   function launch<V>(
-    scope: { workspace: string; source: SourceName; resource: string; ttlMs?: number },
+    scope: LoadScope,
     keys: readonly string[],
     signal: AbortSignal | undefined,
     fetch: (keys: readonly string[], signal: AbortSignal | undefined) => Promise<Array<V | Error>>,
@@ -199,14 +203,7 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
       return lru.get(cacheKey(workspace, source, resource, key)) as CacheEntry<V> | undefined;
     },
     set(workspace, source, resource, key, value, entryTtl) {
-      if (!enabled) return;
-      const now = Date.now();
-      const ttl = entryTtl ?? ttlMs;
-      lru.set(
-        cacheKey(workspace, source, resource, key),
-        { value, storedAt: now, freshUntil: now + ttl },
-        { ttl: ttl + staleMs },
-      );
+      store({ workspace, source, resource, ttlMs: entryTtl }, key, value);
     },
     async load(scope, keys, signal, fetch) {
       const out = new Array(keys.length);
