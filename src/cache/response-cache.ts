@@ -96,8 +96,6 @@ export interface LoadScope {
 /** One vendor call for a batch of keys, and who is waiting for it. */
 interface Batch {
   controller: AbortController;
-  /** What the call was made with: aborted by the controller, or by the first caller's deadline. */
-  signal: AbortSignal;
   /** Callers waiting; the call is aborted when the last of them gives up. */
   waiters: number;
   /** Cache keys invalidated while the call was out: their results are not stored. */
@@ -160,7 +158,6 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
         : controller.signal;
     const batch: Batch = {
       controller,
-      signal: callSignal,
       waiters: 0,
       invalidated: new Set(),
       cutShort: false,
