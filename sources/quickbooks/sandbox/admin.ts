@@ -9,6 +9,7 @@ import { applyCustomer, customerToWire, findCustomer } from './customers.ts';
 import { DEFAULT_SCOPES, type Identity } from './identity.ts';
 import { applyInvoice, findInvoice, invoiceToWire, voidInvoice } from './invoices.ts';
 import { clockRoutes } from '../../../src/sandbox/kit/clock.ts';
+import { authorizeRoute } from '../../../src/sandbox/kit/oauth.ts';
 import { limitRoutes } from '../../../src/sandbox/kit/limits.ts';
 import { DEFAULT_LIMITS, type Limiter } from './limits.ts';
 import { applyPayment, paymentToWire } from './payments.ts';
@@ -67,30 +68,13 @@ export function adminRoutes(deps: {
 }): Route[] {
   const { ctx, identity, limiter, webhooks } = deps;
   return [
-    {
-      method: 'POST',
-      path: '/__sandbox/authorize',
-      operation: 'admin.authorize',
-      handler: (req) => {
-        const input = req.json();
-        if (!isRecord(input))
-          return bad('body must be a JSON object, e.g. {"scopes":["com.intuit.quickbooks.accounting"]}');
-        const raw = input.scopes ?? DEFAULT_SCOPES;
-        const scopes = typeof raw === 'string' ? raw.split(/\s+/).filter(Boolean) : raw;
-        if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string'))
-          return bad('"scopes" must be a list of strings or a space-separated string');
-        if (input.redirectUri !== undefined && typeof input.redirectUri !== 'string')
-          return bad('"redirectUri" must be a string');
-        const code = identity.authorize(scopes as string[], input.redirectUri as string | undefined);
-        return ok({
-          code,
-          realmId: ctx.realmId,
-          scopes,
-          redirectUri: input.redirectUri ?? null,
-          expiresInSeconds: 300,
-        });
-      },
-    },
+    authorizeRoute({
+      authorize: identity.authorize,
+      defaultScopes: DEFAULT_SCOPES,
+      example: '{"scopes":["com.intuit.quickbooks.accounting"]}',
+      // Intuit's redirect carries the company the user picked beside the code.
+      extra: () => ({ realmId: ctx.realmId }),
+    }),
     ...clockRoutes(ctx.clock),
     ...limitRoutes(limiter, DEFAULT_LIMITS, () => limiter.usage(ctx.realmId)),
     {

@@ -25,6 +25,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Route, SandboxRequest, SandboxResponse } from '../../../src/sandbox/kit/http.ts';
+import { clientCredentials } from '../../../src/sandbox/kit/oauth.ts';
 import type { Random } from '../../../src/sandbox/kit/random.ts';
 import type { Clock } from '../../../src/sandbox/kit/clock.ts';
 import { authenticationFailed, JSON_TYPE, oauthError } from './wire.ts';
@@ -213,15 +214,7 @@ export function createIdentity(options: {
 
   /** Client authentication: HTTP Basic (Intuit's way), or client_id + client_secret in the form. */
   const clientOk = (req: SandboxRequest, form: URLSearchParams): boolean => {
-    const header = String(req.headers.authorization ?? '');
-    let id = form.get('client_id') ?? undefined;
-    let secret = form.get('client_secret') ?? undefined;
-    if (/^basic /i.test(header)) {
-      const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      id = decoded.slice(0, colon);
-      secret = decoded.slice(colon + 1);
-    }
+    const { id, secret } = clientCredentials(req, form);
     return id === clientId && secret === clientSecret;
   };
 
