@@ -1,5 +1,5 @@
 /**
- * Cold-start benchmark: 200 clients on a freshly started hub (empty response cache, fresh rate
+ * Cold-start benchmark: 200 clients on a freshly started hub (empty record cache, fresh rate
  * budgets, no tokens in memory) over vendor sandboxes enforcing the vendors' own limits, each client
  * looping the customer-360 page for 20 customers for 20 s. Run twice, with in-flight coalescing on
  * (the default) and off, each on sandboxes whose limit windows start empty. Upstream requests are
@@ -157,7 +157,7 @@ async function coldStart(coalesce: boolean, log: (line: string) => void): Promis
       await closeSources(startup);
     }
     await resetSandboxes(ctx);
-    // A fresh hub: its response cache is empty, its rate budgets and circuit breakers new.
+    // A fresh hub: its record cache is empty, its rate budgets and circuit breakers new.
     const hub = sandboxHub(sandboxes.endpoints, store, { cache: { coalesce } });
     try {
       const app = await securedServer(hub);

@@ -165,7 +165,7 @@ interface BenchHub extends SecuredApp {
 
 /**
  * A hub on the shared store (links are backfilled once; rotated Xero refresh tokens are kept there
- * so each new hub picks up the last one), with its own metrics and response cache.
+ * so each new hub picks up the last one), with its own metrics and record cache.
  */
 async function makeHub(ctx: Context, options: { limits?: false; cacheTtlMs: number }): Promise<BenchHub> {
   const hub = sandboxHub(ctx.sandboxes.endpoints, ctx.store, {

@@ -51,8 +51,8 @@ if (want('read-graph')) {
 
 Each row is one query shape run repeatedly: \`customers(first: N)\` with each customer's contact details,
 links, bookings, orders, invoices, outstanding balance, lifetime value and sync issues. "cold" clears the
-response cache before each run; "warm" does not. Request counts are what the sandboxes received for one
-run. "off" is the same hub with DataLoader batching and the response cache switched off.
+record cache before each run; "warm" does not. Request counts are what the sandboxes received for one
+run. "off" is the same hub with DataLoader batching and the record cache switched off.
 
 Setup: the hub in this process on SQLite in memory, links backfilled; each vendor sandbox in a child
 process of its own (vendors do not share the hub's CPU) seeded with a 1,100-customer business, so the
@@ -218,7 +218,7 @@ if (want('faults')) {
 
 Setup: as in "read-graph", each vendor sandbox in a child process of its own, seeded with a 1,100-customer
 business, and the hub in this process on SQLite in memory with links backfilled once. Each part below
-gets a hub of its own on that store (its own response cache, metrics, rate budgets, circuit breakers and
+gets a hub of its own on that store (its own record cache, metrics, rate budgets, circuit breakers and
 retry budgets) with the upstream policy's defaults as of ${r.code}, and a request deadline of
 ${rate.deadlineMs / 1000} s. Queries go through \`yoga.fetch\`; "the page" is read-graph's 100-customer query
 (contact details, links, bookings, orders, invoices, outstanding balance, lifetime value, sync issues).
@@ -231,7 +231,7 @@ client saw them; the machine is shared, so compare within a part.
 
 **a. Xero enforcing its limits.** After the backfill the Xero sandbox is set to Xero's limits (60 calls a
 minute, 5,000 a day, 5 at once; its counts reset). ${RATE.clients} clients each run the page, pausing
-${RATE.thinkMs} ms between runs, for ${seconds(rate.durationMs)}, with a response cache TTL of
+${RATE.thinkMs} ms between runs, for ${seconds(rate.durationMs)}, with a record cache TTL of
 ${RATE.cacheTtlMs / 1000} s, so Xero's data keeps lapsing and the clients want it again together (two
 calls a page, and concurrent requests do not share their fetches). The 429 count is from the Xero
 sandbox's own log (in brackets, the hub's \`switchboard_upstream_requests_total{source="xero",status="429"}\`).
@@ -407,7 +407,7 @@ and Google's 600 a minute). For each condition: new sandboxes and a new store (S
 backfilled and one unmeasured page run by a start-up hub of its own (the hub's start-up, and the
 process's JIT, equal for both conditions), then every sandbox reset (\`POST /__sandbox/reset\`: its
 limit windows and request log start over) and a new hub with the upstream policy's defaults as of
-${r.code} (rate budgets on, request deadline ${on.deadlineMs / 1000} s) and an empty response cache with
+${r.code} (rate budgets on, request deadline ${on.deadlineMs / 1000} s) and an empty record cache with
 in-flight coalescing on (the default, \`cache: { coalesce: true }\`) or off (\`cache: { coalesce: false }\`).
 Then ${COLD.clients} clients start within ${COLD.thinkMs} ms and each loops the customer-360 page
 (read-graph's query, \`customers(first: ${COLD.pageSize})\`, the same page for everyone) through

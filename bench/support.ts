@@ -3,7 +3,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import type { Hub } from '../src/hub.ts';
-import type { ResponseCacheOptions } from '../src/cache/response-cache.ts';
+import type { RecordCacheOptions } from '../src/cache/record-cache.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { sandboxBindings, type SandboxEndpoints } from '../src/sources.ts';
 import { composeHub } from '../src/compose.ts';
@@ -157,12 +157,12 @@ export function postGraphQL(
 
 /**
  * A hub on `store` over the vendor sandboxes at `endpoints`, one workspace (`default`), with its own
- * metrics and response cache; the vendors' rate budgets are on unless `limits: false`.
+ * metrics and record cache; the vendors' rate budgets are on unless `limits: false`.
  */
 export function sandboxHub(
   endpoints: SandboxEndpoints,
   store: Store,
-  options: { limits?: false; batching?: boolean; cache?: ResponseCacheOptions; logger?: Logger } = {},
+  options: { limits?: false; batching?: boolean; cache?: RecordCacheOptions; logger?: Logger } = {},
 ): Hub {
   return composeHub({
     store,

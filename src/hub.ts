@@ -4,10 +4,10 @@ import type { Store } from './store/store.ts';
 import { createLinkRepository, type LinkRepository } from './store/links.ts';
 import { createSyncIssueRepository, type SyncIssueRepository } from './store/sync-issues.ts';
 import {
-  createResponseCache,
-  type ResponseCache,
-  type ResponseCacheOptions,
-} from './cache/response-cache.ts';
+  createRecordCache,
+  type RecordCache,
+  type RecordCacheOptions,
+} from './cache/record-cache.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createLogger } from './observability/logger.ts';
 import { createEngine, type Engine, type EngineOptions } from './operations/engine.ts';
@@ -22,7 +22,7 @@ export type { Workspace, WorkspaceSources } from './domain/workspace.ts';
 export interface HubOptions {
   store: Store;
   workspaces: Workspace[];
-  cache?: ResponseCacheOptions;
+  cache?: RecordCacheOptions;
   /** False makes every loader fetch one key per upstream call (benchmarks compare). Default true. */
   batching?: boolean;
   metrics?: Metrics;
@@ -42,7 +42,7 @@ export interface Hub {
   issues: SyncIssueRepository;
   /** Links vendor records to customers, for every path that does (see src/links/identity.ts). */
   identity: Identity;
-  cache: ResponseCache;
+  cache: RecordCache;
   metrics: Metrics;
   logger: Logger;
   workspaces: ReadonlyMap<string, Workspace>;
@@ -81,7 +81,7 @@ export function createHub(options: HubOptions): Hub {
     links,
     issues,
     identity,
-    cache: createResponseCache({ metrics, ...options.cache }),
+    cache: createRecordCache({ metrics, ...options.cache }),
     metrics,
     logger,
     workspaces,

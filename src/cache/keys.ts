@@ -2,7 +2,7 @@ import type { SourceName } from '../domain/model.ts';
 import type { Role } from '../domain/source-module.ts';
 
 /**
- * What to drop from the shared response cache: everything of a source, one resource of it (a
+ * What to drop from the shared record cache: everything of a source, one resource of it (a
  * listing), or one record. Writes, webhooks and sync name what they made stale this way, and every
  * replica drops it (the event bus carries it).
  */

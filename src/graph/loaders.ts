@@ -17,9 +17,9 @@ import { RESOURCES } from '../cache/keys.ts';
 
 /**
  * Per-request loaders, one per (source, operation), created with the GraphQL context and never
- * shared between requests or workspaces. Vendor-backed loaders look in the shared response cache
+ * shared between requests or workspaces. Vendor-backed loaders look in the shared record cache
  * first and fetch only the misses, in one batch on the vendor's best batch primitive; a miss another
- * request is already fetching waits for that call instead (`ResponseCache.load`).
+ * request is already fetching waits for that call instead (`RecordCache.load`).
  */
 export type Loaders = ReturnType<typeof createLoaders>;
 

@@ -98,7 +98,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     cacheLookups: new Counter({
       name: 'switchboard_cache_lookups_total',
-      help: 'Response cache lookups behind the loaders, by outcome: hit, stale (kept only for stale-if-error), miss.',
+      help: 'Record cache lookups behind the loaders, by outcome: hit, stale (kept only for stale-if-error), miss.',
       labelNames: ['source', 'resource', 'outcome'],
       registers: [registry],
     }),

@@ -49,7 +49,7 @@ export interface TestHubOptions {
   /** Upstream policy settings (rate budgets, breaker, retries, timeouts) for every workspace. */
   upstream?: ComposeOptions['upstream'];
   requestDeadlineMs?: number;
-  /** Response cache freshness (stale-if-error tests shorten it). */
+  /** Record cache freshness (stale-if-error tests shorten it). */
   cacheTtlMs?: number;
   /** Security settings (defaults: the app's, without callers' rate limits). */
   security?: SecuritySettings;

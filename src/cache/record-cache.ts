@@ -5,7 +5,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { priorityOf, timeLeft, withDeadline } from '../upstream/work.ts';
 
 /**
- * The response cache shared by all requests, behind the per-request loaders. Keys are
+ * The record cache (vendor records) shared by all requests, behind the per-request loaders. Keys are
  * `workspace | source | resource | key`, so one workspace can never read another's entries.
  * Webhooks and writes invalidate entries; the TTL is the safety net, not the freshness mechanism.
  */
@@ -16,7 +16,7 @@ export interface CacheEntry<V> {
   freshUntil: number;
 }
 
-export interface ResponseCache {
+export interface RecordCache {
   /** A fresh entry, or undefined. */
   get<V>(workspace: string, source: SourceName, resource: string, key: string): CacheEntry<V> | undefined;
   /** An entry fresh or stale (stale-if-error: the vendor failed and this is the last known value). */
@@ -59,7 +59,7 @@ export interface ResponseCache {
   readonly size: number;
 }
 
-export interface ResponseCacheOptions {
+export interface RecordCacheOptions {
   /** Entries kept at most; least recently used go first. */
   max?: number;
   /** How long an entry is fresh. */
@@ -116,7 +116,7 @@ export function cacheKey(workspace: string, source: SourceName, resource?: strin
   return [workspace, source, resource, key].filter((part) => part !== undefined).join(SEP);
 }
 
-export function createResponseCache(options: ResponseCacheOptions = {}): ResponseCache {
+export function createRecordCache(options: RecordCacheOptions = {}): RecordCache {
   const {
     max = 50_000,
     ttlMs = 5 * 60_000, // 5 minutes

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createResponseCache } from './response-cache.ts';
+import { createRecordCache } from './record-cache.ts';
 import { withDeadline } from '../upstream/work.ts';
 
-describe('response cache', () => {
+describe('record cache', () => {
   it('keeps workspaces apart: the same source, resource and key in two workspaces are two entries', () => {
-    const cache = createResponseCache();
+    const cache = createRecordCache();
     cache.set('ws-a', 'hubspot', 'contact', '51004', { name: 'A' });
     expect(cache.get('ws-a', 'hubspot', 'contact', '51004')?.value).toEqual({ name: 'A' });
     expect(cache.get('ws-b', 'hubspot', 'contact', '51004')).toBeUndefined();
@@ -13,13 +13,13 @@ describe('response cache', () => {
   });
 
   it('does not let a key that contains the separator-like text of another collide', () => {
-    const cache = createResponseCache();
+    const cache = createRecordCache();
     cache.set('ws', 'stripe', 'orders', 'a|b', 1);
     expect(cache.get('ws', 'stripe', 'orders|a', 'b')).toBeUndefined();
   });
 
   it('invalidates one key, one resource or a whole source of one workspace', () => {
-    const cache = createResponseCache();
+    const cache = createRecordCache();
     cache.set('ws', 'xero', 'invoices-by-contact', 'c1', []);
     cache.set('ws', 'xero', 'invoices-by-contact', 'c2', []);
     cache.set('ws', 'xero', 'invoice', 'i1', {});
@@ -31,17 +31,17 @@ describe('response cache', () => {
   });
 
   it('expires entries after their TTL and can be switched off', async () => {
-    const cache = createResponseCache({ ttlMs: 20 });
+    const cache = createRecordCache({ ttlMs: 20 });
     cache.set('ws', 'stripe', 'customer', 'cus_1', 1);
     await new Promise((r) => setTimeout(r, 40));
     expect(cache.get('ws', 'stripe', 'customer', 'cus_1')).toBeUndefined();
-    const off = createResponseCache({ enabled: false });
+    const off = createRecordCache({ enabled: false });
     off.set('ws', 'stripe', 'customer', 'cus_1', 1);
     expect(off.get('ws', 'stripe', 'customer', 'cus_1')).toBeUndefined();
   });
 
   it('keeps an entry past its freshness for stale-if-error, but not once invalidated', async () => {
-    const cache = createResponseCache({ ttlMs: 20, staleMs: 60_000 });
+    const cache = createRecordCache({ ttlMs: 20, staleMs: 60_000 });
     cache.set('ws', 'xero', 'invoice', 'i1', { total: 1 });
     cache.set('ws', 'xero', 'invoice', 'i2', { total: 2 });
     await new Promise((r) => setTimeout(r, 40));
@@ -75,9 +75,9 @@ function vendor() {
 const scope = { workspace: 'ws', source: 'hubspot', resource: 'contact' };
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
-describe('response cache: loads in flight are shared', () => {
+describe('record cache: loads in flight are shared', () => {
   it('a key another load is fetching waits for that call; the rest go out in a batch of their own', async () => {
-    const cache = createResponseCache();
+    const cache = createRecordCache();
     const { calls, fetch } = vendor();
     const first = cache.load(scope, ['a', 'b'], undefined, fetch);
     const second = cache.load(scope, ['b', 'c'], undefined, fetch);
@@ -93,14 +93,14 @@ describe('response cache: loads in flight are shared', () => {
   });
 
   it('keeps workspaces apart, and with coalesce: false every load is its own call', async () => {
-    const cache = createResponseCache();
+    const cache = createRecordCache();
     const { calls, fetch } = vendor();
     void cache.load(scope, ['a'], undefined, fetch);
     void cache.load({ ...scope, workspace: 'other' }, ['a'], undefined, fetch);
     await tick();
     expect(calls).toHaveLength(2);
 
-    const apart = createResponseCache({ coalesce: false });
+    const apart = createRecordCache({ coalesce: false });
     const second = vendor();
     void apart.load(scope, ['a'], undefined, second.fetch);
     void apart.load(scope, ['a'], undefined, second.fetch);
@@ -109,7 +109,7 @@ describe('response cache: loads in flight are shared', () => {
   });
 
   it('the first caller giving up does not cut off the others; the last one does', async () => {
-    const cache = createResponseCache();
+    const cache = createRecordCache();
     const { calls, fetch } = vendor();
     const first = new AbortController();
     const second = new AbortController();
@@ -132,7 +132,7 @@ describe('response cache: loads in flight are shared', () => {
   });
 
   it("a caller whose shared call ended on the first caller's deadline loads again on its own time", async () => {
-    const cache = createResponseCache();
+    const cache = createRecordCache();
     const { calls, fetch } = vendor();
     const short = withDeadline(undefined, 20);
     const long = withDeadline(undefined, 5_000);
@@ -154,7 +154,7 @@ describe('response cache: loads in flight are shared', () => {
   });
 
   it('an invalidation while a call is out: its value is not stored, and later loads do not join it', async () => {
-    const cache = createResponseCache();
+    const cache = createRecordCache();
     const { calls, fetch } = vendor();
     const before = cache.load(scope, ['k'], undefined, fetch);
     await tick();
@@ -179,7 +179,7 @@ describe('response cache: loads in flight are shared', () => {
   });
 
   it('a call that throws gives each key the error, and nothing is stored', async () => {
-    const cache = createResponseCache();
+    const cache = createRecordCache();
     const failure = new Error('vendor down');
     expect(
       await cache.load(scope, ['a', 'b'], undefined, async () => {
