@@ -3,11 +3,7 @@ import type { Workspace } from './domain/workspace.ts';
 import type { Store } from './store/store.ts';
 import { createLinkRepository, type LinkRepository } from './store/links.ts';
 import { createSyncIssueRepository, type SyncIssueRepository } from './store/sync-issues.ts';
-import {
-  createRecordCache,
-  type RecordCache,
-  type RecordCacheOptions,
-} from './cache/record-cache.ts';
+import { createRecordCache, type RecordCache, type RecordCacheOptions } from './cache/record-cache.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createLogger } from './observability/logger.ts';
 import { createEngine, type Engine, type EngineOptions } from './operations/engine.ts';
