@@ -128,6 +128,7 @@ export const customerResolvers: Resolvers = {
       const ws = ctx.workspace.id;
       if (search == null || search.trim() === '') {
         const afterId = after ? decodeCursor(after, 'c') : undefined;
+        ctx.reads?.table('links');
         const [rows, total] = await Promise.all([
           ctx.hub.links.listCustomers(ws, first + 1, afterId),
           ctx.hub.links.countCustomers(ws),
@@ -142,6 +143,8 @@ export const customerResolvers: Resolvers = {
         });
       }
       // Search is the CRM's: it owns identity. Contacts the hub has not met yet become customers here.
+      // No webhook says a search's answer changed, so it is never kept as a whole response.
+      ctx.reads?.untracked('a CRM search');
       const crmAfter = after ? decodeCursor(after, 's') : undefined;
       const crm = ctx.workspace.sources.crm;
       const page = await crm.searchContacts(search.trim(), first, crmAfter);

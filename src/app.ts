@@ -131,7 +131,8 @@ export async function startSwitchboard(
       metrics,
       logger,
       batching: options.batching,
-      cache: { enabled: options.cache ?? true },
+      cache: { enabled: options.cache ?? config.cache.records },
+      responses: { enabled: config.cache.responses },
       engine: config.outbox,
       requestDeadlineMs: config.upstream.requestDeadlineMs,
       bus: config.redisUrl

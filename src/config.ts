@@ -11,6 +11,11 @@ export interface Config {
   redisUrl?: string;
   /** Prefix of the hub's keys in Redis (rate budgets), so deployments or test runs sharing one Redis stay apart. */
   redisPrefix: string;
+  /**
+   * `SWITCHBOARD_CACHE=off` turns off every cache (vendor records and whole responses: pass-through,
+   * for benchmarks and debugging); `SWITCHBOARD_RESPONSE_CACHE=off` only the response cache.
+   */
+  cache: { records: boolean; responses: boolean };
   /** Sandbox mode when no credentials of a bound adapter are set. */
   mode: 'sandbox' | 'live';
   /**
@@ -133,6 +138,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: rateLimits !== 'off',
   };
 
+  const onOffVar = (name: string) => {
+    const value = (env[name] || 'on').toLowerCase();
+    if (value !== 'on' && value !== 'off') problems.push(`${name} must be on or off, got "${env[name]}"`);
+    return value !== 'off';
+  };
+  const cache = {
+    records: onOffVar('SWITCHBOARD_CACHE'),
+    responses: onOffVar('SWITCHBOARD_CACHE') && onOffVar('SWITCHBOARD_RESPONSE_CACHE'),
+  };
+
   const publicUrl = env.PUBLIC_URL ? url('PUBLIC_URL', env.PUBLIC_URL) : undefined;
   const syncRulesOff = (env.SWITCHBOARD_SYNC_RULES_OFF ?? '')
     .split(',')
@@ -173,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     dataDir,
+    cache,
     encryption,
     security,
     port,

@@ -10,6 +10,12 @@ import { createEngine, type Engine, type EngineOptions } from './operations/engi
 import { operationKinds } from './operations/kinds/index.ts';
 import { createLocalBus, type EventBus } from './events/bus.ts';
 import type { CacheTarget } from './cache/keys.ts';
+import {
+  createResponseCache,
+  hubTableChanged,
+  type ResponseCache,
+  type ResponseCacheOptions,
+} from './cache/response-cache.ts';
 import { createInbox, type Inbox } from './webhooks/inbox.ts';
 import { createIdentity, type Identity } from './links/identity.ts';
 
@@ -19,6 +25,8 @@ export interface HubOptions {
   store: Store;
   workspaces: Workspace[];
   cache?: RecordCacheOptions;
+  /** The GraphQL response cache in front of execution; off whenever the record cache is. */
+  responses?: ResponseCacheOptions;
   /** False makes every loader fetch one key per upstream call (benchmarks compare). Default true. */
   batching?: boolean;
   metrics?: Metrics;
@@ -38,7 +46,10 @@ export interface Hub {
   issues: SyncIssueRepository;
   /** Links vendor records to customers, for every path that does (see src/links/identity.ts). */
   identity: Identity;
+  /** Vendor records behind the loaders. Clearing, setting or invalidating here does the same to `responses`. */
   cache: RecordCache;
+  /** Whole query results, dropped through the records and tables each read (src/cache/response-cache.ts). */
+  responses: ResponseCache;
   metrics: Metrics;
   logger: Logger;
   workspaces: ReadonlyMap<string, Workspace>;
@@ -63,7 +74,7 @@ export function createHub(options: HubOptions): Hub {
   const metrics = options.metrics ?? createMetrics();
   const logger = options.logger ?? createLogger();
   const bus = options.bus ?? createLocalBus(options.logger);
-  const links = createLinkRepository(options.store.db);
+  const links = invalidatingLinks(createLinkRepository(options.store.db), bus);
   const issues = announcingIssues(createSyncIssueRepository(options.store.db), bus, logger);
   const identity = createIdentity({ links, issues });
   const workspaces = new Map(options.workspaces.map((w) => [w.id, w]));
@@ -77,7 +88,7 @@ export function createHub(options: HubOptions): Hub {
     links,
     issues,
     identity,
-    cache: createRecordCache({ metrics, ...options.cache }),
+    ...caches(options, metrics),
     metrics,
     logger,
     workspaces,
@@ -129,7 +140,9 @@ function announcingIssues(issues: SyncIssueRepository, bus: EventBus, logger: Lo
     ...issues,
     async raise(workspace, input) {
       const result = await issues.raise(workspace, input);
+      // Raised again, an open issue is left as it is: nothing an answer holds changed.
       if (result.created) {
+        await bus.invalidate(workspace, [hubTableChanged('issues')]);
         await bus
           .publish({
             id: `sync-issue:${result.issue.id}`,
@@ -145,5 +158,63 @@ function announcingIssues(issues: SyncIssueRepository, bus: EventBus, logger: Lo
       }
       return result;
     },
+    async resolve(workspace, id) {
+      const resolved = await issues.resolve(workspace, id);
+      if (resolved) await bus.invalidate(workspace, [hubTableChanged('issues')]);
+      return resolved;
+    },
   };
+}
+
+/**
+ * Customers and links that tell every replica's response cache when they change (after the write, so
+ * a response that read the old rows while it ran is refused by the cache's own check).
+ */
+function invalidatingLinks(links: LinkRepository, bus: EventBus): LinkRepository {
+  const changed = (workspace: string) => bus.invalidate(workspace, [hubTableChanged('links')]);
+  return {
+    ...links,
+    async createCustomer(workspace, input) {
+      const row = await links.createCustomer(workspace, input);
+      await changed(workspace);
+      return row;
+    },
+    async updateCustomer(workspace, id, changes) {
+      await links.updateCustomer(workspace, id, changes);
+      await changed(workspace);
+    },
+    async link(...args) {
+      const result = await links.link(...args);
+      if (result === 'created') await changed(args[0]);
+      return result;
+    },
+  };
+}
+
+/**
+ * The record cache and the response cache in front of execution, one view: whatever drops, sets or
+ * clears vendor records drops the responses that read them, so callers (tests, benchmarks, the
+ * search resolver) never need to know there are two.
+ */
+function caches(options: HubOptions, metrics: Metrics): Pick<Hub, 'cache' | 'responses'> {
+  const records = createRecordCache({ metrics, ...options.cache });
+  const responses = createResponseCache({
+    metrics,
+    ...options.responses,
+    enabled: (options.cache?.enabled ?? true) && (options.responses?.enabled ?? true),
+  });
+  const cache: RecordCache = Object.create(records);
+  cache.set = (workspace, source, resource, key, value, ttlMs) => {
+    records.set(workspace, source, resource, key, value, ttlMs);
+    responses.invalidate(workspace, [{ source, resource, key }]);
+  };
+  cache.invalidate = (workspace, source, resource, key) => {
+    responses.invalidate(workspace, [{ source, resource, key }]);
+    return records.invalidate(workspace, source, resource, key);
+  };
+  cache.clear = () => {
+    records.clear();
+    responses.clear();
+  };
+  return { cache, responses };
 }

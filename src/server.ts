@@ -9,6 +9,7 @@ import { refreshSourceMetrics, sourceStatuses } from './observability/source-sta
 import { createContext, isSubscription, type GraphContext } from './graph/context.ts';
 import { maskError } from './graph/errors.ts';
 import { CUSTOMER_360_QUERY } from './graph/example-queries.ts';
+import { useResponseCache } from './graph/cached-responses.ts';
 import type { Security } from './security/index.ts';
 import { callers, redactForCaller } from './security/plugins.ts';
 import { refusalHeaders, type Caller } from './security/requests.ts';
@@ -88,7 +89,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
       });
     },
     maskedErrors: { maskError, isDev: development },
-    plugins: [...security.plugins, useSourceNotices()],
+    plugins: [...security.plugins, useSourceNotices(), useResponseCache(hub.responses)],
     cors: (request) => security.cors(request) as never,
     // Counted as the body streams in, so a chunked body without Content-Length is capped too.
     maxRequestBodySize: maxBodyBytes,

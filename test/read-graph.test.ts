@@ -304,8 +304,14 @@ describe.each(storeKinds)('the read graph on %s', (storeKind) => {
     expect(stripe!.total + hubspot!.total + google!.total + accounting!.total).toBeLessThanOrEqual(20);
 
     await clearRequestLog(...allUrls());
+    // The whole answer, from the response cache, saying so.
     const warm = await t.graphql(PAGE_360, { first: 100, ...WINDOW });
-    expect(warm.body).toEqual(cold.body);
+    expect(warm.body.data).toEqual(cold.body.data);
+    expect(warm.body.extensions).toMatchObject({ responseCache: { hit: true } });
+    // Executed again over the record cache alone: the same answer, still no vendor request.
+    t.hub.responses.clear();
+    const records = await t.graphql(PAGE_360, { first: 100, ...WINDOW });
+    expect(records.body).toEqual(cold.body);
     const after = await Promise.all(allUrls().map(requestLog));
     expect(after.map((r) => r.total)).toEqual([0, 0, 0, 0]);
   });

@@ -108,17 +108,19 @@ describe('two replicas on PostgreSQL and Redis', () => {
     expect(await booksMinute(b.url!)).toBeLessThan(before);
   }, 30_000);
 
-  it('a write through A is seen at once through B: its cache invalidation crosses Redis', async () => {
+  it('a write through A is seen at once through B: its cache invalidation crosses Redis, response cache included', async () => {
     const post = async (hub: HubProcess, query: string, variables?: Record<string, unknown>) => {
       const res = await fetch(`${hub.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${hub.key}` },
         body: JSON.stringify({ query, variables }),
       });
-      const body = (await res.json()) as { data?: any; errors?: unknown[] };
+      const body = (await res.json()) as { data?: any; errors?: unknown[]; extensions?: any };
       expect(body.errors).toBeUndefined();
+      lastHit = body.extensions?.responseCache?.hit === true;
       return body.data;
     };
+    let lastHit = false;
     const person = generateBusiness().customers.find((c) => c.mess.length === 0 && customerAt(c, 'hubspot'))!;
     const found = await post(
       b,
@@ -130,7 +132,9 @@ describe('two replicas on PostgreSQL and Redis', () => {
     const id = found.customers.edges[0].node.id as string;
     const read = async (hub: HubProcess) =>
       (await post(hub, 'query($id: ID!) { customer(id: $id) { firstName } }', { id })).customer.firstName;
-    expect(await read(b)).toBe(person.firstName); // B's cache now holds the contact
+    expect(await read(b)).toBe(person.firstName); // B's caches now hold the contact and the answer
+    expect(await read(b)).toBe(person.firstName);
+    expect(lastHit).toBe(true);
     const renamed = `Renamed${randomBytes(3).toString('hex')}`;
     const updated = await post(
       a,
@@ -138,7 +142,8 @@ describe('two replicas on PostgreSQL and Redis', () => {
       { id, name: renamed },
     );
     expect(updated.updateCustomer.operation.state).toBe('COMPLETED');
-    // No webhook, no TTL: B dropped its copy when A's write said so.
+    // No webhook, no TTL: B dropped its copies (record and whole answer) when A's write said so.
     expect(await read(b)).toBe(renamed);
+    expect(lastHit).toBe(false);
   }, 30_000);
 });

@@ -48,6 +48,8 @@ export interface RecordCache {
     signal: AbortSignal | undefined,
     fetch: (keys: readonly string[], signal: AbortSignal | undefined) => Promise<Array<V | Error>>,
   ): Promise<Array<V | Error>>;
+  /** How long an entry is fresh unless its load says otherwise. */
+  readonly ttlMs: number;
   /** Loads in flight now, by key (for tests and metrics). */
   readonly inFlight: number;
   /**
@@ -286,6 +288,7 @@ export function createRecordCache(options: RecordCacheOptions = {}): RecordCache
       for (const { batch } of waits) batch.waiters--;
       return out;
     },
+    ttlMs,
     get inFlight() {
       return flights.size;
     },

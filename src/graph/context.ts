@@ -6,6 +6,7 @@ import type { Security } from '../security/index.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { createFreshness, type Freshness } from './freshness.ts';
 import { withDeadline } from '../upstream/work.ts';
+import type { ResponseReads } from '../cache/response-cache.ts';
 
 /** Per-request state: the workspace, fresh loaders, and one clock reading for the whole request. */
 export interface GraphContext {
@@ -23,6 +24,8 @@ export interface GraphContext {
   signal: AbortSignal;
   /** Which sources answered from stale cache or not at all (`extensions.sources`). */
   freshness: Freshness;
+  /** What the request read, for the response cache; absent for subscriptions and with the cache off. */
+  reads?: ResponseReads;
   /** What each mutation acted on, for the audit log (an operation id, a key id), in order, by mutation name. */
   auditTargets?: Map<string, string[]>;
 }
@@ -61,16 +64,18 @@ export function createContext(
   // Every upstream call of the request listens on its signal; a wide query makes hundreds.
   setMaxListeners(0, signal);
   const freshness = createFreshness();
+  const reads = subscription ? undefined : hub.responses.begin(workspace.id);
   return {
     hub,
     caller,
     security,
     workspace,
-    loaders: createLoaders(hub, workspace, signal, { memoize: !subscription, freshness }),
+    loaders: createLoaders(hub, workspace, signal, { memoize: !subscription, freshness, reads }),
     now: new Date(),
     request,
     signal,
     freshness,
+    reads,
   };
 }
 

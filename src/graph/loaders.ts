@@ -14,6 +14,7 @@ import type { SyncIssue } from '../store/sync-issues.ts';
 import { createLazyLinker } from '../links/lazy.ts';
 import { failureReason, servesStale, type Freshness } from './freshness.ts';
 import { RESOURCES } from '../cache/keys.ts';
+import type { HubTable, ResponseReads } from '../cache/response-cache.ts';
 
 /**
  * Per-request loaders, one per (source, operation), created with the GraphQL context and never
@@ -38,7 +39,16 @@ export function createLoaders(
   hub: Hub,
   workspace: Workspace,
   signal?: AbortSignal,
-  { memoize = true, freshness }: { memoize?: boolean; freshness?: Freshness } = {},
+  {
+    memoize = true,
+    freshness,
+    reads,
+  }: {
+    memoize?: boolean;
+    freshness?: Freshness;
+    /** The request's reads, for the response cache: every record and table these loaders touch. */
+    reads?: ResponseReads;
+  } = {},
 ) {
   const ws = workspace.id;
   const { crm, calendar, payments, accounting } = workspace.sources;
@@ -51,6 +61,12 @@ export function createLoaders(
         const positions: number[] = [];
         keys.forEach((key, i) => {
           const hit = hub.cache.get<V>(ws, spec.source, spec.resource, key);
+          reads?.record(
+            spec.source,
+            spec.resource,
+            key,
+            hit?.freshUntil ?? Date.now() + (spec.ttlMs ?? hub.cache.ttlMs),
+          );
           if (hit) out[i] = hit.value;
           else {
             missing.push(key);
@@ -103,20 +119,26 @@ export function createLoaders(
     return entry.value;
   };
 
-  const store = <V>(load: (keys: readonly string[]) => Promise<V[]>) =>
-    new DataLoader<string, V>((keys) => load(keys), { batch: hub.batching, cache: memoize });
+  const store = <V>(table: HubTable, load: (keys: readonly string[]) => Promise<V[]>) =>
+    new DataLoader<string, V>(
+      (keys) => {
+        reads?.table(table);
+        return load(keys);
+      },
+      { batch: hub.batching, cache: memoize },
+    );
 
   const loaders = {
-    customer: store(async (ids) => {
+    customer: store('links', async (ids) => {
       const rows = await hub.links.getCustomers(ws, ids);
       return ids.map((id) => rows.get(id) ?? null);
     }),
-    customerLinks: store<LinkRow[]>(async (ids) => {
+    customerLinks: store<LinkRow[]>('links', async (ids) => {
       const rows = await hub.links.linksFor(ws, 'customer', ids);
       return ids.map((id) => rows.get(id) ?? []);
     }),
     /** Normalised email → the one customer with it (null when none or several). */
-    customerByEmail: store<CustomerRow | null>(async (emails) => {
+    customerByEmail: store<CustomerRow | null>('links', async (emails) => {
       const rows = await hub.links.findCustomersByEmail(ws, emails);
       return emails.map((email) => {
         const found = rows.get(email) ?? [];
@@ -124,7 +146,7 @@ export function createLoaders(
       });
     }),
     /** `system:externalId` → customer id. */
-    customerIdByExternal: store<string | null>(async (keys) => {
+    customerIdByExternal: store<string | null>('links', async (keys) => {
       const bySystem = new Map<SourceName, string[]>();
       for (const key of keys) {
         const [system, ...rest] = key.split(':');
@@ -140,7 +162,7 @@ export function createLoaders(
       );
       return keys.map((key) => found.get(key) ?? null);
     }),
-    syncIssues: store<SyncIssue[]>(async (customerIds) => {
+    syncIssues: store<SyncIssue[]>('issues', async (customerIds) => {
       const issues = await hub.issues.list(ws, { customerIds });
       return customerIds.map((id) => issues.filter((issue) => issue.customerId === id));
     }),

@@ -18,6 +18,7 @@ export interface Metrics {
   tokenHealthy: Gauge<'workspace' | 'source'>;
   tokenExpiry: Gauge<'workspace' | 'source'>;
   cacheLookups: Counter<'source' | 'resource' | 'outcome'>;
+  responseCacheLookups: Counter<'outcome'>;
   webhooksReceived: Counter<'source' | 'outcome'>;
   operationsPending: Gauge;
   failedDeliveries: Gauge;
@@ -100,6 +101,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'switchboard_cache_lookups_total',
       help: 'Record cache lookups behind the loaders, by outcome: hit, stale (kept only for stale-if-error), miss.',
       labelNames: ['source', 'resource', 'outcome'],
+      registers: [registry],
+    }),
+    responseCacheLookups: new Counter({
+      name: 'switchboard_response_cache_lookups_total',
+      help: 'GraphQL response cache: hit, miss, and not_stored (something the response read was invalidated while it ran, or is not tracked).',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     webhooksReceived: new Counter({
