@@ -89,7 +89,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
       });
     },
     maskedErrors: { maskError, isDev: development },
-    plugins: [...security.plugins, useSourceNotices(), useResponseCache(hub.responses)],
+    plugins: [...security.plugins([useResponseCache(hub.responses)]), useSourceNotices()],
     cors: (request) => security.cors(request) as never,
     // Counted as the body streams in, so a chunked body without Content-Length is capped too.
     maxRequestBodySize: maxBodyBytes,

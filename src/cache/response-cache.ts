@@ -27,7 +27,8 @@ export interface ResponseCache {
   begin(workspace: string): ResponseReads | undefined;
   /** The entry key of one query for one caller. */
   key(request: CachedRequest): string;
-  get(key: string): CachedResponse | undefined;
+  /** `count: false` leaves a miss out of the metrics (a lookup another will repeat). */
+  get(key: string, count?: boolean): CachedResponse | undefined;
   /** Stores a result unless something it read was invalidated meanwhile, or it read something untracked. */
   store(key: string, reads: ResponseReads, result: ExecutionResult): boolean;
   /** Drops every entry that read one of these targets (the bus calls this on every replica). */
@@ -169,8 +170,8 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
     ttlAutopurge: false,
     dispose: (entry, key) => unindex(key, entry),
   });
-  /** Printed documents: whitespace, comments and layout do not make a new key. */
-  const printed = new WeakMap<DocumentNode, string>();
+  /** Each document's hash as printed: whitespace, comments and layout do not make a new key. */
+  const documentIds = new WeakMap<DocumentNode, string>();
   const scopeLists = new WeakMap<object, string>();
   let epoch = 0;
   /** Tag → the epoch it was last invalidated at; requests begun before `forgotten` are never stored. */
@@ -195,23 +196,21 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
     enabled,
     begin: (workspace) => (enabled ? new Reads(workspace, epoch) : undefined),
     key({ workspace, scopes, document, operationName, variables }) {
-      let text = printed.get(document);
-      if (text === undefined) {
-        text = print(document);
-        printed.set(document, text);
+      let id = documentIds.get(document);
+      if (id === undefined) {
+        id = createHash('sha256').update(print(document)).digest('base64url');
+        documentIds.set(document, id);
       }
       let scopeList = scopeLists.get(scopes);
       if (scopeList === undefined) {
         scopeList = [...scopes].sort().join(' ');
         scopeLists.set(scopes, scopeList);
       }
-      return createHash('sha256')
-        .update([workspace, scopeList, operationName ?? '', text, stable(variables ?? {})].join(SEP))
-        .digest('base64url');
+      return [workspace, scopeList, operationName ?? '', id, stable(variables ?? {})].join(SEP);
     },
-    get(key) {
+    get(key, count = true) {
       const entry = lru.get(key);
-      metrics?.responseCacheLookups.inc({ outcome: entry ? 'hit' : 'miss' });
+      if (entry || count) metrics?.responseCacheLookups.inc({ outcome: entry ? 'hit' : 'miss' });
       return entry;
     },
     store(key, reads, result) {

@@ -1,18 +1,81 @@
 import { getOperationAST, type ExecutionResult } from 'graphql';
-import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import { cacheableOperation, type ResponseCache } from '../cache/response-cache.ts';
+import { isAsyncIterable, type GraphQLParams, type Plugin } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
+import { cacheableOperation, type CachedResponse, type ResponseCache } from '../cache/response-cache.ts';
+import { JSON_TEXT } from '../security/limits.ts';
+import { callers } from '../security/plugins.ts';
+import type { Caller } from '../security/requests.ts';
 import type { GraphContext } from './context.ts';
 
+const SEP = '\u001f';
+
 /**
- * Serves queries from the response cache and stores what they answer. It runs at execution, after
- * the request was authenticated, rate-limited and validated against the caller's scopes, so a hit
- * costs those checks and the serialisation, not the resolvers. A hit says so in
- * `extensions.responseCache` (`{ hit: true, ageMs }`).
+ * Serves queries from the response cache and stores what they answer.
+ *
+ * Entries are keyed at execution by the printed document (`ResponseCache.key`). This plugin sits
+ * after authentication, rate limits and the document limits, and before the per-request scope and
+ * cost pass (`Security.plugins`): an entry is keyed by the scopes, document and variables that pass
+ * was over, and only answers without errors are stored, so a hit has passed it already.
+ *
+ * A request whose exact text, variables, workspace and scopes were answered from an entry before is
+ * served as soon as its parameters are read (yoga's `onParams`, as yoga's own response cache does):
+ * no parsing, validation, context or execution. The same text passed the same document limits, and
+ * the entry is looked up again, so an invalidated one is never served this way either.
+ *
+ * A hit says so in `extensions.responseCache` (`{ hit: true, ageMs }`), and its JSON is written once
+ * per entry, not per request.
  */
-export function useResponseCache(cache: ResponseCache): Plugin<GraphContext> {
+export function useResponseCache(cache: ResponseCache): Plugin {
+  /** Each stored answer's JSON, written at its first hit. */
+  const written = new WeakMap<CachedResponse, string>();
+  /** The request as sent (text, variables, operation, workspace, scopes) → its entry's key. */
+  const byText = new LRUCache<string, string>({ max: 20_000 });
+  const scopeLists = new WeakMap<ReadonlySet<string>, string>();
+  const scopeList = (scopes: ReadonlySet<string>) => {
+    let list = scopeLists.get(scopes);
+    if (list === undefined) scopeLists.set(scopes, (list = [...scopes].sort().join(' ')));
+    return list;
+  };
+  const textKey = (params: GraphQLParams, caller: Caller) =>
+    [
+      caller.workspace.id,
+      scopeList(caller.principal.scopes),
+      params.operationName ?? '',
+      params.query,
+      JSON.stringify(params.variables ?? null),
+    ].join(SEP);
+
+  const answer = (hit: CachedResponse): ExecutionResult & { [JSON_TEXT]?: string } => {
+    const responseCache = { hit: true, ageMs: Date.now() - hit.storedAt };
+    const result: ExecutionResult & { [JSON_TEXT]?: string } = {
+      ...hit.result,
+      extensions: { ...hit.result.extensions, responseCache },
+    };
+    // Stored answers carry no extensions of their own (those with source notices are not stored),
+    // so the JSON written once is the answer's text with this one field added.
+    if (!hit.result.extensions) {
+      let text = written.get(hit);
+      if (text === undefined) {
+        text = JSON.stringify(hit.result);
+        written.set(hit, text);
+      }
+      result[JSON_TEXT] = `${text.slice(0, -1)},"extensions":${JSON.stringify({ responseCache })}}`;
+    }
+    return result;
+  };
+
   return {
+    onParams({ params, request, setResult }) {
+      if (!cache.enabled || typeof params.query !== 'string') return;
+      const caller = callers.get(request);
+      if (!caller) return;
+      const key = byText.get(textKey(params, caller));
+      // A miss here is counted when execution looks again.
+      const hit = key === undefined ? undefined : cache.get(key, false);
+      if (hit) setResult(answer(hit));
+    },
     onExecute({ args, setResultAndStopExecution }) {
-      const ctx = args.contextValue as GraphContext;
+      const ctx = args.contextValue as unknown as GraphContext & { params?: GraphQLParams };
       const reads = ctx.reads;
       if (!cache.enabled || !reads) return;
       if (!cacheableOperation(getOperationAST(args.document, args.operationName))) {
@@ -26,15 +89,13 @@ export function useResponseCache(cache: ResponseCache): Plugin<GraphContext> {
         operationName: args.operationName,
         variables: args.variableValues,
       });
+      const learn = () => {
+        if (typeof ctx.params?.query === 'string') byText.set(textKey(ctx.params, ctx.caller), key);
+      };
       const hit = cache.get(key);
       if (hit) {
-        setResultAndStopExecution({
-          ...hit.result,
-          extensions: {
-            ...hit.result.extensions,
-            responseCache: { hit: true, ageMs: Date.now() - hit.storedAt },
-          },
-        });
+        learn();
+        setResultAndStopExecution(answer(hit));
         return;
       }
       return {
@@ -43,7 +104,7 @@ export function useResponseCache(cache: ResponseCache): Plugin<GraphContext> {
           // Errors and answers from stale records (a vendor down) are for this caller, this once.
           const done = result as ExecutionResult;
           if (done.errors?.length || ctx.freshness.notices()) return;
-          cache.store(key, reads, done);
+          if (cache.store(key, reads, done)) learn();
         },
       };
     },

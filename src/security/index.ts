@@ -56,8 +56,12 @@ export interface Security {
   authenticator: Authenticator;
   guard: RequestGuard;
   sockets: SocketGuard;
-  /** The yoga plugins, in order. */
-  plugins: Plugin[];
+  /**
+   * The yoga plugins, in order. `answering` go after authentication, rate limits and the document
+   * limits and before the scope and cost pass: they answer a query from an earlier one's result (the
+   * response cache), which passed that pass for the same scopes, document and variables.
+   */
+  plugins(answering?: Plugin[]): Plugin[];
   /** Yoga's CORS option: the configured origins and every active publishable key's. */
   cors(request: Request): Promise<false | Record<string, unknown>>;
   /** Whether a browser page on `origin` may call the hub (CORS and WebSocket upgrades). */
@@ -187,16 +191,18 @@ export function createSecurity(options: {
     authenticator,
     guard,
     sockets,
-    plugins: securityPlugins({
-      guard,
-      addressOf,
-      audit,
-      logger,
-      limits: { ...DEFAULT_QUERY_LIMITS, ...settings.limits },
-      introspection: settings.introspection ?? mode === 'test',
-      trustedDocuments: settings.trustedDocuments,
-      scopes: enabled,
-    }),
+    plugins: (answering) =>
+      securityPlugins({
+        guard,
+        addressOf,
+        audit,
+        logger,
+        limits: { ...DEFAULT_QUERY_LIMITS, ...settings.limits },
+        introspection: settings.introspection ?? mode === 'test',
+        trustedDocuments: settings.trustedDocuments,
+        scopes: enabled,
+        answering,
+      }),
     async cors(request) {
       const origin = request.headers.get('origin');
       if (!origin || !(await originAllowed(origin, undefined))) return false;

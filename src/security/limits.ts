@@ -99,12 +99,19 @@ export function documentLimitPlugins(
 }
 
 /**
+ * A result's JSON, already written (a response cache hit): served as it is instead of serialising
+ * the same data again. Symbol-keyed, so it is never itself serialised.
+ */
+export const JSON_TEXT = Symbol('switchboard.jsonText');
+
+/**
  * Replaces a response over `maxChars` with an error, measuring the JSON the server writes anyway
  * (yoga serialises with a result's own `stringify`), so nothing is serialised twice.
  */
 export function oversizeGuard(maxChars: number) {
-  return (result: Record<string, unknown>): string => {
-    const text = JSON.stringify(result);
+  return (result: Record<string | symbol, unknown>): string => {
+    const ready = result[JSON_TEXT];
+    const text = typeof ready === 'string' ? ready : JSON.stringify(result);
     if (text.length <= maxChars) return text;
     return JSON.stringify({
       errors: [
