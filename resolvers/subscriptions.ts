@@ -5,7 +5,10 @@ import type { DomainEvent } from '../src/events/types.ts';
 import { expectGlobalId } from '../src/graph/ids.ts';
 import { toSystem } from './shared.ts';
 
-/** How many events a slow subscriber may fall behind before the oldest are dropped. */
+/**
+ * How many events a shared subscription may fall behind its bus before the oldest are dropped. Each
+ * subscriber has its own bound as well (src/graph/fan-out.ts), past which it is closed with a reason.
+ */
 const BUFFER = 1_000;
 
 /**
@@ -17,9 +20,7 @@ function stream(
   ctx: GraphContext,
   keep: (event: DomainEvent) => boolean,
 ): AsyncIterableIterator<DomainEvent> {
-  const gauge = ctx.hub.metrics.subscriptionsActive;
   return new Repeater<DomainEvent>(async (push, stop) => {
-    gauge.inc();
     const queue: DomainEvent[] = [];
     let draining = false;
     const drain = async () => {
@@ -41,7 +42,6 @@ function stream(
     await stop;
     ctx.signal.removeEventListener('abort', end);
     unlisten();
-    gauge.dec();
   });
 }
 

@@ -10,6 +10,7 @@ import { createContext, isSubscription, type GraphContext } from './graph/contex
 import { maskError } from './graph/errors.ts';
 import { CUSTOMER_360_QUERY } from './graph/example-queries.ts';
 import { useResponseCache } from './graph/cached-responses.ts';
+import { useSharedSubscriptions } from './graph/fan-out.ts';
 import type { Security } from './security/index.ts';
 import { callers, redactForCaller } from './security/plugins.ts';
 import { refusalHeaders, type Caller } from './security/requests.ts';
@@ -89,7 +90,12 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
       });
     },
     maskedErrors: { maskError, isDev: development },
-    plugins: [...security.plugins([useResponseCache(hub.responses)]), useSourceNotices()],
+    // Shared subscriptions last: every subscriber's own checks run before it joins a shared one.
+    plugins: [
+      ...security.plugins([useResponseCache(hub.responses)]),
+      useSourceNotices(),
+      useSharedSubscriptions(),
+    ],
     cors: (request) => security.cors(request) as never,
     // Counted as the body streams in, so a chunked body without Content-Length is capped too.
     maxRequestBodySize: maxBodyBytes,

@@ -313,6 +313,53 @@ describe('webhook intake', () => {
     );
   };
 
+  it('subscribers of the same selection share one execution of each event; another selection runs its own', async () => {
+    const booking = business.bookings.filter(
+      (b) => b.status === 'confirmed' && b.start > new Date(Date.now() + 86_400_000),
+    )[9]!;
+    const id = toGlobalId('Booking', `google_calendar:${booking.ids.googleEventId}`);
+    const same =
+      'subscription { events(types: [BOOKING_CHANGED]) { booking { id start } customer { displayName } } }';
+    const other = 'subscription { events(types: [BOOKING_CHANGED]) { booking { id } customer { id } } }';
+    const subscribers = [
+      wsSubscriber(hub(), same),
+      wsSubscriber(hub(), same),
+      sseSubscriber(hub(), same),
+      wsSubscriber(hub(), other),
+    ];
+    await Promise.all(
+      subscribers.filter((s) => 'started' in s).map((s) => (s as { started: Promise<void> }).started),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    // Each execution of `customer` reads the customer row once (its loaders batch within it).
+    const links = app.hub.links;
+    const getCustomers = links.getCustomers;
+    let reads = 0;
+    links.getCustomers = (...args) => {
+      // The sync rules read the customer too, once per event: only the GraphQL loaders' reads count.
+      if (new Error().stack?.includes('graph/loaders.ts')) reads++;
+      return getCustomers(...args);
+    };
+    try {
+      await sandboxAction(`${sandboxes.calendar.url}/__sandbox/actions/move-booking`, {
+        eventId: booking.ids.googleEventId,
+        start: new Date(booking.start.getTime() + 3_600_000).toISOString(),
+        end: new Date(booking.end.getTime() + 3_600_000).toISOString(),
+      });
+      for (const subscriber of subscribers) {
+        await eventually(
+          () => subscriber.received.find((d) => (d.events ?? d.data?.events)?.booking?.id === id),
+          'the moved booking on every subscriber',
+        );
+      }
+      // Two selections, two executions: not one per subscriber.
+      expect(reads).toBe(2);
+    } finally {
+      links.getCustomers = getCustomers;
+      await Promise.all(subscribers.map((s) => s.close()));
+    }
+  });
+
   it('rejects forged, stale, tampered and oversized deliveries with the status the vendor expects', async () => {
     const stripe = new Stripe('sk_test_unused');
     const body = stripeEvent('evt_forged_1');

@@ -149,6 +149,29 @@ function stable(value: unknown): string {
     .join(',')}}`;
 }
 
+/**
+ * One key per (workspace, scopes, document, operation, variables): documents that differ only in
+ * layout or comments, variables only in key order, and scopes only in order are the same request.
+ */
+export function requestKeys(): (request: CachedRequest) => string {
+  /** Each document's hash as printed. */
+  const documentIds = new WeakMap<DocumentNode, string>();
+  const scopeLists = new WeakMap<object, string>();
+  return ({ workspace, scopes, document, operationName, variables }) => {
+    let id = documentIds.get(document);
+    if (id === undefined) {
+      id = createHash('sha256').update(print(document)).digest('base64url');
+      documentIds.set(document, id);
+    }
+    let scopeList = scopeLists.get(scopes);
+    if (scopeList === undefined) {
+      scopeList = [...scopes].sort().join(' ');
+      scopeLists.set(scopes, scopeList);
+    }
+    return [workspace, scopeList, operationName ?? '', id, stable(variables ?? {})].join(SEP);
+  };
+}
+
 const nextUtcMidnight = (now: number) => {
   const d = new Date(now);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
@@ -170,9 +193,6 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
     ttlAutopurge: false,
     dispose: (entry, key) => unindex(key, entry),
   });
-  /** Each document's hash as printed: whitespace, comments and layout do not make a new key. */
-  const documentIds = new WeakMap<DocumentNode, string>();
-  const scopeLists = new WeakMap<object, string>();
   let epoch = 0;
   /** Tag → the epoch it was last invalidated at; requests begun before `forgotten` are never stored. */
   let invalidatedAt = new Map<string, number>();
@@ -195,19 +215,7 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
   return {
     enabled,
     begin: (workspace) => (enabled ? new Reads(workspace, epoch) : undefined),
-    key({ workspace, scopes, document, operationName, variables }) {
-      let id = documentIds.get(document);
-      if (id === undefined) {
-        id = createHash('sha256').update(print(document)).digest('base64url');
-        documentIds.set(document, id);
-      }
-      let scopeList = scopeLists.get(scopes);
-      if (scopeList === undefined) {
-        scopeList = [...scopes].sort().join(' ');
-        scopeLists.set(scopes, scopeList);
-      }
-      return [workspace, scopeList, operationName ?? '', id, stable(variables ?? {})].join(SEP);
-    },
+    key: requestKeys(),
     get(key, count = true) {
       const entry = lru.get(key);
       if (entry || count) metrics?.responseCacheLookups.inc({ outcome: entry ? 'hit' : 'miss' });
