@@ -30,6 +30,21 @@ describe('record cache', () => {
     expect(cache.get('other', 'xero', 'invoice', 'i1')).toBeDefined();
   });
 
+  it('invalidates listings and sources through its index, which follows overwrites and evictions', () => {
+    const cache = createRecordCache({ max: 3 });
+    cache.set('ws', 'google', 'window', 'a', []);
+    cache.set('ws', 'google', 'window', 'a', [1]); // overwritten: still one entry
+    cache.set('ws', 'google', 'window', 'b', []);
+    cache.set('ws', 'google', 'event', 'e1', {});
+    cache.set('ws', 'hubspot', 'contact', 'k1', {}); // evicts window a, the least recently used
+    expect(cache.invalidate('ws', 'google', 'window')).toBe(1);
+    expect(cache.invalidate('ws', 'google')).toBe(1);
+    expect(cache.invalidate('ws', 'google')).toBe(0);
+    expect(cache.get('ws', 'hubspot', 'contact', 'k1')).toBeDefined();
+    cache.set('ws', 'google', 'window', 'c', []);
+    expect(cache.invalidate('ws', 'google', 'window')).toBe(1);
+  });
+
   it('expires entries after their TTL and can be switched off', async () => {
     const cache = createRecordCache({ ttlMs: 20 });
     cache.set('ws', 'stripe', 'customer', 'cus_1', 1);

@@ -129,7 +129,39 @@ export function createRecordCache(options: RecordCacheOptions = {}): RecordCache
   } = options;
   // With the cache off every load goes to the vendor: the benchmarks' pass-through baseline.
   const sharing = enabled && coalesce;
-  const lru = new LRUCache<string, CacheEntry<unknown>>({ max, ttl: ttlMs + staleMs, ttlAutopurge: false });
+  /**
+   * `workspace␟source␟resource` → the keys stored under it, and `workspace␟source` → its resources:
+   * invalidating a listing or a whole source reads these instead of scanning every key.
+   */
+  const byResource = new Map<string, Set<string>>();
+  const bySource = new Map<string, Set<string>>();
+  const lru = new LRUCache<string, CacheEntry<unknown>>({
+    max,
+    ttl: ttlMs + staleMs,
+    ttlAutopurge: false,
+    dispose: (_value, full) => {
+      const resource = full.slice(0, full.lastIndexOf(SEP));
+      const keys = byResource.get(resource);
+      if (!keys?.delete(full) || keys.size > 0) return;
+      byResource.delete(resource);
+      const source = resource.slice(0, resource.lastIndexOf(SEP));
+      const resources = bySource.get(source);
+      resources?.delete(resource);
+      if (resources?.size === 0) bySource.delete(source);
+    },
+  });
+  const indexed = (full: string) => {
+    const resource = full.slice(0, full.lastIndexOf(SEP));
+    let keys = byResource.get(resource);
+    if (!keys) {
+      byResource.set(resource, (keys = new Set()));
+      const source = resource.slice(0, resource.lastIndexOf(SEP));
+      let resources = bySource.get(source);
+      if (!resources) bySource.set(source, (resources = new Set()));
+      resources.add(resource);
+    }
+    keys.add(full);
+  };
   /** By cache key: the vendor call bringing that key back now. */
   const flights = new Map<string, Flight>();
 
@@ -137,11 +169,9 @@ export function createRecordCache(options: RecordCacheOptions = {}): RecordCache
     if (!enabled) return;
     const now = Date.now();
     const ttl = scope.ttlMs ?? ttlMs;
-    lru.set(
-      cacheKey(scope.workspace, scope.source, scope.resource, key),
-      { value, storedAt: now, freshUntil: now + ttl },
-      { ttl: ttl + staleMs },
-    );
+    const full = cacheKey(scope.workspace, scope.source, scope.resource, key);
+    lru.set(full, { value, storedAt: now, freshUntil: now + ttl }, { ttl: ttl + staleMs });
+    indexed(full);
   }
 
   /** Starts one vendor call for `keys`, joinable by key until it settles or they are invalidated. */
@@ -309,13 +339,12 @@ export function createRecordCache(options: RecordCacheOptions = {}): RecordCache
           flights.delete(full);
         }
       }
+      const resources =
+        resource !== undefined
+          ? [cacheKey(workspace, source, resource)]
+          : [...(bySource.get(cacheKey(workspace, source)) ?? [])];
       let dropped = 0;
-      for (const k of [...lru.keys()]) {
-        if (k.startsWith(prefix)) {
-          lru.delete(k);
-          dropped++;
-        }
-      }
+      for (const r of resources) for (const k of [...(byResource.get(r) ?? [])]) if (lru.delete(k)) dropped++;
       return dropped;
     },
     clear: () => lru.clear(),

@@ -1,3 +1,4 @@
+import { Kind, type GraphQLResolveInfo, type SelectionNode } from 'graphql';
 import { badInput } from './errors.ts';
 
 export interface Edge<T> {
@@ -86,4 +87,22 @@ export function cursorPage<T>(
     },
     totalCount: options.totalCount ?? null,
   };
+}
+
+/**
+ * Whether the selection under the current field asks for `name` (directly, or in a fragment), so
+ * resolvers skip work nobody asked for (`totalCount` is a count query on every page otherwise).
+ */
+export function selects(info: GraphQLResolveInfo, name: string): boolean {
+  const seen = new Set<string>();
+  const visit = (selections: readonly SelectionNode[]): boolean =>
+    selections.some((selection) => {
+      if (selection.kind === Kind.FIELD) return selection.name.value === name;
+      if (selection.kind === Kind.INLINE_FRAGMENT) return visit(selection.selectionSet.selections);
+      const fragment = info.fragments[selection.name.value];
+      if (!fragment || seen.has(fragment.name.value)) return false;
+      seen.add(fragment.name.value);
+      return visit(fragment.selectionSet.selections);
+    });
+  return info.fieldNodes.some((node) => visit(node.selectionSet?.selections ?? []));
 }
