@@ -131,7 +131,7 @@ async function rejectedCalls(ctx: Context, log: (line: string) => void): Promise
 }
 
 async function coldStart(coalesce: boolean, log: (line: string) => void): Promise<ColdStartRow> {
-  const condition = `coalescing ${coalesce ? 'on' : 'off'}`;
+  const condition = coalesce ? 'coalescing and response cache on' : 'both off';
   log(
     `cold-start, ${condition}: starting the sandboxes (a process each, the vendors' limits) with ${COLD.customers.toLocaleString('en')} customers and backfilling links…`,
   );
@@ -158,7 +158,11 @@ async function coldStart(coalesce: boolean, log: (line: string) => void): Promis
     }
     await resetSandboxes(ctx);
     // A fresh hub: its record cache is empty, its rate budgets and circuit breakers new.
-    const hub = sandboxHub(sandboxes.endpoints, store, { cache: { coalesce } });
+    // "off" is the hub as it was before both: no in-flight coalescing and no response cache.
+    const hub = sandboxHub(sandboxes.endpoints, store, {
+      cache: { coalesce },
+      responses: { enabled: coalesce },
+    });
     try {
       const app = await securedServer(hub);
       log(

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import type { Hub } from '../src/hub.ts';
 import type { RecordCacheOptions } from '../src/cache/record-cache.ts';
+import type { ResponseCacheOptions } from '../src/cache/response-cache.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { sandboxBindings, type SandboxEndpoints } from '../src/sources.ts';
 import { composeHub } from '../src/compose.ts';
@@ -162,7 +163,13 @@ export function postGraphQL(
 export function sandboxHub(
   endpoints: SandboxEndpoints,
   store: Store,
-  options: { limits?: false; batching?: boolean; cache?: RecordCacheOptions; logger?: Logger } = {},
+  options: {
+    limits?: false;
+    batching?: boolean;
+    cache?: RecordCacheOptions;
+    responses?: ResponseCacheOptions;
+    logger?: Logger;
+  } = {},
 ): Hub {
   return composeHub({
     store,
@@ -170,6 +177,7 @@ export function sandboxHub(
     upstream: options.limits === false ? { limits: false } : {},
     batching: options.batching,
     cache: options.cache,
+    responses: options.responses,
     logger: options.logger ?? createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }),
   }).hub;
 }
