@@ -11,13 +11,14 @@ import { benchReadGraph, type ReadGraphRow } from './read-graph.ts';
 import { benchWebhooks, kib, SETUPS } from './webhooks.ts';
 import { benchSecurity } from './security.ts';
 import { benchColdStart, COLD } from './cold-start.ts';
+import { benchGateway, GATEWAY, medianOf } from './gateway.ts';
 import { machine, median, ms } from './support.ts';
 
 /** In the order their sections appear in RESULTS.md. */
 // Hubs built here log every request at info level; the benchmarks would measure their terminal.
 process.env.LOG_LEVEL ??= 'error';
 
-const SCENARIOS = ['read-graph', 'webhooks', 'faults', 'security', 'cold-start'] as const;
+const SCENARIOS = ['read-graph', 'webhooks', 'faults', 'security', 'cold-start', 'gateway'] as const;
 const wanted = new Set(process.argv.slice(2));
 const unknown = [...wanted].filter((name) => !(SCENARIOS as readonly string[]).includes(name));
 if (unknown.length > 0) {
@@ -437,6 +438,86 @@ Targets (the cold-start issue):
 | target | measured | verdict |
 | --- | --- | --- |
 | ${COLD.clients} clients, cold start, real vendor limits, ${COLD.durationMs / 1000} s: no errors, no timeouts, p99 under 1 s | coalescing on: ${on.errors} of ${on.requests} responses with errors, ${on.timeouts} with timeouts, p99 ${ms(on.latency.p99)} (coalescing off: ${off.errors} with errors, ${off.timeouts} with timeouts, p99 ${ms(off.latency.p99)}) | ${verdict(met)} |
+`,
+  );
+}
+
+if (want('gateway')) {
+  loadAtStart.set('gateway', loadavg()[0] ?? NaN);
+  const { rows, markdown, versions } = await benchGateway(log);
+  const sb = (part: 'warm' | 'pass-through') => medianOf(rows, part, 'Switchboard');
+  const hive = (part: 'warm' | 'pass-through') => medianOf(rows, part, 'Hive Gateway');
+  const errors = rows.filter((r) => r.round !== 0).reduce((sum, r) => sum + r.errors, 0);
+  const speedup = (part: 'warm' | 'pass-through') =>
+    (sb(part)?.perSecond ?? NaN) / (hive(part)?.perSecond ?? NaN);
+  const perSecond = (part: 'warm' | 'pass-through') =>
+    `${sb(part)?.perSecond.toFixed(0)}/s against ${hive(part)?.perSecond.toFixed(0)}/s: ${speedup(part).toFixed(2)}×`;
+  const cpu = sb('warm')?.cpuMsPerQuery ?? NaN;
+  sections.set(
+    'gateway',
+    `## Scenario "gateway": Switchboard against GraphQL Mesh on Hive Gateway
+
+Setup: the vendor sandboxes as in "read-graph" (a child process each, a ${GATEWAY.customers.toLocaleString('en')}-customer
+business, relaxed limits) and each gateway in a child process of its own, never two under load at once. Switchboard is \`src/main.ts\` in live mode on a SQLite file
+(links backfilled at its first start) with its rate budgets off (\`SWITCHBOARD_RATE_LIMITS=off\`) and
+\`LOG_LEVEL=error\`, queried with a key holding every scope; its authentication, scope checks and query
+limits stay on. The Mesh side is GraphQL Mesh v1 as its documentation sets it up: at the start of the run
+\`@graphql-mesh/compose-cli\` ${versions['@graphql-mesh/compose-cli']} composes one \`@omnigraph/json-schema\`
+${versions['@omnigraph/json-schema']} source per vendor (the REST operations the page needs, response schemas
+written by hand: bench/gateway/subgraphs.ts) into a supergraph in the temp directory, which
+\`@graphql-hive/gateway-runtime\` ${versions['@graphql-hive/gateway-runtime']} (with \`@graphql-mesh/transport-rest\`
+${versions['@graphql-mesh/transport-rest']}) serves on a Node HTTP server as the \`hive-gateway\` command does, with
+its default in-memory cache and no authentication or query limits configured. Its joins are
+\`additionalTypeDefs\` and \`additionalResolvers\` calling Mesh's in-context SDK in its batched form (a
+DataLoader per request and field: bench/gateway/joins.ts). Without a link store it joins by email, so a
+page costs Stripe customer searches (10 emails a request, Stripe's limit) and Xero contact lookups
+(\`where=EmailAddress==…\`, 25 a request) before the payments (Stripe payment intent searches by customer,
+10 a request, latest charge expanded) and invoices (\`ContactIDs=\`, 50 a request). The calendar has no
+attendee filter but free text (a listing per contact), so one \`events.list\` of the ±90-day window
+(cancelled events shown, Google's \`fields\` cut to the selection) serves the page and the gateway groups it
+by attendee, as Switchboard does. HubSpot's page is a list request (\`limit=N\`) on the Mesh side and a
+\`batch/read\` of the linked ids on Switchboard's, both for the same five properties. Credentials: the
+HubSpot private app token, Google access token and Stripe key the sandboxes accept; for Xero, an access
+token from a grant of the Mesh side's own (the sandbox's consent step, then the code grant), while
+Switchboard refreshes its own token.
+
+The two customer-360 queries read the same vendor records in different shapes. Switchboard's is
+"read-graph"'s \`customers(first: N)\` (contact details, links, the first 10 bookings, orders and invoices with
+their \`totalCount\`, outstanding balance, lifetime value, sync issues); Mesh's is \`hubspotContacts(limit: N)\`
+with each contact's properties, all its bookings, its Stripe customer with all its payments and its Xero
+contact with all its invoices, fields named as the vendors name them. Balance, lifetime value and sync
+issues are Switchboard's own and have no counterpart. Switchboard's page is the first N customers of its
+store, created by the backfill in HubSpot's order but ordered by creation time and then a random id, so a
+customer at the end of the page can differ from HubSpot's first N ("also in the other answer" below). The
+pass-through read is \`customers(first: 20) { edges { node { id displayName email phone company } } }\`
+against \`hubspotContacts(limit: 20) { results { id properties { firstname lastname email phone company } } }\`.
+
+Parts: "cold" is each side's first customer-360 query for ${GATEWAY.coldPage} customers after a fresh start,
+with its caches on (and empty). "uncached" is the same query ${GATEWAY.uncachedRuns} times each, alternately,
+on processes warmed up with their caches off (\`SWITCHBOARD_CACHE=off\`; Hive Gateway without its response
+cache). "warm" is the ${GATEWAY.loadPage}-customer page with every cache on, "pass-through" the
+${GATEWAY.loadPage}-contact read with none: ${GATEWAY.concurrency} clients sending back to back from this process
+over kept-alive connections (undici) for ${GATEWAY.durationMs / 1000} s after ${GATEWAY.warmUpMs / 1000} s
+unmeasured, ${GATEWAY.rounds} rounds with the sides taking turns to go first. Hive Gateway's response cache
+keeps one answer per operation and variables (\`session: () => null\`) for 10 minutes. CPU per query is the
+gateway process's user and system time (\`/proc/<pid>/stat\`) over the measured time divided by the queries;
+vendor requests are what the sandboxes logged meanwhile. Every answer is checked (status 200, no
+\`errors\`, one customer per customer asked for); "errors" counts the others. The load, the gateway and the
+sandboxes share two cores, so the throughputs are this machine's, not a gateway's alone: "gateway busy" and
+"load generator busy" are the shares of the measured time each process was on a CPU (100% is one core),
+and a load generator near 100% caps both sides alike, pulling the throughput ratio towards 1; CPU per
+query does not depend on it.
+
+${markdown}
+
+Targets (issue 14):
+
+| target | measured | verdict |
+| --- | --- | --- |
+| warm customer-360, ${GATEWAY.loadPage} customers, ${GATEWAY.concurrency} clients: Switchboard at least 1.5× Hive Gateway's throughput | ${perSecond('warm')} | ${verdict(speedup('warm') >= 1.5)} |
+| Switchboard's CPU per cached query at most 0.3 ms | ${cpu.toFixed(3)} ms (Hive Gateway ${hive('warm')?.cpuMsPerQuery.toFixed(3)} ms) | ${verdict(cpu <= 0.3)} |
+| pass-through, ${GATEWAY.loadPage} contacts, ${GATEWAY.concurrency} clients, no caches: Switchboard at least 1.2× Hive Gateway's throughput | ${perSecond('pass-through')} | ${verdict(speedup('pass-through') >= 1.2)} |
+| every answer correct | ${errors} errors | ${verdict(errors === 0)} |
 `,
   );
 }
