@@ -10,8 +10,20 @@ import { expectGlobalId, toGlobalId } from '../src/graph/ids.ts';
 import { eventsByAttendee } from '../src/graph/loaders.ts';
 import { checkWindow, defaultWindow, link, sumMoney, windowKey } from './shared.ts';
 
+/** Each request's profiles, by customer: a page asks for five or more fields of each. */
+const profiles = new WeakMap<GraphContext, Map<string, Promise<PersonRecord | null>>>();
+
 /** The record contact details come from: the CRM's, else the payment provider's, else the accounting package's. */
-export async function profile(customer: CustomerModel, ctx: GraphContext): Promise<PersonRecord | null> {
+export function profile(customer: CustomerModel, ctx: GraphContext): Promise<PersonRecord | null> {
+  if (ctx.longLived) return findProfile(customer, ctx);
+  let known = profiles.get(ctx);
+  if (!known) profiles.set(ctx, (known = new Map()));
+  let found = known.get(customer.id);
+  if (!found) known.set(customer.id, (found = findProfile(customer, ctx)));
+  return found;
+}
+
+async function findProfile(customer: CustomerModel, ctx: GraphContext): Promise<PersonRecord | null> {
   const crm = await linkedIn(customer, 'crm', ctx);
   if (crm) return ctx.loaders.crmContact.load(crm);
   const payments = await linkedIn(customer, 'payments', ctx);

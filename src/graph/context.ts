@@ -24,6 +24,8 @@ export interface GraphContext {
   signal: AbortSignal;
   /** Which sources answered from stale cache or not at all (`extensions.sources`). */
   freshness: Freshness;
+  /** A subscription's context: it lives for many events, so nothing read may be kept on it. */
+  longLived?: boolean;
   /** What the request read, for the response cache; absent for subscriptions and with the cache off. */
   reads?: ResponseReads;
   /** What each mutation acted on, for the audit log (an operation id, a key id), in order, by mutation name. */
@@ -76,6 +78,7 @@ export function createContext(
     signal,
     freshness,
     reads,
+    longLived: subscription,
   };
 }
 

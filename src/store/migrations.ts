@@ -263,6 +263,16 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0006_customers_listing': {
+    // `customers` pages in creation order: without this every page sorted the workspace's customers.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex('customers_listing')
+        .on('customers')
+        .columns(['workspace_id', 'created_at', 'id'])
+        .execute();
+    },
+  },
 };
 
 /** The columns migration 0005 reads and writes, as they were when it shipped. */
