@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import type { SourceName } from '../domain/model.ts';
 import { SourceError } from '../domain/errors.ts';
@@ -188,6 +189,8 @@ export function createRecordCache(options: RecordCacheOptions = {}): RecordCache
       priorityOf(signal) === 'interactive'
         ? withDeadline(controller.signal, Math.max(1, timeLeft(signal)))
         : controller.signal;
+    // An adapter splits a big batch into many requests (HubSpot reads 100 a request), each listening.
+    setMaxListeners(0, callSignal);
     const batch: Batch = {
       controller,
       waiters: 0,
