@@ -57,36 +57,43 @@ export function useSharedSubscriptions({ buffer = SUBSCRIBER_BUFFER } = {}): Plu
     };
     const group: Group = {
       members,
-      ready: subscribe(shared).then((answer) => {
-        if (!isAsyncIterable(answer)) {
-          // Refused (a bad argument): each subscriber hears it; nothing is shared.
-          if (groups.get(key) === group) groups.delete(key);
-          return answer;
-        }
-        source = answer[Symbol.asyncIterator]();
-        const iterator = source;
-        void (async () => {
-          try {
-            for (;;) {
-              const next = await iterator.next();
-              if (next.done) break;
-              // One result object for every subscriber; SSE writes its JSON once for all of them.
-              let text: string | undefined;
-              const result: ExecutionResult & { stringify(r: unknown): string } = {
-                ...next.value,
-                stringify: (r) => (r === result ? (text ??= JSON.stringify(r)) : JSON.stringify(r)),
-              };
-              for (const member of members) member.push(result);
-            }
-            for (const member of [...members]) member.end();
-          } catch (error) {
-            for (const member of [...members]) member.end(error);
-          } finally {
-            stop();
+      ready: subscribe(shared).then(
+        (answer) => {
+          if (!isAsyncIterable(answer)) {
+            // Refused (a bad argument): each subscriber hears it; nothing is shared.
+            if (groups.get(key) === group) groups.delete(key);
+            return answer;
           }
-        })();
-        return iterator;
-      }),
+          source = answer[Symbol.asyncIterator]();
+          const iterator = source;
+          void (async () => {
+            try {
+              for (;;) {
+                const next = await iterator.next();
+                if (next.done) break;
+                // One result object for every subscriber; SSE writes its JSON once for all of them.
+                let text: string | undefined;
+                const result: ExecutionResult & { stringify(r: unknown): string } = {
+                  ...next.value,
+                  stringify: (r) => (r === result ? (text ??= JSON.stringify(r)) : JSON.stringify(r)),
+                };
+                for (const member of members) member.push(result);
+              }
+              for (const member of [...members]) member.end();
+            } catch (error) {
+              for (const member of [...members]) member.end(error);
+            } finally {
+              stop();
+            }
+          })();
+          return iterator;
+        },
+        (error: unknown) => {
+          // A subscribe that threw: its subscribers hear it, and the next one starts afresh.
+          if (groups.get(key) === group) groups.delete(key);
+          throw error;
+        },
+      ),
       leave(member) {
         members.delete(member);
         if (members.size === 0) stop();
@@ -122,7 +129,13 @@ export function useSharedSubscriptions({ buffer = SUBSCRIBER_BUFFER } = {}): Plu
       const member = new MemberStream(buffer, ctx, () => joined.leave(member));
       // In the group before the source starts, so it misses no event from then on.
       joined.members.add(member);
-      const answer = await joined.ready;
+      let answer: AsyncIterator<ExecutionResult> | ExecutionResult;
+      try {
+        answer = await joined.ready;
+      } catch (error) {
+        void member.return();
+        throw error;
+      }
       if (!('next' in answer)) {
         void member.return();
         setResultAndStopExecution(answer);
