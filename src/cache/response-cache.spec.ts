@@ -80,6 +80,23 @@ describe('response cache: what is cached', () => {
     expect(cache.get(key)).toBeUndefined();
   });
 
+  it('is bounded by the JSON it keeps: an answer over a tenth of the bound is not kept, and the oldest go first', () => {
+    const cache = createResponseCache({ maxChars: 1_000 });
+    const answer = (chars: number) => ({ data: { text: 'x'.repeat(chars) } });
+    const store = (n: number, chars: number) => {
+      const reads = cache.begin('w1')!;
+      reads.record('hubspot', 'contact', `${n}`, Date.now() + 60_000);
+      return cache.store(cache.key(request({ variables: { first: n } })), reads, answer(chars));
+    };
+    expect(store(0, 200)).toBe(false);
+    for (let n = 1; n <= 20; n++) expect(store(n, 60)).toBe(true);
+    expect(cache.size).toBeLessThan(20);
+    expect(cache.get(cache.key(request({ variables: { first: 20 } })))?.json).toBe(
+      JSON.stringify(answer(60)),
+    );
+    expect(cache.get(cache.key(request({ variables: { first: 1 } })))).toBeUndefined();
+  });
+
   it('is off when disabled', () => {
     expect(createResponseCache({ enabled: false }).begin('w1')).toBeUndefined();
   });

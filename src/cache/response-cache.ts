@@ -48,6 +48,8 @@ export interface CachedRequest {
 
 export interface CachedResponse {
   result: ExecutionResult;
+  /** The result's JSON, written once when stored: its size bounds the cache, and hits send it as it is. */
+  json: string;
   storedAt: number;
 }
 
@@ -78,6 +80,11 @@ export interface ResponseReads {
 
 export interface ResponseCacheOptions {
   enabled?: boolean;
+  /**
+   * Characters of JSON kept at most (default 256 Mi, about 256 MiB of mostly ASCII text); least
+   * recently used go first. An answer larger than a tenth of it is not kept.
+   */
+  maxChars?: number;
   /** Responses kept at most; least recently used go first. */
   max?: number;
   /**
@@ -178,7 +185,7 @@ const nextUtcMidnight = (now: number) => {
 };
 
 export function createResponseCache(options: ResponseCacheOptions = {}): ResponseCache {
-  const { enabled = true, max = 5_000, ttlMs = 5 * 60_000, metrics } = options;
+  const { enabled = true, max = 5_000, maxChars = 256 * 1024 * 1024, ttlMs = 5 * 60_000, metrics } = options;
   /** Tag (`workspace␟source`, `…␟resource`, `…␟key`) → keys of entries that read under it. */
   const index = new Map<string, Set<string>>();
   const unindex = (key: string, entry: Entry) => {
@@ -190,6 +197,8 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
   };
   const lru = new LRUCache<string, Entry>({
     max,
+    maxSize: maxChars,
+    maxEntrySize: Math.floor(maxChars / 10),
     ttlAutopurge: false,
     dispose: (entry, key) => unindex(key, entry),
   });
@@ -236,9 +245,14 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
         const parts = tag.split(SEP);
         for (let n = 1; n <= parts.length; n++) tags.add(ws + parts.slice(0, n).join(SEP));
       }
-      const entry: Entry = { result, storedAt: now, workspace: reads.workspace, index: [...tags] };
+      const json = JSON.stringify(result);
+      if (json.length > maxChars / 10) {
+        metrics?.responseCacheLookups.inc({ outcome: 'not_stored' });
+        return false;
+      }
+      const entry: Entry = { result, json, storedAt: now, workspace: reads.workspace, index: [...tags] };
       if (lru.has(key)) lru.delete(key);
-      lru.set(key, entry, { ttl });
+      lru.set(key, entry, { ttl, size: Math.max(1, json.length) });
       for (const tag of tags) {
         let keys = index.get(tag);
         if (!keys) index.set(tag, (keys = new Set()));

@@ -22,12 +22,10 @@ const SEP = '\u001f';
  * no parsing, validation, context or execution. The same text passed the same document limits, and
  * the entry is looked up again, so an invalidated one is never served this way either.
  *
- * A hit says so in `extensions.responseCache` (`{ hit: true, ageMs }`), and its JSON is written once
- * per entry, not per request.
+ * A hit says so in `extensions.responseCache` (`{ hit: true, ageMs }`), and its JSON is the one
+ * written when the entry was stored, not written again per request.
  */
 export function useResponseCache(cache: ResponseCache): Plugin {
-  /** Each stored answer's JSON, written at its first hit. */
-  const written = new WeakMap<CachedResponse, string>();
   /** The request as sent (text, variables, operation, workspace, scopes) → its entry's key. */
   const byText = new LRUCache<string, string>({ max: 20_000 });
   const scopeLists = new WeakMap<ReadonlySet<string>, string>();
@@ -52,14 +50,9 @@ export function useResponseCache(cache: ResponseCache): Plugin {
       extensions: { ...hit.result.extensions, responseCache },
     };
     // Stored answers carry no extensions of their own (those with source notices are not stored),
-    // so the JSON written once is the answer's text with this one field added.
+    // so the JSON written when it was stored is the answer's text with this one field added.
     if (!hit.result.extensions) {
-      let text = written.get(hit);
-      if (text === undefined) {
-        text = JSON.stringify(hit.result);
-        written.set(hit, text);
-      }
-      result[JSON_TEXT] = `${text.slice(0, -1)},"extensions":${JSON.stringify({ responseCache })}}`;
+      result[JSON_TEXT] = `${hit.json.slice(0, -1)},"extensions":${JSON.stringify({ responseCache })}}`;
     }
     return result;
   };
