@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Kind, print, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { CacheTarget } from './keys.ts';
+import { cacheKey } from './record-cache.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
 /**
@@ -53,15 +54,12 @@ export interface CachedResponse {
   storedAt: number;
 }
 
-/** The hub's own tables, as cache targets: `{ source: 'hub', resource: 'links' }`. */
-export const HUB_TABLES = {
-  /** Customers and their links to vendor records. */
-  links: 'links',
-  /** Sync issues. */
-  issues: 'issues',
-} as const;
-export type HubTable = keyof typeof HUB_TABLES;
-export const HUB_SOURCE = 'hub';
+/**
+ * The hub's own tables, as cache targets (`{ source: 'hub', resource: 'links' }`): `links` holds
+ * customers and their links to vendor records, `issues` the sync issues.
+ */
+export type HubTable = 'links' | 'issues';
+const HUB_SOURCE = 'hub';
 export const hubTableChanged = (table: HubTable): CacheTarget => ({ source: HUB_SOURCE, resource: table });
 
 /** What one query read, recorded by its loaders. */
@@ -144,6 +142,26 @@ export function cacheableOperation(operation: OperationDefinitionNode | null | u
   );
 }
 
+/**
+ * What an invalidation may name for one read (`source␟resource␟key`, as `Reads` records it): the
+ * whole source, its resource, or the record itself; record-cache keys, so both caches name alike.
+ */
+function levels(workspace: string, tag: string): string[] {
+  const [source, resource, key] = tag.split(SEP) as [string, string?, string?];
+  const out = [cacheKey(workspace, source)];
+  if (resource !== undefined) out.push(cacheKey(workspace, source, resource));
+  if (key !== undefined) out.push(cacheKey(workspace, source, resource, key));
+  return out;
+}
+
+/** The caller's scopes as one text, sorted and worked out once per set. */
+const scopeLists = new WeakMap<object, string>();
+export function scopeList(scopes: ReadonlySet<string> | readonly string[]): string {
+  let list = scopeLists.get(scopes);
+  if (list === undefined) scopeLists.set(scopes, (list = [...scopes].sort().join(' ')));
+  return list;
+}
+
 /** JSON with object keys sorted, so `{a, b}` and `{b, a}` are one key. */
 function stable(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
@@ -163,19 +181,13 @@ function stable(value: unknown): string {
 export function requestKeys(): (request: CachedRequest) => string {
   /** Each document's hash as printed. */
   const documentIds = new WeakMap<DocumentNode, string>();
-  const scopeLists = new WeakMap<object, string>();
   return ({ workspace, scopes, document, operationName, variables }) => {
     let id = documentIds.get(document);
     if (id === undefined) {
       id = createHash('sha256').update(print(document)).digest('base64url');
       documentIds.set(document, id);
     }
-    let scopeList = scopeLists.get(scopes);
-    if (scopeList === undefined) {
-      scopeList = [...scopes].sort().join(' ');
-      scopeLists.set(scopes, scopeList);
-    }
-    return [workspace, scopeList, operationName ?? '', id, stable(variables ?? {})].join(SEP);
+    return [workspace, scopeList(scopes), operationName ?? '', id, stable(variables ?? {})].join(SEP);
   };
 }
 
@@ -198,7 +210,6 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
   const lru = new LRUCache<string, Entry>({
     max,
     maxSize: maxChars,
-    maxEntrySize: Math.floor(maxChars / 10),
     ttlAutopurge: false,
     dispose: (entry, key) => unindex(key, entry),
   });
@@ -209,12 +220,9 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
 
   const invalidatedSince = (reads: Reads): string | undefined => {
     if (reads.epoch < forgotten) return 'began before the invalidations remembered';
-    const ws = reads.workspace + SEP;
     for (const tag of reads.tags) {
-      const parts = tag.split(SEP);
-      // An invalidation names a whole source, a resource of it, or one key.
-      for (let n = 1; n <= parts.length; n++) {
-        const at = invalidatedAt.get(ws + parts.slice(0, n).join(SEP));
+      for (const level of levels(reads.workspace, tag)) {
+        const at = invalidatedAt.get(level);
         if (at !== undefined && at > reads.epoch) return tag;
       }
     }
@@ -239,17 +247,12 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
         metrics?.responseCacheLookups.inc({ outcome: 'not_stored' });
         return false;
       }
-      const ws = reads.workspace + SEP;
-      const tags = new Set<string>();
-      for (const tag of reads.tags) {
-        const parts = tag.split(SEP);
-        for (let n = 1; n <= parts.length; n++) tags.add(ws + parts.slice(0, n).join(SEP));
-      }
       const json = JSON.stringify(result);
       if (json.length > maxChars / 10) {
         metrics?.responseCacheLookups.inc({ outcome: 'not_stored' });
         return false;
       }
+      const tags = new Set([...reads.tags].flatMap((tag) => levels(reads.workspace, tag)));
       const entry: Entry = { result, json, storedAt: now, workspace: reads.workspace, index: [...tags] };
       if (lru.has(key)) lru.delete(key);
       lru.set(key, entry, { ttl, size: Math.max(1, json.length) });
@@ -264,9 +267,7 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
       epoch++;
       let dropped = 0;
       for (const target of targets) {
-        const tag = [workspace, target.source, target.resource, target.key]
-          .filter((part) => part !== undefined)
-          .join(SEP);
+        const tag = cacheKey(workspace, target.source, target.resource, target.key);
         invalidatedAt.set(tag, epoch);
         for (const key of [...(index.get(tag) ?? [])]) if (lru.delete(key)) dropped++;
       }

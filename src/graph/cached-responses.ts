@@ -1,7 +1,12 @@
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type GraphQLParams, type Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
-import { cacheableOperation, type CachedResponse, type ResponseCache } from '../cache/response-cache.ts';
+import {
+  cacheableOperation,
+  scopeList,
+  type CachedResponse,
+  type ResponseCache,
+} from '../cache/response-cache.ts';
 import { JSON_TEXT } from '../security/limits.ts';
 import { callers } from '../security/plugins.ts';
 import type { Caller } from '../security/requests.ts';
@@ -28,12 +33,6 @@ const SEP = '\u001f';
 export function useResponseCache(cache: ResponseCache): Plugin {
   /** The request as sent (text, variables, operation, workspace, scopes) → its entry's key. */
   const byText = new LRUCache<string, string>({ max: 20_000 });
-  const scopeLists = new WeakMap<ReadonlySet<string>, string>();
-  const scopeList = (scopes: ReadonlySet<string>) => {
-    let list = scopeLists.get(scopes);
-    if (list === undefined) scopeLists.set(scopes, (list = [...scopes].sort().join(' ')));
-    return list;
-  };
   const textKey = (params: GraphQLParams, caller: Caller) =>
     [
       caller.workspace.id,
