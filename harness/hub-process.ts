@@ -42,6 +42,14 @@ const INHERITED = new RegExp(
 /** One encryption key for every hub process of this test run, so replicas read each other's secrets. */
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 
+/**
+ * `HUB_NODE_ARGS` adds Node options to every hub child, for profiling a benchmark's hub:
+ * `HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench -- gateway` leaves one
+ * `.cpuprofile` per hub start (open it in Chrome's DevTools). NODE_OPTIONS cannot carry them:
+ * Node refuses `--cpu-prof` there.
+ */
+const nodeArgs = () => process.env.HUB_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+
 export function hubProcess(name: string, env: Record<string, string>): HubProcess {
   const base = {
     ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !INHERITED.test(key))),
@@ -81,7 +89,7 @@ export function hubProcess(name: string, env: Record<string, string>): HubProces
       starts++;
       output += `\n--- ${name} start ${starts} ---\n`;
       sinceStart = '';
-      const started = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      const started = spawn(process.execPath, [...nodeArgs(), '--import', 'tsx', 'src/main.ts'], {
         cwd: new URL('..', import.meta.url),
         env: { ...base, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
