@@ -9,7 +9,8 @@ import { refreshSourceMetrics, sourceStatuses } from './observability/source-sta
 import { createContext, isSubscription, type GraphContext } from './graph/context.ts';
 import { maskError } from './graph/errors.ts';
 import { CUSTOMER_360_QUERY } from './graph/example-queries.ts';
-import { useResponseCache } from './graph/cached-responses.ts';
+import { createCachedAnswers } from './graph/cached-responses.ts';
+import { createEarlyAnswers } from './graph/early-answers.ts';
 import { useSharedSubscriptions } from './graph/fan-out.ts';
 import type { Security } from './security/index.ts';
 import { callers, redactForCaller } from './security/plugins.ts';
@@ -75,6 +76,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
     maxBodyBytes = 1_048_576, // 1 MiB
   } = options;
   const schema = options.schema ?? buildSchema();
+  const answers = createCachedAnswers(hub.responses);
   const yoga = createYoga<Record<string, never>, GraphContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -91,11 +93,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
     },
     maskedErrors: { maskError, isDev: development },
     // Shared subscriptions last: every subscriber's own checks run before it joins a shared one.
-    plugins: [
-      ...security.plugins([useResponseCache(hub.responses)]),
-      useSourceNotices(),
-      useSharedSubscriptions(),
-    ],
+    plugins: [...security.plugins([answers.plugin]), useSourceNotices(), useSharedSubscriptions()],
     cors: (request) => security.cors(request) as never,
     // Counted as the body streams in, so a chunked body without Content-Length is capped too.
     maxRequestBodySize: maxBodyBytes,
@@ -113,6 +111,13 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
       warn: (...args) => hub.logger.warn(details(args), messageOf(args)),
       error: (...args) => hub.logger.error(details(args), messageOf(args)),
     },
+  });
+
+  // Repeated queries from scripts and back ends are answered before yoga; the rest go on to it.
+  const answerEarly = createEarlyAnswers({
+    answers,
+    security,
+    handOn: (req, res, context) => void yoga.handle(req, res, context as Record<string, never>),
   });
 
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -267,7 +272,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
         });
         return;
       }
-      void yoga.handle(req, res);
+      if (!answerEarly(req, res)) void yoga.handle(req, res);
       return;
     }
     serve(routes, req, res, path);

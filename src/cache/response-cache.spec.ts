@@ -80,8 +80,8 @@ describe('response cache: what is cached', () => {
     expect(cache.get(key)).toBeUndefined();
   });
 
-  it('is bounded by the JSON it keeps: an answer over a tenth of the bound is not kept, and the oldest go first', () => {
-    const cache = createResponseCache({ maxChars: 1_000 });
+  it('is bounded by the JSON it keeps (text and bytes): an answer over a tenth of the bound is not kept, and the oldest go first', () => {
+    const cache = createResponseCache({ maxSize: 2_000 });
     const answer = (chars: number) => ({ data: { text: 'x'.repeat(chars) } });
     const store = (n: number, chars: number) => {
       const reads = cache.begin('w1')!;
@@ -91,9 +91,10 @@ describe('response cache: what is cached', () => {
     expect(store(0, 200)).toBe(false);
     for (let n = 1; n <= 20; n++) expect(store(n, 60)).toBe(true);
     expect(cache.size).toBeLessThan(20);
-    expect(cache.get(cache.key(request({ variables: { first: 20 } })))?.json).toBe(
-      JSON.stringify(answer(60)),
-    );
+    const kept = cache.get(cache.key(request({ variables: { first: 20 } })))!;
+    expect(kept.json).toBe(JSON.stringify(answer(60)));
+    // The bytes answered at the HTTP layer: the same JSON without its closing brace.
+    expect(`${kept.bytes.toString('utf8')}}`).toBe(kept.json);
     expect(cache.get(cache.key(request({ variables: { first: 1 } })))).toBeUndefined();
   });
 

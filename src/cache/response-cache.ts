@@ -51,6 +51,11 @@ export interface CachedResponse {
   result: ExecutionResult;
   /** The result's JSON, written once when stored: its size bounds the cache, and hits send it as it is. */
   json: string;
+  /**
+   * The same JSON as UTF-8 without its closing brace, encoded once when stored: a hit answered at
+   * the HTTP layer (`src/graph/early-answers.ts`) writes these bytes and then its own `extensions`.
+   */
+  bytes: Buffer;
   storedAt: number;
 }
 
@@ -79,10 +84,11 @@ export interface ResponseReads {
 export interface ResponseCacheOptions {
   enabled?: boolean;
   /**
-   * Characters of JSON kept at most (default 256 Mi, about 256 MiB of mostly ASCII text); least
-   * recently used go first. An answer larger than a tenth of it is not kept.
+   * What the kept answers may take, counted as each answer's JSON in characters plus its UTF-8
+   * bytes (default 512 Mi: about 256 MiB of mostly ASCII text, kept as text and as bytes); least
+   * recently used go first. An answer taking more than a tenth of it is not kept.
    */
-  maxChars?: number;
+  maxSize?: number;
   /** Responses kept at most; least recently used go first. */
   max?: number;
   /**
@@ -197,7 +203,7 @@ const nextUtcMidnight = (now: number) => {
 };
 
 export function createResponseCache(options: ResponseCacheOptions = {}): ResponseCache {
-  const { enabled = true, max = 5_000, maxChars = 256 * 1024 * 1024, ttlMs = 5 * 60_000, metrics } = options;
+  const { enabled = true, max = 5_000, maxSize = 512 * 1024 * 1024, ttlMs = 5 * 60_000, metrics } = options;
   /** Tag (`workspace␟source`, `…␟resource`, `…␟key`) → keys of entries that read under it. */
   const index = new Map<string, Set<string>>();
   const unindex = (key: string, entry: Entry) => {
@@ -209,7 +215,7 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
   };
   const lru = new LRUCache<string, Entry>({
     max,
-    maxSize: maxChars,
+    maxSize,
     ttlAutopurge: false,
     dispose: (entry, key) => unindex(key, entry),
   });
@@ -248,14 +254,23 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
         return false;
       }
       const json = JSON.stringify(result);
-      if (json.length > maxChars / 10) {
+      const bytes = Buffer.from(json).subarray(0, -1);
+      const size = json.length + bytes.length;
+      if (size > maxSize / 10) {
         metrics?.responseCacheLookups.inc({ outcome: 'not_stored' });
         return false;
       }
       const tags = new Set([...reads.tags].flatMap((tag) => levels(reads.workspace, tag)));
-      const entry: Entry = { result, json, storedAt: now, workspace: reads.workspace, index: [...tags] };
+      const entry: Entry = {
+        result,
+        json,
+        bytes,
+        storedAt: now,
+        workspace: reads.workspace,
+        index: [...tags],
+      };
       if (lru.has(key)) lru.delete(key);
-      lru.set(key, entry, { ttl, size: Math.max(1, json.length) });
+      lru.set(key, entry, { ttl, size });
       for (const tag of tags) {
         let keys = index.get(tag);
         if (!keys) index.set(tag, (keys = new Set()));

@@ -30,7 +30,25 @@ const SEP = '\u001f';
  * A hit says so in `extensions.responseCache` (`{ hit: true, ageMs }`), and its JSON is the one
  * written when the entry was stored, not written again per request.
  */
+export interface CachedAnswers {
+  readonly enabled: boolean;
+  /** The yoga plugin: answers and stores queries (see above). */
+  plugin: Plugin;
+  /**
+   * The entry for a request as sent (exact text, variables, operation), for this caller, when the
+   * same request was answered from it before (no parsing, no execution); counts no miss.
+   */
+  lookup(params: GraphQLParams, caller: Caller): CachedResponse | undefined;
+  /** The `extensions` a hit adds to its stored answer. */
+  hitExtensions(hit: CachedResponse): { responseCache: { hit: true; ageMs: number } };
+}
+
+/** The yoga plugin alone (tests that assemble a server by hand). */
 export function useResponseCache(cache: ResponseCache): Plugin {
+  return createCachedAnswers(cache).plugin;
+}
+
+export function createCachedAnswers(cache: ResponseCache): CachedAnswers {
   /** The request as sent (text, variables, operation, workspace, scopes) → its entry's key. */
   const byText = new LRUCache<string, string>({ max: 20_000 });
   const textKey = (params: GraphQLParams, caller: Caller) =>
@@ -42,8 +60,18 @@ export function useResponseCache(cache: ResponseCache): Plugin {
       JSON.stringify(params.variables ?? null),
     ].join(SEP);
 
+  const hitExtensions = (hit: CachedResponse) => ({
+    responseCache: { hit: true as const, ageMs: Date.now() - hit.storedAt },
+  });
+  const lookup = (params: GraphQLParams, caller: Caller) => {
+    if (!cache.enabled || typeof params.query !== 'string') return undefined;
+    const key = byText.get(textKey(params, caller));
+    // A miss here is counted when execution looks again.
+    return key === undefined ? undefined : cache.get(key, false);
+  };
+
   const answer = (hit: CachedResponse): ExecutionResult & { [JSON_TEXT]?: string } => {
-    const responseCache = { hit: true, ageMs: Date.now() - hit.storedAt };
+    const { responseCache } = hitExtensions(hit);
     const result: ExecutionResult & { [JSON_TEXT]?: string } = {
       ...hit.result,
       extensions: { ...hit.result.extensions, responseCache },
@@ -56,14 +84,10 @@ export function useResponseCache(cache: ResponseCache): Plugin {
     return result;
   };
 
-  return {
+  const plugin: Plugin = {
     onParams({ params, request, setResult }) {
-      if (!cache.enabled || typeof params.query !== 'string') return;
       const caller = callers.get(request);
-      if (!caller) return;
-      const key = byText.get(textKey(params, caller));
-      // A miss here is counted when execution looks again.
-      const hit = key === undefined ? undefined : cache.get(key, false);
+      const hit = caller && lookup(params, caller);
       if (hit) setResult(answer(hit));
     },
     onExecute({ args, setResultAndStopExecution }) {
@@ -101,4 +125,5 @@ export function useResponseCache(cache: ResponseCache): Plugin {
       };
     },
   };
+  return { enabled: cache.enabled, plugin, lookup, hitExtensions };
 }

@@ -10,7 +10,7 @@ import { createAuthenticator, normaliseOrigin, type Authenticator, type Principa
 import { createJwtVerifier, type JwtSettings } from './jwt.ts';
 import { createApiKeyRepository, type ApiKeyRepository, type KeyMode } from './keys.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits.ts';
-import { securityPlugins } from './plugins.ts';
+import { logRequest, securityPlugins, type RequestLine } from './plugins.ts';
 import { createCallerLimits, type RateLimit } from './rate-limit.ts';
 import {
   createAddressResolver,
@@ -64,6 +64,10 @@ export interface Security {
   plugins(answering?: Plugin[]): Plugin[];
   /** Yoga's CORS option: the configured origins and every active publishable key's. */
   cors(request: Request): Promise<false | Record<string, unknown>>;
+  /** The query limits in force (depth, cost, response size…). */
+  limits: QueryLimits;
+  /** Writes a GraphQL request's log line (for requests answered outside yoga). */
+  logRequest(line: RequestLine): void;
   /** Whether a browser page on `origin` may call the hub (CORS and WebSocket upgrades). */
   originAllowed(origin: string, host: string | undefined): Promise<boolean>;
   /** The caller's address from a node:http request, through trusted proxies. */
@@ -154,6 +158,7 @@ export function createSecurity(options: {
       }
     : realGuard;
 
+  const queryLimits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...settings.limits };
   const trusted = settings.trustedDocuments && new Set(settings.trustedDocuments.keys());
   const addressOf = createAddressResolver(settings.trustedProxies);
   const configured = new Set(
@@ -197,7 +202,7 @@ export function createSecurity(options: {
         addressOf,
         audit,
         logger,
-        limits: { ...DEFAULT_QUERY_LIMITS, ...settings.limits },
+        limits: queryLimits,
         introspection: settings.introspection ?? mode === 'test',
         trustedDocuments: settings.trustedDocuments,
         scopes: enabled,
@@ -214,6 +219,8 @@ export function createSecurity(options: {
         maxAge: 600,
       };
     },
+    limits: queryLimits,
+    logRequest: (line) => logRequest(logger, line),
     originAllowed,
     addressOf,
     trustedDocument(query, caller) {

@@ -17,7 +17,13 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { AuditLog } from './audit.ts';
 import { costRule, documentLimitPlugins, oversizeGuard, type QueryLimits } from './limits.ts';
-import { refusalResponse, type AddressSource, type Caller, type RequestGuard } from './requests.ts';
+import {
+  refusalResponse,
+  type AddressSource,
+  type Caller,
+  type GuardResult,
+  type RequestGuard,
+} from './requests.ts';
 import { scopeRule } from './scope-rule.ts';
 
 /** The caller of each HTTP request, set once authenticated and read when its context is built. */
@@ -25,7 +31,7 @@ export const callers = new WeakMap<Request, Caller>();
 
 /** The log line's document hash; clients send the same few documents over and over. */
 const documentHashes = new LRUCache<string, string>({ max: 1_000 });
-const documentHash = (query: string) => {
+export const documentHash = (query: string) => {
   let hash = documentHashes.get(query);
   if (hash === undefined) {
     hash = createHash('sha256').update(query).digest('hex').slice(0, 16);
@@ -33,6 +39,44 @@ const documentHash = (query: string) => {
   }
   return hash;
 };
+
+/** One GraphQL request's log line, as `logRequest` writes it. */
+export interface RequestLine {
+  operation?: string;
+  document?: string;
+  caller?: Caller;
+  status: number;
+  /** When the request arrived (`performance.now()`). */
+  startedAt: number;
+  errors?: string[];
+}
+
+/** The one log line per GraphQL request. Never the query text, variables or results: they carry customer data. */
+export function logRequest(logger: Logger, line: RequestLine): void {
+  if (!logger.isLevelEnabled('info')) return;
+  logger.info(
+    {
+      operation: line.operation,
+      document: line.document,
+      actor: line.caller?.principal.actor,
+      workspace: line.caller?.workspace.id,
+      status: line.status,
+      ms: Math.round((performance.now() - line.startedAt) * 100) / 100,
+      ...(line.errors ? { errors: line.errors } : {}),
+    },
+    'graphql request',
+  );
+}
+
+/**
+ * What `src/server.ts` hands yoga with a request it has already authenticated (the early answers of
+ * `src/graph/early-answers.ts`, when their cache had nothing): the guard's verdict, so the request is
+ * neither checked nor counted against its rate limit twice, and when it arrived.
+ */
+export interface GuardedServerContext {
+  guarded?: GuardResult;
+  startedAt?: number;
+}
 
 export interface SecurityPluginOptions {
   guard: RequestGuard;
@@ -99,18 +143,20 @@ export function securityPlugins(options: SecurityPluginOptions): Plugin[] {
 
   const authenticate: Plugin = {
     onRequest({ request, serverContext, endResponse, fetchAPI }) {
-      started.set(request, { at: performance.now() });
-      return guard
-        .check({
-          headers: request.headers,
-          url: request.url,
-          address: addressOf((serverContext as { req?: AddressSource } | undefined)?.req),
-          action: 'request',
-        })
-        .then((result) => {
-          if (result.ok) callers.set(request, result.caller);
-          else endResponse(refusalResponse(result.refusal, fetchAPI.Response));
-        });
+      const context = serverContext as (GuardedServerContext & { req?: AddressSource }) | undefined;
+      started.set(request, { at: context?.startedAt ?? performance.now() });
+      const verdict = context?.guarded
+        ? Promise.resolve(context.guarded)
+        : guard.check({
+            headers: request.headers,
+            url: request.url,
+            address: addressOf(context?.req),
+            action: 'request',
+          });
+      return verdict.then((result) => {
+        if (result.ok) callers.set(request, result.caller);
+        else endResponse(refusalResponse(result.refusal, fetchAPI.Response));
+      });
     },
   };
 
@@ -262,19 +308,14 @@ export function securityPlugins(options: SecurityPluginOptions): Plugin[] {
           reason: 'BODY_TOO_LARGE',
         });
       }
-      // Never the query text, variables or results: they carry customer data.
-      logger.info(
-        {
-          operation: entry.operation,
-          document: entry.document,
-          actor: caller?.principal.actor,
-          workspace: caller?.workspace.id,
-          status: response.status,
-          ms: Math.round((performance.now() - entry.at) * 100) / 100,
-          ...(entry.codes ? { errors: entry.codes } : {}),
-        },
-        'graphql request',
-      );
+      logRequest(logger, {
+        operation: entry.operation,
+        document: entry.document,
+        caller,
+        status: response.status,
+        startedAt: entry.at,
+        errors: entry.codes,
+      });
     },
   };
 

@@ -19,6 +19,9 @@ export interface Caller {
 /** Header that picks among the caller's workspaces when it may use more than one. */
 export const WORKSPACE_HEADER = 'x-switchboard-workspace';
 
+/** Request headers as the guard reads them: a fetch `Headers`, or a node:http request's seen through `get`. */
+export type HeaderSource = Pick<Headers, 'get'>;
+
 export type GuardResult = { ok: true; caller: Caller } | { ok: false; refusal: Refusal };
 
 export interface RequestGuard {
@@ -27,7 +30,7 @@ export interface RequestGuard {
    * Refusals are audited (sampled). Never throws.
    */
   check(request: {
-    headers: Headers;
+    headers: HeaderSource;
     url: string;
     address: string;
     /** What the audit log calls the attempt: `request`, `websocket`, `metrics`. */
