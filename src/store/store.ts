@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import type { Database } from './schema.ts';
 import { migrationProvider } from './migrations.ts';
 import { createSecretBox, type SecretBox } from '../security/secrets.ts';
@@ -78,11 +80,32 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   return wrap(
-    new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
+    new Kysely<Database>({ dialect: new SqliteDialect({ database: keepingStatements(database) }) }),
     'sqlite',
     secrets,
     `sqlite:${path}`,
   );
+}
+
+/**
+ * The database as Kysely's SQLite driver sees it, with each statement prepared once per SQL text:
+ * the driver prepares every statement it runs, which was about a fifth of the SQLite time of an
+ * uncached query (bench/RESULTS.md, "gateway"). SQLite re-prepares a kept statement itself after a
+ * schema change; one still being iterated (`busy`) is not shared, a new one is prepared instead.
+ */
+function keepingStatements(database: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new LRUCache<string, BetterSqlite3.Statement>({ max: 1_000 });
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement || statement.busy) {
+        statement = database.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  } as SqliteDatabase;
 }
 
 async function openPostgres(url: string, secrets: SecretBox, schema?: string): Promise<Store> {
