@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -502,6 +503,80 @@ async function memory(sandboxes: SandboxProcess, log: (line: string) => void): P
   }
 }
 
+/** Sockets, rounds and message size of the floor: about one graphql-ws `next` frame of this subscription. */
+const FLOOR = { sockets: 1_000, warmup: 10, rounds: 100, bytes: 160 } as const;
+
+export interface FloorResult {
+  sockets: number;
+  rounds: number;
+  bytes: number;
+  /** The loop writing one message to every socket. */
+  write: { p50: number; p99: number };
+  /** From the loop's start until every client had its message. */
+  received: { p50: number; p99: number };
+}
+
+/**
+ * What the 1,000-subscriber rows cannot go below on this machine: one message written to each of
+ * 1,000 loopback TCP sockets with node:net alone (no WebSocket framing, no GraphQL, no hub), the
+ * clients in this process. Each write is a system call in which the kernel also delivers the bytes
+ * to the client's socket.
+ */
+async function socketFloor(log: (line: string) => void): Promise<FloorResult> {
+  log(
+    `webhooks: the floor, one ${FLOOR.bytes}-byte message to each of ${FLOOR.sockets} loopback sockets (node:net)…`,
+  );
+  const accepted: Socket[] = [];
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    accepted.push(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const clients: Socket[] = [];
+  let waiting = 0;
+  let arrived = () => {};
+  try {
+    for (let i = 0; i < FLOOR.sockets; i++) {
+      const client = connect(port, '127.0.0.1');
+      client.on('data', () => {
+        if (--waiting === 0) arrived();
+      });
+      clients.push(client);
+      await new Promise((resolve) => client.once('connect', resolve));
+    }
+    await until(() => accepted.length === FLOOR.sockets, `${FLOOR.sockets} accepted sockets`);
+    const message = Buffer.alloc(FLOOR.bytes, 'x');
+    const writes: number[] = [];
+    const receipts: number[] = [];
+    for (let round = 0; round < FLOOR.warmup + FLOOR.rounds; round++) {
+      waiting = FLOOR.sockets;
+      const all = new Promise<void>((resolve) => (arrived = resolve));
+      const started = performance.now();
+      for (const socket of accepted) socket.write(message);
+      const written = performance.now();
+      await all;
+      if (round < FLOOR.warmup) continue;
+      writes.push(written - started);
+      receipts.push(performance.now() - started);
+      await sleep(5);
+    }
+    const result: FloorResult = {
+      ...FLOOR,
+      write: { p50: median(writes), p99: percentile(writes, 99) },
+      received: { p50: median(receipts), p99: percentile(receipts, 99) },
+    };
+    log(
+      `  writing: p50 ${ms(result.write.p50)}, p99 ${ms(result.write.p99)}; all received: p50 ${ms(result.received.p50)}, p99 ${ms(result.received.p99)}`,
+    );
+    return result;
+  } finally {
+    for (const client of clients) client.destroy();
+    for (const socket of accepted) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 export const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
@@ -511,11 +586,13 @@ export interface WebhooksResult {
   replicasSkipped?: string;
   intake: IntakeRun[];
   memory: MemoryResult;
-  markdown: { latency: string; intake: string; memory: string };
+  floor: FloorResult;
+  markdown: { latency: string; intake: string; memory: string; floor: string };
 }
 
 export async function benchWebhooks(log: (line: string) => void): Promise<WebhooksResult> {
   const started = performance.now();
+  const floor = await socketFloor(log);
   const rows = await oneProcess(log);
   log('webhooks: starting the sandboxes (a process per vendor) for the hub processes…');
   const sandboxes = await startSandboxProcess({ relaxed: true });
@@ -594,11 +671,26 @@ export async function benchWebhooks(log: (line: string) => void): Promise<Webhoo
       ],
     ],
   );
+  const floorTable = table(
+    ['sockets', 'message', 'rounds', 'writing p50', 'writing p99', 'all received p50', 'all received p99'],
+    [
+      [
+        floor.sockets,
+        `${floor.bytes} bytes`,
+        floor.rounds,
+        ms(floor.write.p50),
+        ms(floor.write.p99),
+        ms(floor.received.p50),
+        ms(floor.received.p99),
+      ],
+    ],
+  );
   return {
     latency: rows,
     replicasSkipped,
     intake: intakeRuns,
     memory: idle,
-    markdown: { latency: latencyTable, intake: intakeTable, memory: memoryTable },
+    floor,
+    markdown: { latency: latencyTable, intake: intakeTable, memory: memoryTable, floor: floorTable },
   };
 }

@@ -25,7 +25,8 @@ const SEP = '\u001f';
  * A request whose exact text, variables, workspace and scopes were answered from an entry before is
  * served as soon as its parameters are read (yoga's `onParams`, as yoga's own response cache does):
  * no parsing, validation, context or execution. The same text passed the same document limits, and
- * the entry is looked up again, so an invalidated one is never served this way either.
+ * the entry is looked up again, so an invalidated one is never served this way either. Plain requests
+ * of that kind are answered earlier still, at the HTTP layer (`lookup`, used by `early-answers.ts`).
  *
  * A hit says so in `extensions.responseCache` (`{ hit: true, ageMs }`), and its JSON is the one
  * written when the entry was stored, not written again per request.
