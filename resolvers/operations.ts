@@ -25,7 +25,7 @@ export async function perform<I extends Record<string, unknown>>(
   ctx: GraphContext,
   kind: string,
   clientArgs: Record<string, unknown>,
-  prepare: () => Promise<{ input: I } & Pick<SubmitOptions, 'alsoWrite'>>,
+  prepare: () => Promise<{ input: I } & Pick<SubmitOptions, 'alsoWrite' | 'invalidates'>>,
 ): Promise<OperationModel> {
   const { idempotencyKey, ...args } = clientArgs;
   const key = (idempotencyKey as string | null | undefined) ?? ctx.request.headers.get('idempotency-key');
@@ -52,11 +52,12 @@ export async function perform<I extends Record<string, unknown>>(
       if (earlier) return earlier;
       throw error;
     }
-    const { input, alsoWrite } = prepared;
+    const { input, alsoWrite, invalidates } = prepared;
     const { operation, created } = await engine.submit(ws, kind, input, {
       clientKey: key,
       clientArgs: args,
       alsoWrite,
+      invalidates,
     });
     noteAuditTarget(ctx, kind, toGlobalId('Operation', operation.id));
     if (!created) return operation;

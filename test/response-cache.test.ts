@@ -7,7 +7,13 @@ import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { POSTGRES_URL, storeKinds } from '../harness/stores.ts';
 import { waitFor } from '../harness/wait.ts';
-import { clearRequestLog, requestLog, sandboxAction } from '../harness/sandbox-admin.ts';
+import {
+  clearFaults,
+  clearRequestLog,
+  injectFault,
+  requestLog,
+  sandboxAction,
+} from '../harness/sandbox-admin.ts';
 import { wsSubscriber } from './support/subscribers.ts';
 import { REDIS_URL } from './support/replicas.ts';
 
@@ -128,6 +134,27 @@ describe.each(storeKinds)('the response cache on %s with Redis', (kind) => {
     expect(own.extensions?.responseCache).toBeUndefined();
     expect((await post(names, { id: customerId }, noPii)).extensions?.responseCache?.hit).toBe(true);
   });
+
+  it('a customer created by a mutation is in the cached listing as soon as it answers, its vendors still failing', async () => {
+    const listing = '{ customers(first: 1000) { edges { node { id } } } }';
+    const ids = (answer: Answer) => answer.data.customers.edges.map((e: any) => e.node.id as string);
+    await post(listing);
+    expect((await post(listing)).extensions?.responseCache?.hit).toBe(true);
+    // No vendor step can finish, so no link is made (which would also drop the listing).
+    const people = [sandboxes.crm.url, sandboxes.payments.url, sandboxes.accounting.url];
+    for (const url of people) await injectFault(url, { status: 503 });
+    try {
+      const created = await post(
+        'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { operation { state } customer { id } } }',
+        { input: { firstName: 'Ada', lastName: 'Cached', email: `ada.${Date.now()}@listing.test` } },
+      );
+      expect(created.errors).toBeUndefined();
+      expect(created.data.createCustomer.operation.state).not.toBe('COMPLETED');
+      expect(ids(await post(listing))).toContain(created.data.createCustomer.customer.id);
+    } finally {
+      await clearFaults(...people);
+    }
+  }, 30_000);
 
   it('after a booking moves in the calendar and the webhook is processed, no answer shows the old time', async () => {
     const subscriber = wsSubscriber(

@@ -71,6 +71,11 @@ export interface SubmitOptions {
   clientArgs?: unknown;
   /** Written in the same transaction as the operation (e.g. the new customer's row). */
   alsoWrite?: (trx: Transaction<Database>) => Promise<void>;
+  /**
+   * What those rows make stale (`hubTableChanged('links')` for a customer's row), dropped from the
+   * caches here and on every replica once the operation is stored, before its steps run.
+   */
+  invalidates?: readonly CacheTarget[];
   context?: Record<string, unknown>;
 }
 
@@ -458,7 +463,10 @@ export function createEngine(
       ) {
         throw new IdempotencyKeyReused(submit.clientKey ?? '', result.operation.kind);
       }
-      if (result.created) bornLeased.add(result.operation.id);
+      if (result.created) {
+        bornLeased.add(result.operation.id);
+        if (submit.invalidates?.length) await deps.bus.invalidate(workspace, submit.invalidates);
+      }
       return result;
     },
 

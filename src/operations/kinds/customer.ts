@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PeopleRole } from '../../cache/keys.ts';
 import { normaliseEmail } from '../../domain/model.ts';
+import { hubTableChanged } from '../../cache/response-cache.ts';
 import { createLinkRepository } from '../../store/links.ts';
 import type { OperationKind, StepDefinition } from '../engine.ts';
 import { linkWritten, type PersonFields, type Prepared } from './shared.ts';
@@ -20,6 +21,8 @@ export function prepareCreateCustomer(
         displayName: `${person.firstName} ${person.lastName}`,
       });
     },
+    // Listings of customers (and answers built on them) include the new one from now on.
+    invalidates: [hubTableChanged('links')],
   };
 }
 
@@ -45,6 +48,7 @@ export function prepareUpdateCustomer(
         displayName: displayName || undefined,
       });
     },
+    invalidates: [hubTableChanged('links')],
   };
 }
 

@@ -8,7 +8,7 @@ import type { OrderInput } from '../../domain/ports.ts';
  * operation's input (its steps' contract, so it is shaped here and nowhere else) and rows written in
  * the same transaction. Resolvers check arguments, call `prepare…`, and map the operation.
  */
-export type Prepared<I> = { input: I } & Pick<SubmitOptions, 'alsoWrite'>;
+export type Prepared<I> = { input: I } & Pick<SubmitOptions, 'alsoWrite' | 'invalidates'>;
 
 /** A customer's record in each people role's system, where they have one. */
 export interface PeopleRecords {
