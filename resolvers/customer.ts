@@ -140,10 +140,11 @@ export const customerResolvers: Resolvers = {
       const ws = ctx.workspace.id;
       if (search == null || search.trim() === '') {
         const afterId = after ? decodeCursor(after, 'c') : undefined;
-        ctx.reads?.table('links');
+        const counted = selects(info, 'totalCount');
+        if (counted) ctx.reads?.table('links');
         const [rows, total] = await Promise.all([
-          ctx.hub.links.listCustomers(ws, first + 1, afterId),
-          selects(info, 'totalCount') ? ctx.hub.links.countCustomers(ws) : null,
+          ctx.loaders.customersPage.load(`${first + 1}:${afterId ?? ''}`),
+          counted ? ctx.hub.links.countCustomers(ws) : null,
         ]);
         const page = rows.slice(0, first);
         for (const row of page) ctx.loaders.customer.prime(row.id, row);

@@ -64,7 +64,8 @@ export interface CachedResponse {
  * customers and their links to vendor records, `issues` the sync issues.
  */
 export type HubTable = 'links' | 'issues';
-const HUB_SOURCE = 'hub';
+/** The source name the hub's own tables go by in cache keys and tags. */
+export const HUB_SOURCE = 'hub';
 export const hubTableChanged = (table: HubTable): CacheTarget => ({ source: HUB_SOURCE, resource: table });
 
 /** What one query read, recorded by its loaders. */

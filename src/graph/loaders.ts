@@ -14,7 +14,7 @@ import type { SyncIssue } from '../store/sync-issues.ts';
 import { createLazyLinker } from '../links/lazy.ts';
 import { failureReason, servesStale, type Freshness } from './freshness.ts';
 import { RESOURCES } from '../cache/keys.ts';
-import type { HubTable, ResponseReads } from '../cache/response-cache.ts';
+import { HUB_SOURCE, type HubTable, type ResponseReads } from '../cache/response-cache.ts';
 
 /**
  * Per-request loaders, one per (source, operation), created with the GraphQL context and never
@@ -27,6 +27,8 @@ export type Loaders = ReturnType<typeof createLoaders>;
 interface CachedSpec<V> {
   source: SourceName;
   resource: string;
+  /** Before each key in the cache, when several loaders keep entries under one resource. */
+  prefix?: string;
   ttlMs?: number;
   load(keys: readonly string[], signal?: AbortSignal): Promise<Array<V | Error>>;
 }
@@ -55,7 +57,9 @@ export function createLoaders(
 
   const cached = <V>(spec: CachedSpec<V>): DataLoader<string, V> =>
     new DataLoader<string, V>(
-      async (keys) => {
+      async (loaded) => {
+        const prefix = spec.prefix ?? '';
+        const keys = prefix ? loaded.map((key) => prefix + key) : loaded;
         const out = new Array<V | Error>(keys.length);
         const missing: string[] = [];
         const positions: number[] = [];
@@ -81,7 +85,10 @@ export function createLoaders(
               missing,
               signal,
               async (keys, callSignal) => {
-                const answer = await spec.load(keys, callSignal);
+                const answer = await spec.load(
+                  prefix ? keys.map((key) => key.slice(prefix.length)) : keys,
+                  callSignal,
+                );
                 if (!Array.isArray(answer) || answer.length !== keys.length) {
                   // DataLoader's own contract, checked here where the adapter's answer is placed by position.
                   throw new Error(
@@ -128,15 +135,34 @@ export function createLoaders(
       { batch: hub.batching, cache: memoize },
     );
 
+  /**
+   * Rows of the hub's own tables read on every page, kept in the record cache beside the vendors'
+   * records (source `hub`, the table as resource): every change to those tables is announced
+   * (`hubTableChanged`, on every replica) and drops them, as it drops the answers built on them.
+   * Values are shared between requests: read them, never change them.
+   */
+  const hubCached = <V>(table: HubTable, kind: string, load: (keys: readonly string[]) => Promise<V[]>) =>
+    cached<V>({ source: HUB_SOURCE, resource: table, prefix: `${kind}:`, load });
+
   const loaders = {
-    customer: store('links', async (ids) => {
+    customer: hubCached<CustomerRow | null>('links', 'customer', async (ids) => {
       const rows = await hub.links.getCustomers(ws, ids);
       return ids.map((id) => rows.get(id) ?? null);
     }),
-    customerLinks: store<LinkRow[]>('links', async (ids) => {
+    customerLinks: hubCached<LinkRow[]>('links', 'links', async (ids) => {
       const rows = await hub.links.linksFor(ws, 'customer', ids);
       return ids.map((id) => rows.get(id) ?? []);
     }),
+    /** A page of the customers listing, by `<first>:<after id>` (`20:` for the first page). */
+    customersPage: hubCached<CustomerRow[]>('links', 'page', (pages) =>
+      Promise.all(
+        pages.map((page) => {
+          const at = page.indexOf(':');
+          const after = page.slice(at + 1);
+          return hub.links.listCustomers(ws, Number(page.slice(0, at)), after === '' ? undefined : after);
+        }),
+      ),
+    ),
     /** Normalised email → the one customer with it (null when none or several). */
     customerByEmail: store<CustomerRow | null>('links', async (emails) => {
       const rows = await hub.links.findCustomersByEmail(ws, emails);
