@@ -522,9 +522,9 @@ with its caches on (and empty). "uncached" is the same query ${GATEWAY.uncachedR
 on processes warmed up with their caches off (\`SWITCHBOARD_CACHE=off\`; Hive Gateway without its response
 cache). "warm" is the ${GATEWAY.loadPage}-customer page with every cache on, "pass-through" the
 ${GATEWAY.loadPage}-contact read with none, and "${RECORDS}" the same read on a new pair of processes with
-each side's response cache off and nothing else (Switchboard keeps its record cache of vendor records,
-which webhooks keep true and Hive Gateway has no counterpart of; issue 14's pass-through target names
-the response cache only). Under load: ${GATEWAY.concurrency} clients sending back to back from this process
+each side's response cache off and nothing else (Switchboard keeps its record cache: the vendors' records
+and its own customer rows and links, which webhooks and writes keep true, and which Hive Gateway has no
+counterpart of; issue 14's pass-through target names the response cache only). Under load: ${GATEWAY.concurrency} clients sending back to back from this process
 over kept-alive connections (undici) for ${GATEWAY.durationMs / 1000} s after ${GATEWAY.warmUpMs / 1000} s
 unmeasured, ${GATEWAY.rounds} rounds with the sides taking turns to go first. Hive Gateway's response cache
 keeps one answer per operation and variables (\`session: () => null\`) for 10 minutes. CPU per query is the
@@ -537,6 +537,22 @@ and a load generator near 100% caps both sides alike, pulling the throughput rat
 query does not depend on it.
 
 ${markdown}
+
+Where the time goes (CPU profiles of the hub taken while this benchmark was worked on, with
+\`HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=<dir>"\`; shares of its busy time):
+
+- Warm, before hits were answered at the HTTP layer (\`src/graph/early-answers.ts\`): a hit cost
+  0.65–0.76 ms of CPU on this machine that day, most of it in whatwg-node building a \`Request\` and
+  \`Response\`, yoga's plugin chain, encoding the 23 KiB answer to UTF-8 again (about 11%) and a
+  \`DOMException\` for each request's abort signal when its response closed (about 5%). Answered
+  before yoga, a hit is the request guard, a map lookup and one write of bytes kept since the answer
+  was stored. The load generator is now the busier process (near 100% of a core), so the warm ratio
+  is capped by this machine, not by either gateway.
+- Pass-through with every cache off: no single part dominates. Garbage collection about 14%,
+  Kysely and better-sqlite3 about 17% (the listing and links queries; SQLite's index lookups alone
+  took about 190 µs of a page, measured outside the hub), graphql-js execution and validation about 11%, undici
+  about 3%, the rest spread over yoga, the security plugins and the resolvers. With the record cache
+  on, the customer rows, links and listing pages come from memory too.
 
 Targets (issue 14):
 
