@@ -77,6 +77,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
   } = options;
   const schema = options.schema ?? buildSchema();
   const answers = createCachedAnswers(hub.responses);
+  let graphiqlPage: Promise<string> | undefined;
   const yoga = createYoga<Record<string, never>, GraphContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -98,6 +99,11 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
     // Counted as the body streams in, so a chunked body without Content-Length is capped too.
     maxRequestBodySize: maxBodyBytes,
     multipart: false,
+    // GraphiQL from the package's own bundle (scripts, styles and editor workers inlined), never from a
+    // CDN: it works offline. The 9 MB page is loaded and written once, on the first visit, so a hub
+    // that never shows it never pays for it (the import alone takes about half a second).
+    renderGraphiQL: (graphiql) =>
+      (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(graphiql))),
     graphiql: {
       title: 'Switchboard',
       defaultQuery: CUSTOMER_360_QUERY,

@@ -93,6 +93,10 @@ describe('npm start (sandbox mode)', () => {
     const page = await graphiql.text();
     expect(page).toContain('Customer360');
     expect(page).toContain(`Bearer ${key}`);
+    // Everything it loads is in the page: no script, style or worker from another host (it works offline).
+    expect(page).not.toMatch(/<(script|link)[^>]+(src|href)="(https?:)?\/\//i);
+    expect(page).not.toMatch(/unpkg\.com|jsdelivr|cdn\./i);
+    expect(page).toContain('MonacoEnvironment');
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
     // Without a key, readiness is a status only; the details are for operators.
     expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ready' });
