@@ -181,6 +181,7 @@ export async function startSwitchboard(
       workspaces: hub.workspaces,
       defaultWorkspace: WORKSPACE,
       logger,
+      metrics: hub.metrics,
       redis,
       redisPrefix: config.redisPrefix,
       settings: { ...config.security, ...options.security },

@@ -117,6 +117,36 @@ describe('repeated queries answered before yoga', () => {
     expect(JSON.stringify(refused.body)).not.toContain('displayName');
   });
 
+  it('each request is counted in the metrics by operation name, answered early or by yoga', async () => {
+    const key = t.keys.get('default')!;
+    const metric = async (name: string, labels: string) => {
+      const text = await t.hub.metrics.registry.metrics();
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+      return line === undefined ? 0 : Number(line.split(' ').at(-1));
+    };
+    const counted = () => metric('switchboard_graphql_requests_total', 'operation="Counted",status="200"');
+    const before = await counted();
+    const body = { query: QUERY.replace('query Page', 'query Counted'), variables: { first: 6 } };
+    await send(key, body);
+    expect((await throughYoga(() => send(key, body))).calls).toBe(0);
+    expect(await counted()).toBe(before + 2);
+    expect(
+      await metric('switchboard_graphql_request_duration_seconds_count', 'operation="Counted"'),
+    ).toBeGreaterThanOrEqual(2);
+
+    // Errors by code; names clients make up are not labels of their own beyond the first hundred.
+    const refused = await send((await keyWith(t.security, ['bookings:read'])).text, body);
+    expect(refused.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(await metric('switchboard_graphql_errors_total', 'operation="Counted",code="FORBIDDEN"')).toBe(1);
+    for (let i = 0; i < 120; i++) await send(key, { query: `query Made${i} { __typename }` });
+    const text = await t.hub.metrics.registry.metrics();
+    const names = new Set(
+      [...text.matchAll(/^switchboard_graphql_requests_total\{operation="([^"]+)"/gm)].map((m) => m[1]),
+    );
+    expect(names.size).toBeLessThanOrEqual(102);
+    expect(names.has('(other)')).toBe(true);
+  });
+
   it("each request counts once against the caller's rate limit, answered early or by yoga", async () => {
     const limited = await securedApp(t.hub, {
       rateLimits: { perCredential: { points: 3, durationSec: 60 }, perPublicAddress: false },

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { GraphQLParams } from 'graphql-yoga';
 import type { Security } from '../security/index.ts';
-import { documentHash, type GuardedServerContext } from '../security/plugins.ts';
+import { documentHash, operationNameOf, type GuardedServerContext } from '../security/plugins.ts';
 import type { CachedAnswers } from './cached-responses.ts';
 
 /** Larger bodies go to yoga as they stream: a query answered from cache is a short text and its variables. */
@@ -74,7 +74,7 @@ export function createEarlyAnswers(options: {
           res.writeHead(200, { 'content-type': contentType, 'content-length': text.length });
           res.end(text);
           security.logRequest({
-            operation: params.operationName ?? '(anonymous)',
+            operation: operationNameOf(params),
             document: documentHash(params.query),
             caller: verdict.caller,
             status: 200,

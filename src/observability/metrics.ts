@@ -23,6 +23,9 @@ export interface Metrics {
   operationsPending: Gauge;
   failedDeliveries: Gauge;
   subscriptionsActive: Gauge;
+  graphqlRequests: Counter<'operation' | 'status'>;
+  graphqlDuration: Histogram<'operation'>;
+  graphqlErrors: Counter<'operation' | 'code'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -128,6 +131,25 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     subscriptionsActive: new Gauge({
       name: 'switchboard_subscriptions_active',
       help: 'GraphQL subscriptions currently open.',
+      registers: [registry],
+    }),
+    graphqlRequests: new Counter({
+      name: 'switchboard_graphql_requests_total',
+      help: 'GraphQL requests over HTTP (cache hits answered before yoga included), by operation name and HTTP status. Names past the first 100 a process sees are counted as "(other)".',
+      labelNames: ['operation', 'status'],
+      registers: [registry],
+    }),
+    graphqlDuration: new Histogram({
+      name: 'switchboard_graphql_request_duration_seconds',
+      help: 'Time from a GraphQL request arriving to its answer, by operation name.',
+      labelNames: ['operation'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    graphqlErrors: new Counter({
+      name: 'switchboard_graphql_errors_total',
+      help: 'GraphQL errors in answers, by operation name and error code (FORBIDDEN, BAD_USER_INPUT, UPSTREAM_UNAVAILABLE…).',
+      labelNames: ['operation', 'code'],
       registers: [registry],
     }),
   };

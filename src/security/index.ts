@@ -10,7 +10,8 @@ import { createAuthenticator, normaliseOrigin, type Authenticator, type Principa
 import { createJwtVerifier, type JwtSettings } from './jwt.ts';
 import { createApiKeyRepository, type ApiKeyRepository, type KeyMode } from './keys.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits.ts';
-import { logRequest, securityPlugins, type RequestLine } from './plugins.ts';
+import { requestRecorder, securityPlugins, type RequestLine } from './plugins.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { createCallerLimits, type RateLimit } from './rate-limit.ts';
 import {
   createAddressResolver,
@@ -66,7 +67,7 @@ export interface Security {
   cors(request: Request): Promise<false | Record<string, unknown>>;
   /** The query limits in force (depth, cost, response size…). */
   limits: QueryLimits;
-  /** Writes a GraphQL request's log line (for requests answered outside yoga). */
+  /** Writes a GraphQL request's log line and counts it in the metrics (for requests answered outside yoga). */
   logRequest(line: RequestLine): void;
   /** Whether a browser page on `origin` may call the hub (CORS and WebSocket upgrades). */
   originAllowed(origin: string, host: string | undefined): Promise<boolean>;
@@ -102,6 +103,8 @@ export function createSecurity(options: {
   workspaces: ReadonlyMap<string, Workspace>;
   defaultWorkspace: string;
   logger: Logger;
+  /** GraphQL request counts, durations and errors go here (`switchboard_graphql_*`). */
+  metrics?: Metrics;
   redis?: Redis;
   redisPrefix?: string;
   settings?: SecuritySettings;
@@ -159,6 +162,7 @@ export function createSecurity(options: {
     : realGuard;
 
   const queryLimits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...settings.limits };
+  const recordRequest = requestRecorder(logger, options.metrics);
   const trusted = settings.trustedDocuments && new Set(settings.trustedDocuments.keys());
   const addressOf = createAddressResolver(settings.trustedProxies);
   const configured = new Set(
@@ -207,6 +211,7 @@ export function createSecurity(options: {
         trustedDocuments: settings.trustedDocuments,
         scopes: enabled,
         answering,
+        recordRequest,
       }),
     async cors(request) {
       const origin = request.headers.get('origin');
@@ -220,7 +225,7 @@ export function createSecurity(options: {
       };
     },
     limits: queryLimits,
-    logRequest: (line) => logRequest(logger, line),
+    logRequest: recordRequest,
     originAllowed,
     addressOf,
     trustedDocument(query, caller) {
@@ -263,6 +268,7 @@ export async function secureHub(
     workspaces: hub.workspaces,
     defaultWorkspace: hub.defaultWorkspace.id,
     logger: hub.logger,
+    metrics: hub.metrics,
     settings: { rateLimits: { perCredential: false, perPublicAddress: false }, ...options.settings },
   });
   const keys = new Map<string, string>();

@@ -15,6 +15,7 @@ import {
 import { getArgumentValues } from 'graphql/execution/values.js';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.ts';
 import type { AuditLog } from './audit.ts';
 import { costRule, documentLimitPlugins, oversizeGuard, type QueryLimits } from './limits.ts';
 import {
@@ -40,7 +41,19 @@ export const documentHash = (query: string) => {
   return hash;
 };
 
-/** One GraphQL request's log line, as `logRequest` writes it. */
+const LEADING_OPERATION = /^\s*(?:#[^\n]*\n\s*)*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
+
+/**
+ * A request's operation name for logs and metrics: the `operationName` it sent, else the name of
+ * the operation its document starts with (clients often send only the document), else
+ * `(anonymous)`. Read from the text, not parsed: it names, it decides nothing.
+ */
+export function operationNameOf(params: { operationName?: string | null; query?: string }): string {
+  if (params.operationName) return params.operationName;
+  return (params.query && LEADING_OPERATION.exec(params.query)?.[1]) || '(anonymous)';
+}
+
+/** One GraphQL request as it ends, for its log line and metrics. */
 export interface RequestLine {
   operation?: string;
   document?: string;
@@ -48,24 +61,52 @@ export interface RequestLine {
   status: number;
   /** When the request arrived (`performance.now()`). */
   startedAt: number;
+  /** The codes of the errors in its answer. */
   errors?: string[];
 }
 
-/** The one log line per GraphQL request. Never the query text, variables or results: they carry customer data. */
-export function logRequest(logger: Logger, line: RequestLine): void {
-  if (!logger.isLevelEnabled('info')) return;
-  logger.info(
-    {
-      operation: line.operation,
-      document: line.document,
-      actor: line.caller?.principal.actor,
-      workspace: line.caller?.workspace.id,
-      status: line.status,
-      ms: Math.round((performance.now() - line.startedAt) * 100) / 100,
-      ...(line.errors ? { errors: line.errors } : {}),
-    },
-    'graphql request',
-  );
+/** Operation names a process labels its metrics with; later ones are "(other)". */
+const MAX_OPERATION_LABELS = 100;
+const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * Writes each GraphQL request's log line and counts it in the metrics. Never the query text,
+ * variables or results: they carry customer data. Operation names come from clients, so the metrics
+ * label only well-formed names, and only the first 100 (an endless stream of new names would grow
+ * `/metrics` without bound).
+ */
+export function requestRecorder(logger: Logger, metrics?: Metrics): (line: RequestLine) => void {
+  const labelled = new Set<string>();
+  const labelOf = (operation: string | undefined) => {
+    if (!operation || operation === '(anonymous)') return '(anonymous)';
+    if (!OPERATION_NAME.test(operation)) return '(other)';
+    if (labelled.has(operation)) return operation;
+    if (labelled.size >= MAX_OPERATION_LABELS) return '(other)';
+    labelled.add(operation);
+    return operation;
+  };
+  return (line) => {
+    const ms = performance.now() - line.startedAt;
+    if (metrics) {
+      const operation = labelOf(line.operation);
+      metrics.graphqlRequests.inc({ operation, status: String(line.status) });
+      metrics.graphqlDuration.observe({ operation }, ms / 1000);
+      for (const code of line.errors ?? []) metrics.graphqlErrors.inc({ operation, code });
+    }
+    if (!logger.isLevelEnabled('info')) return;
+    logger.info(
+      {
+        operation: line.operation,
+        document: line.document,
+        actor: line.caller?.principal.actor,
+        workspace: line.caller?.workspace.id,
+        status: line.status,
+        ms: Math.round(ms * 100) / 100,
+        ...(line.errors ? { errors: line.errors } : {}),
+      },
+      'graphql request',
+    );
+  };
 }
 
 /**
@@ -92,6 +133,8 @@ export interface SecurityPluginOptions {
   scopes?: boolean;
   /** Plugins that answer from an earlier request's result, run before the scope and cost pass (see `Security.plugins`). */
   answering?: Plugin[];
+  /** Each request's log line and metrics (`requestRecorder`). */
+  recordRequest: (line: RequestLine) => void;
 }
 
 /** What the GraphQL context carries for the plugins below. */
@@ -274,7 +317,7 @@ export function securityPlugins(options: SecurityPluginOptions): Plugin[] {
     onParams({ params, request }) {
       const entry = started.get(request);
       if (entry) {
-        entry.operation = params.operationName ?? '(anonymous)';
+        entry.operation = operationNameOf(params);
         entry.document = params.query
           ? documentHash(params.query)
           : (params.extensions?.persistedQuery as { sha256Hash?: string } | undefined)?.sha256Hash?.slice(
@@ -308,7 +351,7 @@ export function securityPlugins(options: SecurityPluginOptions): Plugin[] {
           reason: 'BODY_TOO_LARGE',
         });
       }
-      logRequest(logger, {
+      options.recordRequest({
         operation: entry.operation,
         document: entry.document,
         caller,
