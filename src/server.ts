@@ -119,13 +119,6 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
     },
   });
 
-  // Repeated queries from scripts and back ends are answered before yoga; the rest go on to it.
-  const answerEarly = createEarlyAnswers({
-    answers,
-    security,
-    handOn: (req, res, context) => void yoga.handle(req, res, context as Record<string, never>),
-  });
-
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = JSON.stringify(body);
     res.writeHead(status, {
@@ -142,6 +135,18 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
       { error: refusal.message, code: refusal.code, reason: refusal.reason },
       refusalHeaders(refusal),
     );
+
+  // Repeated queries from scripts and back ends are answered before yoga; the rest go on to it.
+  const answerEarly = createEarlyAnswers({
+    answers,
+    security,
+    handOn: (req, res, context) => void yoga.handle(req, res, context as Record<string, never>),
+    failed: (error, res) => {
+      hub.logger.error({ err: error }, 'answering a request from the response cache failed');
+      if (!res.headersSent) json(res, 503, { error: 'The hub could not answer just now; try again.' });
+      else res.destroy();
+    },
+  });
 
   /** The caller, when it holds `operator`; otherwise answers 401/403 itself and returns undefined. */
   const operator = async (req: IncomingMessage, res: ServerResponse, action: string) => {

@@ -147,6 +147,19 @@ describe('repeated queries answered before yoga', () => {
     expect(names.has('(other)')).toBe(true);
   });
 
+  it('a fault while answering early is logged and answered, not left to crash the process', async () => {
+    const key = t.keys.get('default')!;
+    const failing = vi.spyOn(t.security.guard, 'check').mockRejectedValueOnce(new Error('broken guard'));
+    try {
+      const answer = await send(key, { query: QUERY, variables: { first: 7 } });
+      expect(answer.status).toBe(503);
+      expect(answer.body.error).toMatch(/try again/);
+    } finally {
+      failing.mockRestore();
+    }
+    expect((await send(key, { query: QUERY, variables: { first: 7 } })).status).toBe(200);
+  });
+
   it("each request counts once against the caller's rate limit, answered early or by yoga", async () => {
     const limited = await securedApp(t.hub, {
       rateLimits: { perCredential: { points: 3, durationSec: 60 }, perPublicAddress: false },

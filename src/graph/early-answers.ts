@@ -41,8 +41,10 @@ export function createEarlyAnswers(options: {
   answers: CachedAnswers;
   security: Security;
   handOn(req: IncomingMessage, res: ServerResponse, context: GuardedServerContext): void;
+  /** Something here threw (a bug): the server logs it and answers what it can. */
+  failed(error: unknown, res: ServerResponse): void;
 }): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const { answers, security, handOn } = options;
+  const { answers, security, handOn, failed } = options;
 
   const answer = async (req: IncomingMessage, res: ServerResponse, contentType: string) => {
     const startedAt = performance.now();
@@ -97,7 +99,7 @@ export function createEarlyAnswers(options: {
     const contentType = CONTENT_TYPES.get((headers.accept ?? '').replace(/\s/g, '').toLowerCase());
     const length = Number(headers['content-length']);
     if (!contentType || !Number.isInteger(length) || length <= 0 || length > MAX_BODY_BYTES) return false;
-    void answer(req, res, contentType);
+    answer(req, res, contentType).catch((error: unknown) => failed(error, res));
     return true;
   };
 }
