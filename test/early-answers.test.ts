@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
 import { startTestHub, type TestHub } from './support/hub.ts';
@@ -158,6 +159,29 @@ describe('repeated queries answered before yoga', () => {
       failing.mockRestore();
     }
     expect((await send(key, { query: QUERY, variables: { first: 7 } })).status).toBe(200);
+  });
+
+  it('trusted-documents mode: text from a caller who may send only ids is refused, cached answer or not', async () => {
+    const trusted = await securedApp(t.hub, {
+      trustedDocuments: new Map([[createHash('sha256').update(QUERY).digest('hex'), QUERY]]),
+    });
+    try {
+      const base = await listen(trusted.app.server);
+      const key = (await keyWith(trusted.security, ['customers:read'])).text;
+      const sha256Hash = createHash('sha256').update(QUERY).digest('hex');
+      const byId = { variables: { first: 8 }, extensions: { persistedQuery: { version: 1, sha256Hash } } };
+      expect((await send(key, byId, {}, base)).status).toBe(200);
+      expect((await send(key, byId, {}, base)).body.extensions.responseCache.hit).toBe(true);
+      // The same registered text sent as text: refused as yoga refuses it, though its answer is cached.
+      const asText = await send(key, { query: QUERY, variables: { first: 8 } }, {}, base);
+      expect(asText.status).toBe(400);
+      expect(asText.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_ONLY');
+      // An operator may send text.
+      const operator = await send(trusted.key, { query: QUERY, variables: { first: 8 } }, {}, base);
+      expect(operator.status).toBe(200);
+    } finally {
+      await trusted.close();
+    }
   });
 
   it("each request counts once against the caller's rate limit, answered early or by yoga", async () => {

@@ -26,8 +26,8 @@ const PARAMS = new Set(['query', 'variables', 'operationName']);
  * CPU went to those (see bench/RESULTS.md, "gateway").
  *
  * The request gets the same checks it would get in yoga, through the same code: the request guard
- * (credential, workspace, the caller's rate limit, refusals audited), trusted documents, the response
- * size limit, the log line. The rest cannot differ for a hit: it is answered only when the same
+ * (credential, workspace, the caller's rate limit, refusals audited), trusted-documents mode (text
+ * only from operators there; everyone else goes to yoga), the response size limit, the log line. The rest cannot differ for a hit: it is answered only when the same
  * text, variables and operation from a caller with the same workspace and scopes were answered from
  * this entry before (`CachedAnswers.lookup`), so they passed the document limits, the scope and cost
  * checks and CSRF prevention then, and its entry is still in the cache (never invalidated since).
@@ -64,10 +64,9 @@ export function createEarlyAnswers(options: {
     });
     if (verdict.ok) {
       const params = paramsOf(body);
+      // In trusted-documents mode, yoga refuses text from all but operators (ids only): so does this.
       const hit =
-        params && security.trustedDocument(params.query, verdict.caller)
-          ? answers.lookup(params, verdict.caller)
-          : undefined;
+        params && security.sendsAnyText(verdict.caller) ? answers.lookup(params, verdict.caller) : undefined;
       // Stored answers carry no extensions of their own; one that did would go through yoga.
       if (params && hit && !hit.result.extensions) {
         const tail = Buffer.from(`,"extensions":${JSON.stringify(answers.hitExtensions(hit))}}`);

@@ -79,6 +79,11 @@ export interface Security {
    * persisted-operations plugin does not apply.
    */
   trustedDocument(query: string, caller: Caller | undefined): boolean;
+  /**
+   * Whether the caller may send a document as text over HTTP: trusted-documents mode is off, or it
+   * is an operator. Otherwise yoga takes only registered ids, and so does every shortcut before it.
+   */
+  sendsAnyText(caller: Caller): boolean;
   /** The caller everything is allowed to when security is off (benchmarks only). */
   unrestricted?: Principal;
   /** Called after a key is revoked here: drops cached checks and closes its sockets on this replica. */
@@ -228,6 +233,7 @@ export function createSecurity(options: {
     logRequest: recordRequest,
     originAllowed,
     addressOf,
+    sendsAnyText: (caller) => !trusted || caller.principal.scopes.has('operator'),
     trustedDocument(query, caller) {
       if (!trusted || caller?.principal.scopes.has('operator')) return true;
       return trusted.has(createHash('sha256').update(query).digest('hex'));
