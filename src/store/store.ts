@@ -128,6 +128,14 @@ async function openPostgres(url: string, secrets: SecretBox, schema?: string): P
   return wrap(db, 'postgres', secrets, schema ? `${safe} (schema ${schema})` : safe, current);
 }
 
+/** A failure naming a relation in another schema than `schema` (one dropped while Kysely listed tables). */
+function droppedElsewhere(error: unknown, schema: string | undefined): boolean {
+  const relation = /relation "([^".]+)\.[^"]+" does not exist/.exec(
+    error instanceof Error ? error.message : String(error),
+  );
+  return relation !== null && relation[1] !== (schema ?? 'public');
+}
+
 function wrap(
   db: Kysely<Database>,
   dialect: Store['dialect'],
@@ -145,7 +153,15 @@ function wrap(
       // Named explicitly: Kysely looks for its bookkeeping tables in every schema, and would take
       // another schema's (another test's, another install's) for this one's.
       const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema });
-      const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
+      const run = () => (upTo ? migrator.migrateTo(upTo) : migrator.migrateToLatest());
+      let { error, results } = await run();
+      // Kysely finds its bookkeeping tables by listing every table of every schema; a table another
+      // install drops meanwhile fails that listing ('relation "<their schema>.x" does not exist', seen
+      // when tests drop their schemas in parallel). Nothing was applied then: list again.
+      for (let attempt = 1; attempt <= 5 && error && !results && droppedElsewhere(error, schema); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        ({ error, results } = await run());
+      }
       const failed = results?.find((r) => r.status === 'Error');
       if (error || failed) {
         const reason = error instanceof Error ? error.message : String(error);
