@@ -14,7 +14,7 @@ describe('repeated queries answered before yoga', () => {
   let sandboxes: Sandboxes;
   let t: TestHub;
   let url: string;
-  /** A request answered early writes its log line through `security.logRequest`; yoga's plugins do not. */
+  /** A request answered early writes its log line through `security.recordRequest`; yoga's plugins do not. */
   let earlyLines: MockInstance;
 
   const send = async (
@@ -41,7 +41,7 @@ describe('repeated queries answered before yoga', () => {
     sandboxes = await startSandboxes({ relaxed: true });
     t = await startTestHub({ store: 'sqlite', workspaces: [{ id: 'default', sandboxes }] });
     url = await listen(t.app.server);
-    earlyLines = vi.spyOn(t.security, 'logRequest');
+    earlyLines = vi.spyOn(t.security, 'recordRequest');
   }, 60_000);
   afterAll(async () => {
     await unlisten(t?.app.server);

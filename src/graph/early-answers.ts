@@ -74,7 +74,7 @@ export function createEarlyAnswers(options: {
           const text = Buffer.concat([hit.bytes, tail]);
           res.writeHead(200, { 'content-type': contentType, 'content-length': text.length });
           res.end(text);
-          security.logRequest({
+          security.recordRequest({
             operation: operationNameOf(params),
             document: documentHash(params.query),
             caller: verdict.caller,

@@ -144,7 +144,8 @@ interface SecuredContext {
   auditTargets?: Map<string, string[]>;
 }
 
-const isOperator = (caller: Caller | undefined) => caller?.principal.scopes.has('operator') ?? false;
+/** Operators may do what trusted-documents mode and redaction withhold from other callers. */
+export const isOperator = (caller: Caller | undefined) => caller?.principal.scopes.has('operator') ?? false;
 
 /** Non-operators get a vendor failure's code and whether to retry, not the vendor's own words. */
 export function redactForCaller(result: ExecutionResult, caller: Caller | undefined): ExecutionResult {
