@@ -16,6 +16,7 @@ import type { Security } from './security/index.ts';
 import { callers, redactForCaller } from './security/plugins.ts';
 import { refusalHeaders, type Caller } from './security/requests.ts';
 import type { Refusal } from './security/authenticate.ts';
+import { consoleAssets } from './console/serve.ts';
 
 export interface ServerOptions {
   /** Authentication, scopes, limits, audit: every route but /healthz and the webhooks goes through it. */
@@ -77,6 +78,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
   } = options;
   const schema = options.schema ?? buildSchema();
   const answers = createCachedAnswers(hub.responses);
+  const operatorConsole = consoleAssets(hub.logger);
   let graphiqlPage: Promise<string> | undefined;
   const yoga = createYoga<Record<string, never>, GraphContext>({
     schema,
@@ -241,7 +243,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
   const serve = (table: Record<string, Route>, req: IncomingMessage, res: ServerResponse, path: string) => {
     const route = table[path];
     if (!route) {
-      json(res, 404, { error: `No route ${path}. Try /graphql, /healthz, /readyz or /metrics.` });
+      json(res, 404, { error: `No route ${path}. Try /graphql, /console, /healthz, /readyz or /metrics.` });
       return;
     }
     Promise.resolve(route(req, res)).catch((error: unknown) => {
@@ -286,6 +288,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
       if (!answerEarly(req, res)) void yoga.handle(req, res);
       return;
     }
+    if (operatorConsole.handle(req, res, path)) return;
     serve(routes, req, res, path);
   };
 

@@ -28,6 +28,8 @@ export interface DeliveryRecord {
   type: string;
   url: string;
   attempts: number;
+  /** When the last attempt was sent (ISO): how long the receiver took to act on it is measured from here. */
+  lastAttemptAt?: string;
   state: 'held' | 'pending' | 'delivered' | 'failed';
   lastStatus?: number;
   lastError?: string;
@@ -144,6 +146,7 @@ export function createWebhookDispatcher(
     record.attempts++;
     try {
       const req = input.build(record.attempts);
+      record.lastAttemptAt = new Date().toISOString();
       const res = await fetch(input.url, {
         method: req.method ?? 'POST',
         headers: req.headers,

@@ -1,0 +1,115 @@
+import { gql, HubError, onSignedOut, session } from './api.ts';
+import { fill, h, notice } from './dom.ts';
+import { connectionsView } from './views/connections.ts';
+import { eventsView } from './views/events.ts';
+import { writesView } from './views/writes.ts';
+import { syncIssuesView } from './views/sync-issues.ts';
+import { customersView } from './views/customers.ts';
+import { mapView } from './views/map.ts';
+
+/** A page of the console: draws into `root`, returns what stops its timers and streams. */
+export type View = (root: HTMLElement, params: URLSearchParams) => () => void;
+
+const VIEWS: { path: string; title: string; view: View }[] = [
+  { path: 'connections', title: 'Connections', view: connectionsView },
+  { path: 'events', title: 'Live events', view: eventsView },
+  { path: 'writes', title: 'Writes', view: writesView },
+  { path: 'sync-issues', title: 'Sync issues', view: syncIssuesView },
+  { path: 'customers', title: 'Customers', view: customersView },
+  { path: 'map', title: 'Connection map', view: mapView },
+];
+
+const app = document.getElementById('app')!;
+let stopView: (() => void) | undefined;
+
+/** Signing in checks the key against an operator-only field, so a key without the scope is told so here. */
+async function signIn(key: string): Promise<void> {
+  await gql<{ sources: { system: string }[] }>('query ConsoleSignIn { sources { system } }', {}, key);
+  session.set(key);
+}
+
+function signInPage(message?: { kind: 'error' | 'info'; text: string }) {
+  stopView?.();
+  stopView = undefined;
+  const input = h('input', {
+    id: 'key',
+    name: 'key',
+    type: 'password',
+    autocomplete: 'off',
+    required: true,
+    placeholder: 'sbk_live_…',
+  });
+  const status = h('div', { class: 'status-line' }, message ? notice(message.kind, message.text) : null);
+  const form = h(
+    'form',
+    {
+      class: 'sign-in',
+      onsubmit: (event: Event) => {
+        event.preventDefault();
+        const key = input.value.trim();
+        fill(status, notice('info', 'Checking the key…'));
+        signIn(key).then(
+          () => route(),
+          (error: unknown) => {
+            const text =
+              error instanceof HubError && error.code === 'FORBIDDEN'
+                ? 'This key works but is not an operator key: the console needs the `operator` scope (`npm run keys -- create --scopes operator`).'
+                : error instanceof HubError && error.signedOut
+                  ? `That key was refused: ${error.message}`
+                  : error instanceof Error
+                    ? error.message
+                    : String(error);
+            fill(status, notice('error', text));
+          },
+        );
+      },
+    },
+    h('h1', {}, 'Switchboard console'),
+    h('label', { for: 'key' }, 'Operator key'),
+    input,
+    h('button', { type: 'submit' }, 'Sign in'),
+    status,
+    h(
+      'p',
+      { class: 'hint' },
+      'The key stays in this tab only and is sent to this hub alone. In sandbox mode the development key is printed when the hub starts.',
+    ),
+  );
+  fill(app, form);
+  input.focus();
+}
+
+function route() {
+  if (!session.key) return signInPage();
+  const [path = 'connections', query = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const current = VIEWS.find((v) => v.path === path) ?? VIEWS[0]!;
+  stopView?.();
+  const main = h('main', { id: 'view', 'data-view': current.path });
+  const nav = h(
+    'nav',
+    {},
+    VIEWS.map((v) => h('a', { href: `#/${v.path}`, 'aria-current': v === current ? 'page' : null }, v.title)),
+    h(
+      'button',
+      {
+        class: 'sign-out',
+        type: 'button',
+        onclick: () => {
+          session.clear();
+          signInPage({ kind: 'info', text: 'Signed out.' });
+        },
+      },
+      'Sign out',
+    ),
+  );
+  fill(app, h('header', {}, h('span', { class: 'brand' }, 'Switchboard'), nav), main);
+  document.title = `${current.title} · Switchboard console`;
+  stopView = current.view(main, new URLSearchParams(query));
+}
+
+onSignedOut((error) => {
+  session.clear();
+  signInPage({ kind: 'error', text: `Signed out: ${error.message}` });
+});
+window.addEventListener('hashchange', route);
+route();

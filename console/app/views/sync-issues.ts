@@ -1,0 +1,192 @@
+import { gql, subscribe } from '../api.ts';
+import { fill, h, notice, when } from '../dom.ts';
+import type { View } from '../main.ts';
+
+interface Issue {
+  id: string;
+  kind: string;
+  field: string | null;
+  systems: string[];
+  message: string;
+  values: { system: string; value: string | null }[];
+  customer: { id: string; displayName: string | null } | null;
+  detectedAt: string;
+}
+
+const LIST = `query ConsoleSyncIssues {
+  syncIssues(first: 500) {
+    edges { node { id kind field systems message values { system value } customer { id displayName } detectedAt } }
+  }
+}`;
+const RESOLVE = `mutation ConsoleResolveSyncIssue($id: ID!, $winner: SourceSystem!) {
+  resolveSyncIssue(id: $id, winner: $winner) { syncIssue { id resolvedAt } operation { id state } }
+}`;
+const DISMISS = `mutation ConsoleDismissSyncIssue($id: ID!, $reason: String!) {
+  dismissSyncIssue(id: $id, reason: $reason) { id resolvedAt }
+}`;
+const FOLLOW = `subscription ConsoleFollowResolution($id: ID!) { operationUpdated(id: $id) { id state error } }`;
+const RAISED = `subscription ConsoleSyncIssueRaised { syncIssueRaised { id } }`;
+
+/** Kinds where one system's value can simply be written to the others. */
+const WINNABLE = new Set(['FIELD_MISMATCH', 'EMAIL_FORMAT_MISMATCH']);
+
+export const syncIssuesView: View = (root) => {
+  const status = h('div', { class: 'status-line' });
+  const groups = h('div', { id: 'sync-issues' });
+  fill(
+    root,
+    h('h1', {}, 'Sync issues'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Disagreements between systems that Switchboard found and did not guess away. Keep one system’s value to write it to the others (through the outbox, once however often you press), or dismiss the issue with a reason. The audit log records who did which.',
+    ),
+    status,
+    groups,
+  );
+  const follows: { close(): void }[] = [];
+
+  const issueCard = (issue: Issue): HTMLElement => {
+    const result = h('div', { class: 'result' });
+    const reason = h('input', {
+      type: 'text',
+      class: 'reason',
+      placeholder: 'Why dismiss it?',
+      'aria-label': 'Reason',
+      maxlength: 500,
+    });
+    const buttons: HTMLButtonElement[] = [];
+    const busy = (on: boolean) => buttons.forEach((b) => (b.disabled = on));
+    const done = (text: string) => {
+      card.classList.add('resolved');
+      card.dataset.resolved = 'true';
+      fill(result, notice('ok', text));
+      busy(true);
+    };
+    const fail = (error: unknown) => {
+      busy(false);
+      fill(result, notice('error', error instanceof Error ? error.message : String(error)));
+    };
+    const keep = (system: string) => {
+      busy(true);
+      fill(result, notice('info', `Writing ${system}’s value to the others…`));
+      gql<{ resolveSyncIssue: { operation: { id: string; state: string } | null } }>(RESOLVE, {
+        id: issue.id,
+        winner: system,
+      }).then(({ resolveSyncIssue: { operation } }) => {
+        if (!operation || operation.state === 'COMPLETED')
+          return done(`Resolved: ${system}’s value kept everywhere.`);
+        follows.push(
+          subscribe<{ operationUpdated: { state: string; error: string | null } }>(
+            FOLLOW,
+            { id: operation.id },
+            ({ operationUpdated: op }) => {
+              if (op.state === 'COMPLETED') done(`Resolved: ${system}’s value kept everywhere.`);
+              else if (op.state === 'PENDING')
+                fill(result, notice('info', 'Writing… (a vendor is retrying)'));
+              else
+                fill(
+                  result,
+                  notice('error', `Resolved, but the write ${op.state}: ${op.error ?? ''} — see Writes.`),
+                );
+            },
+            (error) => fail(error),
+          ),
+        );
+      }, fail);
+    };
+    const dismiss = () => {
+      const text = reason.value.trim();
+      if (!text)
+        return fill(result, notice('error', 'Say why you dismiss it: the reason goes in the audit log.'));
+      busy(true);
+      gql(DISMISS, { id: issue.id, reason: text }).then(() => done('Dismissed.'), fail);
+    };
+    if (WINNABLE.has(issue.kind)) {
+      for (const v of issue.values) {
+        buttons.push(
+          h(
+            'button',
+            { type: 'button', class: 'keep', 'data-system': v.system, onclick: () => keep(v.system) },
+            `Keep ${v.system}`,
+          ),
+        );
+      }
+    }
+    const dismissButton = h('button', { type: 'button', class: 'dismiss', onclick: dismiss }, 'Dismiss');
+    buttons.push(dismissButton);
+    const card = h(
+      'section',
+      { class: 'card issue', 'data-issue': issue.id, 'data-kind': issue.kind },
+      h(
+        'h3',
+        {},
+        issue.customer
+          ? h(
+              'a',
+              { href: `#/customers?id=${encodeURIComponent(issue.customer.id)}` },
+              issue.customer.displayName ?? issue.customer.id,
+            )
+          : 'No single customer',
+        issue.field ? ` · ${issue.field}` : '',
+      ),
+      h('p', {}, issue.message),
+      h(
+        'table',
+        { class: 'values' },
+        h(
+          'tbody',
+          {},
+          issue.values.map((v) =>
+            h('tr', {}, h('th', {}, v.system), h('td', { class: 'mono' }, v.value ?? '(none)')),
+          ),
+        ),
+      ),
+      h('p', { class: 'hint' }, `Found ${when(issue.detectedAt)}`),
+      h(
+        'div',
+        { class: 'actions' },
+        buttons.filter((b) => b !== dismissButton),
+        reason,
+        dismissButton,
+      ),
+      result,
+    );
+    return card;
+  };
+
+  const load = async () => {
+    try {
+      const { syncIssues } = await gql<{ syncIssues: { edges: { node: Issue }[] } }>(LIST);
+      const byKind = new Map<string, Issue[]>();
+      for (const { node } of syncIssues.edges)
+        byKind.set(node.kind, [...(byKind.get(node.kind) ?? []), node]);
+      fill(
+        groups,
+        byKind.size === 0
+          ? h('p', { class: 'hint' }, 'No open sync issues: every system agrees.')
+          : [...byKind].map(([kind, issues]) =>
+              h(
+                'details',
+                { open: true, class: 'group', 'data-kind': kind },
+                h('summary', {}, `${kind} (${issues.length})`),
+                h('div', { class: 'cards' }, issues.map(issueCard)),
+              ),
+            ),
+      );
+    } catch (error) {
+      fill(status, notice('error', error instanceof Error ? error.message : String(error)));
+    }
+  };
+  void load();
+  // New issues appear as they are raised.
+  follows.push(
+    subscribe(
+      RAISED,
+      {},
+      () => void load(),
+      (error) => fill(status, notice('error', error.message)),
+    ),
+  );
+  return () => follows.forEach((f) => f.close());
+};
