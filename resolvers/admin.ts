@@ -8,6 +8,7 @@ import type {
 import { sourceStatuses } from '../src/observability/source-status.ts';
 import { checkFirst, cursorPage, decodeCursor } from '../src/graph/connection.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
+import { badInput } from '../src/graph/errors.ts';
 import { toSystem } from './shared.ts';
 import { isSystem } from '../src/systems.ts';
 
@@ -55,5 +56,14 @@ export const adminResolvers: Resolvers = {
       });
     },
     sources: (_, __, ctx) => sourceStatuses(ctx.hub, ctx.workspace.id),
+    sourceHistory: (_, args, ctx) => {
+      const minutes = args.minutes ?? 60;
+      if (!Number.isInteger(minutes) || minutes < 1 || minutes > 60)
+        throw badInput(`minutes must be between 1 and 60, got ${minutes}.`, 'minutes');
+      return Object.values(ctx.workspace.sources).map((s) => ({
+        system: toSystem(s.client.source),
+        minutes: s.client.activity.minutes(minutes),
+      }));
+    },
   },
 };

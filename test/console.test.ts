@@ -125,6 +125,13 @@ describe('the console', () => {
       async () => (await tone(page, system)) === 'green',
       `${system} to be green again`,
     );
+
+    // The charts show the hour: the calls, and the ones that failed while the fault was on.
+    await page.click('nav a[href="#/charts"]');
+    const caption = await page.waitForSelector(`[data-system="${system}"] [data-chart="calls"] figcaption`);
+    const [, calls, failed] = /(\d+) calls, (\d+) failed/.exec((await caption.textContent()) ?? '') ?? [];
+    expect(Number(calls)).toBeGreaterThan(Number(failed));
+    expect(Number(failed)).toBeGreaterThan(0);
     await close();
   });
 

@@ -6,6 +6,7 @@ import { writesView } from './views/writes.ts';
 import { syncIssuesView } from './views/sync-issues.ts';
 import { customersView } from './views/customers.ts';
 import { mapView } from './views/map.ts';
+import { chartsView } from './views/charts.ts';
 
 /** A page of the console: draws into `root`, returns what stops its timers and streams. */
 export type View = (root: HTMLElement, params: URLSearchParams) => () => void;
@@ -16,6 +17,7 @@ const VIEWS: { path: string; title: string; view: View }[] = [
   { path: 'writes', title: 'Writes', view: writesView },
   { path: 'sync-issues', title: 'Sync issues', view: syncIssuesView },
   { path: 'customers', title: 'Customers', view: customersView },
+  { path: 'charts', title: 'Charts', view: chartsView },
   { path: 'map', title: 'Connection map', view: mapView },
 ];
 

@@ -1059,6 +1059,8 @@ export type Query = {
   operation?: Maybe<Operation>;
   /** One order by global id. */
   order?: Maybe<Order>;
+  /** Each connected system's last minutes, minute by minute, as this replica saw them: the console's charts. */
+  sourceHistory: Array<SourceHistory>;
   /** Each connected system's health, breaker, rate budget and token. */
   sources: Array<Source>;
   /** Open sync issues (all, with `includeResolved`), oldest first. */
@@ -1246,6 +1248,18 @@ export type QueryOrderArgs = {
  * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
  * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
  */
+export type QuerySourceHistoryArgs = {
+  minutes?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
 export type QuerySyncIssuesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -1361,6 +1375,15 @@ export type Source = {
   token?: Maybe<SourceToken>;
 };
 
+/** A connection's recent history, kept in memory by the replica that answers (it restarts empty). */
+export type SourceHistory = {
+  __typename?: 'SourceHistory';
+  /** Oldest first, one per minute, minutes without activity included as zeros. */
+  minutes: Array<SourceMinute>;
+  /** The system. */
+  system: SourceSystem;
+};
+
 /** Where an object lives in one vendor's system. */
 export type SourceLink = {
   __typename?: 'SourceLink';
@@ -1370,6 +1393,25 @@ export type SourceLink = {
   system: SourceSystem;
   /** The record in the vendor's own web app, when the vendor has a stable address for it. */
   url?: Maybe<Scalars['String']['output']>;
+};
+
+/** One minute of a connection: the hub's calls to the system and the webhooks it sent. */
+export type SourceMinute = {
+  __typename?: 'SourceMinute';
+  /** The minute's start. */
+  at: Scalars['DateTime']['output'];
+  /** Calls sent to the system. */
+  calls: Scalars['Int']['output'];
+  /** Calls that got no answer, timed out, or were answered 429 or 5xx. */
+  errors: Scalars['Int']['output'];
+  /** Median call latency in milliseconds; null without calls. */
+  latencyP50Ms?: Maybe<Scalars['Float']['output']>;
+  /** 95th percentile call latency in milliseconds; null without calls. */
+  latencyP95Ms?: Maybe<Scalars['Float']['output']>;
+  /** 95th percentile time from a webhook's arrival to its events being published, in milliseconds. */
+  webhookLagP95Ms?: Maybe<Scalars['Float']['output']>;
+  /** Webhooks from the system that became events. */
+  webhooks: Scalars['Int']['output'];
 };
 
 /** How Switchboard's connection to one system is doing. */
@@ -1743,7 +1785,9 @@ export type ResolversTypes = ResolversObject<{
   Refund: ResolverTypeWrapper<Omit<Refund, 'amount'> & { amount: ResolversTypes['Money'] }>;
   Scope: Scope;
   Source: ResolverTypeWrapper<SourceModel>;
+  SourceHistory: ResolverTypeWrapper<SourceHistory>;
   SourceLink: ResolverTypeWrapper<SourceLink>;
+  SourceMinute: ResolverTypeWrapper<SourceMinute>;
   SourceState: SourceState;
   SourceSystem: SourceSystem;
   SourceToken: ResolverTypeWrapper<SourceTokenModel>;
@@ -1814,7 +1858,9 @@ export type ResolversParentTypes = ResolversObject<{
   RateWindow: RateWindow;
   Refund: Omit<Refund, 'amount'> & { amount: ResolversParentTypes['Money'] };
   Source: SourceModel;
+  SourceHistory: SourceHistory;
   SourceLink: SourceLink;
+  SourceMinute: SourceMinute;
   SourceToken: SourceTokenModel;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
@@ -2150,6 +2196,7 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
   operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationArgs, 'id'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+  sourceHistory?: Resolver<Array<ResolversTypes['SourceHistory']>, ParentType, ContextType, RequireFields<QuerySourceHistoryArgs, 'minutes'>>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
   syncIssues?: Resolver<ResolversTypes['SyncIssueConnection'], ParentType, ContextType, RequireFields<QuerySyncIssuesArgs, 'first' | 'includeResolved'>>;
 }>;
@@ -2193,10 +2240,25 @@ export type SourceResolvers<ContextType = GraphContext, ParentType extends Resol
   token?: Resolver<Maybe<ResolversTypes['SourceToken']>, ParentType, ContextType>;
 }>;
 
+export type SourceHistoryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SourceHistory'] = ResolversParentTypes['SourceHistory']> = ResolversObject<{
+  minutes?: Resolver<Array<ResolversTypes['SourceMinute']>, ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['SourceSystem'], ParentType, ContextType>;
+}>;
+
 export type SourceLinkResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SourceLink'] = ResolversParentTypes['SourceLink']> = ResolversObject<{
   externalId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   system?: Resolver<ResolversTypes['SourceSystem'], ParentType, ContextType>;
   url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type SourceMinuteResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SourceMinute'] = ResolversParentTypes['SourceMinute']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  calls?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  errors?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  latencyP50Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  latencyP95Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  webhookLagP95Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  webhooks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type SourceTokenResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SourceToken'] = ResolversParentTypes['SourceToken']> = ResolversObject<{
@@ -2290,7 +2352,9 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   RateWindow?: RateWindowResolvers<ContextType>;
   Refund?: RefundResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
+  SourceHistory?: SourceHistoryResolvers<ContextType>;
   SourceLink?: SourceLinkResolvers<ContextType>;
+  SourceMinute?: SourceMinuteResolvers<ContextType>;
   SourceToken?: SourceTokenResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   SyncIssue?: SyncIssueResolvers<ContextType>;

@@ -1,4 +1,5 @@
 import { Pool, errors as undiciErrors } from 'undici';
+import { createActivity, type Activity } from '../observability/activity.ts';
 import type { SourceName } from '../domain/model.ts';
 import { SourceError } from '../domain/errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -78,6 +79,8 @@ export interface UpstreamClient {
   request<T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>>;
   /** Health (last call, last success, last error) and the policy state: breaker, budget, token. */
   status(): Promise<SourceStatus>;
+  /** The last hour, minute by minute: calls, failures, latency, webhooks (the console's charts). */
+  readonly activity: Activity;
   close(): Promise<void>;
 }
 
@@ -124,6 +127,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     consecutiveFailures: 0,
   };
 
+  const activity = createActivity();
+
   const fail = (error: SourceError): never => {
     health.state = 'failing';
     health.consecutiveFailures++;
@@ -134,6 +139,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   return {
     source,
     baseUrl,
+    activity,
     async request<T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
       const retry = options.policy?.retry;
       retry?.budget.deposit();
@@ -290,11 +296,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       if (error instanceof SourceError) throw error;
       return fail(toTransportError(source, req.operation, error, req.signal));
     } finally {
+      const elapsed = performance.now() - started;
       metrics?.upstreamRequests.inc({ source, operation: req.operation, status: String(status) });
-      metrics?.upstreamDuration.observe(
-        { source, operation: req.operation },
-        (performance.now() - started) / 1000,
-      );
+      metrics?.upstreamDuration.observe({ source, operation: req.operation }, elapsed / 1000);
+      activity.call(status, elapsed);
     }
   }
 }

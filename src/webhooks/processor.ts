@@ -268,6 +268,12 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
         const published = await processWorkspace(workspace, group);
         await hub.bus.publish(...published);
         await inbox.done(group, workerId);
+        // Arrival to published, per vendor: the console's webhook-lag chart.
+        const now = Date.now();
+        for (const e of group) {
+          const source = Object.values(workspace.sources).find((s) => s.client.source === e.source);
+          source?.client.activity.webhook(now - Date.parse(e.receivedAt));
+        }
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         hub.logger.warn(

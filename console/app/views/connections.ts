@@ -33,6 +33,7 @@ const QUERY = `query ConsoleConnections {
     budget { windows { name limit remaining } inFlight queued pausedUntil shared }
     token { state expiresAt lastError }
   }
+  sourceHistory(minutes: 60) { system minutes { webhooks } }
 }`;
 
 /** How often the page asks again: the health is the hub's own view of its latest calls. */
@@ -45,7 +46,7 @@ export function tone(source: Source): 'red' | 'amber' | 'green' {
   return 'green';
 }
 
-const card = (s: Source) =>
+const card = (s: Source, webhooks: number) =>
   h(
     'section',
     { class: `card connection ${tone(s)}`, 'data-system': s.system, 'data-tone': tone(s) },
@@ -93,6 +94,8 @@ const card = (s: Source) =>
           ? `${s.token.state}${s.token.expiresAt ? `, expires ${when(s.token.expiresAt)}` : ''}${s.token.lastError ? ` — ${s.token.lastError}` : ''}`
           : 'fixed key',
       ),
+      h('dt', {}, 'Webhooks, last hour'),
+      h('dd', {}, webhooks),
       h('dt', {}, 'Address'),
       h('dd', { class: 'mono' }, s.baseUrl),
     ),
@@ -107,8 +110,17 @@ export const connectionsView: View = (root) => {
   let stopped = false;
   const refresh = async () => {
     try {
-      const { sources } = await gql<{ sources: Source[] }>(QUERY);
-      fill(list, sources.map(card));
+      const { sources, sourceHistory } = await gql<{
+        sources: Source[];
+        sourceHistory: { system: string; minutes: { webhooks: number }[] }[];
+      }>(QUERY);
+      const webhooks = new Map(
+        sourceHistory.map((s) => [s.system, s.minutes.reduce((sum, m) => sum + m.webhooks, 0)]),
+      );
+      fill(
+        list,
+        sources.map((s) => card(s, webhooks.get(s.system) ?? 0)),
+      );
       fill(
         status,
         h(
