@@ -202,6 +202,18 @@ describe('the console', () => {
       `console live event: shown ${shownAt - sentAt} ms after the vendor's webhook was sent to the hub`,
     );
     expect(shownAt).toBeGreaterThanOrEqual(sentAt);
+
+    // The charts' history counted the webhook and how long it took to become an event.
+    const history = await gql(
+      `{ sourceHistory(minutes: 2) { system minutes { webhooks webhookLagP95Ms } } }`,
+    );
+    expect(history.errors).toBeUndefined();
+    const calendar = history.data.sourceHistory.find(
+      (s: any) => s.system === sandboxes.calendar.system.toUpperCase(),
+    );
+    const minutes = calendar.minutes.filter((m: any) => m.webhooks > 0);
+    expect(minutes.length).toBeGreaterThan(0);
+    for (const m of minutes) expect(m.webhookLagP95Ms).toBeGreaterThanOrEqual(0);
     await close();
   });
 });

@@ -43,6 +43,10 @@ const signOutListeners = new Set<Listener>();
 /** Called when any request finds the key refused (revoked while the page was open, say). */
 export const onSignedOut = (listener: Listener) => signOutListeners.add(listener);
 
+const partialListeners = new Set<(errors: GraphQLErrorShape[]) => void>();
+/** Called when an answer came with data and errors: some fields are missing, the rest is shown. */
+export const onPartial = (listener: (errors: GraphQLErrorShape[]) => void) => partialListeners.add(listener);
+
 const headers = (key: string, accept: string) => ({
   'content-type': 'application/json',
   accept,
@@ -90,6 +94,11 @@ export async function gql<T>(
     body = (await res.json()) as typeof body;
   } catch {
     body = undefined;
+  }
+  // Data with errors is a partial answer (a vendor down, say): shown, with the errors said aside.
+  if (res.ok && body?.data && body.errors?.length) {
+    for (const listener of partialListeners) listener(body.errors);
+    return body.data;
   }
   if (!res.ok || !body || body.errors?.length) throw failure(res.status, body, key);
   return body.data as T;

@@ -1,4 +1,4 @@
-import { gql, HubError, onSignedOut, session } from './api.ts';
+import { gql, HubError, onPartial, onSignedOut, session } from './api.ts';
 import { fill, h, notice } from './dom.ts';
 import { connectionsView } from './views/connections.ts';
 import { eventsView } from './views/events.ts';
@@ -112,6 +112,15 @@ function route() {
 onSignedOut((error) => {
   session.clear();
   signInPage({ kind: 'error', text: `Signed out: ${error.message}` });
+});
+onPartial((errors) => {
+  const view = document.getElementById('view');
+  if (!view) return;
+  const messages = [...new Set(errors.map((e) => e.message))].slice(0, 3);
+  const line = notice('error', `Part of this page is missing: ${messages.join(' · ')}`);
+  line.classList.add('partial');
+  view.querySelector(':scope > .partial')?.remove();
+  view.prepend(line);
 });
 window.addEventListener('hashchange', route);
 route();

@@ -10,6 +10,7 @@ describe('a connection’s last hour', () => {
     activity.call(0, 7);
     activity.call(404, 3); // the vendor answered: a refusal is not a failing connection
     activity.webhook(12);
+    activity.webhook(Number.NaN); // a time that did not parse is not a sample
     now += 2 * 60_000;
     activity.call(429, 50);
 

@@ -69,12 +69,14 @@ export function createActivity(now: () => number = Date.now): Activity {
   };
   return {
     call(status, ms) {
+      if (!Number.isFinite(ms)) return;
       const b = current();
       b.calls++;
       if (failed(status)) b.errors++;
       sample(b.latencies, ms, b.calls);
     },
     webhook(lagMs) {
+      if (!Number.isFinite(lagMs)) return;
       const b = current();
       b.webhooks++;
       sample(b.lags, lagMs, b.webhooks);

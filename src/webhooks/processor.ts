@@ -272,7 +272,8 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
         const now = Date.now();
         for (const e of group) {
           const source = Object.values(workspace.sources).find((s) => s.client.source === e.source);
-          source?.client.activity.webhook(now - Date.parse(e.receivedAt));
+          // `receivedAt` is the arrival order: the time, then `#` and a counter.
+          source?.client.activity.webhook(now - Date.parse(e.receivedAt.split('#')[0]!));
         }
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

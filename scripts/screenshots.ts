@@ -1,0 +1,119 @@
+/**
+ * `npm run screenshots`: the README's pictures of the console, taken from the sandbox-mode hub in
+ * Debian's Chromium (playwright-core), into docs/screenshots/. The hub runs in this process on an
+ * in-memory store; before the pictures it makes the things worth seeing: a failed delivery (the
+ * accounting sandbox refuses for a moment), a connection failing, and a few live events.
+ */
+// The hub's request log would bury the progress lines; set before the logger is made.
+process.env.LOG_LEVEL ??= 'silent';
+import { mkdirSync } from 'node:fs';
+import { startSwitchboard } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import type { Sandboxes } from '../src/sandbox/start.ts';
+import { clearFaults, injectFault, sandboxAction } from '../harness/sandbox-admin.ts';
+import { generateBusiness } from '../src/sandbox/seed/business.ts';
+import { launchChromium } from '../test/support/browser.ts';
+
+const out = new URL('../docs/screenshots/', import.meta.url);
+mkdirSync(out, { recursive: true });
+
+const app = await startSwitchboard(
+  loadConfig({
+    PORT: '0',
+    DATABASE_URL: ':memory:',
+    LOG_LEVEL: 'silent',
+    SWITCHBOARD_CACHE: 'off',
+    OUTBOX_MAX_ATTEMPTS: '2',
+    OUTBOX_RETRY_BASE_MS: '20',
+    OUTBOX_RETRY_MAX_MS: '50',
+    OUTBOX_POLL_MS: '50',
+  }),
+  { sandboxOptions: { webhooks: { retryBaseMs: 50 }, relaxed: true } },
+);
+const sandboxes = app.sandboxes as Sandboxes;
+const key = app.developmentKey!;
+const gql = async (query: string, variables: Record<string, unknown> = {}) => {
+  const res = await fetch(`${app.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as { data?: unknown; errors?: unknown[] };
+};
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const browser = await launchChromium();
+try {
+  console.log(`hub on ${app.url}; making a failed delivery and some traffic…`);
+  await injectFault(sandboxes.accounting.url, { status: 503 });
+  await gql(`mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { operation { id } } }`, {
+    input: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada.lovelace@example.com' },
+  });
+  for (let i = 0; i < 5; i++) {
+    await gql(`{ customers(first: 5) { edges { node { invoices(first: 1) { edges { node { id } } } } } } }`);
+    await pause(200);
+  }
+  await clearFaults(sandboxes.accounting.url);
+  await injectFault(sandboxes.payments.url, { status: 503 });
+  await gql(`{ customers(first: 3) { edges { node { orders(first: 1) { edges { node { id } } } } } } }`);
+  for (let i = 0; i < 10; i++) await gql(`{ customers(first: 20) { edges { node { displayName } } } }`);
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  await page.goto(`${app.url}/console`);
+  await page.screenshot({ path: new URL('sign-in.png', out).pathname });
+  await page.fill('#key', key);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.connection.red');
+  await page.screenshot({ path: new URL('connections.png', out).pathname, fullPage: true });
+  await clearFaults(sandboxes.payments.url);
+
+  await page.goto(`${app.url}/console#/events`);
+  await page.waitForSelector('.status-line >> text=/Listening|Live/');
+  await pause(300);
+  const business = generateBusiness();
+  for (const booking of business.bookings.filter((b) => b.status === 'confirmed').slice(0, 3)) {
+    await sandboxAction(`${sandboxes.calendar.url}/__sandbox/actions/move-booking`, {
+      eventId: booking.ids.googleEventId,
+      start: new Date(booking.start.getTime() + 3_600_000).toISOString(),
+      end: new Date(booking.end.getTime() + 3_600_000).toISOString(),
+    });
+  }
+  await page.waitForSelector('tr[data-type="BOOKING_CHANGED"]');
+  await pause(1_000);
+  await page.screenshot({ path: new URL('events.png', out).pathname });
+
+  await page.goto(`${app.url}/console#/writes`);
+  await page.waitForSelector('#failed-deliveries [data-operation]');
+  await page.screenshot({ path: new URL('writes.png', out).pathname });
+
+  await page.goto(`${app.url}/console#/sync-issues`);
+  await page.waitForSelector('#sync-issues > *');
+  await page.screenshot({ path: new URL('sync-issues.png', out).pathname });
+
+  await page.goto(`${app.url}/console#/customers`);
+  const first = await page.waitForSelector('#customer-results a');
+  await first.click();
+  await page.waitForSelector('.links li');
+  await page.screenshot({ path: new URL('customer.png', out).pathname, fullPage: true });
+
+  await page.goto(`${app.url}/console#/charts`);
+  await page.waitForSelector('[data-chart="calls"]');
+  await page.screenshot({ path: new URL('charts.png', out).pathname });
+
+  await page.goto(`${app.url}/console#/map`);
+  await page.waitForSelector('article.map, .notice');
+  await page.screenshot({ path: new URL('map.png', out).pathname });
+
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+  const small = await phone.newPage();
+  await small.goto(`${app.url}/console`);
+  await small.fill('#key', key);
+  await small.click('button[type=submit]');
+  await small.waitForSelector('.connection');
+  await small.screenshot({ path: new URL('connections-phone.png', out).pathname });
+  console.log(`screenshots written to ${out.pathname}`);
+} finally {
+  await clearFaults(sandboxes.payments.url, sandboxes.accounting.url).catch(() => {});
+  await browser.close();
+  await app.close();
+}
