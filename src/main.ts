@@ -12,6 +12,7 @@ try {
     `  Switchboard is running (${config.mode} mode, store ${app.hub.store.description})`,
     '',
     `  GraphQL + GraphiQL   ${app.url}/graphql   (opens on a ready-made "customer 360" query)`,
+    `  Console              ${app.url}/console   (operator key: connections, failures, sync issues)`,
     `  Health               ${app.url}/healthz  ${app.url}/readyz`,
     `  Metrics              ${app.url}/metrics   (operator key)`,
     '',
