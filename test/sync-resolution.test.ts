@@ -59,7 +59,17 @@ describe.each(storeKinds)('settling sync issues over the sandboxes on %s', (stor
   }
 
   /** Changes the phone in Stripe behind the hub's back, as someone in the Stripe dashboard would. */
-  async function phoneInStripe(customerId: string, phone: string) {
+  const phoneInStripe = (customerId: string, phone: string) => changeInStripe(customerId, { phone });
+
+  async function stripeCustomer(customerId: string) {
+    const res = await fetch(`${sandboxes.payments.url}/v1/customers/${customerId}`, {
+      headers: { authorization: `Bearer ${sandboxes.payments.credentials.apiKey}` },
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { email: string; name: string; phone: string };
+  }
+
+  async function changeInStripe(customerId: string, fields: Record<string, string>) {
     // https://docs.stripe.com/api/customers/update
     const res = await fetch(`${sandboxes.payments.url}/v1/customers/${customerId}`, {
       method: 'POST',
@@ -67,16 +77,16 @@ describe.each(storeKinds)('settling sync issues over the sandboxes on %s', (stor
         authorization: `Bearer ${sandboxes.payments.credentials.apiKey}`,
         'content-type': 'application/x-www-form-urlencoded',
       },
-      body: new URLSearchParams({ phone }).toString(),
+      body: new URLSearchParams(fields).toString(),
     });
     expect(res.status).toBe(200);
   }
 
   /** The hub's open issues of a customer, as the console lists them, after the hub looked again. */
-  async function issuesOf(customerId: string) {
+  async function issuesOf(customerId: string, kind = 'FIELD_MISMATCH') {
     await backfillLinks(t.hub, t.hub.defaultWorkspace);
     const { body } = await t.graphql<any>(
-      `{ syncIssues(first: 500, kinds: [FIELD_MISMATCH]) { edges { node { ${ISSUE} customer { id } } } } }`,
+      `{ syncIssues(first: 500, kinds: [${kind}]) { edges { node { ${ISSUE} customer { id } } } } }`,
     );
     expect(body.errors).toBeUndefined();
     return body.data.syncIssues.edges
@@ -242,6 +252,51 @@ describe.each(storeKinds)('settling sync issues over the sandboxes on %s', (stor
       stripe: '+447700900222',
       books: '+447700900111',
     });
+  });
+
+  it('closes the issue without a write when the systems agree again by the time it is resolved', async () => {
+    const c = await phoneMismatch('agreed');
+    await phoneInStripe(c.stripe, '07700 900111');
+    const before = await t.hub.engine.store.list(ws, { first: 500 });
+    const { body } = await t.graphql<any>(RESOLVE, { id: c.issue.id, winner: 'HUBSPOT' });
+    expect(body.errors).toBeUndefined();
+    expect(body.data.resolveSyncIssue.operation).toBeNull();
+    expect(body.data.resolveSyncIssue.syncIssue.resolution).toMatchObject({
+      kind: 'RESOLVED',
+      winner: 'HUBSPOT',
+      operationId: null,
+    });
+    expect(await t.hub.engine.store.list(ws, { first: 500 })).toHaveLength(before.length);
+    expect((await stripeCustomer(c.stripe)).phone).toBe('07700 900111');
+  });
+
+  it("resolves an EMAIL_FORMAT_MISMATCH and a name FIELD_MISMATCH with the winner's exact value", async () => {
+    const c = await customerEverywhere('format', '+44 7700 900333');
+    const shouted = c.email.replace(/^[^@]+/, (local) => local.toUpperCase());
+    await changeInStripe(c.stripe, { email: shouted, name: 'Iris Quarrington Vale' });
+    const [format] = await issuesOf(c.id, 'EMAIL_FORMAT_MISMATCH');
+    const [name] = await issuesOf(c.id, 'FIELD_MISMATCH');
+    expect(format).toMatchObject({ kind: 'EMAIL_FORMAT_MISMATCH', field: 'email' });
+    expect(name).toMatchObject({ kind: 'FIELD_MISMATCH', field: 'name' });
+
+    const email = await t.graphql<any>(RESOLVE, { id: format.id, winner: 'HUBSPOT' });
+    expect(email.body.errors).toBeUndefined();
+    expect((await settled(email.body.data.resolveSyncIssue.operation.id)).state).toBe('COMPLETED');
+    expect((await stripeCustomer(c.stripe)).email).toBe(c.email);
+
+    const named = await t.graphql<any>(RESOLVE, { id: name.id, winner: 'STRIPE' });
+    expect(named.body.errors).toBeUndefined();
+    expect((await settled(named.body.data.resolveSyncIssue.operation.id)).state).toBe('COMPLETED');
+    expect((await vendors.hubspotContact(c.email)).body.properties).toMatchObject({
+      firstname: 'Iris Quarrington',
+      lastname: 'Vale',
+    });
+    expect((await vendors.accountingContact(c.books))!.name).toBe('Iris Quarrington Vale');
+    // The hub's own row follows the chosen name.
+    const customer = await t.graphql<any>(`query($id: ID!) { customer(id: $id) { displayName } }`, {
+      id: c.id,
+    });
+    expect(customer.body.data.customer.displayName).toBe('Iris Quarrington Vale');
   });
 
   it('dismisses an issue with a trimmed reason and who, writes nothing, and refuses a later resolution', async () => {
