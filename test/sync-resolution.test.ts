@@ -437,6 +437,25 @@ describe.each(storeKinds)('settling sync issues over the sandboxes on %s', (stor
       expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
     expect((await t.hub.issues.get(ws, fromGlobalId(c.issue.id)!.localId))!.resolvedAt).toBeNull();
+    // How an issue was closed is for every reader of issues; who closed it, and why, for operators.
+    await t.graphql<any>(DISMISS, { id: c.issue.id, reason: 'tested' });
+    const list = (fields: string) =>
+      t.graphql<any>(
+        `{ syncIssues(first: 500, includeResolved: true) { edges { node { id resolution { ${fields} } } } } }`,
+        {},
+        reader,
+      );
+    const kinds = await list('kind winner at operationId');
+    expect(kinds.body.errors).toBeUndefined();
+    const mine = kinds.body.data.syncIssues.edges.find((e: any) => e.node.id === c.issue.id);
+    expect(mine.node.resolution).toMatchObject({ kind: 'DISMISSED', winner: null, operationId: null });
+    for (const fields of ['by', 'reason']) {
+      const { body } = await list(fields);
+      expect(body.errors?.[0]?.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        missingScopes: expect.anything(),
+      });
+    }
   });
 
   it('lists operations newest first, by state, a page at a time', async () => {
