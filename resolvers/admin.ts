@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import type { SourceName } from '../src/domain/model.ts';
 import type {
   CircuitState,
@@ -5,12 +6,33 @@ import type {
   SourceState,
   TokenState,
 } from '../src/graph/resolvers-types.generated.ts';
+import type { GraphContext } from '../src/graph/context.ts';
+import { createLoaders } from '../src/graph/loaders.ts';
+import { createSyncIssueResolutions, SyncIssueRefused } from '../src/sync/resolutions.ts';
 import { sourceStatuses } from '../src/observability/source-status.ts';
 import { checkFirst, cursorPage, decodeCursor } from '../src/graph/connection.ts';
-import { toGlobalId } from '../src/graph/ids.ts';
+import { expectGlobalId, toGlobalId } from '../src/graph/ids.ts';
 import { badInput } from '../src/graph/errors.ts';
 import { toSystem } from './shared.ts';
 import { isSystem } from '../src/systems.ts';
+
+const resolutions = (ctx: GraphContext) => createSyncIssueResolutions(ctx.hub);
+
+/** A refusal as the error the console shows; anything else goes on to the usual masking. */
+async function refusalsAsErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof SyncIssueRefused)) throw error;
+    throw new GraphQLError(error.message, {
+      extensions: {
+        code: error.code,
+        ...(error.argument ? { argument: error.argument } : {}),
+        ...error.details,
+      },
+    });
+  }
+}
 
 export const adminResolvers: Resolvers = {
   SyncIssue: {
@@ -24,6 +46,15 @@ export const adminResolvers: Resolvers = {
           value: value == null ? null : typeof value === 'string' ? value : JSON.stringify(value),
         })),
     customer: (i, _, ctx) => (i.customerId ? ctx.loaders.customer.load(i.customerId) : null),
+    resolution: ({ resolution: r }) =>
+      r && {
+        kind: r.kind,
+        winner: r.winner ? toSystem(r.winner) : null,
+        reason: r.reason,
+        by: r.by,
+        at: r.at,
+        operationId: r.operationId ? toGlobalId('Operation', r.operationId) : null,
+      },
   },
   Source: {
     system: (s) => toSystem(s.source),
@@ -65,5 +96,31 @@ export const adminResolvers: Resolvers = {
         minutes: s.client.activity.minutes(minutes),
       }));
     },
+  },
+  Mutation: {
+    resolveSyncIssue: (_, args, ctx) =>
+      refusalsAsErrors(async () => {
+        const id = expectGlobalId(args.id, 'SyncIssue');
+        const winner = args.winner.toLowerCase() as SourceName;
+        const { issue, operation } = await resolutions(ctx).resolve(
+          ctx.workspace,
+          id,
+          winner,
+          ctx.caller.principal.actor,
+          ctx.signal,
+        );
+        // The payload's customer must be read as written, not from what this request loaded before.
+        ctx.loaders = createLoaders(ctx.hub, ctx.workspace, ctx.signal, { freshness: ctx.freshness });
+        return { syncIssue: issue, operation };
+      }),
+    dismissSyncIssue: (_, args, ctx) =>
+      refusalsAsErrors(() =>
+        resolutions(ctx).dismiss(
+          ctx.workspace.id,
+          expectGlobalId(args.id, 'SyncIssue'),
+          args.reason,
+          ctx.caller.principal.actor,
+        ),
+      ),
   },
 };

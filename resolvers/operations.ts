@@ -75,6 +75,17 @@ export async function perform<I extends Record<string, unknown>>(
   }
 }
 
+/** The last operation of the previous page, from an `operations` cursor (`op:<createdAt>|<id>`). */
+function afterOperation(cursor: string): { createdAt: string; id: string } {
+  const text = decodeCursor(cursor, 'op');
+  const at = text.indexOf('|');
+  const createdAt = text.slice(0, at);
+  if (at === -1 || Number.isNaN(Date.parse(createdAt)) || at === text.length - 1) {
+    throw badInput(`"after" is not a cursor from this list: ${cursor.slice(0, 60)}`, 'after');
+  }
+  return { createdAt, id: text.slice(at + 1) };
+}
+
 const isOperator = (ctx: GraphContext) => ctx.caller.principal.scopes.has('operator');
 
 const publicStepError = (step: StepRecord) =>
@@ -107,6 +118,20 @@ export const operationResolvers: Resolvers = {
       const rows = await ctx.hub.engine.store.failedDeliveries(ctx.workspace.id, first + 1, after);
       return cursorPage(rows.slice(0, first), {
         cursor: (d) => `f:${d.step.updatedAt.toISOString()}`,
+        hasNextPage: rows.length > first,
+        hasPreviousPage: Boolean(after),
+      });
+    },
+    operations: async (_, args, ctx) => {
+      const first = checkFirst(args.first, 500, 50);
+      const after = args.after ? afterOperation(args.after) : undefined;
+      const rows = await ctx.hub.engine.store.list(ctx.workspace.id, {
+        states: args.states ?? undefined,
+        first: first + 1,
+        after,
+      });
+      return cursorPage(rows.slice(0, first), {
+        cursor: (op) => `op:${op.createdAt.toISOString()}|${op.id}`,
         hasNextPage: rows.length > first,
         hasPreviousPage: Boolean(after),
       });

@@ -163,6 +163,11 @@ function announcingIssues(issues: SyncIssueRepository, bus: EventBus, logger: Lo
       if (resolved) await bus.invalidate(workspace, [hubTableChanged('issues')]);
       return resolved;
     },
+    async settle(workspace, id, resolution) {
+      const settled = await issues.settle(workspace, id, resolution);
+      if (settled) await bus.invalidate(workspace, [hubTableChanged('issues')]);
+      return settled;
+    },
   };
 }
 

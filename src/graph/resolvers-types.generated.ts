@@ -644,6 +644,8 @@ export type Mutation = {
    * package, all linked. Safe to repeat with the same `idempotencyKey` (or `Idempotency-Key` header).
    */
   createCustomer: CustomerPayload;
+  /** Closes an open sync issue without writing anything, saying why. */
+  dismissSyncIssue: SyncIssue;
   /** Issues an authorised invoice in the accounting package. */
   issueInvoice: InvoicePayload;
   /** Places an order: a payment intent for the total and an authorised invoice for the same lines, referencing each other. */
@@ -654,6 +656,13 @@ export type Mutation = {
   refundOrder: OrderPayload;
   /** Moves a booking; the CRM's next-booking date follows. */
   rescheduleBooking: BookingPayload;
+  /**
+   * Resolves a FIELD_MISMATCH or EMAIL_FORMAT_MISMATCH by choosing the system whose value wins: the
+   * value is read from it now and written to the issue's other systems by one operation (kind
+   * `resolveSyncIssue`). Other kinds are refused: dismiss them or fix them in the vendor. An issue
+   * already closed is a SYNC_ISSUE_ALREADY_RESOLVED error and nothing is written again.
+   */
+  resolveSyncIssue: SyncIssueResolution;
   /**
    * Puts a failed delivery back in line: the steps that gave up start their attempts again, now and
    * then in the background. Returns the operation as it stands after the first new attempt.
@@ -728,6 +737,18 @@ export type MutationCreateCustomerArgs = {
  * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
  * error. The payload's `operation` says how the write and each of its steps stand.
  */
+export type MutationDismissSyncIssueArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
 export type MutationIssueInvoiceArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: IssueInvoiceInput;
@@ -784,6 +805,18 @@ export type MutationRescheduleBookingArgs = {
   id: Scalars['ID']['input'];
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   start: Scalars['DateTime']['input'];
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationResolveSyncIssueArgs = {
+  id: Scalars['ID']['input'];
+  winner: SourceSystem;
 };
 
 
@@ -859,6 +892,24 @@ export type Operation = Node & {
   steps: Array<OperationStep>;
   /** When anything about it last changed. */
   updatedAt: Scalars['DateTime']['output'];
+};
+
+/** Operations, newest first. */
+export type OperationConnection = {
+  __typename?: 'OperationConnection';
+  /** The operations on this page. */
+  edges: Array<OperationEdge>;
+  /** Whether there are more; pass `pageInfo.endCursor` as `after` for the next page. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a list of operations. */
+export type OperationEdge = {
+  __typename?: 'OperationEdge';
+  /** Opaque cursor of this edge. */
+  cursor: Scalars['String']['output'];
+  /** The operation. */
+  node: Operation;
 };
 
 /**
@@ -1057,6 +1108,8 @@ export type Query = {
   nodes: Array<Maybe<Node>>;
   /** One operation by global id, to follow a write that is still pending. */
   operation?: Maybe<Operation>;
+  /** Every write of the workspace with its steps, newest first (the console's Writes page). */
+  operations: OperationConnection;
   /** One order by global id. */
   order?: Maybe<Order>;
   /** Each connected system's last minutes, minute by minute, as this replica saw them: the console's charts. */
@@ -1226,6 +1279,20 @@ export type QueryNodesArgs = {
  */
 export type QueryOperationArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
+export type QueryOperationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  states?: InputMaybe<Array<OperationState>>;
 };
 
 
@@ -1559,6 +1626,8 @@ export type SyncIssue = Node & {
   kind: SyncIssueKind;
   /** What is wrong, for people. */
   message: Scalars['String']['output'];
+  /** How an operator closed it (`resolveSyncIssue`, `dismissSyncIssue`); null while open, or when the hub closed it. */
+  resolution?: Maybe<SyncIssueResolutionInfo>;
   /** When the issue was resolved; null while it is open. */
   resolvedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The systems involved. */
@@ -1600,6 +1669,39 @@ export type SyncIssueKind =
   | 'LINK_CONFLICT'
   /** The customer is in some systems and missing from another. */
   | 'MISSING_IN_SYSTEM';
+
+/** The payload of `resolveSyncIssue`: the issue as closed, and the write that carries the winner's value. */
+export type SyncIssueResolution = {
+  __typename?: 'SyncIssueResolution';
+  /** The write to the other systems (follow it with `operation(id)`); null when no write was needed. */
+  operation?: Maybe<Operation>;
+  /** The issue, now resolved. */
+  syncIssue: SyncIssue;
+};
+
+/** Who closed a sync issue, when, and how. */
+export type SyncIssueResolutionInfo = {
+  __typename?: 'SyncIssueResolutionInfo';
+  /** When it was closed. */
+  at: Scalars['DateTime']['output'];
+  /** Who closed it, as the audit log names the caller (a key id, `jwt:<subject>`, `cli`). */
+  by: Scalars['String']['output'];
+  /** Resolved with a winner, or dismissed. */
+  kind: SyncIssueResolutionKind;
+  /** Global id of the operation that wrote the winner's value; null when every system already held it. */
+  operationId?: Maybe<Scalars['ID']['output']>;
+  /** Why it was dismissed, for DISMISSED. */
+  reason?: Maybe<Scalars['String']['output']>;
+  /** The system whose value won, for RESOLVED. */
+  winner?: Maybe<SourceSystem>;
+};
+
+/** How an operator closed a sync issue. */
+export type SyncIssueResolutionKind =
+  /** Closed without a write, for `reason`. */
+  | 'DISMISSED'
+  /** One system's value was chosen (`winner`) and written to the issue's other systems. */
+  | 'RESOLVED';
 
 /** One system's value in a sync issue. */
 export type SyncIssueValue = {
@@ -1769,6 +1871,8 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   Operation: ResolverTypeWrapper<OperationModel>;
+  OperationConnection: ResolverTypeWrapper<Omit<OperationConnection, 'edges'> & { edges: Array<ResolversTypes['OperationEdge']> }>;
+  OperationEdge: ResolverTypeWrapper<Omit<OperationEdge, 'node'> & { node: ResolversTypes['Operation'] }>;
   OperationState: OperationState;
   OperationStep: ResolverTypeWrapper<OperationStepModel>;
   OperationStepState: OperationStepState;
@@ -1797,6 +1901,9 @@ export type ResolversTypes = ResolversObject<{
   SyncIssueConnection: ResolverTypeWrapper<Omit<SyncIssueConnection, 'edges'> & { edges: Array<ResolversTypes['SyncIssueEdge']> }>;
   SyncIssueEdge: ResolverTypeWrapper<Omit<SyncIssueEdge, 'node'> & { node: ResolversTypes['SyncIssue'] }>;
   SyncIssueKind: SyncIssueKind;
+  SyncIssueResolution: ResolverTypeWrapper<Omit<SyncIssueResolution, 'operation' | 'syncIssue'> & { operation?: Maybe<ResolversTypes['Operation']>, syncIssue: ResolversTypes['SyncIssue'] }>;
+  SyncIssueResolutionInfo: ResolverTypeWrapper<SyncIssueResolutionInfo>;
+  SyncIssueResolutionKind: SyncIssueResolutionKind;
   SyncIssueValue: ResolverTypeWrapper<SyncIssueValue>;
   TokenState: TokenState;
   UpdateCustomerInput: UpdateCustomerInput;
@@ -1846,6 +1953,8 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   Operation: OperationModel;
+  OperationConnection: Omit<OperationConnection, 'edges'> & { edges: Array<ResolversParentTypes['OperationEdge']> };
+  OperationEdge: Omit<OperationEdge, 'node'> & { node: ResolversParentTypes['Operation'] };
   OperationStep: OperationStepModel;
   Order: OrderModel;
   OrderConnection: Omit<OrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['OrderEdge']> };
@@ -1867,6 +1976,8 @@ export type ResolversParentTypes = ResolversObject<{
   SyncIssue: SyncIssueModel;
   SyncIssueConnection: Omit<SyncIssueConnection, 'edges'> & { edges: Array<ResolversParentTypes['SyncIssueEdge']> };
   SyncIssueEdge: Omit<SyncIssueEdge, 'node'> & { node: ResolversParentTypes['SyncIssue'] };
+  SyncIssueResolution: Omit<SyncIssueResolution, 'operation' | 'syncIssue'> & { operation?: Maybe<ResolversParentTypes['Operation']>, syncIssue: ResolversParentTypes['SyncIssue'] };
+  SyncIssueResolutionInfo: SyncIssueResolutionInfo;
   SyncIssueValue: SyncIssueValue;
   UpdateCustomerInput: UpdateCustomerInput;
 }>;
@@ -2107,11 +2218,13 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationCreateBookingArgs, 'input'>>;
   createCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
+  dismissSyncIssue?: Resolver<ResolversTypes['SyncIssue'], ParentType, ContextType, RequireFields<MutationDismissSyncIssueArgs, 'id' | 'reason'>>;
   issueInvoice?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationIssueInvoiceArgs, 'input'>>;
   placeOrder?: Resolver<ResolversTypes['OrderPayload'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   recordPayment?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationRecordPaymentArgs, 'invoiceId'>>;
   refundOrder?: Resolver<ResolversTypes['OrderPayload'], ParentType, ContextType, RequireFields<MutationRefundOrderArgs, 'orderId'>>;
   rescheduleBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationRescheduleBookingArgs, 'end' | 'id' | 'start'>>;
+  resolveSyncIssue?: Resolver<ResolversTypes['SyncIssueResolution'], ParentType, ContextType, RequireFields<MutationResolveSyncIssueArgs, 'id' | 'winner'>>;
   retryDelivery?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<MutationRetryDeliveryArgs, 'operationId'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rotateApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'id' | 'overlap'>>;
@@ -2131,6 +2244,16 @@ export type OperationResolvers<ContextType = GraphContext, ParentType extends Re
   steps?: Resolver<Array<ResolversTypes['OperationStep']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type OperationConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OperationConnection'] = ResolversParentTypes['OperationConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['OperationEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type OperationEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OperationEdge'] = ResolversParentTypes['OperationEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Operation'], ParentType, ContextType>;
 }>;
 
 export type OperationStepResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['OperationStep'] = ResolversParentTypes['OperationStep']> = ResolversObject<{
@@ -2195,6 +2318,7 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
   operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationArgs, 'id'>>;
+  operations?: Resolver<ResolversTypes['OperationConnection'], ParentType, ContextType, RequireFields<QueryOperationsArgs, 'first'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
   sourceHistory?: Resolver<Array<ResolversTypes['SourceHistory']>, ParentType, ContextType, RequireFields<QuerySourceHistoryArgs, 'minutes'>>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
@@ -2287,6 +2411,7 @@ export type SyncIssueResolvers<ContextType = GraphContext, ParentType extends Re
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['SyncIssueKind'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['SyncIssueResolutionInfo']>, ParentType, ContextType>;
   resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   systems?: Resolver<Array<ResolversTypes['SourceSystem']>, ParentType, ContextType>;
   values?: Resolver<Array<ResolversTypes['SyncIssueValue']>, ParentType, ContextType>;
@@ -2301,6 +2426,20 @@ export type SyncIssueConnectionResolvers<ContextType = GraphContext, ParentType 
 export type SyncIssueEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SyncIssueEdge'] = ResolversParentTypes['SyncIssueEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['SyncIssue'], ParentType, ContextType>;
+}>;
+
+export type SyncIssueResolutionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SyncIssueResolution'] = ResolversParentTypes['SyncIssueResolution']> = ResolversObject<{
+  operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType>;
+  syncIssue?: Resolver<ResolversTypes['SyncIssue'], ParentType, ContextType>;
+}>;
+
+export type SyncIssueResolutionInfoResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SyncIssueResolutionInfo'] = ResolversParentTypes['SyncIssueResolutionInfo']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['SyncIssueResolutionKind'], ParentType, ContextType>;
+  operationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  winner?: Resolver<Maybe<ResolversTypes['SourceSystem']>, ParentType, ContextType>;
 }>;
 
 export type SyncIssueValueResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SyncIssueValue'] = ResolversParentTypes['SyncIssueValue']> = ResolversObject<{
@@ -2341,6 +2480,8 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   Operation?: OperationResolvers<ContextType>;
+  OperationConnection?: OperationConnectionResolvers<ContextType>;
+  OperationEdge?: OperationEdgeResolvers<ContextType>;
   OperationStep?: OperationStepResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderConnection?: OrderConnectionResolvers<ContextType>;
@@ -2360,6 +2501,8 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   SyncIssue?: SyncIssueResolvers<ContextType>;
   SyncIssueConnection?: SyncIssueConnectionResolvers<ContextType>;
   SyncIssueEdge?: SyncIssueEdgeResolvers<ContextType>;
+  SyncIssueResolution?: SyncIssueResolutionResolvers<ContextType>;
+  SyncIssueResolutionInfo?: SyncIssueResolutionInfoResolvers<ContextType>;
   SyncIssueValue?: SyncIssueValueResolvers<ContextType>;
 }>;
 

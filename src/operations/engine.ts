@@ -69,8 +69,12 @@ export interface SubmitOptions {
    * the stored input, which may hold values the hub chose (ids, the time of the request).
    */
   clientArgs?: unknown;
-  /** Written in the same transaction as the operation (e.g. the new customer's row). */
-  alsoWrite?: (trx: Transaction<Database>) => Promise<void>;
+  /**
+   * Written in the same transaction as the operation (e.g. the new customer's row), given the new
+   * operation's id; what it throws rolls the operation back and rejects `submit`. Not called when
+   * the client key had already stored an operation.
+   */
+  alsoWrite?: (trx: Transaction<Database>, operationId: string) => Promise<void>;
   /**
    * What those rows make stale (`hubTableChanged('links')` for a customer's row), dropped from the
    * caches here and on every replica once the operation is stored, before its steps run.

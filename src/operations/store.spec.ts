@@ -50,6 +50,39 @@ describe.each(storeKinds)('the outbox store on %s', (kind) => {
     await new Promise((r) => setTimeout(r, 10));
     expect(await ops.claim('ws', operation.id, 'c', 60_000)).toBe(true);
   });
+
+  it("lists a workspace's operations newest first with their steps, by state, a page at a time", async () => {
+    const ops = createOperationStore(t.store.db, t.store.dialect);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { operation } = await ops.create('ws-list', newOp());
+      ids.push(operation.id);
+      // Distinct creation times, so the expected order does not rest on the ids' tie-break.
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    await ops.create('ws-other', newOp());
+    await ops.updateOperation('ws-list', ids[1]!, { state: 'COMPLETED' });
+    await ops.updateOperation('ws-list', ids[3]!, { state: 'DELIVERY_FAILED' });
+
+    const all = await ops.list('ws-list', { first: 10 });
+    expect(all.map((o) => o.id)).toEqual([...ids].reverse());
+    expect(all[0]!.steps.map((s) => s.name)).toEqual(['hubspot.upsertContact', 'stripe.createCustomer']);
+
+    const page1 = await ops.list('ws-list', { first: 2 });
+    const last = page1.at(-1)!;
+    const page2 = await ops.list('ws-list', {
+      first: 2,
+      after: { createdAt: last.createdAt.toISOString(), id: last.id },
+    });
+    expect([...page1, ...page2].map((o) => o.id)).toEqual([ids[4], ids[3], ids[2], ids[1]]);
+
+    const done = await ops.list('ws-list', { first: 10, states: ['COMPLETED', 'DELIVERY_FAILED'] });
+    expect(done.map((o) => [o.id, o.state])).toEqual([
+      [ids[3], 'DELIVERY_FAILED'],
+      [ids[1], 'COMPLETED'],
+    ]);
+    expect(await ops.list('ws-none', { first: 10 })).toEqual([]);
+  });
 });
 
 describe('claiming due operations from two processes on PostgreSQL', () => {

@@ -165,7 +165,7 @@ export function createOperationStore(db: Kysely<Database>, dialect: 'sqlite' | '
     async create(
       workspace: string,
       op: NewOperation,
-      alsoWrite?: (trx: Transaction<Database>) => Promise<void>,
+      alsoWrite?: (trx: Transaction<Database>, operationId: string) => Promise<void>,
     ): Promise<{ operation: OperationRecord; created: boolean }> {
       const now = iso(new Date());
       const created = await db.transaction().execute(async (trx) => {
@@ -212,7 +212,7 @@ export function createOperationStore(db: Kysely<Database>, dialect: 'sqlite' | '
             )
             .execute();
         }
-        await alsoWrite?.(trx);
+        await alsoWrite?.(trx, op.id);
         return true;
       });
       if (created) return { operation: (await load(workspace, op.id)) as OperationRecord, created: true };
@@ -361,6 +361,52 @@ export function createOperationStore(db: Kysely<Database>, dialect: 'sqlite' | '
         if (operation && step) out.push({ operation, step });
       }
       return out;
+    },
+
+    /**
+     * The workspace's operations newest first, with their steps (the console's Writes page).
+     * `after` is the last operation of the previous page; two queries a page, whatever its size.
+     */
+    async list(
+      workspace: string,
+      options: {
+        states?: readonly OperationState[];
+        first: number;
+        after?: { createdAt: string; id: string };
+      },
+    ): Promise<OperationRecord[]> {
+      let query = db.selectFrom('operations').selectAll().where('workspace_id', '=', workspace);
+      if (options.states?.length) query = query.where('state', 'in', [...options.states]);
+      const after = options.after;
+      if (after) {
+        query = query.where((eb) =>
+          eb.or([
+            eb('created_at', '<', after.createdAt),
+            eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
+          ]),
+        );
+      }
+      const rows = await query
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(options.first)
+        .execute();
+      if (rows.length === 0) return [];
+      const steps = await db
+        .selectFrom('operation_steps')
+        .selectAll()
+        .where('workspace_id', '=', workspace)
+        .where(
+          'operation_id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute();
+      const byOperation = new Map<string, StepRow[]>();
+      for (const step of steps) {
+        byOperation.set(step.operation_id, [...(byOperation.get(step.operation_id) ?? []), step]);
+      }
+      return rows.map((row) => toOperation(row, byOperation.get(row.id) ?? []));
     },
 
     /** For metrics: operations not finished yet, and steps waiting for a replay, over all workspaces. */

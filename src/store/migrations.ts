@@ -273,6 +273,29 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  /**
+   * An operator settles a sync issue (issue 12): who, how (a winner's value written, or dismissed
+   * with a reason) and the operation that wrote it. The console's Writes page lists operations newest
+   * first, which this index serves without sorting the workspace's outbox.
+   */
+  '0007_sync_issue_resolutions': {
+    async up(db: Kysely<unknown>) {
+      for (const column of [
+        'resolution_kind',
+        'resolution_winner',
+        'resolution_reason',
+        'resolved_by',
+        'resolution_operation_id',
+      ]) {
+        await db.schema.alterTable('sync_issues').addColumn(column, 'text').execute();
+      }
+      await db.schema
+        .createIndex('operations_listing')
+        .on('operations')
+        .columns(['workspace_id', 'created_at', 'id'])
+        .execute();
+    },
+  },
 };
 
 /** The columns migration 0005 reads and writes, as they were when it shipped. */

@@ -46,6 +46,13 @@ export interface Database {
     message: string;
     detected_at: string;
     resolved_at: string | null;
+    /** RESOLVED (a winner's value written) or DISMISSED; null while open, and for issues resolved before 0007. */
+    resolution_kind: string | null;
+    resolution_winner: string | null;
+    resolution_reason: string | null;
+    /** The principal as the audit log names it (a key id, `jwt:<subject>`, `cli`). */
+    resolved_by: string | null;
+    resolution_operation_id: string | null;
   };
   /** Write operations (transactional outbox): stored before any vendor is called. */
   operations: {

@@ -29,6 +29,27 @@ export interface SyncIssue extends SyncIssueInput {
   id: string;
   detectedAt: Date;
   resolvedAt: Date | null;
+  /** How an operator settled it; null while open, and for issues closed without one (before 0007). */
+  resolution: SyncIssueResolution | null;
+}
+
+export type SyncIssueResolutionKind =
+  /** One system's value was chosen and written to the others (`operationId`). */
+  | 'RESOLVED'
+  /** Closed without a write, for `reason`. */
+  | 'DISMISSED';
+
+export interface SyncIssueResolution {
+  kind: SyncIssueResolutionKind;
+  /** The system whose value won, for RESOLVED. */
+  winner: SourceName | null;
+  /** Why it was dismissed, for DISMISSED. */
+  reason: string | null;
+  /** Who settled it: the principal as the audit log names it. */
+  by: string;
+  at: Date;
+  /** The operation that wrote the winner's value; null when no write was needed. */
+  operationId: string | null;
 }
 
 export interface SyncIssueFilter {
@@ -46,6 +67,16 @@ export interface SyncIssueRepository {
   list(workspace: string, filter?: SyncIssueFilter): Promise<SyncIssue[]>;
   get(workspace: string, id: string): Promise<SyncIssue | null>;
   resolve(workspace: string, id: string): Promise<boolean>;
+  /**
+   * Closes an open issue with who settled it and how, in one conditional UPDATE: of two concurrent
+   * calls exactly one wins. Returns the issue as settled, or null when it was not open (already
+   * settled, or no such issue): nothing is changed then.
+   */
+  settle(
+    workspace: string,
+    id: string,
+    resolution: Omit<SyncIssueResolution, 'at'>,
+  ): Promise<SyncIssue | null>;
 }
 
 /** The same mismatch for the same customer and field is one issue, however often it is seen. */
@@ -67,7 +98,21 @@ const toIssue = (row: Row): SyncIssue => ({
   message: row.message,
   detectedAt: new Date(row.detected_at),
   resolvedAt: row.resolved_at ? new Date(row.resolved_at) : null,
+  resolution:
+    row.resolved_at && row.resolution_kind && row.resolved_by
+      ? {
+          kind: row.resolution_kind as SyncIssueResolutionKind,
+          winner: row.resolution_winner as SourceName | null,
+          reason: row.resolution_reason,
+          by: row.resolved_by,
+          at: new Date(row.resolved_at),
+          operationId: row.resolution_operation_id,
+        }
+      : null,
 });
+
+// Frees the dedupe key so the same mismatch, if it comes back, is raised as a new issue.
+const freedDedupeKey = sql<string>`dedupe_key || '|resolved:' || id`;
 
 export function createSyncIssueRepository(db: Kysely<Database>): SyncIssueRepository {
   return {
@@ -85,6 +130,11 @@ export function createSyncIssueRepository(db: Kysely<Database>): SyncIssueReposi
         message: input.message,
         detected_at: new Date().toISOString(),
         resolved_at: null,
+        resolution_kind: null,
+        resolution_winner: null,
+        resolution_reason: null,
+        resolved_by: null,
+        resolution_operation_id: null,
       };
       const result = await db
         .insertInto('sync_issues')
@@ -141,16 +191,37 @@ export function createSyncIssueRepository(db: Kysely<Database>): SyncIssueReposi
     async resolve(workspace, id) {
       const result = await db
         .updateTable('sync_issues')
-        // Free the dedupe key so the same mismatch, if it comes back, is raised as a new issue.
-        .set({
-          resolved_at: new Date().toISOString(),
-          dedupe_key: sql<string>`dedupe_key || '|resolved:' || id`,
-        })
+        .set({ resolved_at: new Date().toISOString(), dedupe_key: freedDedupeKey })
         .where('workspace_id', '=', workspace)
         .where('id', '=', id)
         .where('resolved_at', 'is', null)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
+    },
+    async settle(workspace, id, resolution) {
+      const result = await db
+        .updateTable('sync_issues')
+        .set({
+          resolved_at: new Date().toISOString(),
+          dedupe_key: freedDedupeKey,
+          resolution_kind: resolution.kind,
+          resolution_winner: resolution.winner,
+          resolution_reason: resolution.reason,
+          resolved_by: resolution.by,
+          resolution_operation_id: resolution.operationId,
+        })
+        .where('workspace_id', '=', workspace)
+        .where('id', '=', id)
+        .where('resolved_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return null;
+      const row = await db
+        .selectFrom('sync_issues')
+        .selectAll()
+        .where('workspace_id', '=', workspace)
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      return toIssue(row);
     },
   };
 }

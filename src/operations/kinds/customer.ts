@@ -143,3 +143,22 @@ export const updateCustomer: OperationKind<UpdateCustomerInput> = {
     [UPDATE.accounting]: updateStep('accounting'),
   },
 };
+
+/** An operator's choice on a sync issue: the winner's value, carried to the issue's other systems. */
+export interface ResolveSyncIssueInput extends UpdateCustomerInput {
+  issueId: string;
+  /** The field the systems disagreed on (`email`, `phone`, `name`). */
+  field: string;
+  /** The system whose value won (it is not written to). */
+  winner: string;
+}
+
+/**
+ * Resolving a FIELD_MISMATCH or EMAIL_FORMAT_MISMATCH: the same steps as `updateCustomer`, under
+ * its own kind so the Writes page says why the systems were written to.
+ */
+export const resolveSyncIssue: OperationKind<ResolveSyncIssueInput> = {
+  kind: 'resolveSyncIssue',
+  plan: updateCustomer.plan,
+  steps: updateCustomer.steps,
+};

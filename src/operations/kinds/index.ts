@@ -1,6 +1,6 @@
 import type { OperationKind } from '../engine.ts';
 import { cancelBooking, createBooking, rescheduleBooking, setNextBooking } from './booking.ts';
-import { createCustomer, updateCustomer } from './customer.ts';
+import { createCustomer, resolveSyncIssue, updateCustomer } from './customer.ts';
 import { issueInvoice, recordPayment } from './invoice.ts';
 import { placeOrder, refundOrder } from './order.ts';
 
@@ -8,6 +8,7 @@ import { placeOrder, refundOrder } from './order.ts';
 export const operationKinds = [
   createCustomer,
   updateCustomer,
+  resolveSyncIssue,
   createBooking,
   rescheduleBooking,
   cancelBooking,
