@@ -8,6 +8,7 @@ import { clearFaults, injectFault, sandboxAction } from '../harness/sandbox-admi
 import { waitFor } from '../harness/wait.ts';
 import { keyWith } from './support/security.ts';
 import { launchChromium, offlineContext } from './support/browser.ts';
+import { vendorApis } from './support/vendors.ts';
 
 // The operator's console (/console) and GraphiQL in a real Chromium, against the sandbox-mode hub as
 // `npm start` runs it: every page works through the hub's own GraphQL API, with nothing from
@@ -170,6 +171,78 @@ describe('the console', () => {
     await page.waitForSelector(`[data-operation="${id}"][data-state="COMPLETED"]`, { timeout: 20_000 });
     const { data } = await gql(`query($id: ID!) { operation(id: $id) { state } }`, { id });
     expect(data.operation.state).toBe('COMPLETED');
+    await close();
+  });
+
+  it('resolves a sync issue by keeping one system’s value, which every system then holds; dismisses another with a reason; refuses one already resolved', async () => {
+    const crm = sandboxes.crm.system.toUpperCase();
+    const books = sandboxes.accounting.system.toUpperCase();
+    const { data } = await gql(`{
+      syncIssues(kinds: [FIELD_MISMATCH], first: 500) {
+        edges { node { id field values { system value } customer { id email links { system externalId } } } }
+      }
+    }`);
+    const issues = data.syncIssues.edges.map((e: any) => e.node);
+    // A name the CRM holds one way and the books another: keeping the CRM's must change the books.
+    const names = issues.filter(
+      (i: any) =>
+        i.field === 'name' &&
+        i.customer?.email &&
+        i.values.some((v: any) => v.system === crm && v.value) &&
+        i.values.some(
+          (v: any) => v.system !== crm && v.value !== i.values.find((c: any) => c.system === crm).value,
+        ),
+    );
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    const [issue, other] = names;
+    const chosen = issue.values.find((v: any) => v.system === crm).value;
+
+    const { page, close } = await consolePage('sync-issues');
+    const card = `[data-issue="${issue.id}"]`;
+    await page.click(`${card} button.keep[data-system="${crm}"]`);
+    await page.waitForSelector(`${card}[data-resolved="true"] >> text=/kept everywhere/`, {
+      timeout: 20_000,
+    });
+
+    const vendors = vendorApis(sandboxes);
+    const contact = (await vendors.hubspotContact(issue.customer.email)).body.properties;
+    expect(`${contact.firstname} ${contact.lastname}`).toBe(chosen);
+    const customers = await vendors.stripeCustomersByEmail(issue.customer.email);
+    for (const c of customers) expect(c.name).toBe(chosen);
+    const booksLink = issue.customer.links.find((l: any) => l.system === books);
+    if (booksLink) expect((await vendors.accountingContact(booksLink.externalId))?.name).toBe(chosen);
+
+    // Dismissed with a reason, which the issue keeps with who dismissed it.
+    const otherCard = `[data-issue="${other.id}"]`;
+    await page.click(`${otherCard} button.dismiss`);
+    await page.waitForSelector(`${otherCard} .notice.error >> text=/Say why/`);
+    await page.fill(`${otherCard} input.reason`, 'Both spellings are the customer’s own');
+    await page.click(`${otherCard} button.dismiss`);
+    await page.waitForSelector(`${otherCard}[data-resolved="true"]`);
+    const dismissed = await gql(
+      `query($id: ID!) { node(id: $id) { ... on SyncIssue { resolvedAt resolution { kind reason by } } } }`,
+      { id: other.id },
+    );
+    expect(dismissed.data.node.resolution).toMatchObject({
+      kind: 'DISMISSED',
+      reason: 'Both spellings are the customer’s own',
+    });
+
+    // An issue resolved elsewhere while the page was open: the page says so, and nothing changes.
+    const third = names[2] ?? issues.find((i: any) => i.id !== issue.id && i.id !== other.id);
+    await page.reload();
+    await page.waitForSelector(`[data-issue="${third.id}"]`);
+    await gql(`mutation($id: ID!) { dismissSyncIssue(id: $id, reason: "settled by phone") { id } }`, {
+      id: third.id,
+    });
+    await page.fill(`[data-issue="${third.id}"] input.reason`, 'again');
+    await page.click(`[data-issue="${third.id}"] button.dismiss`);
+    await page.waitForSelector(`[data-issue="${third.id}"] .notice.error >> text=/already/i`);
+    const after = await gql(
+      `query($id: ID!) { node(id: $id) { ... on SyncIssue { resolution { reason } } } }`,
+      { id: third.id },
+    );
+    expect(after.data.node.resolution.reason).toBe('settled by phone');
     await close();
   });
 
