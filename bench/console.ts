@@ -80,7 +80,7 @@ export async function benchConsole(log: (line: string) => void): Promise<Console
     const context = await browser.newContext();
     await context.addInitScript((k) => sessionStorage.setItem('switchboard.console.key', k), key);
     const page = await context.newPage();
-    await page.goto(`${app.url}/console#/events`);
+    await page.goto(`${app.url}/console#/events?type=BOOKING_CHANGED`);
     await page.waitForSelector('.status-line >> text=/Listening|Live/');
     await new Promise((r) => setTimeout(r, 500));
     const business = generateBusiness();
@@ -101,7 +101,7 @@ export async function benchConsole(log: (line: string) => void): Promise<Console
         { timeout: 15_000 },
       );
       const shownAt = Number(
-        await page.getAttribute('tr[data-type="BOOKING_CHANGED"]:first-child', 'data-shown-at'),
+        await page.locator('tr[data-type="BOOKING_CHANGED"]').first().getAttribute('data-shown-at'),
       );
       const deliveries = (await (
         await fetch(`${sandboxes.calendar.url}/__sandbox/webhooks?limit=1`)
