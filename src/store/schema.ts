@@ -46,6 +46,8 @@ export interface Database {
     message: string;
     detected_at: string;
     resolved_at: string | null;
+    /** Who closed it: `reconciliation` when a run found it no longer holds; null otherwise. */
+    resolved_by: string | null;
   };
   /** Write operations (transactional outbox): stored before any vendor is called. */
   operations: {
@@ -151,6 +153,24 @@ export interface Database {
     key: string;
     value: string;
     updated_at: string;
+  };
+  /** Reconciliation runs (src/sync/reconcile.ts); at most one RUNNING per workspace (a partial unique index). */
+  reconciliation_runs: {
+    workspace_id: string;
+    id: string;
+    /** RUNNING, COMPLETED or FAILED. */
+    state: string;
+    /** `schedule` or `request`. */
+    trigger: string;
+    started_at: string;
+    finished_at: string | null;
+    /** Written every few seconds while running; a RUNNING row whose heartbeat stopped is a dead replica's. */
+    heartbeat_at: string;
+    customers_checked: number;
+    issues_raised: number;
+    issues_closed: number;
+    errors: number;
+    last_error: string | null;
   };
 }
 

@@ -29,6 +29,8 @@ export interface SyncIssue extends SyncIssueInput {
   id: string;
   detectedAt: Date;
   resolvedAt: Date | null;
+  /** Who closed it: `reconciliation` when a run found it no longer holds; null when open or closed otherwise. */
+  resolvedBy: string | null;
 }
 
 export interface SyncIssueFilter {
@@ -45,7 +47,8 @@ export interface SyncIssueRepository {
   raise(workspace: string, issue: SyncIssueInput): Promise<{ issue: SyncIssue; created: boolean }>;
   list(workspace: string, filter?: SyncIssueFilter): Promise<SyncIssue[]>;
   get(workspace: string, id: string): Promise<SyncIssue | null>;
-  resolve(workspace: string, id: string): Promise<boolean>;
+  /** Closes an open issue; `by` records who (`reconciliation`). False when it was not open. */
+  resolve(workspace: string, id: string, by?: string): Promise<boolean>;
 }
 
 /** The same mismatch for the same customer and field is one issue, however often it is seen. */
@@ -67,6 +70,7 @@ const toIssue = (row: Row): SyncIssue => ({
   message: row.message,
   detectedAt: new Date(row.detected_at),
   resolvedAt: row.resolved_at ? new Date(row.resolved_at) : null,
+  resolvedBy: row.resolved_by,
 });
 
 export function createSyncIssueRepository(db: Kysely<Database>): SyncIssueRepository {
@@ -85,6 +89,7 @@ export function createSyncIssueRepository(db: Kysely<Database>): SyncIssueReposi
         message: input.message,
         detected_at: new Date().toISOString(),
         resolved_at: null,
+        resolved_by: null,
       };
       const result = await db
         .insertInto('sync_issues')
@@ -138,12 +143,13 @@ export function createSyncIssueRepository(db: Kysely<Database>): SyncIssueReposi
         .executeTakeFirst();
       return row ? toIssue(row) : null;
     },
-    async resolve(workspace, id) {
+    async resolve(workspace, id, by) {
       const result = await db
         .updateTable('sync_issues')
         // Free the dedupe key so the same mismatch, if it comes back, is raised as a new issue.
         .set({
           resolved_at: new Date().toISOString(),
+          resolved_by: by ?? null,
           dedupe_key: sql<string>`dedupe_key || '|resolved:' || id`,
         })
         .where('workspace_id', '=', workspace)
