@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { CrmContact, PersonRecord, SourceName } from '../domain/model.ts';
 import type { Workspace } from '../domain/workspace.ts';
@@ -70,6 +71,8 @@ export function createReconciler(deps: ReconcilerDeps, options: ReconcilerOption
     { run: ReconciliationRun; counts: ReconciliationCounts; done: Promise<void> }
   >();
   const stopping = new AbortController();
+  // Every vendor call of a run listens on it; a page makes a hundred.
+  setMaxListeners(0, stopping.signal);
   let schedule: { at: DailyAt; nextRunAt: Date; timer: NodeJS.Timeout } | null = null;
 
   const workspaceOf = (id: string): Workspace => {
