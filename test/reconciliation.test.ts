@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { priorityOf } from '../src/upstream/work.ts';
 import { loadConfig } from '../src/config.ts';
 import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
 import type { Sandboxes } from '../src/sandbox/start.ts';
@@ -104,6 +105,14 @@ describe('reconciliation', () => {
       phone: '+44 7700 900999',
     });
     await clearRequestLog(...sandboxes.all.map((s) => s.url));
+    // Watched on their way to the real ports: the priority each batch read is made at, as the rate
+    // budgets see it (src/upstream/work.ts).
+    const { sources } = app.hub.defaultWorkspace;
+    const spies = [
+      vi.spyOn(sources.crm, 'getContacts'),
+      vi.spyOn(sources.payments, 'getCustomers'),
+      vi.spyOn(sources.accounting, 'getContacts'),
+    ];
 
     const first = await reconcile();
     expect(first).toMatchObject({ state: 'COMPLETED', errors: 0, lastError: null });
@@ -122,6 +131,13 @@ describe('reconciliation', () => {
     );
     expect(byIds.length).toBeGreaterThan(0);
     expect(byIds.length).toBeLessThanOrEqual(Math.ceil(seed.customers / 50));
+
+    const priorities = spies.flatMap((spy) =>
+      spy.mock.calls.map(([, options]) => priorityOf(options?.signal)),
+    );
+    spies.forEach((spy) => spy.mockRestore());
+    expect(priorities.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(priorities)).toEqual(new Set(['background']));
 
     const raised = await phoneIssues(customer.email);
     expect(raised).toHaveLength(1);
