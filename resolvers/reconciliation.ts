@@ -5,6 +5,11 @@ export const reconciliationResolvers: Resolvers = {
     reconciliation: (_, __, ctx) => ctx.hub.reconciler.status(ctx.workspace.id),
   },
   Mutation: {
-    reconcile: (_, __, ctx) => ctx.hub.reconciler.start(ctx.workspace.id, 'request'),
+    reconcile: async (_, __, ctx) => {
+      const run = await ctx.hub.reconciler.start(ctx.workspace.id, 'request');
+      // The audit log names the run the operator started (or was given).
+      ctx.auditTargets?.set('reconcile', [...(ctx.auditTargets.get('reconcile') ?? []), run.id]);
+      return run;
+    },
   },
 };

@@ -84,6 +84,30 @@ describe('reconciliation', () => {
       customerAt(c, 'xero'),
   )!;
 
+  it('is for operators: a key without the operator scope starts nothing and sees nothing', async () => {
+    const { text } = await app.security.keys.create({
+      workspace: 'default',
+      kind: 'secret',
+      mode: 'test',
+      name: 'no operator',
+      scopes: ['customers:read', 'customers:pii'],
+    });
+    for (const query of [`mutation { reconcile { id } }`, `{ reconciliation { nextRunAt } }`]) {
+      const res = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${text}` },
+        body: JSON.stringify({ query }),
+      });
+      expect(res.status).toBeLessThan(500);
+      const body = (await res.json()) as {
+        data?: unknown;
+        errors?: Array<{ extensions?: { code?: string } }>;
+      };
+      expect(body.data ?? null).toBeNull();
+      expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+  });
+
   it('says when it runs next, and nothing has run yet', async () => {
     const { data } = await gql(`{ reconciliation { lastRun { id } running { id } nextRunAt } }`);
     expect(data.reconciliation.lastRun).toBeNull();
