@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { priorityOf } from '../src/upstream/work.ts';
 import { loadConfig } from '../src/config.ts';
@@ -6,6 +7,7 @@ import type { Sandboxes } from '../src/sandbox/start.ts';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
 import { nextDailyRun } from '../src/sync/schedule.ts';
 import { waitFor } from '../harness/wait.ts';
+import { POSTGRES_URL, storeKinds } from '../harness/stores.ts';
 import {
   clearFaults,
   clearRequestLog,
@@ -19,60 +21,78 @@ import {
 // The sandboxes keep the vendors' real rate limits, so a run that overran a budget would meet 429s.
 const seed = { customers: 60 };
 const business = generateBusiness(seed);
-let app: RunningSwitchboard;
-let sandboxes: Sandboxes;
+describe.each(storeKinds)('reconciliation on %s', (kind) => {
+  let app: RunningSwitchboard;
+  let sandboxes: Sandboxes;
 
-const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-  const res = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${app.developmentKey}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  expect(res.status).toBe(200);
-  return (await res.json()) as { data?: any; errors?: any[] };
-};
+  const gql = async (query: string, variables: Record<string, unknown> = {}) => {
+    const res = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${app.developmentKey}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { data?: any; errors?: any[] };
+  };
 
-const RUN = `id state startedAt finishedAt customersChecked issuesRaised issuesClosed errors lastError`;
+  const RUN = `id state startedAt finishedAt customersChecked issuesRaised issuesClosed errors lastError`;
 
-/** Starts a run and waits until it is the last finished one. */
-async function reconcile() {
-  const started = await gql(`mutation { reconcile { ${RUN} } }`);
-  expect(started.errors).toBeUndefined();
-  const run = started.data.reconcile;
-  expect(run.state).toBe('RUNNING');
-  return waitFor(
-    async () => {
-      const { data } = await gql(`{ reconciliation { lastRun { ${RUN} } running { id } } }`);
-      return data.reconciliation.lastRun?.id === run.id ? data.reconciliation.lastRun : undefined;
-    },
-    () => `run ${run.id} to finish`,
-    60_000,
-    100,
-  );
-}
+  /** Starts a run and waits until it is the last finished one. */
+  async function reconcile() {
+    const started = await gql(`mutation { reconcile { ${RUN} } }`);
+    expect(started.errors).toBeUndefined();
+    const run = started.data.reconcile;
+    expect(run.state).toBe('RUNNING');
+    return waitFor(
+      async () => {
+        const { data } = await gql(`{ reconciliation { lastRun { ${RUN} } running { id } } }`);
+        return data.reconciliation.lastRun?.id === run.id ? data.reconciliation.lastRun : undefined;
+      },
+      () => `run ${run.id} to finish`,
+      60_000,
+      100,
+    );
+  }
 
-const phoneIssues = async (email: string) => {
-  const { data } = await gql(
-    `{ syncIssues(kinds: [FIELD_MISMATCH], includeResolved: true, first: 500) {
+  const phoneIssues = async (email: string) => {
+    const { data } = await gql(
+      `{ syncIssues(kinds: [FIELD_MISMATCH], includeResolved: true, first: 500) {
         edges { node { id field systems resolvedAt values { system value } customer { email } } } } }`,
-  );
-  return (data.syncIssues.edges as any[])
-    .map((e) => e.node)
-    .filter((n) => n.field === 'phone' && n.customer?.email === email);
-};
+    );
+    return (data.syncIssues.edges as any[])
+      .map((e) => e.node)
+      .filter((n) => n.field === 'phone' && n.customer?.email === email);
+  };
 
-const hold = (on: boolean) =>
-  sandboxAction(`${sandboxes.payments.url}/__sandbox/webhooks/settings`, { outOfOrder: on });
+  const hold = (on: boolean) =>
+    sandboxAction(`${sandboxes.payments.url}/__sandbox/webhooks/settings`, { outOfOrder: on });
 
-beforeAll(async () => {
-  app = await startSwitchboard(loadConfig({ PORT: '0', DATABASE_URL: ':memory:', LOG_LEVEL: 'silent' }), {
-    sandboxOptions: { seed, webhooks: { retryBaseMs: 50 } },
+  const schema = `sb_reconcile_${randomBytes(5).toString('hex')}`;
+  beforeAll(async () => {
+    app = await startSwitchboard(
+      loadConfig({
+        PORT: '0',
+        DATABASE_URL: kind === 'sqlite' ? ':memory:' : POSTGRES_URL,
+        LOG_LEVEL: 'silent',
+      }),
+      {
+        sandboxOptions: { seed, webhooks: { retryBaseMs: 50 } },
+        databaseSchema: kind === 'postgres' ? schema : undefined,
+      },
+    );
+    sandboxes = app.sandboxes as Sandboxes;
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    if (kind === 'postgres') {
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      await client.query(`drop schema if exists "${schema}" cascade`);
+      await client.end();
+    }
   });
-  sandboxes = app.sandboxes as Sandboxes;
-}, 60_000);
-afterAll(() => app?.close());
 
-describe('reconciliation', () => {
   // A customer held alike in all three systems, with a phone.
   const customer = business.customers.find(
     (c) =>
