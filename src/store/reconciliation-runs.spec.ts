@@ -44,6 +44,8 @@ describe.each(storeKinds)('reconciliation runs on %s', (kind) => {
     const runs = createReconciliationRunRepository(test.store.db);
     const dead = await runs.begin('ws1', 'schedule', 60_000);
     await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await runs.running('ws1'))?.id).toBe(dead.run.id);
+    expect(await runs.running('ws1', 10)).toBeNull();
     const next = await runs.begin('ws1', 'request', 10);
     expect(next.started).toBe(true);
     expect(await runs.lastFinished('ws1')).toMatchObject({

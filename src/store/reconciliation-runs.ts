@@ -46,7 +46,8 @@ export interface ReconciliationRunRepository {
     state: Exclude<ReconciliationState, 'RUNNING'>,
     counts: ReconciliationCounts,
   ): Promise<ReconciliationRun | null>;
-  running(workspace: string): Promise<ReconciliationRun | null>;
+  /** The RUNNING run; with `staleAfterMs`, not one whose heartbeat stopped that long ago (a dead replica's). */
+  running(workspace: string, staleAfterMs?: number): Promise<ReconciliationRun | null>;
   /** When the latest run of that trigger started, whatever its state. */
   lastStarted(workspace: string, trigger: ReconciliationTrigger): Promise<Date | null>;
   /** The latest run that finished (COMPLETED or FAILED). */
@@ -78,13 +79,16 @@ const countColumns = (c: ReconciliationCounts) => ({
 });
 
 export function createReconciliationRunRepository(db: Kysely<Database>): ReconciliationRunRepository {
-  const running = async (workspace: string) => {
-    const row = await db
+  const running = async (workspace: string, staleAfterMs?: number) => {
+    let query = db
       .selectFrom('reconciliation_runs')
       .selectAll()
       .where('workspace_id', '=', workspace)
-      .where('state', '=', 'RUNNING')
-      .executeTakeFirst();
+      .where('state', '=', 'RUNNING');
+    if (staleAfterMs !== undefined) {
+      query = query.where('heartbeat_at', '>=', new Date(Date.now() - staleAfterMs).toISOString());
+    }
+    const row = await query.executeTakeFirst();
     return row ? toRun(row) : null;
   };
   const begin: ReconciliationRunRepository['begin'] = async (workspace, trigger, staleAfterMs) => {

@@ -131,7 +131,9 @@ export function createReconciler(deps: ReconcilerDeps, options: ReconcilerOption
     }
     try {
       await runs.finish(workspace.id, run.id, state, counts);
-      logger.info({ workspace: workspace.id, run: run.id, state, ...counts }, 'reconciliation finished');
+      // Counts only: a vendor's error text can quote what was asked (an email), and logs carry no customer data.
+      const { lastError: _kept, ...logged } = counts;
+      logger.info({ workspace: workspace.id, run: run.id, state, ...logged }, 'reconciliation finished');
     } catch (error) {
       // The row stays RUNNING until its heartbeat is stale; the next start marks it FAILED.
       logger.error(
@@ -179,7 +181,7 @@ export function createReconciler(deps: ReconcilerDeps, options: ReconcilerOption
       const mine = active.get(workspaceId);
       const [lastRun, running] = await Promise.all([
         runs.lastFinished(workspaceId),
-        mine ? Promise.resolve({ ...mine.run, ...mine.counts }) : runs.running(workspaceId),
+        mine ? Promise.resolve({ ...mine.run, ...mine.counts }) : runs.running(workspaceId, staleAfterMs),
       ]);
       return { lastRun, running, nextRunAt: schedule?.nextRunAt ?? null };
     },
