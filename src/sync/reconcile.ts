@@ -193,6 +193,12 @@ export function createReconciler(deps: ReconcilerDeps, options: ReconcilerOption
       if (at) plan(at);
     },
 
+    /**
+     * What the nightly timer does at `scheduledAt`: starts each workspace's run unless a scheduled run
+     * has already started since (on this or another replica). Never throws; failures are logged.
+     */
+    runScheduled: fire,
+
     /** Resolves when this process's run of the workspace (if any) has finished and been recorded. */
     async idle(workspaceId: string): Promise<void> {
       await active.get(workspaceId)?.done;
