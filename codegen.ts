@@ -34,6 +34,8 @@ const config: CodegenConfig = {
           ApiKey: './models.ts#ApiKeyModel',
           CreatedApiKey: './models.ts#CreatedApiKeyModel',
           AuditEntry: './models.ts#AuditEntryModel',
+          ReconciliationRun: './models.ts#ReconciliationRunModel',
+          Reconciliation: './models.ts#ReconciliationModel',
         },
         // Import paths in the generated file carry .ts, as everything else here (NodeNext + tsx).
         emitLegacyCommonJSImports: false,

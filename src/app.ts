@@ -222,6 +222,7 @@ export async function startSwitchboard(
     const worker = hub.engine.startWorker({ intervalMs: config.outbox.pollMs });
     const inboxWorker = processor.start();
     nudge = inboxWorker.nudge;
+    hub.reconciler.schedule(config.reconcileAt);
     const address = server.address() as AddressInfo;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
     await webhooks.register(config.publicUrl ?? url);

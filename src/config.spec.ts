@@ -82,3 +82,20 @@ describe('adapter bindings (SWITCHBOARD_<ROLE>)', () => {
     ]);
   });
 });
+
+describe('reconciliation schedule (SWITCHBOARD_RECONCILE_AT)', () => {
+  it('runs nightly at 02:00 UTC by default, at HH:MM when set, and never when off', () => {
+    expect(loadConfig({ DATABASE_URL: ':memory:' }).reconcileAt).toEqual({ hour: 2, minute: 0 });
+    expect(loadConfig({ DATABASE_URL: ':memory:', SWITCHBOARD_RECONCILE_AT: '23:45' }).reconcileAt).toEqual({
+      hour: 23,
+      minute: 45,
+    });
+    expect(loadConfig({ DATABASE_URL: ':memory:', SWITCHBOARD_RECONCILE_AT: 'OFF' }).reconcileAt).toBeNull();
+  });
+
+  it.each(['2am', '24:00', '02:60', '2:5', 'nightly'])('refuses "%s", saying what it takes', (value) => {
+    expect(problems({ SWITCHBOARD_RECONCILE_AT: value })).toEqual([
+      `SWITCHBOARD_RECONCILE_AT must be a time of day in UTC as HH:MM (00:00 to 23:59, e.g. 02:00) or off, got "${value}"`,
+    ]);
+  });
+});

@@ -27,6 +27,8 @@ export interface Config {
   publicUrl?: string;
   /** Sync rules switched off with SWITCHBOARD_SYNC_RULES_OFF. */
   syncRulesOff: SyncRule[];
+  /** When reconciliation runs each day, UTC (`SWITCHBOARD_RECONCILE_AT`, default 02:00); null when `off`. */
+  reconcileAt: DailyAt | null;
   /** Currency totals are reported in when a customer has no records, ISO 4217. */
   currency: string;
   /** The business's time zone (IANA), for dates written as calendar days (the CRM's next booking). */
@@ -81,6 +83,7 @@ import { ConfigError, createEnvReader } from './env.ts';
 import { readBindings } from './bindings.ts';
 import { ROLES, type AnySourceModule, type Role } from './domain/source-module.ts';
 import { SYNC_RULES, type SyncRule } from './sync/rules.ts';
+import { parseDailyAt, type DailyAt } from './sync/schedule.ts';
 
 export { ConfigError };
 
@@ -161,6 +164,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  const reconcile = parseDailyAt('SWITCHBOARD_RECONCILE_AT', env.SWITCHBOARD_RECONCILE_AT, {
+    hour: 2,
+    minute: 0,
+  });
+  if (typeof reconcile === 'string') problems.push(reconcile);
+  const reconcileAt = typeof reconcile === 'string' ? null : reconcile;
+
   // Live mode when any bound adapter's credentials are set; then every bound adapter needs its own.
   const live = modules.some((m) => m.settings.credentialVars.some((name) => env[name]));
   const sources = Object.fromEntries(
@@ -199,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sources,
     publicUrl,
     syncRulesOff,
+    reconcileAt,
     currency,
     timeZone,
     outbox,

@@ -18,6 +18,8 @@ import {
 } from './cache/response-cache.ts';
 import { createInbox, type Inbox } from './webhooks/inbox.ts';
 import { createIdentity, type Identity } from './links/identity.ts';
+import { createReconciler, type Reconciler, type ReconcilerOptions } from './sync/reconcile.ts';
+import { createReconciliationRunRepository } from './store/reconciliation-runs.ts';
 
 export type { Workspace, WorkspaceSources } from './domain/workspace.ts';
 
@@ -37,6 +39,8 @@ export interface HubOptions {
   bus?: EventBus;
   /** A GraphQL request's deadline: every upstream call it makes ends by then. Default 10 s. */
   requestDeadlineMs?: number;
+  /** Reconciliation's page size and heartbeat (tests shorten them); its schedule is set by the app. */
+  reconcile?: ReconcilerOptions;
 }
 
 /** Everything a request needs that outlives it: store, repositories, cache, metrics, workspaces. */
@@ -62,6 +66,8 @@ export interface Hub {
   bus: EventBus;
   /** Vendor webhook events, stored before they are acknowledged. */
   inbox: Inbox;
+  /** Compares every linked customer across the systems, nightly and on demand (src/sync/reconcile.ts). */
+  reconciler: Reconciler;
   close(): Promise<void>;
 }
 
@@ -98,7 +104,20 @@ export function createHub(options: HubOptions): Hub {
     engine,
     bus,
     inbox: createInbox(options.store.db, options.store.dialect),
+    reconciler: createReconciler(
+      {
+        runs: createReconciliationRunRepository(options.store.db),
+        links,
+        issues,
+        identity,
+        bus,
+        workspaces,
+        logger,
+      },
+      options.reconcile,
+    ),
     async close() {
+      await hub.reconciler.stop();
       stopInvalidating();
       await hub.bus.close();
       await Promise.all(options.workspaces.flatMap((w) => Object.values(w.sources).map((s) => s.close())));
@@ -158,8 +177,8 @@ function announcingIssues(issues: SyncIssueRepository, bus: EventBus, logger: Lo
       }
       return result;
     },
-    async resolve(workspace, id) {
-      const resolved = await issues.resolve(workspace, id);
+    async resolve(workspace, id, by) {
+      const resolved = await issues.resolve(workspace, id, by);
       if (resolved) await bus.invalidate(workspace, [hubTableChanged('issues')]);
       return resolved;
     },

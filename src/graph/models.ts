@@ -10,6 +10,8 @@ import type { TokenStatus } from '../upstream/oauth.ts';
 import type { FailedDelivery, OperationRecord, StepRecord } from '../operations/store.ts';
 import type { ApiKeyRecord } from '../security/keys.ts';
 import type { AuditEntry } from '../security/audit.ts';
+import type { ReconciliationRun } from '../store/reconciliation-runs.ts';
+import type { ReconciliationStatus } from '../sync/reconcile.ts';
 
 export type CustomerModel = CustomerRow;
 export type BookingModel = CalendarEvent;
@@ -28,3 +30,5 @@ export type ApiKeyModel = ApiKeyRecord;
 /** A key just made, with its text (shown this once). */
 export type CreatedApiKeyModel = { key: ApiKeyRecord; text: string };
 export type AuditEntryModel = AuditEntry;
+export type ReconciliationRunModel = ReconciliationRun;
+export type ReconciliationModel = ReconciliationStatus;

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel, CircuitBreakerModel, SourceTokenModel, OperationModel, OperationStepModel, FailedDeliveryModel, OperationPayloadModel, ApiKeyModel, CreatedApiKeyModel, AuditEntryModel } from './models.ts';
+import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel, CircuitBreakerModel, SourceTokenModel, OperationModel, OperationStepModel, FailedDeliveryModel, OperationPayloadModel, ApiKeyModel, CreatedApiKeyModel, AuditEntryModel, ReconciliationRunModel, ReconciliationModel } from './models.ts';
 import type { Money as MoneyModel } from '../domain/model.ts';
 import type { DomainEvent } from '../events/types.ts';
 import type { GraphContext } from './context.ts';
@@ -650,6 +650,13 @@ export type Mutation = {
   issueInvoice: InvoicePayload;
   /** Places an order: a payment intent for the total and an authorised invoice for the same lines, referencing each other. */
   placeOrder: OrderPayload;
+  /**
+   * Starts a reconciliation run now and returns it at once (RUNNING); poll `reconciliation` for its
+   * progress. A run already in progress (started here, by the schedule, or on another replica) is
+   * returned instead: there is never more than one at a time. Its vendor calls are background work,
+   * so they wait behind interactive requests and stay within each vendor's rate limits.
+   */
+  reconcile: ReconciliationRun;
   /** Records a payment against an invoice; the accounting package marks it paid when nothing is left due. */
   recordPayment: InvoicePayload;
   /** Refunds a paid order, in full or in part. */
@@ -1112,6 +1119,8 @@ export type Query = {
   operations: OperationConnection;
   /** One order by global id. */
   order?: Maybe<Order>;
+  /** When customers were last reconciled across the systems, the run in progress and the next one. */
+  reconciliation: Reconciliation;
   /** Each connected system's last minutes, minute by minute, as this replica saw them: the console's charts. */
   sourceHistory: Array<SourceHistory>;
   /** Each connected system's health, breaker, rate budget and token. */
@@ -1363,6 +1372,53 @@ export type RateWindow = {
   /** The window's length in seconds (rolling). */
   windowSeconds: Scalars['Float']['output'];
 };
+
+/** Reconciliation: nightly (`SWITCHBOARD_RECONCILE_AT`, UTC) and on demand with `reconcile`. */
+export type Reconciliation = {
+  __typename?: 'Reconciliation';
+  /** The latest run that ended (completed or failed): the time it started is when customers were last reconciled. */
+  lastRun?: Maybe<ReconciliationRun>;
+  /** When the next scheduled run starts; null when the schedule is off. */
+  nextRunAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The run in progress, on this or any other replica, with its counts so far; null when none runs. */
+  running?: Maybe<ReconciliationRun>;
+};
+
+/**
+ * One pass over every linked customer, comparing email, name and phone across the CRM, the payment
+ * provider and the accounting package: it raises the sync issues it finds and closes the
+ * FIELD_MISMATCH, EMAIL_FORMAT_MISMATCH and MISSING_IN_SYSTEM issues that no longer hold.
+ */
+export type ReconciliationRun = {
+  __typename?: 'ReconciliationRun';
+  /** Customers compared so far (every system that holds them answered). */
+  customersChecked: Scalars['Int']['output'];
+  /** Customers left unchecked because a system failed to answer for them; nothing was raised or closed for them. */
+  errors: Scalars['Int']['output'];
+  /** When the run ended; null while it runs. */
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The run's id. */
+  id: Scalars['ID']['output'];
+  /** Open sync issues closed because they no longer hold. */
+  issuesClosed: Scalars['Int']['output'];
+  /** New sync issues raised (an issue already open is not counted again). */
+  issuesRaised: Scalars['Int']['output'];
+  /** The last failure's message, e.g. the vendor that did not answer; null when there was none. */
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** When the run started. */
+  startedAt: Scalars['DateTime']['output'];
+  /** Where the run stands. */
+  state: ReconciliationState;
+};
+
+/** Where a reconciliation run stands. */
+export type ReconciliationState =
+  /** Every customer was visited; customers a system failed to answer for are counted in `errors`. */
+  | 'COMPLETED'
+  /** The run stopped early (the hub stopped, or the store failed); `lastError` says why. */
+  | 'FAILED'
+  /** Comparing customers now. */
+  | 'RUNNING';
 
 /** Money returned to the customer against an order. */
 export type Refund = {
@@ -1886,6 +1942,9 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RateBudget: ResolverTypeWrapper<RateBudget>;
   RateWindow: ResolverTypeWrapper<RateWindow>;
+  Reconciliation: ResolverTypeWrapper<ReconciliationModel>;
+  ReconciliationRun: ResolverTypeWrapper<ReconciliationRunModel>;
+  ReconciliationState: ReconciliationState;
   Refund: ResolverTypeWrapper<Omit<Refund, 'amount'> & { amount: ResolversTypes['Money'] }>;
   Scope: Scope;
   Source: ResolverTypeWrapper<SourceModel>;
@@ -1965,6 +2024,8 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   RateBudget: RateBudget;
   RateWindow: RateWindow;
+  Reconciliation: ReconciliationModel;
+  ReconciliationRun: ReconciliationRunModel;
   Refund: Omit<Refund, 'amount'> & { amount: ResolversParentTypes['Money'] };
   Source: SourceModel;
   SourceHistory: SourceHistory;
@@ -2221,6 +2282,7 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   dismissSyncIssue?: Resolver<ResolversTypes['SyncIssue'], ParentType, ContextType, RequireFields<MutationDismissSyncIssueArgs, 'id' | 'reason'>>;
   issueInvoice?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationIssueInvoiceArgs, 'input'>>;
   placeOrder?: Resolver<ResolversTypes['OrderPayload'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
+  reconcile?: Resolver<ResolversTypes['ReconciliationRun'], ParentType, ContextType>;
   recordPayment?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationRecordPaymentArgs, 'invoiceId'>>;
   refundOrder?: Resolver<ResolversTypes['OrderPayload'], ParentType, ContextType, RequireFields<MutationRefundOrderArgs, 'orderId'>>;
   rescheduleBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationRescheduleBookingArgs, 'end' | 'id' | 'start'>>;
@@ -2320,6 +2382,7 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<QueryOperationArgs, 'id'>>;
   operations?: Resolver<ResolversTypes['OperationConnection'], ParentType, ContextType, RequireFields<QueryOperationsArgs, 'first'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+  reconciliation?: Resolver<ResolversTypes['Reconciliation'], ParentType, ContextType>;
   sourceHistory?: Resolver<Array<ResolversTypes['SourceHistory']>, ParentType, ContextType, RequireFields<QuerySourceHistoryArgs, 'minutes'>>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
   syncIssues?: Resolver<ResolversTypes['SyncIssueConnection'], ParentType, ContextType, RequireFields<QuerySyncIssuesArgs, 'first' | 'includeResolved'>>;
@@ -2339,6 +2402,24 @@ export type RateWindowResolvers<ContextType = GraphContext, ParentType extends R
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   remaining?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   windowSeconds?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
+export type ReconciliationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Reconciliation'] = ResolversParentTypes['Reconciliation']> = ResolversObject<{
+  lastRun?: Resolver<Maybe<ResolversTypes['ReconciliationRun']>, ParentType, ContextType>;
+  nextRunAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  running?: Resolver<Maybe<ResolversTypes['ReconciliationRun']>, ParentType, ContextType>;
+}>;
+
+export type ReconciliationRunResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ReconciliationRun'] = ResolversParentTypes['ReconciliationRun']> = ResolversObject<{
+  customersChecked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  errors?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  issuesClosed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  issuesRaised?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['ReconciliationState'], ParentType, ContextType>;
 }>;
 
 export type RefundResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Refund'] = ResolversParentTypes['Refund']> = ResolversObject<{
@@ -2491,6 +2572,8 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   RateBudget?: RateBudgetResolvers<ContextType>;
   RateWindow?: RateWindowResolvers<ContextType>;
+  Reconciliation?: ReconciliationResolvers<ContextType>;
+  ReconciliationRun?: ReconciliationRunResolvers<ContextType>;
   Refund?: RefundResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   SourceHistory?: SourceHistoryResolvers<ContextType>;

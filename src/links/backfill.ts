@@ -1,5 +1,6 @@
 import type { CrmContact, PersonRecord, SourceName } from '../domain/model.ts';
-import { normaliseEmail, normalisePhone } from '../domain/model.ts';
+import { normaliseEmail } from '../domain/model.ts';
+import { compareRecords, missingIssue } from './compare.ts';
 import type { Page } from '../domain/ports.ts';
 import type { Hub, Workspace } from '../hub.ts';
 import type { SyncIssueInput, SyncIssueKind } from '../store/sync-issues.ts';
@@ -38,12 +39,6 @@ async function listAll(
   } while (after);
   return out;
 }
-
-const normaliseName = (r: PersonRecord): string | null => {
-  const full = r.firstName || r.lastName ? `${r.firstName ?? ''} ${r.lastName ?? ''}` : (r.name ?? '');
-  const clean = full.trim().replace(/\s+/g, ' ').toLowerCase();
-  return clean || null;
-};
 
 /**
  * Matches the people in the CRM, the payment provider and the accounting package by normalised
@@ -181,45 +176,12 @@ export async function backfillLinks(
     if (absent.length > 0) {
       for (const role of absent) await hub.links.recordMisses(ws, 'customer', system(role), [customerId]);
       if (!preSaleOnlyInCrm) {
-        const present = PEOPLE_ROLES.filter((r) => !absent.includes(r));
-        for (const role of absent) {
-          await raise({
-            customerId,
-            kind: 'MISSING_IN_SYSTEM',
-            field: null,
-            systems: [system(role)],
-            details: { email, presentIn: present.map(system) },
-            message: `${email} is in ${present.map(label).join(' and ')} but not in ${label(role)}.`,
-          });
-        }
+        const present = PEOPLE_ROLES.filter((r) => !absent.includes(r)).map(system);
+        for (const role of absent) await raise(missingIssue(customerId, email, present, system(role)));
       }
     }
 
-    // Emails matched after normalising; any difference left is in how they are written.
-    await compareField(
-      'email',
-      bySystem(single),
-      (r) => r.email,
-      (r) => r.email,
-      raise,
-      customerId,
-    );
-    await compareField(
-      'name',
-      bySystem(single),
-      normaliseName,
-      (r) => r.name ?? normaliseName(r),
-      raise,
-      customerId,
-    );
-    await compareField(
-      'phone',
-      bySystem(single),
-      (r) => normalisePhone(r.phone),
-      (r) => r.phone,
-      raise,
-      customerId,
-    );
+    for (const issue of compareRecords(customerId, bySystem(single))) await raise(issue);
 
     if (++done % 100 === 0) progress(`linked ${done} of ${groups.size} customers`);
   }
@@ -228,33 +190,4 @@ export async function backfillLinks(
     `backfill done: ${report.customers} customers (${report.customersCreated} new), ${report.linksCreated} links, ${report.issuesRaised} new sync issues`,
   );
   return report;
-}
-
-/**
- * Raises one issue when the systems that hold a value for `field` disagree. Emails that differ only
- * in case or surrounding spaces are EMAIL_FORMAT_MISMATCH (they matched; someone should tidy them).
- */
-async function compareField(
-  field: 'email' | 'name' | 'phone',
-  records: Array<{ system: SourceName; record: PersonRecord }>,
-  comparable: (r: PersonRecord) => string | null,
-  shown: (r: PersonRecord) => string | null,
-  raise: (issue: SyncIssueInput) => Promise<void>,
-  customerId: string,
-): Promise<void> {
-  const values = records.flatMap(({ system, record }) => {
-    const value = comparable(record);
-    return value !== null ? [{ system, value, shown: shown(record) }] : [];
-  });
-  if (new Set(values.map((v) => v.value)).size <= 1) return;
-  const details = Object.fromEntries(values.map((v) => [v.system, v.shown]));
-  const list = values.map((v) => `${systemLabel(v.system)} has ${JSON.stringify(v.shown)}`).join(', ');
-  await raise({
-    customerId,
-    kind: field === 'email' ? 'EMAIL_FORMAT_MISMATCH' : 'FIELD_MISMATCH',
-    field,
-    systems: values.map((v) => v.system),
-    details,
-    message: `${field === 'email' ? 'Email is written differently' : `The ${field} differs`}: ${list}.`,
-  });
 }

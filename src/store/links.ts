@@ -19,7 +19,7 @@ export interface LinkRow {
   origin: string;
 }
 
-export type LinkOrigin = 'backfill' | 'lazy' | 'write' | 'webhook';
+export type LinkOrigin = 'backfill' | 'lazy' | 'write' | 'webhook' | 'reconciliation';
 
 /**
  * The identity links: one Switchboard id per customer (and per booking, order and invoice created

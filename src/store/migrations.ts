@@ -296,6 +296,44 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  /**
+   * Reconciliation runs (src/sync/reconcile.ts); who closed a sync issue is 0007's `resolved_by`
+   * (`reconciliation` when a run closed it). At most one RUNNING
+   * run per workspace, on every replica: the partial unique index refuses a second, and a run whose
+   * heartbeat stopped (its replica died) is failed before a new one starts.
+   */
+  '0008_reconciliation': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('reconciliation_runs')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('trigger', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'text')
+        .addColumn('heartbeat_at', 'text', (c) => c.notNull())
+        .addColumn('customers_checked', 'integer', (c) => c.notNull())
+        .addColumn('issues_raised', 'integer', (c) => c.notNull())
+        .addColumn('issues_closed', 'integer', (c) => c.notNull())
+        .addColumn('errors', 'integer', (c) => c.notNull())
+        .addColumn('last_error', 'text')
+        .addPrimaryKeyConstraint('reconciliation_runs_pk', ['workspace_id', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('reconciliation_runs_started')
+        .on('reconciliation_runs')
+        .columns(['workspace_id', 'started_at'])
+        .execute();
+      await db.schema
+        .createIndex('reconciliation_runs_one_running')
+        .on('reconciliation_runs')
+        .columns(['workspace_id'])
+        .unique()
+        .where(sql.ref('state'), '=', sql.lit('RUNNING'))
+        .execute();
+    },
+  },
 };
 
 /** The columns migration 0005 reads and writes, as they were when it shipped. */

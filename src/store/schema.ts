@@ -50,7 +50,7 @@ export interface Database {
     resolution_kind: string | null;
     resolution_winner: string | null;
     resolution_reason: string | null;
-    /** The principal as the audit log names it (a key id, `jwt:<subject>`, `cli`). */
+    /** The principal as the audit log names it (a key id, `jwt:<subject>`, `cli`), or `reconciliation` when a run found it no longer holds. */
     resolved_by: string | null;
     resolution_operation_id: string | null;
   };
@@ -158,6 +158,24 @@ export interface Database {
     key: string;
     value: string;
     updated_at: string;
+  };
+  /** Reconciliation runs (src/sync/reconcile.ts); at most one RUNNING per workspace (a partial unique index). */
+  reconciliation_runs: {
+    workspace_id: string;
+    id: string;
+    /** RUNNING, COMPLETED or FAILED. */
+    state: string;
+    /** `schedule` or `request`. */
+    trigger: string;
+    started_at: string;
+    finished_at: string | null;
+    /** Written every few seconds while running; a RUNNING row whose heartbeat stopped is a dead replica's. */
+    heartbeat_at: string;
+    customers_checked: number;
+    issues_raised: number;
+    issues_closed: number;
+    errors: number;
+    last_error: string | null;
   };
 }
 

@@ -29,6 +29,8 @@ export interface SyncIssue extends SyncIssueInput {
   id: string;
   detectedAt: Date;
   resolvedAt: Date | null;
+  /** Who closed it: the settling principal, or `reconciliation` when a run found it no longer holds; null while open. */
+  resolvedBy: string | null;
   /** How an operator settled it; null while open, and for issues closed without one (before 0007). */
   resolution: SyncIssueResolution | null;
 }
@@ -66,7 +68,8 @@ export interface SyncIssueRepository {
   raise(workspace: string, issue: SyncIssueInput): Promise<{ issue: SyncIssue; created: boolean }>;
   list(workspace: string, filter?: SyncIssueFilter): Promise<SyncIssue[]>;
   get(workspace: string, id: string): Promise<SyncIssue | null>;
-  resolve(workspace: string, id: string): Promise<boolean>;
+  /** Closes an open issue; `by` records who (`reconciliation`). False when it was not open. */
+  resolve(workspace: string, id: string, by?: string): Promise<boolean>;
   /**
    * Closes an open issue with who settled it and how, in one conditional UPDATE: of two concurrent
    * calls exactly one wins. Returns the issue as settled, or null when it was not open (already
@@ -98,6 +101,7 @@ const toIssue = (row: Row): SyncIssue => ({
   message: row.message,
   detectedAt: new Date(row.detected_at),
   resolvedAt: row.resolved_at ? new Date(row.resolved_at) : null,
+  resolvedBy: row.resolved_by,
   resolution:
     row.resolved_at && row.resolution_kind && row.resolved_by
       ? {
@@ -188,10 +192,10 @@ export function createSyncIssueRepository(db: Kysely<Database>): SyncIssueReposi
         .executeTakeFirst();
       return row ? toIssue(row) : null;
     },
-    async resolve(workspace, id) {
+    async resolve(workspace, id, by) {
       const result = await db
         .updateTable('sync_issues')
-        .set({ resolved_at: new Date().toISOString(), dedupe_key: freedDedupeKey })
+        .set({ resolved_at: new Date().toISOString(), resolved_by: by ?? null, dedupe_key: freedDedupeKey })
         .where('workspace_id', '=', workspace)
         .where('id', '=', id)
         .where('resolved_at', 'is', null)
