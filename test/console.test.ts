@@ -243,6 +243,14 @@ describe('the console', () => {
       { id: third.id },
     );
     expect(after.data.node.resolution.reason).toBe('settled by phone');
+
+    // Reconciliation on demand: the run starts, and its summary replaces "never".
+    await page.waitForSelector('#reconciliation-status >> text=/Never reconciled|Last reconciled/');
+    await page.click('#reconcile');
+    await page.waitForSelector('.reconciliation[data-state="COMPLETED"]', { timeout: 60_000 });
+    await expect(page.locator('#reconciliation-status').textContent()).resolves.toMatch(
+      /Last reconciled .* \d+ customers checked/,
+    );
     await close();
   });
 

@@ -26,6 +26,83 @@ const DISMISS = `mutation ConsoleDismissSyncIssue($id: ID!, $reason: String!) {
 }`;
 const FOLLOW = `subscription ConsoleFollowResolution($id: ID!) { operationUpdated(id: $id) { id state error } }`;
 const RAISED = `subscription ConsoleSyncIssueRaised { syncIssueRaised { id } }`;
+const RUN = `id startedAt finishedAt state customersChecked issuesRaised issuesClosed errors lastError`;
+const RECONCILIATION = `query ConsoleReconciliation { reconciliation { lastRun { ${RUN} } running { ${RUN} } nextRunAt } }`;
+const RECONCILE = `mutation ConsoleReconcile { reconcile { ${RUN} } }`;
+
+interface Run {
+  id: string;
+  startedAt: string;
+  finishedAt: string | null;
+  state: 'RUNNING' | 'COMPLETED' | 'FAILED';
+  customersChecked: number;
+  issuesRaised: number;
+  issuesClosed: number;
+  errors: number;
+  lastError: string | null;
+}
+
+const summary = (run: Run) =>
+  `${run.customersChecked} customers checked, ${run.issuesRaised} issues raised, ${run.issuesClosed} closed` +
+  (run.errors ? `, ${run.errors} not checked (${run.lastError ?? 'a vendor failed'})` : '');
+
+/**
+ * Reconciliation: when every linked customer was last compared across the systems, and a button that
+ * starts a run now; while one runs, its progress every 2 s, then the list again.
+ */
+function reconciliationPanel(reload: () => void): { element: HTMLElement; stop(): void } {
+  const line = h('p', { id: 'reconciliation-status' }, 'Reconciliation: …');
+  const button = h('button', { type: 'button', id: 'reconcile' }, 'Reconcile now');
+  const element = h('section', { class: 'card reconciliation' }, line, button);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  let wasRunning = false;
+  const show = async () => {
+    try {
+      const { reconciliation: r } = await gql<{
+        reconciliation: { lastRun: Run | null; running: Run | null; nextRunAt: string | null };
+      }>(RECONCILIATION);
+      button.disabled = Boolean(r.running);
+      if (r.running) {
+        fill(line, `Reconciling since ${when(r.running.startedAt)}: ${summary(r.running)}…`);
+        wasRunning = true;
+        if (!stopped) timer = setTimeout(() => void show(), 2000);
+      } else {
+        // The run raised and closed issues: the list is redrawn once, when it ends.
+        if (wasRunning) reload();
+        wasRunning = false;
+        element.dataset.state = r.lastRun?.state ?? 'NEVER';
+        fill(
+          line,
+          r.lastRun
+            ? `Last reconciled ${when(r.lastRun.startedAt)} (${r.lastRun.state.toLowerCase()}): ${summary(r.lastRun)}.`
+            : 'Never reconciled yet.',
+          r.nextRunAt ? ` Next run ${when(r.nextRunAt)}.` : ' No nightly run (SWITCHBOARD_RECONCILE_AT=off).',
+        );
+      }
+    } catch (error) {
+      fill(line, notice('error', error instanceof Error ? error.message : String(error)));
+    }
+  };
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    gql(RECONCILE).then(
+      () => void show(),
+      (error: unknown) => {
+        button.disabled = false;
+        fill(line, notice('error', error instanceof Error ? error.message : String(error)));
+      },
+    );
+  });
+  void show();
+  return {
+    element,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
 
 /** Kinds where one system's value can simply be written to the others. */
 const WINNABLE = new Set(['FIELD_MISMATCH', 'EMAIL_FORMAT_MISMATCH']);
@@ -42,7 +119,6 @@ export const syncIssuesView: View = (root) => {
       'Disagreements between systems that Switchboard found and did not guess away. Keep one system’s value to write it to the others (through the outbox, once however often you press), or dismiss the issue with a reason. The audit log records who did which.',
     ),
     status,
-    groups,
   );
   const follows: { close(): void }[] = [];
 
@@ -178,6 +254,9 @@ export const syncIssuesView: View = (root) => {
       fill(status, notice('error', error instanceof Error ? error.message : String(error)));
     }
   };
+  const panel = reconciliationPanel(() => void load());
+  root.append(panel.element, groups);
+  follows.push({ close: panel.stop });
   void load();
   // New issues appear as they are raised.
   follows.push(
