@@ -78,6 +78,11 @@ export async function startSwitchboard(
   });
   const cleanups: Array<() => Promise<void>> = [];
   try {
+    // The SDK is loaded only when traces are on; the last cleanup sends what is still buffered.
+    const tracing = config.tracing
+      ? (await import('./observability/tracing.ts')).startTracing(config.tracing, logger)
+      : undefined;
+    if (tracing) cleanups.push(() => tracing.shutdown());
     await store.migrate();
     // Secrets an older version kept in clear, or sealed with a key being rotated out, are sealed
     // with the current key before anything reads them.
@@ -126,6 +131,7 @@ export async function startSwitchboard(
         timeouts: config.upstream.timeoutMs,
         limits: config.upstream.rateLimits ? undefined : false,
         budgetBackend,
+        tracer: tracing?.tracer,
       },
       keepTokens: config.mode === 'live',
       metrics,
@@ -201,6 +207,7 @@ export async function startSwitchboard(
       schema,
       development: config.development,
       webhooks: intake,
+      tracer: tracing?.tracer,
       graphiqlHeaders: developmentKey ? { Authorization: `Bearer ${developmentKey}` } : undefined,
     });
     await new Promise<void>((resolve, reject) => {

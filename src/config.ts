@@ -49,6 +49,8 @@ export interface Config {
    * an in-memory store gets a throwaway one (it forgets its secrets anyway).
    */
   encryption: { key: Buffer; previous: Buffer[]; source: 'env' | 'file' | 'ephemeral' };
+  /** OpenTelemetry traces (`SWITCHBOARD_OTEL_ENDPOINT`); off when absent. */
+  tracing?: TracingConfig;
   /** Who may call and what a request may ask for (src/security). */
   security: {
     jwt?: JwtSettings;
@@ -81,6 +83,7 @@ import { ConfigError, createEnvReader } from './env.ts';
 import { readBindings } from './bindings.ts';
 import { ROLES, type AnySourceModule, type Role } from './domain/source-module.ts';
 import { SYNC_RULES, type SyncRule } from './sync/rules.ts';
+import { tracingFromEnv, type TracingConfig } from './observability/tracing-config.ts';
 
 export { ConfigError };
 
@@ -175,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
   ) as Config['sources'];
   const security = securityFromEnv(env, problems, int);
+  const tracing = tracingFromEnv(read);
   const sqlitePath = /^sqlite:/.test(databaseUrl) ? databaseUrl.replace(/^sqlite:(\/\/)?/, '') : undefined;
   const dataDir =
     env.SWITCHBOARD_DATA_DIR || (sqlitePath && sqlitePath !== ':memory:' ? dirname(sqlitePath) : 'data');
@@ -191,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cache,
     encryption,
     security,
+    tracing,
     port,
     host,
     databaseUrl,
