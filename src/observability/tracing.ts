@@ -66,6 +66,8 @@ export class AsyncLocalStorageContextManager implements ContextManager {
 
 /** `ExportResultCode.SUCCESS` of @opentelemetry/core (a dependency of the SDK, not of ours). */
 const EXPORT_SUCCESS = 0;
+/** How long a stopping hub waits for its last traces to be sent. */
+const SHUTDOWN_WAIT_MS = 3_000; // 3 seconds
 /** At most one warning a minute about traces the collector did not take. */
 const WARN_EVERY_MS = 60_000;
 
@@ -84,10 +86,25 @@ export function startTracing(config: TracingConfig, logger: Logger): Tracing {
   });
   return {
     tracer: provider.getTracer('switchboard'),
-    shutdown: () =>
-      provider.shutdown().catch((error: unknown) => {
-        logger.warn({ err: error }, 'sending the last traces failed at shutdown');
-      }),
+    async shutdown() {
+      // The exporter retries an unreachable collector for about 10 s; a stopping hub waits less.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), SHUTDOWN_WAIT_MS);
+      });
+      const outcome = await Promise.race([provider.shutdown().then(() => 'sent' as const), late]).catch(
+        (error: unknown) => {
+          logger.warn({ err: error }, 'sending the last traces failed at shutdown; they are lost');
+          return 'failed' as const;
+        },
+      );
+      clearTimeout(timer);
+      if (outcome === 'late') {
+        logger.warn(
+          `the OpenTelemetry collector did not take the last traces within ${SHUTDOWN_WAIT_MS / 1000} s of shutdown; they are lost`,
+        );
+      }
+    },
   };
 }
 
