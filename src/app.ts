@@ -16,6 +16,7 @@ import { createWebhookProcessor } from './webhooks/processor.ts';
 import { startSyncRules, SYNC_RULES } from './sync/rules.ts';
 import { startSandboxes, type Sandboxes, type StartSandboxesOptions } from './sandbox/start.ts';
 import { createSwitchboardServer } from './server.ts';
+import { inRootSpan } from './observability/spans.ts';
 import { backfillLinks, type BackfillReport } from './links/backfill.ts';
 import { Redis } from 'ioredis';
 import { createServer } from 'node:http';
@@ -139,7 +140,7 @@ export async function startSwitchboard(
       batching: options.batching,
       cache: { enabled: options.cache ?? config.cache.records },
       responses: { enabled: config.cache.responses },
-      engine: config.outbox,
+      engine: { ...config.outbox, tracer: tracing?.tracer },
       requestDeadlineMs: config.upstream.requestDeadlineMs,
       bus: config.redisUrl
         ? await createRedisBus(config.redisUrl, { logger, prefix: config.redisPrefix })
@@ -157,7 +158,10 @@ export async function startSwitchboard(
       },
       logger,
     });
-    const processor = createWebhookProcessor(hub, hub.inbox, { leaseMs: config.outbox.leaseMs });
+    const processor = createWebhookProcessor(hub, hub.inbox, {
+      leaseMs: config.outbox.leaseMs,
+      tracer: tracing?.tracer,
+    });
     const stopRules = startSyncRules(hub.bus, hub.workspaces, {
       engine: hub.engine,
       identity: hub.identity,
@@ -170,7 +174,9 @@ export async function startSwitchboard(
     const mode = options.backfill ?? 'if-empty';
     if (mode === 'always' || (mode === 'if-empty' && (await hub.links.countCustomers(WORKSPACE)) === 0)) {
       logger.info('linking customers across systems (backfill)…');
-      backfill = await backfillLinks(hub, hub.defaultWorkspace, { onProgress: (m) => logger.info(m) });
+      backfill = await inRootSpan(tracing?.tracer, 'backfill', {}, () =>
+        backfillLinks(hub, hub.defaultWorkspace, { onProgress: (m) => logger.info(m) }),
+      );
     }
 
     const intake = createWebhookIntake(hub, hub.inbox, {
@@ -231,7 +237,9 @@ export async function startSwitchboard(
     nudge = inboxWorker.nudge;
     const address = server.address() as AddressInfo;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
-    await webhooks.register(config.publicUrl ?? url);
+    await inRootSpan(tracing?.tracer, 'webhooks register', {}, () =>
+      webhooks.register(config.publicUrl ?? url),
+    );
     return {
       url,
       opsUrl,

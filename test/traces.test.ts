@@ -5,7 +5,10 @@ import { loadConfig } from '../src/config.ts';
 import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
 import { startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
 import { CUSTOMER_360_QUERY } from '../src/graph/example-queries.ts';
-import { clearFaults, injectFault } from '../harness/sandbox-admin.ts';
+import { clearFaults, injectFault, sandboxAction } from '../harness/sandbox-admin.ts';
+import { generateBusiness } from '../src/sandbox/seed/business.ts';
+import { toGlobalId } from '../src/graph/ids.ts';
+import { waitFor } from '../harness/wait.ts';
 
 // OpenTelemetry traces end to end: the hub over the four sandboxes exports OTLP/HTTP JSON to a
 // collector played by a node:http server here. Nothing is flushed by the test: what arrives was
@@ -90,6 +93,7 @@ function spansOf(receiver: Receiver): Span[] {
   });
 }
 
+const INTERNAL = 1;
 const SERVER = 2;
 const CLIENT = 3;
 const EMAIL = /[\w.+-]+@[\w-]+(\.[\w-]+)+/;
@@ -139,6 +143,29 @@ describe('traces (SWITCHBOARD_OTEL_ENDPOINT set)', () => {
         query: 'query Lookup($q: String!) { customers(first: 1, search: $q) { totalCount } }',
         variables: { q: email },
       });
+      // A booking moved in the calendar: its webhook, then the processor's batch in the background.
+      const booking = generateBusiness().bookings.find(
+        (b) => b.status === 'confirmed' && b.start > new Date(Date.now() + 86_400_000),
+      )!;
+      const start = new Date(booking.start.getTime() + 3_600_000);
+      await sandboxAction(`${sandboxes.calendar.url}/__sandbox/actions/move-booking`, {
+        eventId: booking.ids.googleEventId,
+        start: start.toISOString(),
+        end: new Date(booking.end.getTime() + 3_600_000).toISOString(),
+      });
+      const id = toGlobalId('Booking', `google_calendar:${booking.ids.googleEventId}`);
+      await waitFor(
+        async () => {
+          const res = await graphql(app, {
+            query: 'query($id: ID!) { booking(id: $id) { start } }',
+            variables: { id },
+          });
+          return new Date(res.body.data?.booking?.start).getTime() === start.getTime() || undefined;
+        },
+        () => 'the moved booking',
+        15_000,
+        50,
+      );
       // A webhook delivery (unsigned, so refused), and a post to a path no vendor uses.
       await fetch(`${app.url}/webhooks/stripe`, { method: 'POST', body: '{}' });
       await fetch(`${app.url}/webhooks/someone@example.com`, { method: 'POST', body: '{}' });
@@ -222,11 +249,30 @@ describe('traces (SWITCHBOARD_OTEL_ENDPOINT set)', () => {
     expect(spans.filter((s) => s.parentSpanId === second!.spanId)).toEqual([]);
   });
 
-  it('background work (the start-up backfill) has root spans of its own', () => {
-    const requestTraces = new Set(spans.filter((s) => s.kind === SERVER).map((s) => s.traceId));
-    const background = spans.filter((s) => s.kind === CLIENT && !requestTraces.has(s.traceId));
-    expect(background.length).toBeGreaterThan(0);
-    for (const span of background) expect(span.parentSpanId ?? '').toBe('');
+  it('background work is the root of traces of its own: the backfill, webhook registration, webhook batches', () => {
+    const roots = (name: string) => spans.filter((s) => s.name === name && s.kind === INTERNAL);
+    const under = (parent: Span) => spans.filter((s) => s.parentSpanId === parent.spanId);
+    for (const name of ['backfill', 'webhooks register', 'webhook events']) {
+      expect(roots(name).length, name).toBeGreaterThan(0);
+      for (const root of roots(name)) expect(root.parentSpanId ?? '', name).toBe('');
+    }
+    expect(
+      roots('backfill')
+        .flatMap(under)
+        .map((s) => s.name),
+    ).toContain('hubspot contacts.list');
+    expect(
+      roots('webhooks register')
+        .flatMap(under)
+        .map((s) => s.name),
+    ).toContain('google_calendar events.watch');
+    expect(
+      roots('webhook events')
+        .flatMap(under)
+        .map((s) => s.name),
+    ).toContain('google_calendar events.list');
+    // Every vendor call is under something: a request, a webhook delivery or a unit of background work.
+    expect(spans.filter((s) => s.kind === CLIENT && !s.parentSpanId).map((s) => s.name)).toEqual([]);
   });
 
   it("a webhook delivery gets a server span, named after the vendor's route once the intake knows it", () => {

@@ -6,6 +6,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  type Attributes,
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
@@ -111,4 +112,31 @@ export function useRequestSpan(): Plugin {
     onExecute: ({ args }) => note(args),
     onSubscribe: ({ args }) => note(args),
   };
+}
+
+/**
+ * Runs a unit of background work (the backfill, an outbox operation the worker picked up, a batch of
+ * webhook events) as the root of a trace of its own, an INTERNAL span its vendor calls sit under,
+ * whatever context it was started from. Without a tracer it only runs `work`.
+ */
+export function inRootSpan<T>(
+  tracer: Tracer | undefined,
+  name: string,
+  attributes: Attributes,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!tracer) return work();
+  const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, ROOT_CONTEXT);
+  return context.with(trace.setSpan(ROOT_CONTEXT, span), work).then(
+    (value) => {
+      span.end();
+      return value;
+    },
+    (error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      span.setStatus({ code: SpanStatusCode.ERROR, message: typeof code === 'string' ? code : 'FAILED' });
+      span.end();
+      throw error;
+    },
+  );
 }
