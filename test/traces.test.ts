@@ -143,6 +143,14 @@ describe('traces (SWITCHBOARD_OTEL_ENDPOINT set)', () => {
         query: 'query Lookup($q: String!) { customers(first: 1, search: $q) { totalCount } }',
         variables: { q: email },
       });
+      // A document that does not validate, and a request with a wrong key.
+      expect((await graphql(app, { query: 'query Broken { nope }' })).body.errors).toHaveLength(1);
+      const refused = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sb_test_wrong' },
+        body: JSON.stringify({ query: 'query Refused { customers(first: 1) { totalCount } }' }),
+      });
+      expect(refused.status).toBe(401);
       // A booking moved in the calendar: its webhook, then the processor's batch in the background.
       const booking = generateBusiness().bookings.find(
         (b) => b.status === 'confirmed' && b.start > new Date(Date.now() + 86_400_000),
@@ -247,6 +255,21 @@ describe('traces (SWITCHBOARD_OTEL_ENDPOINT set)', () => {
     });
     expect(second!.traceId).not.toBe(first!.traceId);
     expect(spans.filter((s) => s.parentSpanId === second!.spanId)).toEqual([]);
+  });
+
+  it('a failed request: its status and error codes, and no workspace when the caller was refused', () => {
+    const broken = spans.find((s) => s.name === 'graphql Broken');
+    expect(broken!.attributes).toMatchObject({
+      'http.response.status_code': 200, // yoga's answer to `Accept: */*`
+      'switchboard.graphql.error_codes': ['GRAPHQL_VALIDATION_FAILED'],
+      'switchboard.workspace': 'default',
+    });
+    expect(broken!.status).toMatchObject({ code: 2 }); // ERROR
+    const refused = spans.filter(
+      (s) => s.kind === SERVER && s.attributes['http.response.status_code'] === 401,
+    );
+    expect(refused.map((s) => s.name)).toContain('graphql anonymous');
+    for (const span of refused) expect(span.attributes['switchboard.workspace']).toBeUndefined();
   });
 
   it('background work is the root of traces of its own: the backfill, webhook registration, webhook batches', () => {
