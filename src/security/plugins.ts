@@ -72,10 +72,9 @@ const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /**
  * Writes each GraphQL request's log line, counts it in the metrics and names its span (when traced).
- * Never the query text,
- * variables or results: they carry customer data. Operation names come from clients, so the metrics
- * label only well-formed names, and only the first 100 (an endless stream of new names would grow
- * `/metrics` without bound).
+ * Never the query text, variables or results: they carry customer data. Operation names come from
+ * clients, so the metrics label only well-formed names, and only the first 100 (an endless stream of
+ * new names would grow `/metrics` without bound).
  */
 export function requestRecorder(logger: Logger, metrics?: Metrics): (line: RequestLine) => void {
   const labelled = new Set<string>();
