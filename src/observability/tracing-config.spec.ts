@@ -70,4 +70,19 @@ describe('tracing settings', () => {
     );
     expect(problems.join('\n')).not.toContain('secret-value');
   });
+
+  it("the SDK's own sampler variables are checked, since it would ignore a bad value without a word", () => {
+    const endpoint = { SWITCHBOARD_OTEL_ENDPOINT: 'http://c/v1/traces' };
+    expect(
+      read({ ...endpoint, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' })
+        .problems,
+    ).toEqual([]);
+    expect(
+      read({ ...endpoint, OTEL_TRACES_SAMPLER: 'ratio', OTEL_TRACES_SAMPLER_ARG: '10%' }).problems,
+    ).toEqual([
+      expect.stringMatching(/^OTEL_TRACES_SAMPLER must be one of always_on, .*, got "ratio"$/),
+      'OTEL_TRACES_SAMPLER_ARG must be a share of traces from 0 to 1 (0.1 keeps a tenth), got "10%"',
+    ]);
+    expect(read({ OTEL_TRACES_SAMPLER: 'ratio' }).problems).toEqual([]); // tracing off: not ours to judge
+  });
 });

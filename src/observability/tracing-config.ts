@@ -13,6 +13,15 @@ export interface TracingConfig {
   headers: Record<string, string>;
 }
 
+/** The samplers the SDK knows (`OTEL_TRACES_SAMPLER`); the default is `parentbased_always_on`. */
+const SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
 const SERVICE_NAME = /^[\w.:/-]{1,100}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -68,6 +77,17 @@ export function tracingFromEnv(read: EnvReader): TracingConfig | undefined {
       continue;
     }
     headers[name.toLowerCase()] = value;
+  }
+  // The SDK reads these itself and would only note a bad value on its silent diagnostics channel.
+  const sampler = env.OTEL_TRACES_SAMPLER;
+  if (sampler && !SAMPLERS.includes(sampler)) {
+    problems.push(`OTEL_TRACES_SAMPLER must be one of ${SAMPLERS.join(', ')}, got "${sampler}"`);
+  }
+  const ratio = env.OTEL_TRACES_SAMPLER_ARG;
+  if (ratio !== undefined && ratio !== '' && !(Number(ratio) >= 0 && Number(ratio) <= 1)) {
+    problems.push(
+      `OTEL_TRACES_SAMPLER_ARG must be a share of traces from 0 to 1 (0.1 keeps a tenth), got "${ratio}"`,
+    );
   }
   return { endpoint, serviceName, headers };
 }
