@@ -237,9 +237,9 @@ export async function startSwitchboard(
     nudge = inboxWorker.nudge;
     const address = server.address() as AddressInfo;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
-    await inRootSpan(tracing?.tracer, 'webhooks register', {}, () =>
-      webhooks.register(config.publicUrl ?? url),
-    );
+    // Not in a root span of its own: the renewal timers registration leaves behind would carry it,
+    // and calls made days later would join the start-up's trace. Its calls are roots, each alone.
+    await webhooks.register(config.publicUrl ?? url);
     return {
       url,
       opsUrl,
