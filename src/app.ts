@@ -16,6 +16,7 @@ import { createWebhookProcessor } from './webhooks/processor.ts';
 import { startSyncRules, SYNC_RULES } from './sync/rules.ts';
 import { startSandboxes, type Sandboxes, type StartSandboxesOptions } from './sandbox/start.ts';
 import { createSwitchboardServer } from './server.ts';
+import { inRootSpan } from './observability/spans.ts';
 import { backfillLinks, type BackfillReport } from './links/backfill.ts';
 import { Redis } from 'ioredis';
 import { createServer } from 'node:http';
@@ -78,6 +79,11 @@ export async function startSwitchboard(
   });
   const cleanups: Array<() => Promise<void>> = [];
   try {
+    // The SDK is loaded only when traces are on; the last cleanup sends what is still buffered.
+    const tracing = config.tracing
+      ? (await import('./observability/tracing.ts')).startTracing(config.tracing, logger)
+      : undefined;
+    if (tracing) cleanups.push(() => tracing.shutdown());
     await store.migrate();
     // Secrets an older version kept in clear, or sealed with a key being rotated out, are sealed
     // with the current key before anything reads them.
@@ -126,6 +132,7 @@ export async function startSwitchboard(
         timeouts: config.upstream.timeoutMs,
         limits: config.upstream.rateLimits ? undefined : false,
         budgetBackend,
+        tracer: tracing?.tracer,
       },
       keepTokens: config.mode === 'live',
       metrics,
@@ -133,7 +140,7 @@ export async function startSwitchboard(
       batching: options.batching,
       cache: { enabled: options.cache ?? config.cache.records },
       responses: { enabled: config.cache.responses },
-      engine: config.outbox,
+      engine: { ...config.outbox, tracer: tracing?.tracer },
       requestDeadlineMs: config.upstream.requestDeadlineMs,
       bus: config.redisUrl
         ? await createRedisBus(config.redisUrl, { logger, prefix: config.redisPrefix })
@@ -151,7 +158,10 @@ export async function startSwitchboard(
       },
       logger,
     });
-    const processor = createWebhookProcessor(hub, hub.inbox, { leaseMs: config.outbox.leaseMs });
+    const processor = createWebhookProcessor(hub, hub.inbox, {
+      leaseMs: config.outbox.leaseMs,
+      tracer: tracing?.tracer,
+    });
     const stopRules = startSyncRules(hub.bus, hub.workspaces, {
       engine: hub.engine,
       identity: hub.identity,
@@ -164,7 +174,9 @@ export async function startSwitchboard(
     const mode = options.backfill ?? 'if-empty';
     if (mode === 'always' || (mode === 'if-empty' && (await hub.links.countCustomers(WORKSPACE)) === 0)) {
       logger.info('linking customers across systems (backfill)…');
-      backfill = await backfillLinks(hub, hub.defaultWorkspace, { onProgress: (m) => logger.info(m) });
+      backfill = await inRootSpan(tracing?.tracer, 'backfill', {}, () =>
+        backfillLinks(hub, hub.defaultWorkspace, { onProgress: (m) => logger.info(m) }),
+      );
     }
 
     const intake = createWebhookIntake(hub, hub.inbox, {
@@ -201,6 +213,7 @@ export async function startSwitchboard(
       schema,
       development: config.development,
       webhooks: intake,
+      tracer: tracing?.tracer,
       graphiqlHeaders: developmentKey ? { Authorization: `Bearer ${developmentKey}` } : undefined,
     });
     await new Promise<void>((resolve, reject) => {
@@ -225,6 +238,8 @@ export async function startSwitchboard(
     hub.reconciler.schedule(config.reconcileAt);
     const address = server.address() as AddressInfo;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
+    // Not in a root span of its own: the renewal timers registration leaves behind would carry it,
+    // and calls made days later would join the start-up's trace. Its calls are roots, each alone.
     await webhooks.register(config.publicUrl ?? url);
     return {
       url,

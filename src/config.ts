@@ -51,6 +51,8 @@ export interface Config {
    * an in-memory store gets a throwaway one (it forgets its secrets anyway).
    */
   encryption: { key: Buffer; previous: Buffer[]; source: 'env' | 'file' | 'ephemeral' };
+  /** OpenTelemetry traces (`SWITCHBOARD_OTEL_ENDPOINT`); off when absent. */
+  tracing?: TracingConfig;
   /** Who may call and what a request may ask for (src/security). */
   security: {
     jwt?: JwtSettings;
@@ -84,6 +86,7 @@ import { readBindings } from './bindings.ts';
 import { ROLES, type AnySourceModule, type Role } from './domain/source-module.ts';
 import { SYNC_RULES, type SyncRule } from './sync/rules.ts';
 import { parseDailyAt, type DailyAt } from './sync/schedule.ts';
+import { tracingFromEnv, type TracingConfig } from './observability/tracing-config.ts';
 
 export { ConfigError };
 
@@ -185,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
   ) as Config['sources'];
   const security = securityFromEnv(env, problems, int);
+  const tracing = tracingFromEnv(read);
   const sqlitePath = /^sqlite:/.test(databaseUrl) ? databaseUrl.replace(/^sqlite:(\/\/)?/, '') : undefined;
   const dataDir =
     env.SWITCHBOARD_DATA_DIR || (sqlitePath && sqlitePath !== ':memory:' ? dirname(sqlitePath) : 'data');
@@ -201,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cache,
     encryption,
     security,
+    tracing,
     port,
     host,
     databaseUrl,

@@ -18,6 +18,10 @@ try {
     '',
     `  Systems              ${ROLES.map((role) => `${role}: ${config.sources[role].module.label}`).join(', ')}`,
   ];
+  if (config.tracing) {
+    const traces = new URL(config.tracing.endpoint);
+    lines.push(`  Traces               ${traces.origin}${traces.pathname}   (OpenTelemetry, OTLP/HTTP)`);
+  }
   if (app.opsUrl)
     lines.push(
       `  Operations listener  ${app.opsUrl}/metrics  ${app.opsUrl}/readyz   (no key: keep it private)`,

@@ -17,6 +17,8 @@ import { callers, redactForCaller } from './security/plugins.ts';
 import { refusalHeaders, type Caller } from './security/requests.ts';
 import type { Refusal } from './security/authenticate.ts';
 import { consoleAssets } from './console/serve.ts';
+import type { Tracer } from '@opentelemetry/api';
+import { traceHttpRequest, useRequestSpan } from './observability/spans.ts';
 
 export interface ServerOptions {
   /** Authentication, scopes, limits, audit: every route but /healthz and the webhooks goes through it. */
@@ -31,6 +33,8 @@ export interface ServerOptions {
   graphiqlHeaders?: Record<string, string>;
   /** `POST /webhooks/<source>`; absent when the hub takes no webhooks (tests of the read graph). */
   webhooks?: (req: IncomingMessage, res: ServerResponse, source: string) => Promise<void>;
+  /** A span per GraphQL request and webhook delivery (src/observability/spans.ts); absent when tracing is off. */
+  tracer?: Tracer;
 }
 
 export interface SwitchboardServer {
@@ -96,7 +100,13 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
     },
     maskedErrors: { maskError, isDev: development },
     // Shared subscriptions last: every subscriber's own checks run before it joins a shared one.
-    plugins: [...security.plugins([answers.plugin]), useSourceNotices(), useSharedSubscriptions()],
+    // The request span's operation type first: a response-cache hit stops the onExecute hooks after it.
+    plugins: [
+      ...(options.tracer ? [useRequestSpan()] : []),
+      ...security.plugins([answers.plugin]),
+      useSourceNotices(),
+      useSharedSubscriptions(),
+    ],
     cors: (request) => security.cors(request) as never,
     // Counted as the body streams in, so a chunked body without Content-Length is capped too.
     maxRequestBodySize: maxBodyBytes,
@@ -254,6 +264,13 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const { tracer } = options;
+    if (tracer && (path === '/graphql' || (path.startsWith('/webhooks/') && options.webhooks))) {
+      traceHttpRequest(tracer, req, res, path, () => route(req, res, path));
+    } else route(req, res, path);
+  };
+
+  const route = (req: IncomingMessage, res: ServerResponse, path: string) => {
     // Webhooks first: the intake caps, counts and answers oversized deliveries the vendor's way.
     if (path.startsWith('/webhooks/') && options.webhooks) {
       options.webhooks(req, res, path.slice('/webhooks/'.length)).catch((error: unknown) => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Tracer } from '@opentelemetry/api';
 import type { WorkspaceSources } from './hub.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { SourceStateRepository } from './store/source-state.ts';
@@ -55,6 +56,8 @@ export interface ConnectOptions {
   breaker?: BreakerOptions | false;
   /** Breaker state changes are logged here. */
   logger?: Logger;
+  /** Spans of every vendor call, when tracing is on (`SWITCHBOARD_OTEL_ENDPOINT`). */
+  tracer?: Tracer;
 }
 
 export interface ConnectedSources {
@@ -99,6 +102,7 @@ export function connectSources(bindings: SourceBindings, options: ConnectOptions
       breaker,
       observe: budget && vendor.observe ? (headers) => vendor.observe?.(headers, budget) : undefined,
       token: token ? () => token.state() : undefined,
+      tracer: options.tracer,
     };
   };
   const sources: Partial<Record<Role, unknown>> = {};

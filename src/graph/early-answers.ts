@@ -4,6 +4,7 @@ import type { GraphQLParams } from 'graphql-yoga';
 import type { Security } from '../security/index.ts';
 import { documentHash, operationNameOf, type GuardedServerContext } from '../security/plugins.ts';
 import type { CachedAnswers } from './cached-responses.ts';
+import { requestSpan } from '../observability/spans.ts';
 
 /** Larger bodies go to yoga as they stream: a query answered from cache is a short text and its variables. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -74,6 +75,11 @@ export function createEarlyAnswers(options: {
           const text = Buffer.concat([hit.bytes, tail]);
           res.writeHead(200, { 'content-type': contentType, 'content-length': text.length });
           res.end(text);
+          // Only query results are stored, so a hit is a query.
+          requestSpan()?.setAttributes({
+            'graphql.operation.type': 'query',
+            'switchboard.answered_early': true,
+          });
           security.recordRequest({
             operation: operationNameOf(params),
             document: documentHash(params.query),

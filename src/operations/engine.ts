@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Tracer } from '@opentelemetry/api';
+import { inRootSpan } from '../observability/spans.ts';
 import { cacheKeys, type CacheKeys, type CacheTarget } from '../cache/keys.ts';
 import type { Transaction } from 'kysely';
 import { SourceError } from '../domain/errors.ts';
@@ -60,6 +62,8 @@ export interface EngineOptions {
   /** How long a mutation runs its steps itself (retries included) before leaving them to the worker. */
   fastPathMs?: number;
   workerId?: string;
+  /** The worker's runs as root spans of their own (src/observability/spans.ts); absent when tracing is off. */
+  tracer?: Tracer;
 }
 
 export interface SubmitOptions {
@@ -534,7 +538,16 @@ export function createEngine(
         while (!stopped) {
           try {
             const due = await store.claimDue(workerId, leaseMs, concurrency);
-            await Promise.all(due.map((d) => runClaimed(d.workspace, d.id, Date.now() + leaseMs / 2)));
+            await Promise.all(
+              due.map((d) =>
+                inRootSpan(
+                  options.tracer,
+                  'outbox operation',
+                  { 'switchboard.workspace': d.workspace, 'switchboard.operation_id': d.id },
+                  () => runClaimed(d.workspace, d.id, Date.now() + leaseMs / 2),
+                ),
+              ),
+            );
             if (due.length === concurrency) continue;
           } catch (error) {
             if (!stopped) deps.logger.error({ err: error }, 'outbox worker tick failed');

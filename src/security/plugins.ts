@@ -16,6 +16,7 @@ import { getArgumentValues } from 'graphql/execution/values.js';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.ts';
+import { annotateRequestSpan } from '../observability/spans.ts';
 import type { AuditLog } from './audit.ts';
 import { costRule, documentLimitPlugins, oversizeGuard, type QueryLimits } from './limits.ts';
 import {
@@ -70,10 +71,10 @@ const MAX_OPERATION_LABELS = 100;
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /**
- * Writes each GraphQL request's log line and counts it in the metrics. Never the query text,
- * variables or results: they carry customer data. Operation names come from clients, so the metrics
- * label only well-formed names, and only the first 100 (an endless stream of new names would grow
- * `/metrics` without bound).
+ * Writes each GraphQL request's log line, counts it in the metrics and names its span (when traced).
+ * Never the query text, variables or results: they carry customer data. Operation names come from
+ * clients, so the metrics label only well-formed names, and only the first 100 (an endless stream of
+ * new names would grow `/metrics` without bound).
  */
 export function requestRecorder(logger: Logger, metrics?: Metrics): (line: RequestLine) => void {
   const labelled = new Set<string>();
@@ -87,6 +88,11 @@ export function requestRecorder(logger: Logger, metrics?: Metrics): (line: Reque
   };
   return (line) => {
     const ms = performance.now() - line.startedAt;
+    annotateRequestSpan({
+      operation: line.operation,
+      workspace: line.caller?.workspace.id,
+      errors: line.errors,
+    });
     if (metrics) {
       const operation = labelOf(line.operation);
       metrics.graphqlRequests.inc({ operation, status: String(line.status) });

@@ -1,5 +1,6 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { createActivity, type Activity } from '../observability/activity.ts';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { SourceName } from '../domain/model.ts';
 import { SourceError } from '../domain/errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -141,28 +142,31 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     baseUrl,
     activity,
     async request<T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
-      const retry = options.policy?.retry;
-      retry?.budget.deposit();
-      const safe =
-        req.idempotent ??
-        (['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method) ||
-          Object.keys(req.headers ?? {}).some((h) => h.toLowerCase() === 'idempotency-key'));
-      const priority = priorityOf(req.signal);
-      for (let retries = 0; ; retries++) {
-        try {
-          return await attempt<T>(req, priority);
-        } catch (error) {
-          if (!retry || !safe || !(error instanceof SourceError) || !error.retryable) throw error;
-          // The hub's own refusals (breaker open, budget spent) would refuse again at once, and so
-          // would a breaker this failure has just opened (a failed probe, or the last straw).
-          if (error.vendorCode === CIRCUIT_OPEN || error.vendorCode === RATE_BUDGET) throw error;
-          const breaker = options.policy?.breaker;
-          if (breaker && breaker.snapshot().state !== 'closed') throw error;
-          const decision = retry.decide(retries, error.retryAfterMs, req.signal);
-          if (!decision.retry || decision.delayMs >= timeLeft(req.signal)) throw error;
-          metrics?.upstreamRetries.inc({ source, operation: req.operation });
-          await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
-        }
+      const tracer = options.policy?.tracer;
+      if (!tracer) return send<T>(req);
+      // Under the active span: the GraphQL request or webhook that caused the call, else a root.
+      const span = tracer.startSpan(`${source} ${req.operation}`, {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': req.method,
+          'server.address': parsed.hostname,
+          'server.port': Number(parsed.port) || (parsed.protocol === 'https:' ? 443 : 80),
+          'url.path': pathForSpan(`${prefix}${req.path}`),
+          'switchboard.system': source,
+          'switchboard.vendor_operation': req.operation,
+        },
+      });
+      try {
+        const response = await send<T>(req, span);
+        span.setAttribute('http.response.status_code', response.status);
+        return response;
+      } catch (error) {
+        failedSpan(span, error);
+        throw error;
+      } finally {
+        const breaker = options.policy?.breaker;
+        if (breaker) span.setAttribute('switchboard.breaker', breaker.snapshot().state);
+        span.end();
       }
     },
     async status() {
@@ -178,6 +182,40 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     },
     close: () => pool.close(),
   };
+
+  /** The call with its retries (safe calls only, within the retry budget), each retry an event on `span`. */
+  async function send<T>(req: UpstreamRequest, span?: Span): Promise<UpstreamResponse<T>> {
+    const retry = options.policy?.retry;
+    retry?.budget.deposit();
+    const safe =
+      req.idempotent ??
+      (['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method) ||
+        Object.keys(req.headers ?? {}).some((h) => h.toLowerCase() === 'idempotency-key'));
+    const priority = priorityOf(req.signal);
+    for (let retries = 0; ; retries++) {
+      try {
+        return await attempt<T>(req, priority);
+      } catch (error) {
+        if (!retry || !safe || !(error instanceof SourceError) || !error.retryable) throw error;
+        // The hub's own refusals (breaker open, budget spent) would refuse again at once, and so
+        // would a breaker this failure has just opened (a failed probe, or the last straw).
+        if (error.vendorCode === CIRCUIT_OPEN || error.vendorCode === RATE_BUDGET) throw error;
+        const breaker = options.policy?.breaker;
+        if (breaker && breaker.snapshot().state !== 'closed') throw error;
+        const decision = retry.decide(retries, error.retryAfterMs, req.signal);
+        if (!decision.retry || decision.delayMs >= timeLeft(req.signal)) throw error;
+        metrics?.upstreamRetries.inc({ source, operation: req.operation });
+        span?.setAttribute('http.request.resend_count', retries + 1);
+        span?.addEvent('retry', {
+          'switchboard.retry': retries + 1,
+          'switchboard.retry_delay_ms': decision.delayMs,
+          'error.type': error.code,
+          ...(error.status ? { 'http.response.status_code': error.status } : {}),
+        });
+        await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+      }
+    }
+  }
 
   /** One try through the breaker and the budget. */
   async function attempt<T>(req: UpstreamRequest, priority: Priority): Promise<UpstreamResponse<T>> {
@@ -302,6 +340,26 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       activity.call(status, elapsed);
     }
   }
+}
+
+/** A path as a span may carry it: a segment holding an email address (a lookup by email) is masked. */
+function pathForSpan(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => (/@|%40/i.test(segment) ? '[email]' : segment))
+    .join('/');
+}
+
+/** A failed call on its span: the error's code (never its message, which may quote the vendor), and whether the hub refused it. */
+function failedSpan(span: Span, error: unknown): void {
+  const code = error instanceof SourceError ? error.code : 'INTERNAL';
+  span.setAttribute('error.type', code);
+  if (error instanceof SourceError) {
+    if (error.status) span.setAttribute('http.response.status_code', error.status);
+    if (error.vendorCode === CIRCUIT_OPEN) span.setAttribute('switchboard.rejected', 'circuit_open');
+    else if (error.vendorCode === RATE_BUDGET) span.setAttribute('switchboard.rejected', 'rate_budget');
+  }
+  span.setStatus({ code: SpanStatusCode.ERROR, message: code });
 }
 
 /** `vendorCode` of the hub's own refusals, so retries and stale-if-error can tell them apart. */

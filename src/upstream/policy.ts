@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { TokenStatus } from './oauth.ts';
 import type { CircuitBreaker } from './breaker.ts';
 import type { RateBudget, RateLimits } from './rate-budget.ts';
@@ -26,6 +27,8 @@ export interface UpstreamPolicy {
   observe?(headers: ResponseHeaders): void;
   /** The OAuth token's state, for sources with a refreshing token. */
   token?(): TokenStatus;
+  /** A CLIENT span per call, retries as its events (src/observability/tracing.ts); absent when tracing is off. */
+  tracer?: Tracer;
 }
 
 /** A header as one number, or undefined when absent or not a number. */

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hub, Workspace } from '../hub.ts';
 import type { Inbox } from './inbox.ts';
 import type { VerifyResult, WebhookVerifier } from './types.ts';
+import { nameWebhookSpan } from '../observability/spans.ts';
 
 export interface IntakeOptions {
   /** `/webhooks/<path>` → system (module id): the bound modules' routes (`WorkspaceWebhooks.routes`). */
@@ -41,6 +42,7 @@ export function createWebhookIntake(hub: Hub, inbox: Inbox, options: IntakeOptio
         error: `No webhook route for "${pathSource}"; try ${[...options.routes.keys()].join(', ')}.`,
       });
     }
+    nameWebhookSpan(req.method ?? 'POST', pathSource, source);
     if (req.method !== 'POST') {
       req.resume();
       return send(res, 405, { error: 'Webhooks are POSTed.' });

@@ -15,6 +15,8 @@ import { cacheKeys, PEOPLE_ROLES, type CacheTarget, type PeopleRole } from '../c
 import { createSourceStateRepository } from '../store/source-state.ts';
 import { CHANGES_CURSOR, CHANGES_SYNCED_AT } from './cursor.ts';
 import type { Inbox, InboxEvent } from './inbox.ts';
+import type { Tracer } from '@opentelemetry/api';
+import { inRootSpan } from '../observability/spans.ts';
 import type { Change } from './types.ts';
 
 export interface ProcessorOptions {
@@ -23,6 +25,8 @@ export interface ProcessorOptions {
   maxAttempts?: number;
   retryMs?: number;
   workerId?: string;
+  /** Each batch as a root span of its own (src/observability/spans.ts); absent when tracing is off. */
+  tracer?: Tracer;
 }
 
 interface Pending {
@@ -292,7 +296,11 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
     /** Claims and processes one batch; returns how many events it took. */
     async drainOnce(): Promise<number> {
       const events = await inbox.claim(workerId, leaseMs, batchSize);
-      if (events.length > 0) await processBatch(events);
+      if (events.length > 0) {
+        await inRootSpan(options.tracer, 'webhook events', { 'switchboard.events': events.length }, () =>
+          processBatch(events),
+        );
+      }
       return events.length;
     },
     start({ intervalMs = 100 }: { intervalMs?: number } = {}) {
