@@ -10,6 +10,10 @@ import { checkFirst, cursorPage, decodeCursor } from '../src/graph/connection.ts
 import { toGlobalId } from '../src/graph/ids.ts';
 import { toSystem } from './shared.ts';
 import { isSystem } from '../src/systems.ts';
+import { connectionMapMarkdown } from '../src/graph/connection-map.ts';
+
+/** The map depends only on the code, so it is made once per process, when first asked for. */
+let connectionMapText: string | undefined;
 
 export const adminResolvers: Resolvers = {
   SyncIssue: {
@@ -55,5 +59,6 @@ export const adminResolvers: Resolvers = {
       });
     },
     sources: (_, __, ctx) => sourceStatuses(ctx.hub, ctx.workspace.id),
+    connectionMapMarkdown: () => (connectionMapText ??= connectionMapMarkdown()),
   },
 };
