@@ -1,6 +1,13 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RecordKind, VendorField } from '../src/domain/connections.ts';
+import type { Change, WebhookVerifier } from '../src/webhooks/types.ts';
+import { createHubspotWebhookVerifier, hubspotSignatureV3 } from './hubspot/webhooks.ts';
+import { createGoogleWebhookVerifier } from './google-calendar/webhooks.ts';
+import { changesOf as stripeChanges } from './stripe/webhooks.ts';
+import { createXeroWebhookVerifier } from './xero/webhooks.ts';
+import { toInboxEvent as quickbooksEvent } from './quickbooks/webhooks.ts';
 import { SOURCE_MODULES } from './registry.ts';
 import { toCrmContact } from './hubspot/mappers.ts';
 import { toCalendarEvent } from './google-calendar/mappers.ts';
@@ -256,4 +263,159 @@ describe('the connection map agrees with the mappers on recorded records', () =>
     expect(feeds(map, person, {}, 'email', 'properties.nowhere', [])).toBe(false);
     expect(feeds(map, person, {}, 'email', 'nowhere[].email', [])).toBe('absent');
   });
+});
+
+const NOW = new Date('2026-11-23T12:00:00Z');
+const SECRET = 'connection-map-spec-secret';
+
+/** The changes a verifier makes of one delivery (it must accept it). */
+async function verified(verifier: WebhookVerifier, delivery: Parameters<WebhookVerifier['verify']>[0]) {
+  const result = await verifier.verify(delivery);
+  if (!result.ok) throw new Error(`the verifier refused the delivery: ${result.reason}`);
+  return result.events.flatMap((e) => e.changes);
+}
+
+/**
+ * Each adapter's webhook intake, given one event type the map declares (a `*` stands for any: the
+ * sample says which is tried): the changes the hub stores for it, through the vendor's own code.
+ */
+const WEBHOOKS: Record<
+  string,
+  { sample?: Record<string, string>; changes(event: string): Promise<Change[]> }
+> = {
+  hubspot: {
+    async changes(event) {
+      const body = Buffer.from(
+        JSON.stringify([
+          {
+            eventId: 1,
+            subscriptionType: event,
+            occurredAt: NOW.getTime(),
+            objectId: 51004,
+            propertyName: 'email',
+          },
+        ]),
+      );
+      const url = 'https://hub.example/webhooks/hubspot';
+      const timestamp = String(NOW.getTime());
+      return verified(createHubspotWebhookVerifier({ clientSecret: SECRET }), {
+        method: 'POST',
+        url,
+        headers: {
+          'x-hubspot-signature-v3': hubspotSignatureV3(SECRET, 'POST', url, body, timestamp),
+          'x-hubspot-request-timestamp': timestamp,
+        },
+        rawBody: body,
+        now: NOW,
+      });
+    },
+  },
+  google_calendar: {
+    async changes(state) {
+      const channels = {
+        find: async () => ({
+          token: SECRET,
+          resourceId: 'res-1',
+          expiresAt: new Date(NOW.getTime() + 86_400_000),
+        }),
+      };
+      return verified(createGoogleWebhookVerifier({ channels }), {
+        method: 'POST',
+        url: 'https://hub.example/webhooks/google-calendar',
+        headers: {
+          'x-goog-channel-id': 'channel-1',
+          'x-goog-channel-token': SECRET,
+          'x-goog-resource-id': 'res-1',
+          'x-goog-resource-state': state,
+          'x-goog-message-number': '7',
+        },
+        rawBody: Buffer.alloc(0),
+        now: NOW,
+      });
+    },
+  },
+  stripe: {
+    sample: {
+      'payment_intent.*': 'payment_intent.canceled',
+      'charge.*': 'charge.refunded',
+      'refund.*': 'refund.updated',
+    },
+    async changes(type) {
+      const changes = stripeChanges(type, {
+        id: type.startsWith('customer.') ? 'cus_1' : 'pi_1',
+        payment_intent: 'pi_1',
+      });
+      if (typeof changes === 'string') throw new Error(changes);
+      return changes;
+    },
+  },
+  xero: {
+    async changes(event) {
+      const [eventCategory, eventType] = event.split('.');
+      const body = Buffer.from(
+        JSON.stringify({
+          events: [
+            {
+              resourceUrl: 'https://api.xero.com/api.xro/2.0/Contacts/1',
+              resourceId: '4809a1f9-7c7c-4a36-942f-43b4dbdaa0ad',
+              eventDateUtc: NOW.toISOString(),
+              eventType,
+              eventCategory,
+              tenantId: '6f1b9c2e-8a4d-4e3b-9c7a-1d2e3f4a5b6c',
+              tenantType: 'ORGANISATION',
+            },
+          ],
+          firstEventSequence: 1,
+          lastEventSequence: 1,
+          entropy: 'ABCDEF',
+        }),
+      );
+      return verified(createXeroWebhookVerifier({ webhookKey: SECRET }), {
+        method: 'POST',
+        url: 'https://hub.example/webhooks/xero',
+        headers: { 'x-xero-signature': createHmac('sha256', SECRET).update(body).digest('base64') },
+        rawBody: body,
+        now: NOW,
+      });
+    },
+  },
+  quickbooks: {
+    sample: { 'Invoice.*': 'Invoice.Void', 'Payment.*': 'Payment.Create' },
+    async changes(event) {
+      const [name, operation] = event.split('.') as [string, string];
+      return quickbooksEvent({
+        realmId: '9341453172471531',
+        name,
+        id: '1',
+        operation,
+        lastUpdated: NOW,
+        ...(operation === 'Merge' ? { deletedId: '2' } : {}),
+      }).changes;
+    },
+  },
+};
+
+describe('the connection map agrees with the webhook intake', () => {
+  for (const module of SOURCE_MODULES) {
+    it(`${module.id}: each declared event makes the declared changes`, async () => {
+      const intake = WEBHOOKS[module.id];
+      expect(intake, `add ${module.id} to WEBHOOKS in sources/connections.spec.ts`).toBeDefined();
+      const wrong: string[] = [];
+      for (const declared of module.connections!.webhooks.events) {
+        const event = intake!.sample?.[declared.event] ?? declared.event;
+        expect(event, `give ${declared.event} a sample in WEBHOOKS`).not.toContain('*');
+        const changes = await intake!.changes(event);
+        const kinds = [...new Set(changes.map((c) => c.kind))];
+        if (show(kinds) !== show(declared.changes)) wrong.push(`${event}: ${show(kinds)}`);
+        const flag = declared.note?.startsWith('created')
+          ? 'created'
+          : declared.note?.startsWith('deleted')
+            ? 'deleted'
+            : null;
+        if (flag && !changes.some((c) => flag in c && (c as Record<string, unknown>)[flag] === true))
+          wrong.push(`${event}: not ${flag}`);
+      }
+      expect(wrong).toEqual([]);
+    });
+  }
 });

@@ -54,6 +54,11 @@ export const googleCalendarConnections: VendorConnections<'calendar'> = {
         changes: ['calendar'],
         note: 'something changed: the hub runs an incremental sync (syncToken) to learn what',
       },
+      {
+        event: 'not_exists',
+        changes: ['calendar'],
+        note: 'the watched resource is gone: the sync finds out what that means',
+      },
     ],
   },
   limits: [{ when: 'per user', limits: GOOGLE_CALENDAR_LIMITS }],
