@@ -37,8 +37,8 @@ export const hubspotConnections: VendorConnections<'crm'> = {
     subscription:
       "the app's webhook subscriptions (registered by the hub against the sandbox; set in HubSpot's app settings live); v3 signature with the client secret",
     events: [
-      { event: 'contact.creation', changes: ['person'], note: 'created' },
-      { event: 'contact.deletion', changes: ['person'], note: 'deleted' },
+      { event: 'contact.creation', changes: ['person'], flags: ['created'] },
+      { event: 'contact.deletion', changes: ['person'], flags: ['deleted'] },
       {
         event: 'contact.propertyChange',
         changes: ['person'],
@@ -47,12 +47,14 @@ export const hubspotConnections: VendorConnections<'crm'> = {
       {
         event: 'contact.privacyDeletion',
         changes: ['person'],
-        note: 'deleted (taken when sent; not subscribed)',
+        flags: ['deleted'],
+        note: 'taken when sent; not subscribed',
       },
       { event: 'contact.restore', changes: ['person'], note: 'taken when sent; not subscribed' },
       {
         event: 'contact.merge',
         changes: ['person'],
+        flags: ['deleted'],
         note: 'the surviving contact changed, the merged ones deleted (taken when sent; not subscribed)',
       },
     ],

@@ -108,12 +108,13 @@ export const quickbooksConnections: VendorConnections<'accounting'> = {
     subscription:
       "the app's webhook endpoint (developer portal), signed with its verifier token (intuit-signature); after downtime a change-data-capture (`/cdc`) catch-up stores what was missed the same way",
     events: [
-      { event: 'Customer.Create', changes: ['person'], note: 'created' },
+      { event: 'Customer.Create', changes: ['person'], flags: ['created'] },
       { event: 'Customer.Update', changes: ['person'] },
-      { event: 'Customer.Delete', changes: ['person'], note: 'deleted' },
+      { event: 'Customer.Delete', changes: ['person'], flags: ['deleted'] },
       {
         event: 'Customer.Merge',
         changes: ['person'],
+        flags: ['deleted'],
         note: 'the survivor; the merged one (deletedId) deleted',
       },
       { event: 'Invoice.*', changes: ['invoice'], note: 'Create, Update, Void, Delete, Emailed' },

@@ -77,10 +77,10 @@ export const stripeConnections: VendorConnections<'payments'> = {
     subscription:
       'a webhook endpoint in the Dashboard (or the sandbox), signed with its secret (Stripe-Signature)',
     events: [
-      { event: 'customer.created', changes: ['person'], note: 'created' },
+      { event: 'customer.created', changes: ['person'], flags: ['created'] },
       { event: 'customer.updated', changes: ['person'], note: 'the attributes that changed' },
-      { event: 'customer.deleted', changes: ['person'], note: 'deleted' },
-      { event: 'payment_intent.succeeded', changes: ['order'], note: 'succeeded: the payment went through' },
+      { event: 'customer.deleted', changes: ['person'], flags: ['deleted'] },
+      { event: 'payment_intent.succeeded', changes: ['order'], flags: ['succeeded'] },
       { event: 'payment_intent.*', changes: ['order'], note: 'any other payment intent event' },
       { event: 'charge.*', changes: ['order'], note: "the charge's payment intent (refunds, disputes)" },
       { event: 'refund.*', changes: ['order'], note: "the refund's payment intent" },

@@ -89,7 +89,7 @@ export const xeroConnections: VendorConnections<'accounting'> = {
     subscription:
       "the app's webhook (set up in the developer portal), signed with its key (x-xero-signature)",
     events: [
-      { event: 'CONTACT.CREATE', changes: ['person'], note: 'created' },
+      { event: 'CONTACT.CREATE', changes: ['person'], flags: ['created'] },
       { event: 'CONTACT.UPDATE', changes: ['person'] },
       { event: 'INVOICE.CREATE', changes: ['invoice'] },
       { event: 'INVOICE.UPDATE', changes: ['invoice'] },

@@ -64,7 +64,9 @@ export interface VendorWebhookEvent {
   event: string;
   /** What changed, by the hub's change kinds (`src/webhooks/types.ts`); empty when none is modelled. */
   changes: ReadonlyArray<Change['kind']>;
-  /** What more the event says (created, deleted, which fields). */
+  /** What the changes say besides the record: created, deleted, a payment that succeeded. */
+  flags?: ReadonlyArray<'created' | 'deleted' | 'succeeded'>;
+  /** What more the event says (which fields, which record). */
   note?: string;
 }
 

@@ -118,14 +118,15 @@ export const GRAPH_TYPES = [
 
 /** What the hub does with each kind of change a webhook reports (src/webhooks/processor.ts). */
 export const CHANGE_EFFECTS: Readonly<
-  Record<Change['kind'], { events: readonly EventType[]; does: string }>
+  Record<Change['kind'], { events: readonly EventType[]; succeeded?: readonly EventType[]; does: string }>
 > = {
   person: {
     events: ['CUSTOMER_CHANGED'],
     does: 'reads the record back, links it to a customer by email (or unlinks it when deleted)',
   },
   order: {
-    events: ['ORDER_CHANGED', 'PAYMENT_RECEIVED'],
+    events: ['ORDER_CHANGED'],
+    succeeded: ['PAYMENT_RECEIVED'],
     does: 'reads the payment back; PAYMENT_RECEIVED too when it succeeded',
   },
   invoice: { events: ['INVOICE_CHANGED'], does: 'reads the invoice back' },
@@ -166,7 +167,13 @@ export interface ConnectionMap {
     adapter: string;
     path: string | null;
     subscription: string;
-    events: Array<{ event: string; changes: string[]; note?: string; domainEvents: string[] }>;
+    events: Array<{
+      event: string;
+      changes: string[];
+      flags: string[];
+      note?: string;
+      domainEvents: string[];
+    }>;
   }>;
   changeEffects: Array<{ change: string; does: string; domainEvents: string[] }>;
   syncRules: Array<{ rule: string; trigger: string; when: string; operation: string }>;
@@ -319,14 +326,22 @@ export function connectionMap(
       events: (m.connections?.webhooks.events ?? []).map((e) => ({
         event: e.event,
         changes: [...e.changes],
+        flags: [...(e.flags ?? [])],
         ...(e.note ? { note: e.note } : {}),
-        domainEvents: [...new Set(e.changes.flatMap((c) => CHANGE_EFFECTS[c].events))],
+        domainEvents: [
+          ...new Set(
+            e.changes.flatMap((c) => [
+              ...CHANGE_EFFECTS[c].events,
+              ...(e.flags?.includes('succeeded') ? (CHANGE_EFFECTS[c].succeeded ?? []) : []),
+            ]),
+          ),
+        ],
       })),
     })),
     changeEffects: Object.entries(CHANGE_EFFECTS).map(([change, effect]) => ({
       change,
       does: effect.does,
-      domainEvents: [...effect.events],
+      domainEvents: [...effect.events, ...(effect.succeeded ?? []).map((e) => `${e} (when succeeded)`)],
     })),
     syncRules: SYNC_RULES.map((rule) => ({ rule, ...SYNC_RULE_EFFECTS[rule] })),
     operations,
@@ -423,7 +438,9 @@ export function connectionMapMarkdown(map: ConnectionMap = connectionMap()): str
         ['event', 'changes', 'note', 'domain events'],
         w.events.map((e) => [
           code(e.event),
-          e.changes.length ? e.changes.map(code).join(', ') : 'none',
+          e.changes.length
+            ? `${e.changes.map(code).join(', ')}${e.flags.length ? ` (${e.flags.join(', ')})` : ''}`
+            : 'none',
           e.note ?? '',
           e.domainEvents.map(code).join(', ') || '–',
         ]),
