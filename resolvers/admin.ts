@@ -15,6 +15,10 @@ import { expectGlobalId, toGlobalId } from '../src/graph/ids.ts';
 import { badInput } from '../src/graph/errors.ts';
 import { toSystem } from './shared.ts';
 import { isSystem } from '../src/systems.ts';
+import { connectionMapMarkdown } from '../src/graph/connection-map.ts';
+
+/** The map depends only on the code, so it is made once per process, when first asked for. */
+let connectionMapText: string | undefined;
 
 const resolutions = (ctx: GraphContext) => createSyncIssueResolutions(ctx.hub);
 
@@ -87,6 +91,7 @@ export const adminResolvers: Resolvers = {
       });
     },
     sources: (_, __, ctx) => sourceStatuses(ctx.hub, ctx.workspace.id),
+    connectionMapMarkdown: () => (connectionMapText ??= connectionMapMarkdown()),
     sourceHistory: (_, args, ctx) => {
       const minutes = args.minutes ?? 60;
       if (!Number.isInteger(minutes) || minutes < 1 || minutes > 60)

@@ -1,22 +1,25 @@
 /**
  * `npm run generate`: what the source registry (sources/registry.ts) decides, written where people
  * and tools read it: the `SourceSystem` enum (schema/sources.generated.graphql) and the README's
- * vendor tables (between the `generated:` markers). `--check` writes nothing and fails when a file
+ * vendor tables (between the `generated:` markers), and the connection map (docs/CONNECTIONS.md,
+ * from src/graph/connection-map.ts). `--check` writes nothing and fails when a file
  * is out of date (CI runs it), so adding a vendor is a registry line and `npm run generate`.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { format, resolveConfig } from 'prettier';
 import { ROLES } from '../src/domain/source-module.ts';
 import { DEFAULT_BINDINGS, SOURCE_MODULES } from '../sources/registry.ts';
+import { connectionMapMarkdown } from '../src/graph/connection-map.ts';
 
 const root = new URL('..', import.meta.url);
 const check = process.argv.includes('--check');
 const stale: string[] = [];
 
-async function write(path: string, text: string) {
+/** `raw`: written as given (the file is in .prettierignore), so it equals what the API serves. */
+async function write(path: string, text: string, { raw = false } = {}) {
   const url = new URL(path, root);
   // Formatted as `npm run format` would, so the check and the formatter agree.
-  const content = await format(text, { ...(await resolveConfig(url)), filepath: url.pathname });
+  const content = raw ? text : await format(text, { ...(await resolveConfig(url)), filepath: url.pathname });
   let current = '';
   try {
     current = readFileSync(url, 'utf8');
@@ -99,10 +102,15 @@ for (const [name, table] of [
 }
 await write('README.md', readme);
 
+// The connection map: the same text the console reads from `connectionMapMarkdown`.
+await write('docs/CONNECTIONS.md', connectionMapMarkdown(), { raw: true });
+
 if (stale.length) {
   console.error(`Out of date (run \`npm run generate\` and commit): ${stale.join(', ')}`);
   process.exit(1);
 }
 console.log(
-  check ? 'generated files are up to date' : 'generated: schema/sources.generated.graphql, README.md tables',
+  check
+    ? 'generated files are up to date'
+    : 'generated: schema/sources.generated.graphql, README.md tables, docs/CONNECTIONS.md',
 );

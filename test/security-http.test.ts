@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { auditServer } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
@@ -298,6 +299,18 @@ describe.each(storeKinds)('security over HTTP on %s', (storeKind) => {
         query: `{ sources { system state } apiKeys(first: 1) { edges { node { id } } } auditLog(first: 1) { edges { node { id } } } failedDeliveries(first: 1) { edges { node { step { name } } } } }`,
         variables: () => ({}),
         check: (data) => expect(data.sources.length).toBeGreaterThan(0),
+      },
+      {
+        scope: 'operator (connectionMapMarkdown)',
+        allowed: ['operator'],
+        denied: ['customers:read', 'customers:pii', 'bookings:read', 'orders:read', 'invoices:read'],
+        query: `{ connectionMapMarkdown }`,
+        variables: () => ({}),
+        // The text the docs hold: generated from the same code (npm run generate keeps them equal).
+        check: (data) =>
+          expect(data.connectionMapMarkdown).toBe(
+            readFileSync(new URL('../docs/CONNECTIONS.md', import.meta.url), 'utf8'),
+          ),
       },
       {
         scope: 'operator (retryDelivery)',

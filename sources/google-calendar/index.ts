@@ -4,6 +4,7 @@ import { createEnvReader, credential } from '../../src/env.ts';
 import { createOAuthTokenProvider } from '../../src/upstream/oauth.ts';
 import { CHANGES_CURSOR, CHANGES_SYNCED_AT } from '../../src/webhooks/cursor.ts';
 import { GOOGLE_CALENDAR_LIMITS } from './limits.ts';
+import { googleCalendarConnections } from './connections.ts';
 import { createGoogleCalendarSource, type GoogleCalendarSource } from './source.ts';
 import { createGoogleWebhookVerifier } from './webhooks.ts';
 import { startGoogleCalendarSandbox } from './sandbox/server.ts';
@@ -85,6 +86,7 @@ export const googleCalendar: SourceModule<'calendar', GoogleCalendarSettings, Go
     }),
   },
   limits: () => GOOGLE_CALENDAR_LIMITS,
+  connections: googleCalendarConnections,
   connect(settings, context) {
     // https://developers.google.com/identity/protocols/oauth2/web-server#offline
     const token = settings.oauth

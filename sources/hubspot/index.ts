@@ -2,7 +2,8 @@ import type { SourceModule } from '../../src/domain/source-module.ts';
 import { createEnvReader, credential } from '../../src/env.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
 import { createHubspotSource, type HubspotSource } from './source.ts';
-import { createHubspotWebhookVerifier } from './webhooks.ts';
+import { createHubspotWebhookVerifier, SUBSCRIPTIONS } from './webhooks.ts';
+import { hubspotConnections } from './connections.ts';
 import { startHubspotSandbox } from './sandbox/server.ts';
 import { customerAt } from '../../src/sandbox/seed/business.ts';
 
@@ -20,16 +21,6 @@ export interface HubspotWebhookSettings {
   /** Registers the subscriptions (sandbox mode; a real app is set up in HubSpot's settings). */
   app?: { developerApiKey: string; appId: string };
 }
-
-/** What the hub subscribes to: new and deleted contacts and the properties it carries. */
-const EVENTS = [
-  { eventType: 'contact.creation' },
-  { eventType: 'contact.deletion' },
-  ...['email', 'phone', 'firstname', 'lastname', 'company'].map((propertyName) => ({
-    eventType: 'contact.propertyChange',
-    propertyName,
-  })),
-];
 
 const RELAXED = { tenSecondly: 100_000, searchPerSecond: 10_000 };
 
@@ -83,6 +74,7 @@ export const hubspot: SourceModule<'crm', HubspotSettings, HubspotWebhookSetting
     });
     return { source };
   },
+  connections: hubspotConnections,
   webhooks: {
     path: 'hubspot',
     fromEnv: (env) => (env.HUBSPOT_CLIENT_SECRET ? { clientSecret: env.HUBSPOT_CLIENT_SECRET } : undefined),
@@ -97,7 +89,7 @@ export const hubspot: SourceModule<'crm', HubspotSettings, HubspotWebhookSetting
         developerApiKey: webhooks.app.developerApiKey,
         appId: webhooks.app.appId,
         targetUrl: `${publicUrl}/webhooks/hubspot`,
-        events: EVENTS,
+        events: SUBSCRIPTIONS,
       });
     },
   },

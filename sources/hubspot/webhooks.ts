@@ -29,6 +29,16 @@ export interface HubspotWebhookOptions {
   maxAgeMs?: number;
 }
 
+/** What the hub subscribes to: new and deleted contacts and the properties it carries. */
+export const SUBSCRIPTIONS: ReadonlyArray<{ eventType: string; propertyName?: string }> = [
+  { eventType: 'contact.creation' },
+  { eventType: 'contact.deletion' },
+  ...['email', 'phone', 'firstname', 'lastname', 'company'].map((propertyName) => ({
+    eventType: 'contact.propertyChange',
+    propertyName,
+  })),
+];
+
 const DEFAULT_MAX_AGE_MS = 300_000;
 const SIGNATURE = 'x-hubspot-signature-v3';
 const TIMESTAMP = 'x-hubspot-request-timestamp';

@@ -3,6 +3,7 @@ import { createEnvReader, credential } from '../../src/env.ts';
 import { createOAuthTokenProvider } from '../../src/upstream/oauth.ts';
 import { createCdcCatchUp } from './cdc.ts';
 import { QUICKBOOKS_LIMITS } from './limits.ts';
+import { quickbooksConnections } from './connections.ts';
 import { quickbooksSeedIds } from './seed-ids.ts';
 import { createQuickbooksSource, type QuickbooksSource } from './source.ts';
 import { createQuickbooksWebhookVerifier } from './webhooks.ts';
@@ -199,6 +200,7 @@ export const quickbooks: SourceModule<'accounting', QuickbooksSettings, Quickboo
     }),
   },
   limits: () => QUICKBOOKS_LIMITS,
+  connections: quickbooksConnections,
   connect(settings, context) {
     // https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/oauth-2.0 (refresh the token)
     // Every refresh answers a new refresh token and Intuit promises no grace for the old one, so the

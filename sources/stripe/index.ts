@@ -1,6 +1,7 @@
 import type { SourceModule } from '../../src/domain/source-module.ts';
 import { createEnvReader, credential } from '../../src/env.ts';
 import { stripeLimits } from './limits.ts';
+import { stripeConnections } from './connections.ts';
 import { createStripeSource, type StripeSource } from './source.ts';
 import { createStripeWebhookVerifier } from './webhooks.ts';
 import { startStripeSandbox } from './sandbox/server.ts';
@@ -55,6 +56,7 @@ export const stripe: SourceModule<'payments', StripeSettings, StripeWebhookSetti
     }),
   },
   limits: (settings) => stripeLimits(settings.apiKey),
+  connections: stripeConnections,
   connect(settings, context) {
     const source: StripeSource = createStripeSource({
       ...settings,

@@ -2,6 +2,7 @@ import type { SourceModule } from '../../src/domain/source-module.ts';
 import { createEnvReader, credential } from '../../src/env.ts';
 import { createOAuthTokenProvider } from '../../src/upstream/oauth.ts';
 import { XERO_LIMITS } from './limits.ts';
+import { xeroConnections } from './connections.ts';
 import { createXeroSource } from './source.ts';
 import { createXeroWebhookVerifier } from './webhooks.ts';
 import { startXeroSandbox } from './sandbox/server.ts';
@@ -83,6 +84,7 @@ export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings>
     }),
   },
   limits: () => XERO_LIMITS,
+  connections: xeroConnections,
   connect(settings, context) {
     // https://developer.xero.com/documentation/guides/oauth2/auth-flow/#refreshing-access-and-refresh-tokens
     const token = createOAuthTokenProvider({

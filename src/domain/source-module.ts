@@ -9,6 +9,7 @@ import type { SeedBusiness } from '../sandbox/seed/business.ts';
 import type { BooksKit } from '../sandbox/books.ts';
 import type { ChannelRegistry, InboxEventInput, WebhookVerifier } from '../webhooks/types.ts';
 import type { AccountingSource, CalendarSource, CrmSource, PaymentsSource } from './ports.ts';
+import type { VendorConnections } from './connections.ts';
 
 /**
  * The four roles a business's systems play. The core speaks only of roles; which vendor plays each
@@ -131,6 +132,11 @@ export interface SourceModule<R extends Role = Role, S = unknown, W = unknown> {
   limits(settings: S): VendorLimits;
   connect(settings: S, context: ConnectContext): ConnectedSource<R>;
   webhooks?: SourceWebhooks<S, W, R>;
+  /**
+   * How the vendor's records, writes, webhooks and limits connect to the hub, for the connection map
+   * (`docs/CONNECTIONS.md`); `src/graph/connection-map.spec.ts` requires it of every registered module.
+   */
+  connections?: VendorConnections<R>;
   sandbox: {
     /** Port for `npm run sandbox` (a stable address for a hub started separately). */
     port: number;

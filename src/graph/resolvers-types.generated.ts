@@ -1096,6 +1096,8 @@ export type Query = {
   booking?: Maybe<Booking>;
   /** Bookings starting in [from, to), earliest first; the window is at most 366 days. */
   bookings: BookingConnection;
+  /** The connection map as Markdown: for every field of Customer, Booking, Order and Invoice where each adapter's record holds it, the webhooks and what they set off, the sync rules, each write's steps with the vendor requests and what makes them safe to retry, and each vendor's limits. Generated from the code; the same text as `docs/CONNECTIONS.md`. */
+  connectionMapMarkdown: Scalars['String']['output'];
   /** One customer by global id. */
   customer?: Maybe<Customer>;
   /**
@@ -2372,6 +2374,7 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
   booking?: Resolver<Maybe<ResolversTypes['Booking']>, ParentType, ContextType, RequireFields<QueryBookingArgs, 'id'>>;
   bookings?: Resolver<ResolversTypes['BookingConnection'], ParentType, ContextType, RequireFields<QueryBookingsArgs, 'first' | 'from' | 'to'>>;
+  connectionMapMarkdown?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
   failedDeliveries?: Resolver<ResolversTypes['FailedDeliveryConnection'], ParentType, ContextType, RequireFields<QueryFailedDeliveriesArgs, 'first'>>;

@@ -2,6 +2,7 @@ import type { PaymentOrder, PersonRecord } from '../domain/model.ts';
 import { normaliseEmail } from '../domain/model.ts';
 import type { Workspace } from '../domain/workspace.ts';
 import type { EventBus } from '../events/bus.ts';
+import type { EventType } from '../events/types.ts';
 import type { Engine } from '../operations/engine.ts';
 import type { Identity } from '../links/identity.ts';
 import type { LinkRepository } from '../store/links.ts';
@@ -26,6 +27,33 @@ export const SYNC_RULES: readonly SyncRule[] = [
 
 /** The CRM fields a rule carries (the CRM's own names, as its webhooks report them, lower-cased). */
 const SYNCED_FIELDS = new Set(['email', 'phone', 'firstname', 'lastname']);
+
+/**
+ * What starts each rule and the write it submits (an operation kind), for the connection map
+ * (docs/CONNECTIONS.md); the rules below submit these very kinds.
+ */
+export const SYNC_RULE_EFFECTS: Readonly<
+  Record<
+    SyncRule,
+    { trigger: EventType; when: string; operation: 'recordPayment' | 'setNextBooking' | 'updateCustomer' }
+  >
+> = {
+  'payment-to-invoice': {
+    trigger: 'PAYMENT_RECEIVED',
+    when: 'the payment names an invoice of the bound accounting system that is AUTHORISED with money due, in the same currency',
+    operation: 'recordPayment',
+  },
+  'calendar-to-crm': {
+    trigger: 'BOOKING_CHANGED',
+    when: "the customer has a CRM contact: its next-booking date becomes the customer's next booking not cancelled",
+    operation: 'setNextBooking',
+  },
+  'crm-contact-to-others': {
+    trigger: 'CUSTOMER_CHANGED',
+    when: `from the CRM, not a creation, one of ${[...SYNCED_FIELDS].join(', ')} changed, and the customer has a payments or accounting record`,
+    operation: 'updateCustomer',
+  },
+};
 
 /**
  * The sync rules, as listeners on the event bus: they follow the domain events this replica
@@ -115,7 +143,12 @@ export function createSyncRules(deps: {
         },
         links: { ...(payments ? { payments } : {}), ...(accounting ? { accounting } : {}) },
       };
-      await submit(workspace, 'updateCustomer', input, `rule:crm-contact-to-others:${eventKey}`);
+      await submit(
+        workspace,
+        SYNC_RULE_EFFECTS['crm-contact-to-others'].operation,
+        input,
+        `rule:crm-contact-to-others:${eventKey}`,
+      );
     },
 
     /** A payment succeeded: record it against the invoice it names, when that invoice is in these books and due. */
@@ -138,7 +171,12 @@ export function createSyncRules(deps: {
         paidOn: new Date().toISOString(),
         reference: order.externalId,
       };
-      await submit(workspace, 'recordPayment', input, `rule:payment-to-invoice:${order.externalId}`);
+      await submit(
+        workspace,
+        SYNC_RULE_EFFECTS['payment-to-invoice'].operation,
+        input,
+        `rule:payment-to-invoice:${order.externalId}`,
+      );
     },
 
     /** Bookings of these customers changed: set each one's next booking in the CRM. */
@@ -165,7 +203,12 @@ export function createSyncRules(deps: {
           crmContactId: contact,
           nextBookingAt: next ? next.start.toISOString() : null,
         };
-        await submit(workspace, 'setNextBooking', input, `rule:calendar-to-crm:${eventKey}:${customerId}`);
+        await submit(
+          workspace,
+          SYNC_RULE_EFFECTS['calendar-to-crm'].operation,
+          input,
+          `rule:calendar-to-crm:${eventKey}:${customerId}`,
+        );
       }
     },
   };
