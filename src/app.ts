@@ -14,7 +14,14 @@ import { connectWebhooks } from './webhooks/connect.ts';
 import { createWebhookIntake } from './webhooks/intake.ts';
 import { createWebhookProcessor } from './webhooks/processor.ts';
 import { startSyncRules, SYNC_RULES } from './sync/rules.ts';
-import { startSandboxes, type Sandboxes, type StartSandboxesOptions } from './sandbox/start.ts';
+import {
+  sandboxStateDir,
+  startSandboxes,
+  type Sandboxes,
+  type StartSandboxesOptions,
+} from './sandbox/start.ts';
+import { removeRunning, writeRunning } from './sandbox/running.ts';
+import { ROLES } from './domain/source-module.ts';
 import { createSwitchboardServer } from './server.ts';
 import { backfillLinks, type BackfillReport } from './links/backfill.ts';
 import { Redis } from 'ioredis';
@@ -95,7 +102,13 @@ export async function startSwitchboard(
         const modules = Object.fromEntries(
           Object.entries(config.sources).map(([role, bound]) => [role, bound.module]),
         );
-        sandboxes = await startSandboxes({ host: '127.0.0.1', modules, ...options.sandboxOptions });
+        // The sandboxes keep their records next to the hub's store, so a restart finds both as they
+        // were; not with a store that dies with the process or a test's own PostgreSQL schema.
+        const persist =
+          config.databaseUrl.endsWith(':memory:') || options.databaseSchema
+            ? undefined
+            : { dir: sandboxStateDir(config.dataDir) };
+        sandboxes = await startSandboxes({ host: '127.0.0.1', modules, persist, ...options.sandboxOptions });
         const started = sandboxes;
         cleanups.push(() => started.close());
       }
@@ -225,6 +238,18 @@ export async function startSwitchboard(
     const address = server.address() as AddressInfo;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
     await webhooks.register(config.publicUrl ?? url);
+    const announce =
+      config.mode === 'sandbox' && !options.sandboxes && sandboxes?.all.some((s) => s.persistence);
+    if (announce && sandboxes) {
+      writeRunning(config.dataDir, {
+        hub: url,
+        sandboxes: ROLES.map((role) => {
+          const s = (sandboxes as Sandboxes)[role];
+          return { role, system: s.system, name: s.name, url: s.url, credentials: s.credentials };
+        }),
+      });
+      cleanups.push(async () => removeRunning(config.dataDir));
+    }
     return {
       url,
       opsUrl,
