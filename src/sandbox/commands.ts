@@ -53,11 +53,16 @@ async function reset(args: string[], out: Out): Promise<number> {
     out.error(`reset takes only --yes, got ${unknown.join(' ')}`);
     return 1;
   }
-  const config = loadConfig();
-  if (config.mode === 'live') {
+  // Checked before the rest of the configuration: a half-configured live environment is refused too.
+  const credentials = Object.values(sandboxModules()).flatMap((m) =>
+    m.settings.credentialVars.filter((name) => process.env[name]),
+  );
+  const config = credentials.length > 0 ? undefined : loadConfig();
+  if (!config || config.mode === 'live') {
     out.error(
-      'Refusing to reset: vendor credentials are set, so this is live mode, whose store holds links to ' +
-        'real records. reset is for sandbox mode (no credentials in the environment). Nothing was deleted.',
+      `Refusing to reset: vendor credentials are set (${credentials.join(', ') || 'see the configuration'}), so ` +
+        'this is live mode, whose store holds links to real records. reset is for sandbox mode (no vendor ' +
+        'credentials in the environment). Nothing was deleted.',
     );
     return 1;
   }
