@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSandboxes, type Sandboxes } from './start.ts';
 import { xero as xeroModule } from '../../sources/xero/index.ts';
+import { quickbooks } from '../../sources/quickbooks/index.ts';
 
 // startSandboxes({ persist }): each vendor's records, id streams and idempotency keys outlive a
 // restart, over each vendor's own API (real HTTP), with nothing else changed.
@@ -125,6 +126,36 @@ describe('startSandboxes({ persist })', () => {
     expect(unbroken.all.map((s) => s.persistence)).toEqual([undefined, undefined, undefined, undefined]);
     expect((await stripeCustomer(unbroken, 'kept@example.com', 'persist-key-1')).id).toBe(made.id);
     expect((await stripeCustomer(unbroken, 'next@example.com')).id).toBe(next.id);
+  });
+
+  it('keeps the QuickBooks company when QuickBooks keeps the books', async () => {
+    const qbDir = join(dir, 'quickbooks');
+    const startQb = async () => {
+      const s = await startSandboxes({
+        relaxed: true,
+        modules: { accounting: quickbooks },
+        persist: { dir: qbDir },
+      });
+      open.push(s);
+      return s;
+    };
+    const first = await startQb();
+    expect(first.accounting.persistence).toBe('seeded');
+    const books = await quickbooks.sandbox.books!();
+    const unpaid = (await books.reader(first.accounting).accountingInvoicesModifiedSince(new Date(0))).find(
+      (i) => i.status === 'AUTHORISED' && i.amountDue > 0,
+    )!;
+    const paid = await admin(first.accounting.url, '/__sandbox/actions/pay-invoice', {
+      invoiceId: unpaid.id,
+    });
+    expect(paid.status).toBe(200);
+    await stop(first);
+    const second = await startQb();
+    expect(second.accounting.persistence).toBe('loaded');
+    expect(await books.reader(second.accounting).accountingInvoice(unpaid.id)).toMatchObject({
+      amountDue: 0,
+    });
+    await stop(second);
   });
 
   it('stays in memory without persist: a restart reseeds', async () => {
