@@ -20,7 +20,8 @@ import {
   type Sandboxes,
   type StartSandboxesOptions,
 } from './sandbox/start.ts';
-import { removeRunning, writeRunning } from './sandbox/running.ts';
+import { readRunning, removeRunning, writeRunning } from './sandbox/running.ts';
+import { ConfigError } from './env.ts';
 import { ROLES } from './domain/source-module.ts';
 import { createSwitchboardServer } from './server.ts';
 import { backfillLinks, type BackfillReport } from './links/backfill.ts';
@@ -108,6 +109,12 @@ export async function startSwitchboard(
           config.databaseUrl.endsWith(':memory:') || options.databaseSchema
             ? undefined
             : { dir: sandboxStateDir(config.dataDir) };
+        // Two hubs saving the same sandboxes would overwrite each other's records.
+        const other = persist ? readRunning(config.dataDir) : undefined;
+        if (other)
+          throw new ConfigError([
+            `another sandbox-mode hub (pid ${other.pid}, ${other.hub}) runs on the data folder ${config.dataDir}: stop it, or give this one its own SWITCHBOARD_DATA_DIR and DATABASE_URL`,
+          ]);
         sandboxes = await startSandboxes({ host: '127.0.0.1', modules, persist, ...options.sandboxOptions });
         const started = sandboxes;
         cleanups.push(() => started.close());

@@ -274,6 +274,17 @@ describe('sandbox mode keeps its state in the data folder', () => {
     expect(existsSync(join(dir, 'switchboard.db'))).toBe(true);
   });
 
+  it('a second hub on the same data folder is refused rather than overwriting the saved sandboxes', () => {
+    const second = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toMatch(/another sandbox-mode hub \(pid \d+, http:\S+\) runs on the data folder/);
+  }, 120_000);
+
   it('a corrupt saved sandbox stops the start with a message naming the file and the reset', async () => {
     expect(await stop()).toBe(0);
     const file = join(dir, 'sandboxes', 'google_calendar.json');
