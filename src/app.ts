@@ -252,7 +252,7 @@ export async function startSwitchboard(
         hub: url,
         sandboxes: ROLES.map((role) => {
           const s = (sandboxes as Sandboxes)[role];
-          return { role, system: s.system, name: s.name, url: s.url, credentials: s.credentials };
+          return { role, system: s.system, name: s.name, url: s.url };
         }),
       });
       cleanups.push(async () => removeRunning(config.dataDir));

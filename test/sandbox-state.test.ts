@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -155,6 +155,11 @@ describe('sandbox mode keeps its state in the data folder', () => {
     expect(output).toContain(`Vendor sandboxes (kept in ${join(dir, 'sandboxes')}`);
     expect(output).toMatch(/Linked \d+ customers/);
     const saved = readdirSync(join(dir, 'sandboxes')).sort();
+    // Where they listen, not what they accept: the CLI asks each sandbox for its test credentials.
+    const running = readFileSync(join(dir, 'sandboxes', 'running.json'), 'utf8');
+    expect(running).toContain(url);
+    expect(running).not.toContain('sk_test_switchboard_sandbox');
+    expect(running).not.toContain('pat-na1-switchboard-sandbox');
     expect(saved).toEqual(
       expect.arrayContaining(['google_calendar.json', 'hubspot.json', 'running.json', 'stripe.json']),
     );

@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { ConfigError } from '../env.ts';
 import { ROLES } from '../domain/source-module.ts';
 import { sandboxModules, sandboxStateDir } from './start.ts';
-import { readRunning, runningFile, type RunningSandboxInfo } from './running.ts';
+import { readRunning, runningFile, type RunningSandboxEntry, type RunningSandboxInfo } from './running.ts';
 import { describeActions, TRIGGER_ACTIONS, TriggerError } from './trigger.ts';
 
 export const COMMANDS = ['reset', 'trigger'] as const;
@@ -109,32 +109,41 @@ async function reset(args: string[], out: Out): Promise<number> {
   return 0;
 }
 
-/** The running sandboxes: a sandbox-mode hub's (its running.json), else `npm run sandbox`'s fixed ports. */
+/** What the sandbox at `url` says of itself, when it is the `system` sandbox; undefined when nothing answers. */
+async function describeSandbox(entry: RunningSandboxEntry): Promise<RunningSandboxInfo | undefined> {
+  try {
+    const res = await fetch(`${entry.url}/__sandbox`, { signal: AbortSignal.timeout(2_000) });
+    const described = (await res.json()) as { sandbox?: string; credentials?: Record<string, string> };
+    if (described.sandbox !== entry.system) return undefined;
+    return { ...entry, credentials: described.credentials ?? {} };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The running sandboxes: a sandbox-mode hub's (its running.json), else `npm run sandbox`'s fixed
+ * ports. Credentials come from each sandbox's own `GET /__sandbox`, so none are written to disk.
+ */
 async function findSandboxes(config: Config): Promise<{ from: string; sandboxes: RunningSandboxInfo[] }> {
   const running = readRunning(config.dataDir);
-  if (running)
-    return { from: `the hub at ${running.hub} (pid ${running.pid})`, sandboxes: running.sandboxes };
   const modules = sandboxModules();
-  const found = await Promise.all(
-    ROLES.map(async (role): Promise<RunningSandboxInfo | undefined> => {
-      const url = `http://127.0.0.1:${modules[role].sandbox.port}`;
-      try {
-        const res = await fetch(`${url}/__sandbox`, { signal: AbortSignal.timeout(2_000) });
-        const described = (await res.json()) as { sandbox?: string; credentials?: Record<string, string> };
-        if (described.sandbox !== modules[role].id) return undefined;
-        return {
-          role,
-          system: modules[role].id,
-          name: modules[role].id,
-          url,
-          credentials: described.credentials ?? {},
-        };
-      } catch {
-        return undefined;
-      }
-    }),
-  );
-  const sandboxes = found.filter((s) => s !== undefined);
+  const entries: RunningSandboxEntry[] =
+    running?.sandboxes ??
+    ROLES.map((role) => ({
+      role,
+      system: modules[role].id,
+      name: modules[role].id,
+      url: `http://127.0.0.1:${modules[role].sandbox.port}`,
+    }));
+  const sandboxes = (await Promise.all(entries.map(describeSandbox))).filter((s) => s !== undefined);
+  if (running) {
+    if (sandboxes.length < entries.length)
+      throw new TriggerError(
+        `The hub at ${running.hub} (pid ${running.pid}) is running, but its sandboxes do not all answer: is it stopping?`,
+      );
+    return { from: `the hub at ${running.hub} (pid ${running.pid})`, sandboxes };
+  }
   if (sandboxes.length === 0)
     throw new TriggerError(
       `No running sandboxes found: neither ${runningFile(config.dataDir)} (written by \`npm start\` in sandbox mode ` +

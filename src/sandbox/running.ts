@@ -8,19 +8,22 @@ import { join } from 'node:path';
 import { writeFileAtomic } from './kit/persist.ts';
 import { sandboxStateDir } from './start.ts';
 
-export interface RunningSandboxInfo {
+/** Where one sandbox listens; no credentials (the CLI asks the sandbox's `GET /__sandbox`). */
+export interface RunningSandboxEntry {
   role: string;
   system: string;
   name: string;
   url: string;
-  credentials: Record<string, string>;
 }
+
+/** A sandbox the CLI acts on: where it listens and the test credentials it accepts. */
+export type RunningSandboxInfo = RunningSandboxEntry & { credentials: Record<string, string> };
 
 export interface RunningFile {
   pid: number;
   hub: string;
   startedAt: string;
-  sandboxes: RunningSandboxInfo[];
+  sandboxes: RunningSandboxEntry[];
 }
 
 export const runningFile = (dataDir: string) => join(sandboxStateDir(dataDir), 'running.json');
