@@ -84,7 +84,8 @@ async function subscribe(types: string[]): Promise<{ events: any[]; close(): Pro
     },
     body: JSON.stringify({
       query: `subscription($types: [EventType!]) { events(types: $types) {
-        type source customer { id phone } booking { id start status } } }`,
+        type source customer { id phone } booking { id start status }
+        order { status links { system externalId } } invoice { number status } } }`,
       variables: { types },
     }),
     signal: abort.signal,
@@ -251,6 +252,44 @@ describe('sandbox mode keeps its state in the data folder', () => {
         () => `a CUSTOMER_CHANGED with phone ${phone}; got ${JSON.stringify(sub.events)}`,
       );
       expect(event.type).toBe('CUSTOMER_CHANGED');
+    } finally {
+      await sub.close();
+    }
+  }, 60_000);
+
+  it('trigger payment_intent.succeeded: a card payment in Stripe reaches the hub as PAYMENT_RECEIVED', async () => {
+    const sub = await subscribe(['PAYMENT_RECEIVED']);
+    try {
+      const run = sandboxCli('trigger', 'payment_intent.succeeded');
+      expect(run.status).toBe(0);
+      const intent = /payment (pi_\S+) \(succeeded\)/.exec(run.out)?.[1];
+      expect(intent).toBeTruthy();
+      const event = await waitFor(
+        () => sub.events.find((e) => e?.order?.links.some((l: any) => l.externalId === intent)),
+        () => `a PAYMENT_RECEIVED for ${intent}; got ${JSON.stringify(sub.events)}`,
+      );
+      expect(event).toMatchObject({
+        type: 'PAYMENT_RECEIVED',
+        source: 'STRIPE',
+        order: { status: 'SUCCEEDED' },
+      });
+    } finally {
+      await sub.close();
+    }
+  }, 60_000);
+
+  it('trigger invoice.paid: the accounting sandbox pays an invoice and the hub publishes INVOICE_CHANGED', async () => {
+    const sub = await subscribe(['INVOICE_CHANGED']);
+    try {
+      const run = sandboxCli('trigger', 'invoice.paid');
+      expect(run.status).toBe(0);
+      const number = /invoice (\S+) \(/.exec(run.out)?.[1];
+      expect(number).toBeTruthy();
+      const event = await waitFor(
+        () => sub.events.find((e) => e?.invoice?.number === number),
+        () => `an INVOICE_CHANGED for ${number}; got ${JSON.stringify(sub.events)}`,
+      );
+      expect(event.invoice.status).toBe('PAID');
     } finally {
       await sub.close();
     }
