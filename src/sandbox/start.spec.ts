@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { waitFor } from '../../harness/wait.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -70,6 +71,11 @@ describe('startSandboxes({ persist })', () => {
 
     // Changes in every sandbox: API writes with idempotency keys, admin actions, a payment.
     const made = await stripeCustomer(first, 'kept@example.com', 'persist-key-1');
+    // Saved shortly after the change, while the sandbox runs (a crash from here on keeps it).
+    await waitFor(
+      () => (readFileSync(join(dir, 'stripe.json'), 'utf8').includes(made.id) ? true : undefined),
+      () => `${made.id} in stripe.json`,
+    );
     const contact = await admin(first.crm.url, '/__sandbox/actions/create-contact', {
       properties: { email: 'kept@example.com', firstname: 'Kept', phone: '+44 7700 900001' },
     });
