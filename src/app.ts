@@ -14,7 +14,15 @@ import { connectWebhooks } from './webhooks/connect.ts';
 import { createWebhookIntake } from './webhooks/intake.ts';
 import { createWebhookProcessor } from './webhooks/processor.ts';
 import { startSyncRules, SYNC_RULES } from './sync/rules.ts';
-import { startSandboxes, type Sandboxes, type StartSandboxesOptions } from './sandbox/start.ts';
+import {
+  sandboxStateDir,
+  startSandboxes,
+  type Sandboxes,
+  type StartSandboxesOptions,
+} from './sandbox/start.ts';
+import { readRunning, removeRunning, writeRunning } from './sandbox/running.ts';
+import { ConfigError } from './env.ts';
+import { ROLES } from './domain/source-module.ts';
 import { createSwitchboardServer } from './server.ts';
 import { inRootSpan } from './observability/spans.ts';
 import { backfillLinks, type BackfillReport } from './links/backfill.ts';
@@ -101,7 +109,19 @@ export async function startSwitchboard(
         const modules = Object.fromEntries(
           Object.entries(config.sources).map(([role, bound]) => [role, bound.module]),
         );
-        sandboxes = await startSandboxes({ host: '127.0.0.1', modules, ...options.sandboxOptions });
+        // The sandboxes keep their records next to the hub's store, so a restart finds both as they
+        // were; not with a store that dies with the process or a test's own PostgreSQL schema.
+        const persist =
+          config.databaseUrl.endsWith(':memory:') || options.databaseSchema
+            ? undefined
+            : { dir: sandboxStateDir(config.dataDir) };
+        // Two hubs saving the same sandboxes would overwrite each other's records.
+        const other = persist ? readRunning(config.dataDir) : undefined;
+        if (other)
+          throw new ConfigError([
+            `another sandbox-mode hub (pid ${other.pid}, ${other.hub}) runs on the data folder ${config.dataDir}: stop it, or give this one its own SWITCHBOARD_DATA_DIR and DATABASE_URL`,
+          ]);
+        sandboxes = await startSandboxes({ host: '127.0.0.1', modules, persist, ...options.sandboxOptions });
         const started = sandboxes;
         cleanups.push(() => started.close());
       }
@@ -241,6 +261,18 @@ export async function startSwitchboard(
     // Not in a root span of its own: the renewal timers registration leaves behind would carry it,
     // and calls made days later would join the start-up's trace. Its calls are roots, each alone.
     await webhooks.register(config.publicUrl ?? url);
+    const announce =
+      config.mode === 'sandbox' && !options.sandboxes && sandboxes?.all.some((s) => s.persistence);
+    if (announce && sandboxes) {
+      writeRunning(config.dataDir, {
+        hub: url,
+        sandboxes: ROLES.map((role) => {
+          const s = (sandboxes as Sandboxes)[role];
+          return { role, system: s.system, name: s.name, url: s.url };
+        }),
+      });
+      cleanups.push(async () => removeRunning(config.dataDir));
+    }
     return {
       url,
       opsUrl,

@@ -2,6 +2,8 @@ import { ConfigError, loadConfig } from './config.ts';
 import { startSwitchboard } from './app.ts';
 import { createLogger } from './observability/logger.ts';
 import { ROLES } from './domain/source-module.ts';
+import { SavedStateError } from './sandbox/kit/persist.ts';
+import { sandboxStateDir } from './sandbox/start.ts';
 
 const logger = createLogger();
 try {
@@ -40,8 +42,23 @@ try {
     }
   }
   if (app.sandboxes) {
-    lines.push('', '  Vendor sandboxes (seeded; admin surface under /__sandbox/):');
-    for (const s of app.sandboxes.all) lines.push(`    ${s.name.padEnd(17)}  ${s.url}`);
+    const kept = app.sandboxes.all.some((s) => s.persistence === 'loaded' || s.persistence === 'seeded');
+    lines.push(
+      '',
+      kept
+        ? `  Vendor sandboxes (kept in ${sandboxStateDir(config.dataDir)}; admin surface under /__sandbox/):`
+        : '  Vendor sandboxes (seeded; admin surface under /__sandbox/):',
+    );
+    for (const s of app.sandboxes.all) {
+      const note = { loaded: 'saved state', seeded: 'seeded', memory: 'seeded, not saved' }[
+        s.persistence ?? 'memory'
+      ];
+      lines.push(`    ${s.name.padEnd(17)}  ${s.url}${kept ? `   (${note})` : ''}`);
+    }
+    if (kept)
+      lines.push(
+        '    `npm run sandbox -- trigger --list` sends vendor events; `npm run sandbox -- reset` starts over.',
+      );
   }
   if (app.backfill) {
     const b = app.backfill;
@@ -71,7 +88,7 @@ try {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 } catch (error) {
-  if (error instanceof ConfigError) console.error(error.message);
+  if (error instanceof ConfigError || error instanceof SavedStateError) console.error(error.message);
   else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(
       `Port ${process.env.PORT ?? 4000} is in use: stop what runs there or set PORT to another port.`,

@@ -4,7 +4,8 @@ import { moduleById, SOURCE_MODULES } from '../../sources/registry.ts';
 import { sandboxModules, startSandbox, startSandboxes, type RoleSandbox } from './start.ts';
 
 /**
- * `npm run sandbox`: a sandbox per role (the `SWITCHBOARD_<ROLE>` bindings) on fixed loopback ports.
+ * `npm run sandbox`: a sandbox per role (the `SWITCHBOARD_<ROLE>` bindings) on fixed loopback ports,
+ * in memory (reseeded on every start). `npm run sandbox -- reset|trigger …`: see commands.ts.
  * Environment:
  * - SANDBOX_SEED (integer) loads a different business; SANDBOX_CUSTOMERS sets its size (default 300);
  * - SANDBOX_PORTS=free picks free ports instead of each module's own (sources/<vendor>/index.ts);
@@ -13,6 +14,13 @@ import { sandboxModules, startSandbox, startSandboxes, type RoleSandbox } from '
  * - SANDBOX_ONLY=<module id> starts just that one (benchmarks run each vendor in its own process,
  *   as the real ones are on their own machines).
  */
+const [command, ...args] = process.argv.slice(2);
+if (command !== undefined) {
+  // `npm run sandbox -- reset` / `-- trigger <action>`: commands on a data folder, not a start.
+  const { runCommand } = await import('./commands.ts');
+  process.exit(await runCommand(command, args));
+}
+
 const env = process.env;
 const host = env.HOST ?? '127.0.0.1';
 const integer = (name: string): number | undefined => {

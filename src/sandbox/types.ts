@@ -1,5 +1,6 @@
 import type { RunningSandbox } from './kit/http.ts';
 import type { WebhookSettings } from './kit/webhooks.ts';
+import type { PersistentState } from './kit/persist.ts';
 import type { BusinessOptions, SeedBusiness } from './seed/business.ts';
 
 /** Options every vendor sandbox takes (`startStripeSandbox(options)`, ...). */
@@ -20,4 +21,6 @@ export interface VendorSandboxOptions {
  */
 export interface VendorSandbox extends RunningSandbox {
   credentials: Record<string, string>;
+  /** Save and load of its records (sandbox mode keeps them in the data folder); absent: reseeds on every start. */
+  state?: PersistentState;
 }

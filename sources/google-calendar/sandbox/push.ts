@@ -40,6 +40,9 @@ export interface PushChannels {
   notifyChange(): void;
   list(): Channel[];
   clear(): void;
+  /** The open channels: a saved sandbox keeps notifying the hub that watched it. */
+  snapshot(): Map<string, Channel>;
+  restore(saved: Map<string, Channel>): void;
 }
 
 type Json = Record<string, unknown>;
@@ -76,6 +79,11 @@ export function createPushChannels(store: CalendarStore, dispatcher: WebhookDisp
   };
 
   return {
+    snapshot: () => channels,
+    restore(saved) {
+      channels.clear();
+      for (const [id, channel] of saved) channels.set(id, channel);
+    },
     watch(body, resourceUri) {
       if (!isObject(body)) return fail(errors.parseError());
       const { id, type, address, token, expiration, params } = body;

@@ -3,9 +3,9 @@ import { createWebhookDispatcher } from '../../../src/sandbox/kit/webhooks.ts';
 import { generateBusiness } from '../../../src/sandbox/seed/business.ts';
 import type { VendorSandbox, VendorSandboxOptions } from '../../../src/sandbox/types.ts';
 import { adminRoutes } from './admin.ts';
-import { createPushChannels } from './push.ts';
+import { createPushChannels, type Channel } from './push.ts';
 import { calendarRoutes } from './routes.ts';
-import { createCalendarStore } from './state.ts';
+import { createCalendarStore, type CalendarSnapshot } from './state.ts';
 import { errors, kitErrorResponse } from './wire.ts';
 
 /**
@@ -61,6 +61,14 @@ export async function startGoogleCalendarSandbox(options: VendorSandboxOptions =
   );
   return {
     ...running,
+    state: {
+      snapshot: () => ({ calendar: store.snapshot(), channels: push.snapshot() }),
+      restore(saved) {
+        const s = saved as { calendar: CalendarSnapshot; channels: Map<string, Channel> };
+        store.restore(s.calendar);
+        push.restore(s.channels);
+      },
+    },
     credentials: { accessToken: SANDBOX_ACCESS_TOKEN, calendarId: business.calendarId },
   };
 }

@@ -82,6 +82,18 @@ export interface CalendarStore {
   onChange(listener: (event: StoredEvent) => void): void;
   expireSyncTokens(): void;
   reset(): void;
+  /** The events, change counter, sync epoch and id stream (sandbox mode saves them across restarts). */
+  snapshot(): CalendarSnapshot;
+  restore(saved: CalendarSnapshot): void;
+}
+
+export interface CalendarSnapshot {
+  events: Map<string, StoredEvent>;
+  version: number;
+  syncEpoch: number;
+  random: number;
+  resourceId: string;
+  last: number;
 }
 
 const BASE32HEX = '0123456789abcdefghijklmnopqrstuv';
@@ -133,6 +145,18 @@ export function createCalendarStore(business: SeedBusiness): CalendarStore {
     },
     onChange: (listener) => void listeners.push(listener),
     expireSyncTokens: () => void syncEpoch++,
+    snapshot: () => ({ events, version, syncEpoch, random: random.position(), resourceId, last }),
+    restore(saved) {
+      if (!(saved.events instanceof Map) || typeof saved.version !== 'number')
+        throw new Error('no calendar events in the saved state');
+      events.clear();
+      for (const [id, event] of saved.events) events.set(id, event);
+      version = saved.version;
+      syncEpoch = saved.syncEpoch;
+      random.seek(saved.random);
+      resourceId = saved.resourceId;
+      last = saved.last;
+    },
     reset() {
       events.clear();
       version = 0;

@@ -12,7 +12,7 @@ import type { HubspotContext } from './context.ts';
 import { authAndLimits, createRateLimiter, DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { objectRoutes } from './routes-objects.ts';
 import { webhookRoutes } from './routes-webhooks.ts';
-import { createStore } from './state.ts';
+import { createStore, type StoreSnapshot } from './state.ts';
 import { createEventEmitter, type AppWebhooks } from './webhooks.ts';
 import { hubspotError, rateLimitResponse } from './wire.ts';
 
@@ -105,6 +105,23 @@ export async function startHubspotSandbox(options: HubspotSandboxOptions = {}): 
   return {
     ...running,
     credentials: { ...credentials },
+    state: {
+      snapshot: () => ({
+        store: ctx.store.snapshot(),
+        app,
+        nextEventId: events.nextEventId(),
+      }),
+      restore(saved) {
+        const s = saved as { store: StoreSnapshot; app: AppWebhooks; nextEventId: number };
+        if (!(s.app?.subscriptions instanceof Map))
+          throw new Error('no HubSpot app webhooks in the saved state');
+        ctx.store.restore(s.store);
+        app.settings = s.app.settings;
+        app.subscriptions = s.app.subscriptions;
+        app.nextSubscriptionId = s.app.nextSubscriptionId;
+        events.setNextEventId(s.nextEventId);
+      },
+    },
     close: async () => {
       events.close();
       await running.close();

@@ -26,6 +26,12 @@ export interface CrmRecord {
   assoc: Record<ObjectType, Set<string>>;
 }
 
+export interface StoreSnapshot {
+  records: Record<ObjectType, Map<string, CrmRecord>>;
+  lastId: Record<ObjectType, number>;
+  idRandom: Record<ObjectType, number>;
+}
+
 export interface Change {
   objectType: ObjectType;
   objectId: string;
@@ -58,6 +64,9 @@ export interface Store {
   update(record: CrmRecord, props: Map<string, string>): Change[];
   archive(record: CrmRecord): Change[];
   counts(): Record<ObjectType, number>;
+  /** Records, id counters and id streams (sandbox mode saves them across restarts). */
+  snapshot(): StoreSnapshot;
+  restore(saved: StoreSnapshot): void;
 }
 
 const DAY = 86_400_000;
@@ -406,6 +415,27 @@ export function createStore(business: SeedBusiness): Store {
       record.archivedAt = new Date();
       touch(record, record.archivedAt);
       return [{ objectType: record.type, objectId: record.id, kind: 'deletion' }];
+    },
+    snapshot: () => ({
+      records,
+      lastId: { ...lastId },
+      idRandom: { contacts: idRandom.contacts.position(), deals: idRandom.deals.position() },
+    }),
+    restore(saved) {
+      for (const type of ['contacts', 'deals'] as const) {
+        if (!(saved.records?.[type] instanceof Map)) throw new Error(`no HubSpot ${type} in the saved state`);
+      }
+      for (const type of ['contacts', 'deals'] as const) {
+        records[type].clear();
+        for (const byValue of unique[type].values()) byValue.clear();
+        for (const [id, record] of saved.records[type]) {
+          records[type].set(id, record);
+          // The unique-value index (email, ...) is derived: rebuilt rather than saved.
+          for (const [name, value] of record.props) index(record, name, undefined, value);
+        }
+        lastId[type] = saved.lastId[type];
+        idRandom[type].seek(saved.idRandom[type]);
+      }
     },
     counts() {
       const count = (type: ObjectType) => [...records[type].values()].filter((r) => !r.archived).length;

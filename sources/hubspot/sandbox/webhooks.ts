@@ -57,6 +57,9 @@ export interface EventEmitter {
   /** Drops events not yet sent and restarts event ids (on sandbox reset). */
   reset(): void;
   close(): void;
+  /** The next event id (saved across restarts so ids never repeat). */
+  nextEventId(): number;
+  setNextEventId(id: number): void;
 }
 
 const MAX_EVENTS_PER_REQUEST = 100;
@@ -193,6 +196,10 @@ export function createEventEmitter(options: EmitterOptions): EventEmitter {
       else if (pending.length > 0 && !timer) timer = setTimeout(flush, options.windowMs);
     },
     flush,
+    nextEventId: () => nextEventId,
+    setNextEventId(id) {
+      nextEventId = id;
+    },
     reset() {
       if (timer) clearTimeout(timer);
       timer = undefined;

@@ -26,13 +26,29 @@ export interface IdempotencyStore {
   ): Promise<SandboxResponse>;
   clear(): void;
   size(): number;
+  /** Finished requests' answers by key: a restart still replays a retried write. */
+  snapshot(): Map<string, SandboxResponse>;
+  restore(saved: Map<string, SandboxResponse>): void;
 }
 
 export function createIdempotencyStore(): IdempotencyStore {
   const entries = new Map<string, Promise<SandboxResponse>>();
+  const settled = new Map<string, SandboxResponse>();
   return {
-    clear: () => entries.clear(),
+    clear: () => {
+      entries.clear();
+      settled.clear();
+    },
     size: () => entries.size,
+    snapshot: () => settled,
+    restore(saved) {
+      entries.clear();
+      settled.clear();
+      for (const [key, response] of saved) {
+        settled.set(key, response);
+        entries.set(key, Promise.resolve(response));
+      }
+    },
     async run(realmId, req, next, refuse) {
       const requestId = req.query.get('requestid') ?? req.query.get('requestId');
       if (requestId === null || requestId === '' || req.method !== 'POST') return next();
@@ -52,6 +68,7 @@ export function createIdempotencyStore(): IdempotencyStore {
       try {
         const response = await pending;
         if (response.status === 429 || response.status >= 500) entries.delete(key);
+        else settled.set(key, response);
         return response;
       } catch (error) {
         entries.delete(key);

@@ -29,7 +29,7 @@ import { createIdentity, SCOPES, type TokenSettings } from './identity.ts';
 import { createLimiter, type LimitSettings } from './limits.ts';
 import { queryRoutes } from './query.ts';
 import { createClock, describeClock } from '../../../src/sandbox/kit/clock.ts';
-import { loadCompany } from './state.ts';
+import { loadCompany, type Company } from './state.ts';
 import { createQboWebhooks } from './webhooks.ts';
 import {
   authenticationFailed,
@@ -284,5 +284,32 @@ export async function startQuickbooksSandbox(options: QuickbooksSandboxOptions =
   );
   baseUrl = running.url;
   const credentials: Record<string, string> = { ...creds };
-  return { ...running, credentials };
+  return {
+    ...running,
+    credentials,
+    // OAuth grants are not saved: sandbox mode's hub keeps no tokens and starts from the configured
+    // refresh token, which a saved rotation would have retired.
+    state: {
+      snapshot: () => ({
+        company: ctx.company,
+        idempotency: idempotency.snapshot(),
+        webhooks: webhooks.snapshot(),
+        clockOffsetSeconds: clock.offsetSeconds(),
+      }),
+      restore(saved) {
+        const s = saved as {
+          company: Company;
+          idempotency: Map<string, SandboxResponse>;
+          webhooks: ReturnType<typeof webhooks.snapshot>;
+          clockOffsetSeconds: number;
+        };
+        if (!(s.company?.invoices instanceof Map))
+          throw new Error('no QuickBooks company in the saved state');
+        ctx.company = s.company;
+        idempotency.restore(s.idempotency);
+        webhooks.restore(s.webhooks);
+        clock.advance(Math.max(0, s.clockOffsetSeconds - clock.offsetSeconds()));
+      },
+    },
+  };
 }

@@ -44,6 +44,9 @@ export interface QboWebhooks {
   unregister(): boolean;
   /** Notifications sent so far. */
   sent(): number;
+  /** The endpoint and count (sandbox mode saves them across restarts). */
+  snapshot(): { active?: WebhookEndpoint; count: number };
+  restore(saved: { active?: WebhookEndpoint; count: number }): void;
 }
 
 export const signIntuit = (verifierToken: string, body: string | Buffer): string =>
@@ -63,6 +66,11 @@ export function createQboWebhooks(options: {
   let count = 0;
 
   return {
+    snapshot: () => ({ active, count }),
+    restore(saved) {
+      active = saved.active;
+      count = saved.count;
+    },
     changes() {
       const pending: Array<{ name: EntityName; id: string; operation: Operation; lastUpdated: number }> = [];
       let done = false;

@@ -264,5 +264,11 @@ export function createApi(seed: number) {
       random = createRandom(`stripe-requests:${seed}`);
       stored = new Map();
     },
+    /** The request-id stream and the idempotency keys seen: a restart must still replay a retried POST. */
+    snapshot: () => ({ random: random.position(), stored }),
+    restore(saved: { random: number; stored: Map<string, StoredResult> }) {
+      random.seek(saved.random);
+      stored = saved.stored;
+    },
   };
 }

@@ -9,7 +9,7 @@ import { customerRoutes } from './customers.ts';
 import { eventRoutes } from './events.ts';
 import { paymentIntentRoutes } from './payment-intents.ts';
 import { loadSeed } from './seed.ts';
-import { ACCOUNT_ID, createState } from './state.ts';
+import { ACCOUNT_ID, createState, persistentState } from './state.ts';
 
 export { API_KEY } from './api.ts';
 export { SANDBOX_WEBHOOK_SECRET } from './admin.ts';
@@ -63,6 +63,7 @@ export async function startStripeSandbox(options: VendorSandboxOptions = {}): Pr
   );
   return {
     ...running,
+    state: persistentState(state, api),
     credentials: {
       apiKey: API_KEY,
       webhookSecret: SANDBOX_WEBHOOK_SECRET,

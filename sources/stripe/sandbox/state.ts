@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createRandom, type Random } from '../../../src/sandbox/kit/random.ts';
 import type { WebhookDispatcher } from '../../../src/sandbox/kit/webhooks.ts';
+import type { PersistentState } from '../../../src/sandbox/kit/persist.ts';
 import type { SeedBusiness } from '../../../src/sandbox/seed/business.ts';
 import {
   DEFAULT_API_VERSION,
@@ -112,6 +113,41 @@ export function createState(business: SeedBusiness, webhooks: WebhookDispatcher)
     },
   };
   return state;
+}
+
+const RECORDS = [
+  'customers',
+  'deletedCustomers',
+  'paymentIntents',
+  'paymentMethods',
+  'charges',
+  'refunds',
+  'endpoints',
+  'events',
+] as const;
+
+/** The account's records, its id stream and the API's idempotency keys, for sandbox mode's saved state. */
+export function persistentState(
+  state: StripeState,
+  api: { snapshot(): unknown; restore(saved: never): void },
+): PersistentState {
+  return {
+    snapshot: () => ({
+      ...Object.fromEntries(RECORDS.map((name) => [name, state[name]])),
+      random: state.random.position(),
+      api: api.snapshot(),
+    }),
+    restore(saved) {
+      const s = saved as Record<string, unknown>;
+      for (const name of RECORDS) {
+        if (!(s[name] instanceof Map || s[name] instanceof Set))
+          throw new Error(`no "${name}" in the saved state`);
+      }
+      for (const name of RECORDS) Object.assign(state, { [name]: s[name] });
+      state.random.seek(s.random as number);
+      api.restore(s.api as never);
+    },
+  };
 }
 
 /** Clears the account's records for a reseed; webhook endpoints survive (see README). */

@@ -28,6 +28,9 @@ export interface IdempotencyStore {
   ): Promise<SandboxResponse>;
   clear(): void;
   size(): number;
+  /** Keys whose request finished, with their answers: a restart still replays a retried write. */
+  snapshot(): Map<string, unknown>;
+  restore(saved: Map<string, unknown>): void;
 }
 
 export function createIdempotencyStore(clock: Clock): IdempotencyStore {
@@ -35,6 +38,11 @@ export function createIdempotencyStore(clock: Clock): IdempotencyStore {
   return {
     clear: () => entries.clear(),
     size: () => entries.size,
+    snapshot: () => new Map([...entries].filter(([, v]) => v.response !== undefined)),
+    restore(saved) {
+      entries.clear();
+      for (const [k, v] of saved) entries.set(k, v as Stored);
+    },
     async run(tenantId, req, next, refuse) {
       const header = req.headers['idempotency-key'];
       const key = Array.isArray(header) ? header[0] : header;

@@ -22,7 +22,7 @@ import { invoiceRoutes } from './invoices.ts';
 import { createLimiter, type LimitSettings } from './limits.ts';
 import { paymentRoutes } from './payments.ts';
 import { createClock, describeClock } from '../../../src/sandbox/kit/clock.ts';
-import { loadBooks } from './state.ts';
+import { loadBooks, type Books } from './state.ts';
 import { createXeroWebhooks } from './webhooks.ts';
 import { apiException, notFound, oauthError, problem } from './wire.ts';
 
@@ -192,5 +192,34 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
   );
   baseUrl = running.url;
   const credentials: Record<string, string> = { ...creds };
-  return { ...running, credentials };
+  return {
+    ...running,
+    credentials,
+    // OAuth grants are not saved: sandbox mode's hub keeps no tokens and starts from the configured
+    // refresh token, which a saved rotation would have retired.
+    state: {
+      snapshot: () => ({
+        books: ctx.books,
+        ids: ctx.ids.position(),
+        idempotency: idempotency.snapshot(),
+        webhooks: webhooks.snapshot(),
+        clockOffsetSeconds: clock.offsetSeconds(),
+      }),
+      restore(saved) {
+        const s = saved as {
+          books: Books;
+          ids: number;
+          idempotency: Map<string, unknown>;
+          webhooks: ReturnType<typeof webhooks.snapshot>;
+          clockOffsetSeconds: number;
+        };
+        if (!(s.books?.invoices instanceof Map)) throw new Error('no Xero books in the saved state');
+        ctx.books = s.books;
+        ctx.ids.seek(s.ids);
+        idempotency.restore(s.idempotency);
+        webhooks.restore(s.webhooks);
+        clock.advance(Math.max(0, s.clockOffsetSeconds - clock.offsetSeconds()));
+      },
+    },
+  };
 }

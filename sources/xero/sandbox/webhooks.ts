@@ -39,6 +39,9 @@ export interface XeroWebhooks {
   unsubscribe(): boolean;
   /** Events sent so far (their sequence numbers), for the admin view. */
   lastSequence(): number;
+  /** The subscription, sequence and entropy stream (sandbox mode saves them across restarts). */
+  snapshot(): { active?: Subscription; sequence: number; random: number };
+  restore(saved: { active?: Subscription; sequence: number; random: number }): void;
 }
 
 export const signXero = (webhookKey: string, body: string): string =>
@@ -62,6 +65,12 @@ export function createXeroWebhooks(options: {
   const resourcePath = (category: EventCategory) => (category === 'CONTACT' ? 'Contacts' : 'Invoices');
 
   return {
+    snapshot: () => ({ active, sequence, random: random.position() }),
+    restore(saved) {
+      active = saved.active;
+      sequence = saved.sequence;
+      random.seek(saved.random);
+    },
     changes() {
       const pending: Array<{ category: EventCategory; type: EventType; resourceId: string }> = [];
       let done = false;

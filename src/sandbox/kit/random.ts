@@ -16,6 +16,10 @@ export interface Random {
   uuid(): string;
   /** An independent stream derived from this seed and a label, so adding draws in one place does not shift another. */
   fork(label: string): Random;
+  /** Where the stream is (persisted sandboxes save it so ids keep coming from where they left off). */
+  position(): number;
+  /** Continues the stream from a `position()` read earlier. */
+  seek(position: number): void;
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -60,5 +64,9 @@ export function createRandom(seed: number | string): Random {
     },
     uuid: () => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[int(0, 3)]}${hex(3)}-${hex(12)}`,
     fork: (label) => createRandom(hashString(`${base}:${label}`)),
+    position: () => state,
+    seek(position) {
+      state = position >>> 0;
+    },
   };
 }
