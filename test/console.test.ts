@@ -299,6 +299,18 @@ describe('the console', () => {
   });
 });
 
+describe('the connection map page', () => {
+  it('renders docs/CONNECTIONS.md as the hub serves it, tables as tables and code as text', async () => {
+    const { page, close } = await consolePage('map');
+    await page.waitForSelector('article.map table');
+    const text = (await page.locator('article.map').textContent()) ?? '';
+    expect(text).toContain('Customer');
+    expect(text).toContain('properties.email');
+    expect(text).not.toContain('|');
+    await close();
+  });
+});
+
 describe('GraphiQL', () => {
   it('opens offline on the customer-360 query with the development key and runs it', async () => {
     const { context, elsewhere } = await offlineContext(browser, app.url);
