@@ -12,12 +12,10 @@
  */
 import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
-import { startSwitchboard } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import type { Sandboxes } from '../src/sandbox/start.ts';
+import { startSandboxHub } from '../harness/sandbox-hub.ts';
 import { generateBusiness } from '../src/sandbox/seed/business.ts';
 import { sandboxAction } from '../harness/sandbox-admin.ts';
-import { launchChromium } from '../test/support/browser.ts';
+import { launchChromium } from '../harness/browser.ts';
 import { median, percentile } from './support.ts';
 
 export const CONSOLE_BENCH = { paints: 10, events: 30 } as const;
@@ -35,12 +33,8 @@ export interface ConsoleResult {
 }
 
 export async function benchConsole(log: (line: string) => void): Promise<ConsoleResult> {
-  const app = await startSwitchboard(
-    loadConfig({ PORT: '0', DATABASE_URL: ':memory:', LOG_LEVEL: 'silent' }),
-    { sandboxOptions: { webhooks: { retryBaseMs: 50 }, relaxed: true } },
-  );
-  const sandboxes = app.sandboxes as Sandboxes;
-  const key = app.developmentKey!;
+  const hub = await startSandboxHub();
+  const { app, sandboxes, key } = hub;
   let browser: Browser | undefined;
   try {
     browser = await launchChromium();
@@ -118,6 +112,6 @@ export async function benchConsole(log: (line: string) => void): Promise<Console
     return { scriptBytes, scriptGzipBytes, firstVisit, firstPaintMs, connectionsMs, eventMs };
   } finally {
     await browser?.close();
-    await app.close();
+    await hub.close();
   }
 }

@@ -7,39 +7,22 @@
 // The hub's request log would bury the progress lines; set before the logger is made.
 process.env.LOG_LEVEL ??= 'silent';
 import { mkdirSync } from 'node:fs';
-import { startSwitchboard } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import type { Sandboxes } from '../src/sandbox/start.ts';
+import { startSandboxHub } from '../harness/sandbox-hub.ts';
 import { clearFaults, injectFault, sandboxAction } from '../harness/sandbox-admin.ts';
 import { generateBusiness } from '../src/sandbox/seed/business.ts';
-import { launchChromium } from '../test/support/browser.ts';
+import { launchChromium } from '../harness/browser.ts';
 
 const out = new URL('../docs/screenshots/', import.meta.url);
 mkdirSync(out, { recursive: true });
 
-const app = await startSwitchboard(
-  loadConfig({
-    PORT: '0',
-    DATABASE_URL: ':memory:',
-    LOG_LEVEL: 'silent',
-    SWITCHBOARD_CACHE: 'off',
-    OUTBOX_MAX_ATTEMPTS: '2',
-    OUTBOX_RETRY_BASE_MS: '20',
-    OUTBOX_RETRY_MAX_MS: '50',
-    OUTBOX_POLL_MS: '50',
-  }),
-  { sandboxOptions: { webhooks: { retryBaseMs: 50 }, relaxed: true } },
-);
-const sandboxes = app.sandboxes as Sandboxes;
-const key = app.developmentKey!;
-const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-  const res = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: unknown; errors?: unknown[] };
-};
+const hub = await startSandboxHub({
+  SWITCHBOARD_CACHE: 'off',
+  OUTBOX_MAX_ATTEMPTS: '2',
+  OUTBOX_RETRY_BASE_MS: '20',
+  OUTBOX_RETRY_MAX_MS: '50',
+  OUTBOX_POLL_MS: '50',
+});
+const { app, sandboxes, key, gql } = hub;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const browser = await launchChromium();
 try {
@@ -115,5 +98,5 @@ try {
 } finally {
   await clearFaults(sandboxes.payments.url, sandboxes.accounting.url).catch(() => {});
   await browser.close();
-  await app.close();
+  await hub.close();
 }

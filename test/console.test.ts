@@ -1,35 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
+import type { RunningSwitchboard } from '../src/app.ts';
 import type { Sandboxes } from '../src/sandbox/start.ts';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
 import { clearFaults, injectFault, sandboxAction } from '../harness/sandbox-admin.ts';
+import { startSandboxHub, type SandboxHub } from '../harness/sandbox-hub.ts';
 import { waitFor } from '../harness/wait.ts';
+import { launchChromium, offlineContext } from '../harness/browser.ts';
 import { keyWith } from './support/security.ts';
-import { launchChromium, offlineContext } from './support/browser.ts';
 import { vendorApis } from './support/vendors.ts';
 
 // The operator's console (/console) and GraphiQL in a real Chromium, against the sandbox-mode hub as
 // `npm start` runs it: every page works through the hub's own GraphQL API, with nothing from
 // another host (requests elsewhere are aborted and listed).
 
+let hub: SandboxHub;
 let app: RunningSwitchboard;
 let sandboxes: Sandboxes;
 let browser: Browser;
 const business = generateBusiness();
-
-const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-  const res = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${app.developmentKey}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: any; errors?: any[] };
-};
+const gql = (query: string, variables?: Record<string, unknown>) => hub.gql(query, variables);
 
 /** A page on the console, offline but for the hub, signed in with `key` (the development key by default). */
-async function consolePage(view = 'connections', key = app.developmentKey!) {
+async function consolePage(view = 'connections', key = hub.key) {
   const { context, elsewhere } = await offlineContext(browser, app.url);
   const page = await context.newPage();
   await page.goto(`${app.url}/console#/${view}`);
@@ -38,44 +31,52 @@ async function consolePage(view = 'connections', key = app.developmentKey!) {
   return { page, elsewhere, close: () => context.close() };
 }
 
-/** Keeps calling the payments system (no cache: SWITCHBOARD_CACHE=off) until `done` holds. */
-async function callPaymentsUntil(done: () => Promise<boolean>, what: string) {
-  const query = `{ customers(first: 2) { edges { node { orders(first: 1) { edges { node { id } } } } } } }`;
+/** Reads that reach each role's system (no cache: SWITCHBOARD_CACHE=off). */
+const READS = {
+  payments: `{ customers(first: 2) { edges { node { orders(first: 1) { edges { node { id } } } } } } }`,
+  accounting: `{ customers(first: 2) { edges { node { invoices(first: 1) { edges { node { id } } } } } } }`,
+};
+
+/** Keeps calling a role's system until `done` holds (a breaker probes only when a call comes). */
+async function callUntil(role: keyof typeof READS, done: () => Promise<boolean>, what: string) {
   const deadline = Date.now() + 25_000;
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await gql(query);
+    await gql(READS[role]);
     await new Promise((r) => setTimeout(r, 300));
   }
+}
+
+/** Whether the hub calls the role's system freely again: healthy, its breaker closed. */
+async function recovered(role: keyof typeof READS): Promise<boolean> {
+  const system = sandboxes[role].system.toUpperCase();
+  const { data } = await gql(`{ sources { system healthy state breaker { state } } }`);
+  const source = data?.sources.find((s: any) => s.system === system);
+  return source?.healthy && source.state === 'OK' && (source.breaker?.state ?? 'CLOSED') === 'CLOSED';
 }
 
 const tone = (page: Page, system: string) =>
   page.getAttribute(`.connection[data-system="${system}"]`, 'data-tone', { timeout: 10_000 });
 
 beforeAll(async () => {
-  app = await startSwitchboard(
-    loadConfig({
-      PORT: '0',
-      DATABASE_URL: ':memory:',
-      LOG_LEVEL: 'silent',
-      // Every read reaches the vendors, so a fault shows at once; writes give up after two attempts.
-      SWITCHBOARD_CACHE: 'off',
-      OUTBOX_MAX_ATTEMPTS: '2',
-      OUTBOX_RETRY_BASE_MS: '20',
-      OUTBOX_RETRY_MAX_MS: '50',
-      OUTBOX_POLL_MS: '50',
-    }),
-    { sandboxOptions: { webhooks: { retryBaseMs: 50 }, relaxed: true } },
-  );
-  sandboxes = app.sandboxes as Sandboxes;
+  hub = await startSandboxHub({
+    // Every read reaches the vendors, so a fault shows at once; writes give up after two attempts.
+    SWITCHBOARD_CACHE: 'off',
+    OUTBOX_MAX_ATTEMPTS: '2',
+    OUTBOX_RETRY_BASE_MS: '20',
+    OUTBOX_RETRY_MAX_MS: '50',
+    OUTBOX_POLL_MS: '50',
+  });
+  ({ app, sandboxes } = hub);
   browser = await launchChromium();
 }, 90_000);
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
+  await hub?.close();
 });
 
-describe('the console', () => {
+// Each test drives a browser and several vendors on a shared two-core machine: a minute and a half each.
+describe('the console', { timeout: 90_000 }, () => {
   it('refuses a wrong key and a key without the operator scope, each with a message that says so, and signs in with an operator key', async () => {
     const { page, elsewhere, close } = await consolePage('connections', 'not-a-key');
     await page.waitForSelector('.notice.error >> text=/That key was refused/');
@@ -86,7 +87,7 @@ describe('the console', () => {
     await page.click('button[type=submit]');
     await page.waitForSelector('.notice.error >> text=/not an operator key/');
 
-    await page.fill('#key', app.developmentKey!);
+    await page.fill('#key', hub.key);
     await page.click('button[type=submit]');
     await page.waitForSelector('.connection[data-system]');
     const systems = await page
@@ -111,18 +112,19 @@ describe('the console', () => {
   it('turns a connection red while its sandbox fails and green again when it recovers', async () => {
     const { page, close } = await consolePage('connections');
     const system = sandboxes.payments.system.toUpperCase();
-    await callPaymentsUntil(async () => (await tone(page, system)) === 'green', `${system} to be green`);
+    await callUntil('payments', async () => (await tone(page, system)) === 'green', `${system} to be green`);
 
     await injectFault(sandboxes.payments.url, { status: 503 });
     try {
-      await callPaymentsUntil(async () => (await tone(page, system)) === 'red', `${system} to turn red`);
+      await callUntil('payments', async () => (await tone(page, system)) === 'red', `${system} to turn red`);
       await expect(
         page.locator(`.connection[data-system="${system}"] .last-error`).textContent(),
       ).resolves.toMatch(/503|unavailable/i);
     } finally {
       await clearFaults(sandboxes.payments.url);
     }
-    await callPaymentsUntil(
+    await callUntil(
+      'payments',
       async () => (await tone(page, system)) === 'green',
       `${system} to be green again`,
     );
@@ -164,13 +166,23 @@ describe('the console', () => {
     } finally {
       await clearFaults(sandboxes.accounting.url);
     }
+    // As an operator would: replay once the vendor is back (an open breaker would fail it again).
+    await callUntil('accounting', () => recovered('accounting'), 'the accounting system to recover');
     const { page, close } = await consolePage('writes');
+    // A second operator's tab, open on the same failed delivery.
+    const other = await consolePage('writes');
     const card = `#failed-deliveries [data-operation="${id}"]`;
     await page.waitForSelector(card);
+    await other.page.waitForSelector(card);
     await page.click(`${card} button.replay`);
     await page.waitForSelector(`[data-operation="${id}"][data-state="COMPLETED"]`, { timeout: 20_000 });
     const { data } = await gql(`query($id: ID!) { operation(id: $id) { state } }`, { id });
     expect(data.operation.state).toBe('COMPLETED');
+
+    // Replaying it again from the other tab: the hub's reason on the card, and nothing sent.
+    await other.page.click(`${card} button.replay`);
+    await other.page.waitForSelector(`${card} .notice.error >> text=/COMPLETED, not DELIVERY_FAILED/`);
+    await other.close();
     await close();
   });
 

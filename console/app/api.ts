@@ -20,6 +20,7 @@ export const session = {
 
 export interface GraphQLErrorShape {
   message: string;
+  path?: (string | number)[];
   extensions?: { code?: string; [key: string]: unknown };
 }
 
@@ -95,8 +96,10 @@ export async function gql<T>(
   } catch {
     body = undefined;
   }
-  // Data with errors is a partial answer (a vendor down, say): shown, with the errors said aside.
-  if (res.ok && body?.data && body.errors?.length) {
+  // Errors below a root field are a partial answer (a vendor down, say): shown, with the errors said
+  // aside. A root field that failed (a refused mutation) is the request's failure.
+  const partial = body?.errors?.every((e) => (e.path?.length ?? 0) > 1);
+  if (res.ok && body?.data && body.errors?.length && partial) {
     for (const listener of partialListeners) listener(body.errors);
     return body.data;
   }
