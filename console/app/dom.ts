@@ -50,6 +50,9 @@ export function when(iso: string | null | undefined): string {
   return `${at.toLocaleString()} (${seconds >= 0 ? `${ago} ago` : `in ${ago.replace('-', '')}`})`;
 }
 
+/** What a failure says, for the page. */
+export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /** A message line for the page: `error` for refusals, `ok` for confirmations. */
 export const notice = (kind: 'error' | 'ok' | 'info', text: string) =>
   h('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);

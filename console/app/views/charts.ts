@@ -1,5 +1,5 @@
 import { gql } from '../api.ts';
-import { fill, h, notice } from '../dom.ts';
+import { fill, h, messageOf, notice } from '../dom.ts';
 import type { View } from '../main.ts';
 
 interface Minute {
@@ -157,7 +157,7 @@ export const chartsView: View = (root) => {
         h('p', { class: 'hint' }, `Updated ${new Date().toLocaleTimeString()}, every ${EVERY_MS / 1000}s.`),
       );
     } catch (error) {
-      fill(status, notice('error', error instanceof Error ? error.message : String(error)));
+      fill(status, notice('error', messageOf(error)));
     }
     if (!stopped) timer = setTimeout(() => void refresh(), EVERY_MS);
   };

@@ -1,5 +1,5 @@
 import { gql } from '../api.ts';
-import { fill, h, notice, when } from '../dom.ts';
+import { fill, h, messageOf, notice, when } from '../dom.ts';
 import type { View } from '../main.ts';
 
 interface CustomerRow {
@@ -145,7 +145,7 @@ function detail(root: HTMLElement, id: string) {
         ),
       );
     },
-    (error: unknown) => fill(root, notice('error', error instanceof Error ? error.message : String(error))),
+    (error: unknown) => fill(root, notice('error', messageOf(error))),
   );
 }
 
@@ -209,7 +209,7 @@ export const customersView: View = (root, params) => {
       after = customers.pageInfo.endCursor;
       more.hidden = !customers.pageInfo.hasNextPage;
     } catch (error) {
-      fill(results, notice('error', error instanceof Error ? error.message : String(error)));
+      fill(results, notice('error', messageOf(error)));
     }
   };
   const form = h(

@@ -1,5 +1,5 @@
 import { gql } from '../api.ts';
-import { fill, h, notice } from '../dom.ts';
+import { fill, h, messageOf, notice } from '../dom.ts';
 import type { View } from '../main.ts';
 
 /** Inline markdown: `code` and **bold**, as text nodes (the map is the hub's own text, still not trusted as HTML). */
@@ -97,12 +97,7 @@ export const mapView: View = (root) => {
   gql<{ connectionMapMarkdown: string }>('query ConsoleConnectionMap { connectionMapMarkdown }').then(
     ({ connectionMapMarkdown }) =>
       fill(root, h('article', { class: 'map' }, renderMarkdown(connectionMapMarkdown))),
-    (error: unknown) =>
-      fill(
-        root,
-        h('h1', {}, 'Connection map'),
-        notice('error', error instanceof Error ? error.message : String(error)),
-      ),
+    (error: unknown) => fill(root, h('h1', {}, 'Connection map'), notice('error', messageOf(error))),
   );
   return () => {};
 };

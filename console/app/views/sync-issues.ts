@@ -1,5 +1,5 @@
 import { gql, subscribe } from '../api.ts';
-import { fill, h, notice, when } from '../dom.ts';
+import { fill, h, messageOf, notice, when } from '../dom.ts';
 import type { View } from '../main.ts';
 
 interface Issue {
@@ -81,7 +81,7 @@ function reconciliationPanel(reload: () => void): { element: HTMLElement; stop()
         );
       }
     } catch (error) {
-      fill(line, notice('error', error instanceof Error ? error.message : String(error)));
+      fill(line, notice('error', messageOf(error)));
     }
   };
   button.addEventListener('click', () => {
@@ -90,7 +90,7 @@ function reconciliationPanel(reload: () => void): { element: HTMLElement; stop()
       () => void show(),
       (error: unknown) => {
         button.disabled = false;
-        fill(line, notice('error', error instanceof Error ? error.message : String(error)));
+        fill(line, notice('error', messageOf(error)));
       },
     );
   });
@@ -141,7 +141,7 @@ export const syncIssuesView: View = (root) => {
     };
     const fail = (error: unknown) => {
       busy(false);
-      fill(result, notice('error', error instanceof Error ? error.message : String(error)));
+      fill(result, notice('error', messageOf(error)));
     };
     const keep = (system: string) => {
       busy(true);
@@ -251,7 +251,7 @@ export const syncIssuesView: View = (root) => {
             ),
       );
     } catch (error) {
-      fill(status, notice('error', error instanceof Error ? error.message : String(error)));
+      fill(status, notice('error', messageOf(error)));
     }
   };
   const panel = reconciliationPanel(() => void load());

@@ -1,5 +1,5 @@
 import { gql, HubError, subscribe } from '../api.ts';
-import { fill, h, notice, when } from '../dom.ts';
+import { fill, h, messageOf, notice, when } from '../dom.ts';
 import type { View } from '../main.ts';
 
 interface Step {
@@ -121,7 +121,7 @@ export const writesView: View = (root, params) => {
       return true;
     } catch (error) {
       if (button) button.disabled = false;
-      card.append(notice('error', error instanceof Error ? error.message : String(error)));
+      card.append(notice('error', messageOf(error)));
       return false;
     }
   };
@@ -177,7 +177,7 @@ export const writesView: View = (root, params) => {
   };
   const load = () =>
     Promise.all([loadFailed(), loadRecent()]).catch((error: unknown) =>
-      fill(status, notice('error', error instanceof Error ? error.message : String(error))),
+      fill(status, notice('error', messageOf(error))),
     );
   stateFilter.addEventListener('change', () => void loadRecent());
   void load();
