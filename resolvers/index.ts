@@ -12,6 +12,7 @@ import { bookingWriteResolvers } from './booking-writes.ts';
 import { orderWriteResolvers } from './order-writes.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
 import { securityResolvers } from './security.ts';
+import { connectionResolvers } from './connections.ts';
 
 const parts: Resolvers[] = [
   scalarResolvers,
@@ -27,6 +28,7 @@ const parts: Resolvers[] = [
   orderWriteResolvers,
   subscriptionResolvers,
   securityResolvers,
+  connectionResolvers,
 ];
 
 /** One resolver map from the per-type files; a type defined in two files is a mistake and throws. */

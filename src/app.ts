@@ -25,6 +25,7 @@ import { createSecurity, type Security, type SecuritySettings } from './security
 import { ensureDevelopmentKey } from './security/development.ts';
 import type { BudgetBackend } from './upstream/rate-budget.ts';
 import { createRedisBudgetBackend } from './upstream/rate-budget-redis.ts';
+import { createConsentCallback } from './connections/callback.ts';
 
 export interface StartOptions {
   /** Sandboxes already running (tests); otherwise sandbox mode starts its own. */
@@ -139,6 +140,13 @@ export async function startSwitchboard(
         ? await createRedisBus(config.redisUrl, { logger, prefix: config.redisPrefix })
         : createLocalBus(logger),
     });
+    if (config.mode === 'sandbox' && hub.connections) {
+      // The sandboxes start afresh each run: tokens they issued to a console connection last run
+      // mean nothing to them now, so the environment's (the sandboxes') credentials count again.
+      const forgotten = await hub.connections.forgetAll();
+      if (forgotten > 0)
+        logger.info('connections made from the console last run were forgotten (sandbox mode)');
+    }
     let nudge = () => {};
     const webhooks = connectWebhooks({
       workspace: WORKSPACE,
@@ -201,6 +209,10 @@ export async function startSwitchboard(
       schema,
       development: config.development,
       webhooks: intake,
+      oauthCallback: createConsentCallback(hub, {
+        audit: security.audit,
+        addressOf: (req) => security.addressOf(req),
+      }),
       graphiqlHeaders: developmentKey ? { Authorization: `Bearer ${developmentKey}` } : undefined,
     });
     await new Promise<void>((resolve, reject) => {
@@ -224,6 +236,7 @@ export async function startSwitchboard(
     nudge = inboxWorker.nudge;
     const address = server.address() as AddressInfo;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
+    if (hub.connections) hub.connections.publicUrl = config.publicUrl ?? url;
     await webhooks.register(config.publicUrl ?? url);
     return {
       url,

@@ -18,6 +18,7 @@ import {
 } from './cache/response-cache.ts';
 import { createInbox, type Inbox } from './webhooks/inbox.ts';
 import { createIdentity, type Identity } from './links/identity.ts';
+import type { Connections } from './connections/connections.ts';
 
 export type { Workspace, WorkspaceSources } from './domain/workspace.ts';
 
@@ -62,6 +63,8 @@ export interface Hub {
   bus: EventBus;
   /** Vendor webhook events, stored before they are acknowledged. */
   inbox: Inbox;
+  /** Vendors connected from the console (src/connections/); absent on hubs built without compose. */
+  connections?: Connections;
   close(): Promise<void>;
 }
 

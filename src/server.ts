@@ -31,6 +31,8 @@ export interface ServerOptions {
   graphiqlHeaders?: Record<string, string>;
   /** `POST /webhooks/<source>`; absent when the hub takes no webhooks (tests of the read graph). */
   webhooks?: (req: IncomingMessage, res: ServerResponse, source: string) => Promise<void>;
+  /** `GET /oauth/callback/<source>`: a vendor's consent page sends the browser back here (no key: the state is the credential). */
+  oauthCallback?: (req: IncomingMessage, res: ServerResponse, source: string) => Promise<void>;
 }
 
 export interface SwitchboardServer {
@@ -259,6 +261,14 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
       options.webhooks(req, res, path.slice('/webhooks/'.length)).catch((error: unknown) => {
         hub.logger.error({ err: error, path }, 'webhook intake failed');
         if (!res.headersSent) json(res, 503, { error: 'The webhook could not be taken; deliver it again.' });
+      });
+      return;
+    }
+    if (path.startsWith('/oauth/callback/') && options.oauthCallback) {
+      options.oauthCallback(req, res, path.slice('/oauth/callback/'.length)).catch((error: unknown) => {
+        hub.logger.error({ err: error, path }, 'consent callback failed');
+        if (!res.headersSent)
+          json(res, 503, { error: 'The hub could not finish the connection; try Connect again.' });
       });
       return;
     }

@@ -1,6 +1,6 @@
 import type { SourceModule } from '../../src/domain/source-module.ts';
 import { createEnvReader, credential } from '../../src/env.ts';
-import { createOAuthTokenProvider } from '../../src/upstream/oauth.ts';
+import { createOAuthTokenProvider, exchangeAuthorizationCode } from '../../src/upstream/oauth.ts';
 import { XERO_LIMITS } from './limits.ts';
 import { createXeroSource } from './source.ts';
 import { createXeroWebhookVerifier } from './webhooks.ts';
@@ -10,6 +10,8 @@ import { customerAt } from '../../src/sandbox/seed/business.ts';
 export interface XeroSettings {
   baseUrl: string;
   identityUrl: string;
+  /** Where the consent page is (`<loginUrl>/identity/connect/authorize`); default login.xero.com. */
+  loginUrl?: string;
   clientId: string;
   clientSecret: string;
   /** The first refresh token; rotated ones are kept in the store. */
@@ -23,6 +25,11 @@ export interface XeroWebhookSettings {
   /** The sandbox to ask for the intent-to-receive handshake (sandbox mode). */
   sandboxUrl?: string;
 }
+
+const LOGIN_URL = 'https://login.xero.com';
+/** What the hub asks for: the books, a refresh token (offline_access), and OpenID for who connected. */
+const CONSENT_SCOPES =
+  'openid profile email offline_access accounting.transactions accounting.contacts accounting.settings';
 
 /** Limits high enough that tests and benchmarks not about rate limits never meet them. */
 export const XERO_RELAXED_LIMITS = {
@@ -52,12 +59,18 @@ export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings>
       { name: 'XERO_WEBHOOK_KEY', meaning: "the webhook key from Xero's developer portal" },
       { name: 'XERO_API_BASE', default: 'https://api.xero.com', meaning: 'the API (a sandbox or a proxy)' },
       { name: 'XERO_IDENTITY_BASE', default: 'https://identity.xero.com', meaning: 'the token endpoint' },
+      {
+        name: 'XERO_LOGIN_BASE',
+        default: LOGIN_URL,
+        meaning: 'the consent page (connecting from the console)',
+      },
     ],
     fromEnv(env) {
       const read = createEnvReader(env);
       const settings: XeroSettings = {
         baseUrl: read.url('XERO_API_BASE', 'https://api.xero.com'),
         identityUrl: read.url('XERO_IDENTITY_BASE', 'https://identity.xero.com'),
+        loginUrl: read.url('XERO_LOGIN_BASE', LOGIN_URL),
         clientId: read.required('XERO_CLIENT_ID', 'to connect Xero'),
         clientSecret: read.required('XERO_CLIENT_SECRET', 'to connect Xero'),
         refreshToken: read.required('XERO_REFRESH_TOKEN', 'to connect Xero'),
@@ -68,6 +81,7 @@ export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings>
     fromSandbox: (sandbox) => ({
       baseUrl: sandbox.url,
       identityUrl: sandbox.url,
+      loginUrl: sandbox.url,
       clientId: credential(sandbox, 'clientId'),
       clientSecret: credential(sandbox, 'clientSecret'),
       refreshToken: credential(sandbox, 'refreshToken'),
@@ -80,6 +94,7 @@ export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings>
       XERO_TENANT_ID: credential(sandbox, 'tenantId'),
       XERO_API_BASE: sandbox.url,
       XERO_IDENTITY_BASE: sandbox.url,
+      XERO_LOGIN_BASE: sandbox.url,
     }),
   },
   limits: () => XERO_LIMITS,
@@ -103,6 +118,28 @@ export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings>
       policy: context.policy(XERO_LIMITS, token),
     });
     return { source, token };
+  },
+  consent: {
+    // https://developer.xero.com/documentation/guides/oauth2/auth-flow#2-redirect-a-user
+    authorizeUrl(settings, { redirectUri, state }) {
+      const url = new URL(`${settings.loginUrl ?? LOGIN_URL}/identity/connect/authorize`);
+      url.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: settings.clientId,
+        redirect_uri: redirectUri,
+        scope: CONSENT_SCOPES,
+        state,
+      }).toString();
+      return url.toString();
+    },
+    exchange: (settings, { code, redirectUri }) =>
+      exchangeAuthorizationCode({
+        tokenUrl: `${settings.identityUrl}/connect/token`,
+        clientId: settings.clientId,
+        clientSecret: settings.clientSecret,
+        code,
+        redirectUri,
+      }),
   },
   webhooks: {
     path: 'xero',
