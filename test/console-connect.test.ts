@@ -158,4 +158,37 @@ describe('connecting a vendor from the console', () => {
     expect(JSON.stringify(errors)).toMatch(/not connected: connect it from the console/);
     await context.close();
   });
+
+  it('Stripe by key: a malformed or refused key is refused with the reason and nothing changes; a restricted key connects', async () => {
+    const payments = async () =>
+      (await gql(`{ sources { system connection { method } } }`)).data.sources.find(
+        (s: { system: string }) => s.system === 'STRIPE',
+      ).connection.method as string;
+    const ORDERS = `{ customers(first: 5) { edges { node { orders(first: 1) { edges { node { id } } } } } } }`;
+    const paymentErrors = async () =>
+      ((await gql(ORDERS)).errors ?? []).filter((e) => e.extensions?.source === 'stripe');
+
+    const { page, context } = await signedIn();
+    const form = '.connection[data-system="STRIPE"] form.key-form';
+    await page.fill(`${form} input.key`, 'pk_test_123');
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForSelector('.notice.error >> text=/publishable keys/');
+    await page.fill(`${form} input.key`, 'rk_test_wrong');
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForSelector('.notice.error >> text=/Stripe refused the key: the key is not valid/');
+    expect(await payments()).toBe('environment');
+
+    await page.fill(`${form} input.key`, sandboxes.payments.credentials.restrictedKey!);
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForSelector('.notice.ok >> text=/STRIPE connected with the key/');
+    expect(await payments()).toBe('key');
+    expect(await paymentErrors()).toEqual([]);
+
+    const disconnected = await gql(
+      `mutation { disconnect(system: STRIPE) { system connection { method } } }`,
+    );
+    expect(disconnected.data.disconnect.connection.method).toBe('none');
+    expect(JSON.stringify(await paymentErrors())).toMatch(/Stripe is not connected/);
+    await context.close();
+  });
 });

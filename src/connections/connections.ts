@@ -62,7 +62,7 @@ export function notConnected(system: string, label = system): SourceError {
     system,
     'UNAUTHENTICATED',
     `${label} is not connected: connect it from the console (Connections)`,
-    { operation: 'token.refresh' },
+    { operation: 'connection' },
   );
 }
 
