@@ -148,6 +148,15 @@ describe('connecting a vendor from the console', () => {
     expect(forged.status).toBe(400);
     expect(await forged.text()).toMatch(/not made by this hub[\s\S]*Nothing was changed/);
 
+    // Another company chosen on Intuit's page: refused before the code is exchanged.
+    const before = await connection();
+    const start = await gql(`mutation { startConnection(system: QUICKBOOKS) { authorizeUrl } }`);
+    const state = new URL(start.data.startConnection.authorizeUrl).searchParams.get('state')!;
+    const other = await fetch(`${app.url}/oauth/callback/quickbooks?code=AB11x&realmId=1&state=${state}`);
+    expect(other.status).toBe(400);
+    expect(await other.text()).toMatch(/not the one this hub is configured for[\s\S]*QUICKBOOKS_REALM_ID/);
+    expect(await connection()).toEqual(before);
+
     const { page, context } = await signedIn();
     page.once('dialog', (dialog) => void dialog.accept());
     await page.click('.connection[data-system="QUICKBOOKS"] button.disconnect');

@@ -1,6 +1,11 @@
 import type { SourceModule } from '../../src/domain/source-module.ts';
 import { createEnvReader, credential } from '../../src/env.ts';
-import { createOAuthTokenProvider, exchangeAuthorizationCode } from '../../src/upstream/oauth.ts';
+import {
+  CodeExchangeError,
+  createOAuthTokenProvider,
+  exchangeAuthorizationCode,
+  type ExchangedTokens,
+} from '../../src/upstream/oauth.ts';
 import { XERO_LIMITS } from './limits.ts';
 import { createXeroSource } from './source.ts';
 import { createXeroWebhookVerifier } from './webhooks.ts';
@@ -38,6 +43,38 @@ export const XERO_RELAXED_LIMITS = {
   concurrent: 1_000,
   appPerMinute: 1_000_000,
 };
+
+/**
+ * The organisation is chosen on Xero's page; the hub reads one (XERO_TENANT_ID). Tokens for a grant
+ * that does not include it are revoked at once rather than stored.
+ */
+async function checkTenant(settings: XeroSettings, tokens: ExchangedTokens): Promise<void> {
+  // https://developer.xero.com/documentation/guides/oauth2/auth-flow#5-check-the-tenants-youre-authorized-to-access
+  const res = await fetch(`${settings.baseUrl}/connections`, {
+    headers: { authorization: `Bearer ${tokens.accessToken}`, accept: 'application/json' },
+    signal: AbortSignal.timeout(10_000),
+  }).catch((error: unknown) => {
+    throw new CodeExchangeError(
+      `Xero's connections list did not answer (${error instanceof Error ? error.message : String(error)})`,
+    );
+  });
+  if (!res.ok) throw new CodeExchangeError(`Xero's connections list answered HTTP ${res.status}`);
+  const tenants = (await res.json()) as Array<{ tenantId?: string; tenantName?: string }>;
+  if (tenants.some((t) => t.tenantId === settings.tenantId)) return;
+  // https://developer.xero.com/documentation/guides/oauth2/auth-flow#revoking-tokens
+  await fetch(`${settings.identityUrl}/connect/revocation`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${settings.clientId}:${settings.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ token: tokens.refreshToken }).toString(),
+    signal: AbortSignal.timeout(10_000),
+  }).catch(() => undefined);
+  throw new CodeExchangeError(
+    `the organisation chosen (${tenants.map((t) => t.tenantName ?? t.tenantId).join(', ') || 'none'}) is not the one this hub is configured for (XERO_TENANT_ID ${settings.tenantId}): choose that organisation on Xero's page, or change the setting`,
+  );
+}
 
 /** Xero Accounting 2.0: invoices, contacts and payments, OAuth 2 with rotating refresh tokens. */
 export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings> = {
@@ -132,14 +169,17 @@ export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings>
       }).toString();
       return url.toString();
     },
-    exchange: (settings, { code, redirectUri }) =>
-      exchangeAuthorizationCode({
+    async exchange(settings, { code, redirectUri }) {
+      const tokens = await exchangeAuthorizationCode({
         tokenUrl: `${settings.identityUrl}/connect/token`,
         clientId: settings.clientId,
         clientSecret: settings.clientSecret,
         code,
         redirectUri,
-      }),
+      });
+      await checkTenant(settings, tokens);
+      return tokens;
+    },
   },
   webhooks: {
     path: 'xero',
