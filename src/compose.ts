@@ -4,7 +4,7 @@ import type { Workspace } from './domain/workspace.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createLogger } from './observability/logger.ts';
 import { createSourceStateRepository } from './store/source-state.ts';
-import { createConnections } from './connections/connections.ts';
+import { CONNECTION_RESOURCE, createConnections } from './connections/connections.ts';
 import type { Store } from './store/store.ts';
 import {
   connectSources,
@@ -61,5 +61,12 @@ export function composeHub(options: ComposeOptions): Composed {
   });
   const hub = createHub({ ...hubOptions, store, workspaces, metrics, logger });
   hub.connections = connections;
+  // A connection changed on any replica: every replica's token providers for it start afresh.
+  connections.announce = (workspace, system) =>
+    hub.bus.invalidate(workspace, [{ source: system, resource: CONNECTION_RESOURCE }]);
+  hub.bus.onInvalidate((workspace, targets) => {
+    for (const t of targets)
+      if (t.resource === CONNECTION_RESOURCE) connections.changedHere(workspace, t.source);
+  });
   return { hub, tokens };
 }

@@ -15,10 +15,13 @@ import { createConsentStates, type ConsentStates } from './states.ts';
  *
  * A connection overrides the environment's credentials for its system. A new connection is a new
  * lineage, so nothing of the previous one (rotated refresh token, shared access token, failed
- * refresh, lease) is ever mixed into it; the previous one's rows are deleted. Token providers in
- * this process are told at once (`onChange` → `reset`); another replica's provider finds the new
- * lineage at its next refresh (or its next 401).
+ * refresh, lease) is ever mixed into it; the previous one's rows are deleted. Token providers are
+ * told at once (`onChange` → `reset`): in this process directly, on other replicas through the
+ * event bus (`announce`, a cache invalidation of resource `connection`, wired in src/compose.ts).
  */
+
+/** The cache-invalidation resource that tells every replica a connection changed. */
+export const CONNECTION_RESOURCE = 'connection';
 
 export interface ConnectionRecord {
   id: string;
@@ -50,6 +53,10 @@ export interface Connections {
   /** The key to use now: the connected one, the configured one, or a "not connected" error. */
   apiKey(workspace: string, system: string, configured: string): Promise<string>;
   onChange(workspace: string, system: string, listener: () => void): void;
+  /** Tells this process's listeners (called for this replica's changes and other replicas'). */
+  changedHere(workspace: string, system: string): void;
+  /** Tells every replica; without it, only this process's listeners hear of a change. */
+  announce?: (workspace: string, system: string) => Promise<void>;
   /** Forgets every connection made from the console (sandbox mode: its sandboxes start afresh). */
   forgetAll(): Promise<number>;
 }
@@ -120,8 +127,12 @@ export function createConnections(store: Store): Connections {
       .execute();
   };
 
-  const changed = (workspace: string, system: string) => {
+  const changedHere = (workspace: string, system: string) => {
     for (const listener of listeners.get(at(workspace, system)) ?? []) listener();
+  };
+  const changed = async (workspace: string, system: string) => {
+    if (!connections.announce) return changedHere(workspace, system);
+    await connections.announce(workspace, system).catch(() => changedHere(workspace, system));
   };
 
   const label = (workspace: string, system: string) =>
@@ -145,11 +156,11 @@ export function createConnections(store: Store): Connections {
     await write(lineageOf(record.id));
     await state.set(workspace, system, CONNECTION, JSON.stringify(record));
     await dropLineage(workspace, system, previous);
-    changed(workspace, system);
+    await changed(workspace, system);
     return record;
   };
 
-  return {
+  const connections: Connections = {
     states: createConsentStates(store.db),
     bind(workspace, module, settings) {
       bindings.set(at(workspace, module.id), { module, settings });
@@ -185,7 +196,7 @@ export function createConnections(store: Store): Connections {
         JSON.stringify({ disconnected: true, at: new Date().toISOString(), by }),
       );
       await dropLineage(workspace, system, previous);
-      changed(workspace, system);
+      await changed(workspace, system);
     },
     tokenStore(workspace, system, configured) {
       const fallback = configured ?? memoryTokenStore();
@@ -226,6 +237,7 @@ export function createConnections(store: Store): Connections {
       const key = at(workspace, system);
       listeners.set(key, [...(listeners.get(key) ?? []), listener]);
     },
+    changedHere,
     async forgetAll() {
       const result = await store.db
         .deleteFrom('source_state')
@@ -242,4 +254,5 @@ export function createConnections(store: Store): Connections {
       return Number(result.numDeletedRows);
     },
   };
+  return connections;
 }
