@@ -146,6 +146,15 @@ export async function startSwitchboard(
       const forgotten = await hub.connections.forgetAll();
       if (forgotten > 0)
         logger.info('connections made from the console last run were forgotten (sandbox mode)');
+    } else if (hub.connections) {
+      for (const { module } of Object.values(bindings)) {
+        const connection = await hub.connections.current(WORKSPACE, module.id);
+        if (connection)
+          logger.info(
+            { source: module.id, connection: 'disconnected' in connection ? 'none' : connection.method },
+            `${module.label}: the connection made from the console overrides its environment variables`,
+          );
+      }
     }
     let nudge = () => {};
     const webhooks = connectWebhooks({
