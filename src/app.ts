@@ -245,7 +245,8 @@ export async function startSwitchboard(
     nudge = inboxWorker.nudge;
     const address = server.address() as AddressInfo;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
-    if (hub.connections) hub.connections.publicUrl = config.publicUrl ?? url;
+    // Without PUBLIC_URL, redirect URIs use the origin the console was opened on (the bind address may be 0.0.0.0).
+    if (hub.connections) hub.connections.publicUrl = config.publicUrl;
     await webhooks.register(config.publicUrl ?? url);
     return {
       url,

@@ -34,7 +34,7 @@ export type StoredConnection = ConnectionRecord | { disconnected: true; at: stri
 
 export interface Connections {
   states: ConsentStates;
-  /** The hub's public origin, for redirect URIs (set once the hub listens). */
+  /** PUBLIC_URL, for redirect URIs; without it, the origin the request came to (same as the console's). */
   publicUrl?: string;
   /** What connectSources bound: each workspace's module and settings per system. */
   bind(workspace: string, module: AnySourceModule, settings: unknown): void;
