@@ -13,6 +13,7 @@ import { orderWriteResolvers } from './order-writes.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
 import { securityResolvers } from './security.ts';
 import { reconciliationResolvers } from './reconciliation.ts';
+import { connectionResolvers } from './connections.ts';
 
 const parts: Resolvers[] = [
   scalarResolvers,
@@ -29,6 +30,7 @@ const parts: Resolvers[] = [
   subscriptionResolvers,
   securityResolvers,
   reconciliationResolvers,
+  connectionResolvers,
 ];
 
 /** One resolver map from the per-type files; a type defined in two files is a mistake and throws. */

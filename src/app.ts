@@ -34,6 +34,7 @@ import { createSecurity, type Security, type SecuritySettings } from './security
 import { ensureDevelopmentKey } from './security/development.ts';
 import type { BudgetBackend } from './upstream/rate-budget.ts';
 import { createRedisBudgetBackend } from './upstream/rate-budget-redis.ts';
+import { createConsentCallback } from './connections/callback.ts';
 
 export interface StartOptions {
   /** Sandboxes already running (tests); otherwise sandbox mode starts its own. */
@@ -166,6 +167,22 @@ export async function startSwitchboard(
         ? await createRedisBus(config.redisUrl, { logger, prefix: config.redisPrefix })
         : createLocalBus(logger),
     });
+    if (config.mode === 'sandbox' && hub.connections) {
+      // The sandboxes start afresh each run: tokens they issued to a console connection last run
+      // mean nothing to them now, so the environment's (the sandboxes') credentials count again.
+      const forgotten = await hub.connections.forgetAll();
+      if (forgotten > 0)
+        logger.info('connections made from the console last run were forgotten (sandbox mode)');
+    } else if (hub.connections) {
+      for (const { module } of Object.values(bindings)) {
+        const connection = await hub.connections.current(WORKSPACE, module.id);
+        if (connection)
+          logger.info(
+            { source: module.id, connection: 'disconnected' in connection ? 'none' : connection.method },
+            `${module.label}: the connection made from the console overrides its environment variables`,
+          );
+      }
+    }
     let nudge = () => {};
     const webhooks = connectWebhooks({
       workspace: WORKSPACE,
@@ -234,6 +251,10 @@ export async function startSwitchboard(
       development: config.development,
       webhooks: intake,
       tracer: tracing?.tracer,
+      oauthCallback: createConsentCallback(hub, {
+        audit: security.audit,
+        addressOf: (req) => security.addressOf(req),
+      }),
       graphiqlHeaders: developmentKey ? { Authorization: `Bearer ${developmentKey}` } : undefined,
     });
     await new Promise<void>((resolve, reject) => {
@@ -258,6 +279,8 @@ export async function startSwitchboard(
     hub.reconciler.schedule(config.reconcileAt);
     const address = server.address() as AddressInfo;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
+    // Without PUBLIC_URL, redirect URIs use the origin the console was opened on (the bind address may be 0.0.0.0).
+    if (hub.connections) hub.connections.publicUrl = config.publicUrl;
     // Not in a root span of its own: the renewal timers registration leaves behind would carry it,
     // and calls made days later would join the start-up's trace. Its calls are roots, each alone.
     await webhooks.register(config.publicUrl ?? url);

@@ -4,6 +4,7 @@ import type { Workspace } from './domain/workspace.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createLogger } from './observability/logger.ts';
 import { createSourceStateRepository } from './store/source-state.ts';
+import { CONNECTION_RESOURCE, createConnections } from './connections/connections.ts';
 import type { Store } from './store/store.ts';
 import {
   connectSources,
@@ -44,11 +45,28 @@ export function composeHub(options: ComposeOptions): Composed {
   const logger = options.logger ?? createLogger();
   const state = keepTokens ? createSourceStateRepository(store) : undefined;
   const tokens = new Map<string, ConnectedSources['tokens']>();
+  // Console connections live in the store even when rotated tokens do not (keepTokens off).
+  const connections = createConnections(store);
   const workspaces: Workspace[] = entries.map(({ id, name, currency, bindings }) => {
-    const connected = connectSources(bindings, { ...upstream, workspace: id, metrics, state, logger });
+    const connected = connectSources(bindings, {
+      ...upstream,
+      workspace: id,
+      metrics,
+      state,
+      logger,
+      connections,
+    });
     tokens.set(id, connected.tokens);
     return { id, name: name ?? id, currency: currency ?? 'GBP', sources: connected.sources };
   });
   const hub = createHub({ ...hubOptions, store, workspaces, metrics, logger });
+  hub.connections = connections;
+  // A connection changed on any replica: every replica's token providers for it start afresh.
+  connections.announce = (workspace, system) =>
+    hub.bus.invalidate(workspace, [{ source: system, resource: CONNECTION_RESOURCE }]);
+  hub.bus.onInvalidate((workspace, targets) => {
+    for (const t of targets)
+      if (t.resource === CONNECTION_RESOURCE) connections.changedHere(workspace, t.source);
+  });
   return { hub, tokens };
 }

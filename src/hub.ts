@@ -20,6 +20,7 @@ import { createInbox, type Inbox } from './webhooks/inbox.ts';
 import { createIdentity, type Identity } from './links/identity.ts';
 import { createReconciler, type Reconciler, type ReconcilerOptions } from './sync/reconcile.ts';
 import { createReconciliationRunRepository } from './store/reconciliation-runs.ts';
+import type { Connections } from './connections/connections.ts';
 
 export type { Workspace, WorkspaceSources } from './domain/workspace.ts';
 
@@ -68,6 +69,8 @@ export interface Hub {
   inbox: Inbox;
   /** Compares every linked customer across the systems, nightly and on demand (src/sync/reconcile.ts). */
   reconciler: Reconciler;
+  /** Vendors connected from the console (src/connections/); absent on hubs built without compose. */
+  connections?: Connections;
   close(): Promise<void>;
 }
 

@@ -35,6 +35,8 @@ export interface ServerOptions {
   webhooks?: (req: IncomingMessage, res: ServerResponse, source: string) => Promise<void>;
   /** A span per GraphQL request and webhook delivery (src/observability/spans.ts); absent when tracing is off. */
   tracer?: Tracer;
+  /** `GET /oauth/callback/<source>`: a vendor's consent page sends the browser back here (no key: the state is the credential). */
+  oauthCallback?: (req: IncomingMessage, res: ServerResponse, source: string) => Promise<void>;
 }
 
 export interface SwitchboardServer {
@@ -276,6 +278,14 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
       options.webhooks(req, res, path.slice('/webhooks/'.length)).catch((error: unknown) => {
         hub.logger.error({ err: error, path }, 'webhook intake failed');
         if (!res.headersSent) json(res, 503, { error: 'The webhook could not be taken; deliver it again.' });
+      });
+      return;
+    }
+    if (path.startsWith('/oauth/callback/') && options.oauthCallback) {
+      options.oauthCallback(req, res, path.slice('/oauth/callback/'.length)).catch((error: unknown) => {
+        hub.logger.error({ err: error, path }, 'consent callback failed');
+        if (!res.headersSent)
+          json(res, 503, { error: 'The hub could not finish the connection; try Connect again.' });
       });
       return;
     }

@@ -12,6 +12,7 @@ import { createRateBudget, type BudgetBackend, type RateLimits } from './upstrea
 import type { UpstreamPolicy, VendorLimits } from './upstream/policy.ts';
 import type { TokenProvider } from './upstream/oauth.ts';
 import { moduleById } from '../sources/registry.ts';
+import type { Connections } from './connections/connections.ts';
 
 /**
  * Connecting a workspace's bound adapters: one module per role (the registry,
@@ -58,6 +59,8 @@ export interface ConnectOptions {
   logger?: Logger;
   /** Spans of every vendor call, when tracing is on (`SWITCHBOARD_OTEL_ENDPOINT`). */
   tracer?: Tracer;
+  /** Connections made from the console: they override the bindings' credentials (src/connections/). */
+  connections?: Connections;
 }
 
 export interface ConnectedSources {
@@ -67,7 +70,7 @@ export interface ConnectedSources {
 }
 
 export function connectSources(bindings: SourceBindings, options: ConnectOptions): ConnectedSources {
-  const { metrics, state, workspace, timeZone = 'Europe/London' } = options;
+  const { metrics, state, workspace, connections, timeZone = 'Europe/London' } = options;
   const policy = (system: string, vendor: VendorLimits, token?: TokenProvider): UpstreamPolicy => {
     const budget =
       options.limits === false
@@ -120,15 +123,25 @@ export function connectSources(bindings: SourceBindings, options: ConnectOptions
       // Rotated refresh tokens (and the access token and refresh lease replicas share) are stored
       // under the configured refresh token they descend from, so setting a new token in the
       // environment (after reconnecting) is not overridden by an older stored rotation.
-      tokenStore: (configured) =>
-        state?.tokenStore(
+      tokenStore: (configured) => {
+        const stored = state?.tokenStore(
           workspace,
           module.id,
           createHash('sha256').update(configured).digest('hex').slice(0, 16),
-        ),
+        );
+        return connections ? connections.tokenStore(workspace, module.id, stored) : stored;
+      },
+      apiKey: connections
+        ? (configured) => () => connections.apiKey(workspace, module.id, configured)
+        : undefined,
     });
     sources[role] = connected.source;
-    if (connected.token) tokens[role] = connected.token;
+    if (connected.token) {
+      const token = connected.token;
+      tokens[role] = token;
+      connections?.onChange(workspace, module.id, () => token.reset());
+    }
+    connections?.bind(workspace, module, settings);
   }
   return { sources: sources as WorkspaceSources, tokens };
 }

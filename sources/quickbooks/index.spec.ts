@@ -22,6 +22,7 @@ describe('settings', () => {
       settings: {
         baseUrl: 'https://quickbooks.api.intuit.com',
         tokenUrl: 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer',
+        authorizeUrl: 'https://appcenter.intuit.com/connect/oauth2',
         appUrl: 'https://app.qbo.intuit.com',
         clientId: 'ABclient',
         clientSecret: 'secret',

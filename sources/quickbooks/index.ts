@@ -1,6 +1,10 @@
 import type { SourceModule, WebhookContext } from '../../src/domain/source-module.ts';
 import { createEnvReader, credential } from '../../src/env.ts';
-import { createOAuthTokenProvider } from '../../src/upstream/oauth.ts';
+import {
+  CodeExchangeError,
+  createOAuthTokenProvider,
+  exchangeAuthorizationCode,
+} from '../../src/upstream/oauth.ts';
 import { createCdcCatchUp } from './cdc.ts';
 import { QUICKBOOKS_LIMITS } from './limits.ts';
 import { quickbooksConnections } from './connections.ts';
@@ -14,6 +18,8 @@ export interface QuickbooksSettings {
   baseUrl: string;
   /** Intuit's OAuth 2.0 token endpoint. */
   tokenUrl: string;
+  /** Intuit's authorization endpoint (the consent page); default appcenter.intuit.com's. */
+  authorizeUrl?: string;
   /** QuickBooks' web app, for record links. */
   appUrl: string;
   clientId: string;
@@ -40,6 +46,9 @@ export interface QuickbooksWebhookSettings {
 
 const API_BASE = 'https://quickbooks.api.intuit.com';
 const TOKEN_URL = 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer';
+const AUTHORIZE_URL = 'https://appcenter.intuit.com/connect/oauth2';
+/** What the hub asks for: the books, and OpenID for who connected. */
+const CONSENT_SCOPES = 'com.intuit.quickbooks.accounting openid profile email';
 const APP_URL = 'https://app.qbo.intuit.com';
 /** What a sandbox company's records link to (Intuit's, not the local sandbox's, which has no UI). */
 const SANDBOX_APP_URL = 'https://app.sandbox.qbo.intuit.com';
@@ -132,6 +141,11 @@ export const quickbooks: SourceModule<'accounting', QuickbooksSettings, Quickboo
       },
       { name: 'QUICKBOOKS_TOKEN_URL', default: TOKEN_URL, meaning: 'the OAuth token endpoint' },
       {
+        name: 'QUICKBOOKS_AUTHORIZE_URL',
+        default: AUTHORIZE_URL,
+        meaning: 'the OAuth consent page (connecting from the console)',
+      },
+      {
         name: 'QUICKBOOKS_APP_URL',
         default: APP_URL,
         meaning: `QuickBooks' web app, for record links (a sandbox company: ${SANDBOX_APP_URL})`,
@@ -166,6 +180,7 @@ export const quickbooks: SourceModule<'accounting', QuickbooksSettings, Quickboo
       const settings: QuickbooksSettings = {
         baseUrl: read.url('QUICKBOOKS_API_BASE', API_BASE),
         tokenUrl: read.url('QUICKBOOKS_TOKEN_URL', TOKEN_URL),
+        authorizeUrl: read.url('QUICKBOOKS_AUTHORIZE_URL', AUTHORIZE_URL),
         appUrl: read.url('QUICKBOOKS_APP_URL', APP_URL),
         clientId: read.required('QUICKBOOKS_CLIENT_ID', why),
         clientSecret: read.required('QUICKBOOKS_CLIENT_SECRET', why),
@@ -180,6 +195,7 @@ export const quickbooks: SourceModule<'accounting', QuickbooksSettings, Quickboo
     fromSandbox: (sandbox) => ({
       baseUrl: sandbox.url,
       tokenUrl: tokenUrlOf(sandbox.url),
+      authorizeUrl: `${sandbox.url}/connect/oauth2`,
       appUrl: SANDBOX_APP_URL,
       clientId: credential(sandbox, 'clientId'),
       clientSecret: credential(sandbox, 'clientSecret'),
@@ -196,6 +212,7 @@ export const quickbooks: SourceModule<'accounting', QuickbooksSettings, Quickboo
       QUICKBOOKS_REALM_ID: credential(sandbox, 'realmId'),
       QUICKBOOKS_API_BASE: sandbox.url,
       QUICKBOOKS_TOKEN_URL: tokenUrlOf(sandbox.url),
+      QUICKBOOKS_AUTHORIZE_URL: `${sandbox.url}/connect/oauth2`,
       QUICKBOOKS_APP_URL: SANDBOX_APP_URL,
     }),
   },
@@ -228,6 +245,36 @@ export const quickbooks: SourceModule<'accounting', QuickbooksSettings, Quickboo
       policy: context.policy(QUICKBOOKS_LIMITS, token),
     });
     return { source, token };
+  },
+  consent: {
+    // https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/oauth-2.0#step-3-create-the-authorization-request
+    authorizeUrl(settings, { redirectUri, state }) {
+      const url = new URL(settings.authorizeUrl ?? AUTHORIZE_URL);
+      url.search = new URLSearchParams({
+        client_id: settings.clientId,
+        response_type: 'code',
+        scope: CONSENT_SCOPES,
+        redirect_uri: redirectUri,
+        state,
+      }).toString();
+      return url.toString();
+    },
+    async exchange(settings, { code, redirectUri, query }) {
+      // The company is chosen on Intuit's page; the hub reads one company (QUICKBOOKS_REALM_ID). The
+      // code is not exchanged for another one, so no grant to the wrong company is left behind.
+      const realmId = query.get('realmId') ?? '';
+      if (realmId !== settings.realmId)
+        throw new CodeExchangeError(
+          `the company chosen (realm ${realmId || 'none'}) is not the one this hub is configured for (realm ${settings.realmId}, QUICKBOOKS_REALM_ID): choose that company, or change the setting`,
+        );
+      return exchangeAuthorizationCode({
+        tokenUrl: settings.tokenUrl,
+        clientId: settings.clientId,
+        clientSecret: settings.clientSecret,
+        code,
+        redirectUri,
+      });
+    },
   },
   webhooks: {
     path: 'quickbooks',

@@ -2,10 +2,11 @@ import type { SourceModule } from '../../src/domain/source-module.ts';
 import { createEnvReader, credential } from '../../src/env.ts';
 import { stripeLimits } from './limits.ts';
 import { stripeConnections } from './connections.ts';
-import { createStripeSource, type StripeSource } from './source.ts';
+import { createStripeSource, STRIPE_API_VERSION, type StripeSource } from './source.ts';
 import { createStripeWebhookVerifier } from './webhooks.ts';
 import { startStripeSandbox } from './sandbox/server.ts';
 import { customerAt } from '../../src/sandbox/seed/business.ts';
+import { CodeExchangeError } from '../../src/upstream/oauth.ts';
 
 export interface StripeSettings {
   baseUrl: string;
@@ -60,11 +61,42 @@ export const stripe: SourceModule<'payments', StripeSettings, StripeWebhookSetti
   connect(settings, context) {
     const source: StripeSource = createStripeSource({
       ...settings,
+      currentKey: context.apiKey?.(settings.apiKey),
       timeoutMs: context.timeoutMs,
       metrics: context.metrics,
       policy: context.policy(stripeLimits(settings.apiKey)),
     });
     return { source };
+  },
+  keyConnect: {
+    check: (key) =>
+      /^(rk|sk)_(test|live)_[A-Za-z0-9_]+$/.test(key)
+        ? undefined
+        : 'a Stripe key starts with rk_live_ / rk_test_ (a restricted key: preferred) or sk_live_ / sk_test_ (a secret key); publishable keys (pk_…) cannot read payments',
+    async verify(settings, key) {
+      // One cheap read the hub needs anyway: https://docs.stripe.com/api/customers/list
+      let res: Response;
+      try {
+        res = await fetch(`${settings.baseUrl}/v1/customers?limit=1`, {
+          headers: { authorization: `Bearer ${key}`, 'stripe-version': STRIPE_API_VERSION },
+          signal: AbortSignal.timeout(10_000),
+        });
+      } catch (error) {
+        throw new CodeExchangeError(
+          `no answer from Stripe (${error instanceof Error ? error.message : String(error)})`,
+        );
+      }
+      if (res.ok) return;
+      const body = (await res.json().catch(() => ({}))) as { error?: { message?: string; code?: string } };
+      throw new CodeExchangeError(
+        res.status === 401
+          ? 'the key is not valid (revoked, mistyped, or of another account)'
+          : res.status === 403
+            ? 'the key may not read customers: give the restricted key "Customers: Read" and "PaymentIntents: Read"'
+            : `HTTP ${res.status}${body.error?.message ? `: ${body.error.message}` : ''}`,
+        body.error?.code,
+      );
+    },
   },
   webhooks: {
     path: 'stripe',

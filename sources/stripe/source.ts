@@ -27,6 +27,8 @@ export interface StripeConfig {
   baseUrl: string;
   /** Secret (`sk_…`) or restricted (`rk_…`) key; test keys make Dashboard links point at test mode. */
   apiKey: string;
+  /** The key to send now, read per call (a key connected from the console replaces `apiKey`). */
+  currentKey?: () => Promise<string>;
   timeoutMs?: number;
   metrics?: Metrics;
   /** Rate budget, circuit breaker and retries (src/upstream/policy.ts); none when absent. */
@@ -105,7 +107,10 @@ export function createStripeSource(config: StripeConfig): StripeSource {
   const client = createUpstreamClient({
     source: 'stripe',
     baseUrl: config.baseUrl,
-    headers: () => ({ authorization: `Bearer ${config.apiKey}`, 'stripe-version': STRIPE_API_VERSION }),
+    headers: async () => ({
+      authorization: `Bearer ${config.currentKey ? await config.currentKey() : config.apiKey}`,
+      'stripe-version': STRIPE_API_VERSION,
+    }),
     toError: toStripeError,
     timeoutMs: config.timeoutMs,
     metrics: config.metrics,

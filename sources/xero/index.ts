@@ -1,6 +1,11 @@
 import type { SourceModule } from '../../src/domain/source-module.ts';
 import { createEnvReader, credential } from '../../src/env.ts';
-import { createOAuthTokenProvider } from '../../src/upstream/oauth.ts';
+import {
+  CodeExchangeError,
+  createOAuthTokenProvider,
+  exchangeAuthorizationCode,
+  type ExchangedTokens,
+} from '../../src/upstream/oauth.ts';
 import { XERO_LIMITS } from './limits.ts';
 import { xeroConnections } from './connections.ts';
 import { createXeroSource } from './source.ts';
@@ -11,6 +16,8 @@ import { customerAt } from '../../src/sandbox/seed/business.ts';
 export interface XeroSettings {
   baseUrl: string;
   identityUrl: string;
+  /** Where the consent page is (`<loginUrl>/identity/connect/authorize`); default login.xero.com. */
+  loginUrl?: string;
   clientId: string;
   clientSecret: string;
   /** The first refresh token; rotated ones are kept in the store. */
@@ -25,6 +32,11 @@ export interface XeroWebhookSettings {
   sandboxUrl?: string;
 }
 
+const LOGIN_URL = 'https://login.xero.com';
+/** What the hub asks for: the books, a refresh token (offline_access), and OpenID for who connected. */
+const CONSENT_SCOPES =
+  'openid profile email offline_access accounting.transactions accounting.contacts accounting.settings';
+
 /** Limits high enough that tests and benchmarks not about rate limits never meet them. */
 export const XERO_RELAXED_LIMITS = {
   perMinute: 100_000,
@@ -32,6 +44,38 @@ export const XERO_RELAXED_LIMITS = {
   concurrent: 1_000,
   appPerMinute: 1_000_000,
 };
+
+/**
+ * The organisation is chosen on Xero's page; the hub reads one (XERO_TENANT_ID). Tokens for a grant
+ * that does not include it are revoked at once rather than stored.
+ */
+async function checkTenant(settings: XeroSettings, tokens: ExchangedTokens): Promise<void> {
+  // https://developer.xero.com/documentation/guides/oauth2/auth-flow#5-check-the-tenants-youre-authorized-to-access
+  const res = await fetch(`${settings.baseUrl}/connections`, {
+    headers: { authorization: `Bearer ${tokens.accessToken}`, accept: 'application/json' },
+    signal: AbortSignal.timeout(10_000),
+  }).catch((error: unknown) => {
+    throw new CodeExchangeError(
+      `Xero's connections list did not answer (${error instanceof Error ? error.message : String(error)})`,
+    );
+  });
+  if (!res.ok) throw new CodeExchangeError(`Xero's connections list answered HTTP ${res.status}`);
+  const tenants = (await res.json()) as Array<{ tenantId?: string; tenantName?: string }>;
+  if (tenants.some((t) => t.tenantId === settings.tenantId)) return;
+  // https://developer.xero.com/documentation/guides/oauth2/auth-flow#revoking-tokens
+  await fetch(`${settings.identityUrl}/connect/revocation`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${settings.clientId}:${settings.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ token: tokens.refreshToken }).toString(),
+    signal: AbortSignal.timeout(10_000),
+  }).catch(() => undefined);
+  throw new CodeExchangeError(
+    `the organisation chosen (${tenants.map((t) => t.tenantName ?? t.tenantId).join(', ') || 'none'}) is not the one this hub is configured for (XERO_TENANT_ID ${settings.tenantId}): choose that organisation on Xero's page, or change the setting`,
+  );
+}
 
 /** Xero Accounting 2.0: invoices, contacts and payments, OAuth 2 with rotating refresh tokens. */
 export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings> = {
@@ -53,12 +97,18 @@ export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings>
       { name: 'XERO_WEBHOOK_KEY', meaning: "the webhook key from Xero's developer portal" },
       { name: 'XERO_API_BASE', default: 'https://api.xero.com', meaning: 'the API (a sandbox or a proxy)' },
       { name: 'XERO_IDENTITY_BASE', default: 'https://identity.xero.com', meaning: 'the token endpoint' },
+      {
+        name: 'XERO_LOGIN_BASE',
+        default: LOGIN_URL,
+        meaning: 'the consent page (connecting from the console)',
+      },
     ],
     fromEnv(env) {
       const read = createEnvReader(env);
       const settings: XeroSettings = {
         baseUrl: read.url('XERO_API_BASE', 'https://api.xero.com'),
         identityUrl: read.url('XERO_IDENTITY_BASE', 'https://identity.xero.com'),
+        loginUrl: read.url('XERO_LOGIN_BASE', LOGIN_URL),
         clientId: read.required('XERO_CLIENT_ID', 'to connect Xero'),
         clientSecret: read.required('XERO_CLIENT_SECRET', 'to connect Xero'),
         refreshToken: read.required('XERO_REFRESH_TOKEN', 'to connect Xero'),
@@ -69,6 +119,7 @@ export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings>
     fromSandbox: (sandbox) => ({
       baseUrl: sandbox.url,
       identityUrl: sandbox.url,
+      loginUrl: sandbox.url,
       clientId: credential(sandbox, 'clientId'),
       clientSecret: credential(sandbox, 'clientSecret'),
       refreshToken: credential(sandbox, 'refreshToken'),
@@ -81,6 +132,7 @@ export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings>
       XERO_TENANT_ID: credential(sandbox, 'tenantId'),
       XERO_API_BASE: sandbox.url,
       XERO_IDENTITY_BASE: sandbox.url,
+      XERO_LOGIN_BASE: sandbox.url,
     }),
   },
   limits: () => XERO_LIMITS,
@@ -105,6 +157,31 @@ export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings>
       policy: context.policy(XERO_LIMITS, token),
     });
     return { source, token };
+  },
+  consent: {
+    // https://developer.xero.com/documentation/guides/oauth2/auth-flow#2-redirect-a-user
+    authorizeUrl(settings, { redirectUri, state }) {
+      const url = new URL(`${settings.loginUrl ?? LOGIN_URL}/identity/connect/authorize`);
+      url.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: settings.clientId,
+        redirect_uri: redirectUri,
+        scope: CONSENT_SCOPES,
+        state,
+      }).toString();
+      return url.toString();
+    },
+    async exchange(settings, { code, redirectUri }) {
+      const tokens = await exchangeAuthorizationCode({
+        tokenUrl: `${settings.identityUrl}/connect/token`,
+        clientId: settings.clientId,
+        clientSecret: settings.clientSecret,
+        code,
+        redirectUri,
+      });
+      await checkTenant(settings, tokens);
+      return tokens;
+    },
   },
   webhooks: {
     path: 'xero',

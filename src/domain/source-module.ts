@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.ts';
 import type { VendorLimits, UpstreamPolicy } from '../upstream/policy.ts';
-import type { RefreshTokenStore, TokenProvider } from '../upstream/oauth.ts';
+import type { ExchangedTokens, RefreshTokenStore, TokenProvider } from '../upstream/oauth.ts';
 import type { Connected } from '../upstream/client.ts';
 import type { SourceStateRepository } from '../store/source-state.ts';
 import type { VendorSandbox, VendorSandboxOptions } from '../sandbox/types.ts';
@@ -39,6 +39,11 @@ export interface ConnectContext {
    * descends from); undefined when nothing outlives the process (in-process sandboxes).
    */
   tokenStore(configuredRefreshToken: string): RefreshTokenStore | undefined;
+  /**
+   * The API key to use now: one connected from the console (or a "not connected" error after a
+   * disconnect), else `configured`. Modules with a fixed key read it per call through this.
+   */
+  apiKey?(configured: string): () => Promise<string>;
 }
 
 /** A connected adapter, with the OAuth token provider operators see the state of (if any). */
@@ -106,6 +111,31 @@ export interface SourceWebhooks<S, W, R extends Role> {
  * webhooks from and sandbox that vendor, so adding one is a folder and a registry line
  * (`sources/_template/CHECKLIST.md`).
  */
+/**
+ * Connecting the vendor from the console through its OAuth consent (authorization-code flow).
+ * The hub makes the state and stores the tokens; the module knows the vendor's URLs and scopes.
+ */
+export interface SourceConsent<S> {
+  /** The vendor's authorization endpoint with the query: client, scopes, redirect URI and state. */
+  authorizeUrl(settings: S, request: { redirectUri: string; state: string }): string;
+  /**
+   * Exchanges the callback's code (the callback's whole query is given: QuickBooks adds `realmId`).
+   * Throws `CodeExchangeError` with a message for the page when the vendor refuses.
+   */
+  exchange(
+    settings: S,
+    callback: { code: string; redirectUri: string; query: URLSearchParams },
+  ): Promise<ExchangedTokens>;
+}
+
+/** Connecting the vendor with an API key pasted in the console (Stripe's restricted keys). */
+export interface SourceKeyConnect<S> {
+  /** Why a key is malformed (wrong prefix), or undefined. */
+  check(key: string): string | undefined;
+  /** One real call with the key; throws `CodeExchangeError` with the vendor's reason when refused. */
+  verify(settings: S, key: string): Promise<void>;
+}
+
 export interface SourceModule<R extends Role = Role, S = unknown, W = unknown> {
   /** The system's id: link rows, metrics labels, `SourceLink.system` (upper-cased), step systems. */
   id: string;
@@ -131,6 +161,10 @@ export interface SourceModule<R extends Role = Role, S = unknown, W = unknown> {
   /** The vendor's published rate limits (per settings: Stripe's differ for test keys). */
   limits(settings: S): VendorLimits;
   connect(settings: S, context: ConnectContext): ConnectedSource<R>;
+  /** Present when the console can connect the vendor through its OAuth consent. */
+  consent?: SourceConsent<S>;
+  /** Present when the console can connect the vendor with a pasted API key. */
+  keyConnect?: SourceKeyConnect<S>;
   webhooks?: SourceWebhooks<S, W, R>;
   /**
    * How the vendor's records, writes, webhooks and limits connect to the hub, for the connection map

@@ -241,6 +241,15 @@ export type CircuitState =
   /** Calls fail fast without reaching the system; a probe goes at `nextProbeAt`. */
   | 'OPEN';
 
+/** The first step of connecting a system: send the browser to `authorizeUrl`. */
+export type ConnectionStart = {
+  __typename?: 'ConnectionStart';
+  /** The vendor's consent page (the sandbox's in sandbox mode), with a single-use state in it. */
+  authorizeUrl: Scalars['String']['output'];
+  /** When the state in the URL stops working (10 minutes). */
+  expiresAt: Scalars['DateTime']['output'];
+};
+
 /** A key to make in the caller's workspace. */
 export type CreateApiKeyInput = {
   /** Publishable keys: the origins allowed to use it, each `https://host[:port]` (or `http://localhost…` for development). */
@@ -635,6 +644,11 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Cancels a booking; its deposit is cancelled if unpaid, refunded if paid and `refundDeposit` is true. */
   cancelBooking: BookingPayload;
+  /**
+   * Connects a system that takes an API key (Stripe: a restricted key `rk_…` or a secret key `sk_…`).
+   * The key is checked with one call to the vendor before it is stored (sealed).
+   */
+  connectWithKey: Source;
   /** Makes an API key in the caller's workspace. The key's text is in the payload and never shown again. */
   createApiKey: CreatedApiKey;
   /** Books an appointment: the calendar event, a deposit when asked for, and the CRM's next-booking date. */
@@ -644,6 +658,11 @@ export type Mutation = {
    * package, all linked. Safe to repeat with the same `idempotencyKey` (or `Idempotency-Key` header).
    */
   createCustomer: CustomerPayload;
+  /**
+   * Forgets the tokens or key connected from the console; calls to the system then fail with "not
+   * connected" until it is connected again (the environment's credentials are not used either).
+   */
+  disconnect: Source;
   /** Closes an open sync issue without writing anything, saying why. */
   dismissSyncIssue: SyncIssue;
   /** Issues an authorised invoice in the accounting package. */
@@ -685,6 +704,12 @@ export type Mutation = {
    * `overlap` so clients can switch without downtime; then the old one expires.
    */
   rotateApiKey: CreatedApiKey;
+  /**
+   * Starts connecting (or reconnecting) a system of this workspace through its OAuth consent: returns
+   * the vendor's consent page. Allowing there brings the browser back to `/oauth/callback/<system>`,
+   * which stores the tokens (sealed) and returns to the console's Connections page.
+   */
+  startConnection: ConnectionStart;
   /** Carries a change of name, email, phone or company to every system that holds the customer. */
   updateCustomer: CustomerPayload;
 };
@@ -700,6 +725,18 @@ export type MutationCancelBookingArgs = {
   id: Scalars['ID']['input'];
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   refundDeposit?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationConnectWithKeyArgs = {
+  key: Scalars['String']['input'];
+  system: SourceSystem;
 };
 
 
@@ -735,6 +772,17 @@ export type MutationCreateBookingArgs = {
 export type MutationCreateCustomerArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: CreateCustomerInput;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationDisconnectArgs = {
+  system: SourceSystem;
 };
 
 
@@ -858,6 +906,17 @@ export type MutationRevokeApiKeyArgs = {
 export type MutationRotateApiKeyArgs = {
   id: Scalars['ID']['input'];
   overlap?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationStartConnectionArgs = {
+  system: SourceSystem;
 };
 
 
@@ -1476,6 +1535,8 @@ export type Source = {
   breaker?: Maybe<CircuitBreaker>;
   /** The rate budget; null when budgets are switched off. */
   budget?: Maybe<RateBudget>;
+  /** How the hub holds this system's credentials, and whether the console can (re)connect it. */
+  connection?: Maybe<SourceConnection>;
   /** Calls that failed in a row since the last success; 0 when the last call succeeded. */
   consecutiveFailures: Scalars['Int']['output'];
   /** False while the breaker is open or the token cannot be refreshed. */
@@ -1498,6 +1559,22 @@ export type Source = {
   system: SourceSystem;
   /** The OAuth token; null for a fixed credential (an API key or a private-app token). */
   token?: Maybe<SourceToken>;
+};
+
+/** How a system's credentials were given to the hub. */
+export type SourceConnection = {
+  __typename?: 'SourceConnection';
+  /** Whether the console can connect this system (consent flow or key). */
+  canConnect: Scalars['Boolean']['output'];
+  /** When it was connected from the console; null for credentials from the environment, or after a disconnect. */
+  connectedAt?: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * `oauth` (the vendor's consent page, from the console), `key` (a key pasted in the console),
+   * `environment` (the hub's environment variables, or the sandbox's in sandbox mode), or `none`
+   * (disconnected from the console: calls fail until it is connected again). A console connection
+   * overrides the environment's credentials for its system.
+   */
+  method: Scalars['String']['output'];
 };
 
 /** A connection's recent history, kept in memory by the replica that answers (it restarts empty). */
@@ -1897,6 +1974,7 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CircuitBreaker: ResolverTypeWrapper<CircuitBreakerModel>;
   CircuitState: CircuitState;
+  ConnectionStart: ResolverTypeWrapper<ConnectionStart>;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateBookingInput: CreateBookingInput;
   CreateCustomerInput: CreateCustomerInput;
@@ -1950,6 +2028,7 @@ export type ResolversTypes = ResolversObject<{
   Refund: ResolverTypeWrapper<Omit<Refund, 'amount'> & { amount: ResolversTypes['Money'] }>;
   Scope: Scope;
   Source: ResolverTypeWrapper<SourceModel>;
+  SourceConnection: ResolverTypeWrapper<SourceConnection>;
   SourceHistory: ResolverTypeWrapper<SourceHistory>;
   SourceLink: ResolverTypeWrapper<SourceLink>;
   SourceMinute: ResolverTypeWrapper<SourceMinute>;
@@ -1984,6 +2063,7 @@ export type ResolversParentTypes = ResolversObject<{
   BookingPayload: OperationPayloadModel;
   Boolean: Scalars['Boolean']['output'];
   CircuitBreaker: CircuitBreakerModel;
+  ConnectionStart: ConnectionStart;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateBookingInput: CreateBookingInput;
   CreateCustomerInput: CreateCustomerInput;
@@ -2030,6 +2110,7 @@ export type ResolversParentTypes = ResolversObject<{
   ReconciliationRun: ReconciliationRunModel;
   Refund: Omit<Refund, 'amount'> & { amount: ResolversParentTypes['Money'] };
   Source: SourceModel;
+  SourceConnection: SourceConnection;
   SourceHistory: SourceHistory;
   SourceLink: SourceLink;
   SourceMinute: SourceMinute;
@@ -2142,6 +2223,11 @@ export type CircuitBreakerResolvers<ContextType = GraphContext, ParentType exten
   nextProbeAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   openedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   state?: Resolver<ResolversTypes['CircuitState'], ParentType, ContextType>;
+}>;
+
+export type ConnectionStartResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['ConnectionStart'] = ResolversParentTypes['ConnectionStart']> = ResolversObject<{
+  authorizeUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 
 export type CreatedApiKeyResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CreatedApiKey'] = ResolversParentTypes['CreatedApiKey']> = ResolversObject<{
@@ -2278,9 +2364,11 @@ export type MoneyResolvers<ContextType = GraphContext, ParentType extends Resolv
 
 export type MutationResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   cancelBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationCancelBookingArgs, 'id' | 'refundDeposit'>>;
+  connectWithKey?: Resolver<ResolversTypes['Source'], ParentType, ContextType, RequireFields<MutationConnectWithKeyArgs, 'key' | 'system'>>;
   createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationCreateBookingArgs, 'input'>>;
   createCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
+  disconnect?: Resolver<ResolversTypes['Source'], ParentType, ContextType, RequireFields<MutationDisconnectArgs, 'system'>>;
   dismissSyncIssue?: Resolver<ResolversTypes['SyncIssue'], ParentType, ContextType, RequireFields<MutationDismissSyncIssueArgs, 'id' | 'reason'>>;
   issueInvoice?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationIssueInvoiceArgs, 'input'>>;
   placeOrder?: Resolver<ResolversTypes['OrderPayload'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
@@ -2292,6 +2380,7 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   retryDelivery?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<MutationRetryDeliveryArgs, 'operationId'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rotateApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'id' | 'overlap'>>;
+  startConnection?: Resolver<ResolversTypes['ConnectionStart'], ParentType, ContextType, RequireFields<MutationStartConnectionArgs, 'system'>>;
   updateCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'id' | 'input'>>;
 }>;
 
@@ -2435,6 +2524,7 @@ export type SourceResolvers<ContextType = GraphContext, ParentType extends Resol
   baseUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   breaker?: Resolver<Maybe<ResolversTypes['CircuitBreaker']>, ParentType, ContextType>;
   budget?: Resolver<Maybe<ResolversTypes['RateBudget']>, ParentType, ContextType>;
+  connection?: Resolver<Maybe<ResolversTypes['SourceConnection']>, ParentType, ContextType>;
   consecutiveFailures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   healthy?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   lastCallAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -2446,6 +2536,12 @@ export type SourceResolvers<ContextType = GraphContext, ParentType extends Resol
   state?: Resolver<ResolversTypes['SourceState'], ParentType, ContextType>;
   system?: Resolver<ResolversTypes['SourceSystem'], ParentType, ContextType>;
   token?: Resolver<Maybe<ResolversTypes['SourceToken']>, ParentType, ContextType>;
+}>;
+
+export type SourceConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SourceConnection'] = ResolversParentTypes['SourceConnection']> = ResolversObject<{
+  canConnect?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  connectedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type SourceHistoryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SourceHistory'] = ResolversParentTypes['SourceHistory']> = ResolversObject<{
@@ -2543,6 +2639,7 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   BookingEdge?: BookingEdgeResolvers<ContextType>;
   BookingPayload?: BookingPayloadResolvers<ContextType>;
   CircuitBreaker?: CircuitBreakerResolvers<ContextType>;
+  ConnectionStart?: ConnectionStartResolvers<ContextType>;
   CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
@@ -2579,6 +2676,7 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   ReconciliationRun?: ReconciliationRunResolvers<ContextType>;
   Refund?: RefundResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
+  SourceConnection?: SourceConnectionResolvers<ContextType>;
   SourceHistory?: SourceHistoryResolvers<ContextType>;
   SourceLink?: SourceLinkResolvers<ContextType>;
   SourceMinute?: SourceMinuteResolvers<ContextType>;

@@ -7,15 +7,21 @@ import type { SealingStore } from './store.ts';
  * is sealed for. A new secret column or key is added here, so `sealStoredSecrets` reseals it too:
  *
  * - `source_state.value` under `refresh_token:<lineage>` (rotated OAuth refresh tokens),
- *   `access_token:<lineage>` (the shared access-token JSON) and `webhook_secret` (Stripe's signing
- *   secret). Other keys (leases, sync tokens, timestamps) stay plain: leases are compare-and-set on
- *   the raw column value, which a fresh IV per seal would defeat, and they are not secret.
+ *   `access_token:<lineage>` (the shared access-token JSON), `api_key:<lineage>` (a key pasted in the
+ *   console) and `webhook_secret` (Stripe's signing secret). Other keys (leases, sync tokens,
+ *   timestamps) stay plain: leases are compare-and-set on the raw column value, which a fresh IV
+ *   per seal would defeat, and they are not secret.
  * - `push_channels.token` (the token Google echoes on every push notification).
  */
 
 /** True for the `source_state` keys whose values are sealed. */
 export function isSecretStateKey(key: string): boolean {
-  return key.startsWith('refresh_token:') || key.startsWith('access_token:') || key === 'webhook_secret';
+  return (
+    key.startsWith('refresh_token:') ||
+    key.startsWith('access_token:') ||
+    key.startsWith('api_key:') ||
+    key === 'webhook_secret'
+  );
 }
 
 // Each part is URI-encoded so a ':' inside one (a workspace id, say) cannot make two rows' contexts equal.

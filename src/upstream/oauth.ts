@@ -73,6 +73,12 @@ export interface TokenProvider {
   getAccessToken(): Promise<string>;
   /** Forget the current access token (the vendor said it is no longer valid). */
   invalidate(): void;
+  /**
+   * The connection's credentials were replaced or removed (connected, reconnected or disconnected
+   * from the console): forget the access token held, the back-off of failed refreshes and any
+   * rotated refresh token not stored, so the next call reads the store afresh.
+   */
+  reset(): void;
   state(): TokenStatus;
 }
 
@@ -438,6 +444,14 @@ export function createOAuthTokenProvider(options: OAuthTokenProviderOptions): To
       if (held) invalidated = held.token;
       held = undefined;
     },
+    reset() {
+      held = undefined;
+      failure = undefined;
+      failuresInARow = 0;
+      unsavedRefreshToken = undefined;
+      lastError = null;
+      lastErrorAt = null;
+    },
     state: () => ({
       state: inFlight ? 'refreshing' : unexpired(held) ? 'valid' : lastError !== null ? 'failed' : 'none',
       expiresAt: held ? new Date(held.expiresAt) : null,
@@ -446,5 +460,93 @@ export function createOAuthTokenProvider(options: OAuthTokenProviderOptions): To
       lastErrorAt,
       refreshes,
     }),
+  };
+}
+
+/** What a code exchange returns: the tokens and whatever else the vendor's answer carried. */
+export interface ExchangedTokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresInMs: number;
+  scope?: string;
+}
+
+/** The token endpoint refused the code, or did not answer: the callback page says which. */
+export class CodeExchangeError extends Error {
+  constructor(
+    message: string,
+    readonly vendorCode?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The authorization-code grant (RFC 6749 §4.1.3): the code from the consent redirect for an access
+ * token and a refresh token, client credentials in HTTP Basic.
+ * Xero: https://developer.xero.com/documentation/guides/oauth2/auth-flow#3-exchange-the-code
+ * QuickBooks: https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/oauth-2.0#step-5-exchange-the-authorization-code-for-access-tokens
+ * Google: https://developers.google.com/identity/protocols/oauth2/web-server#exchange-authorization-code
+ */
+export async function exchangeAuthorizationCode(options: {
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  code: string;
+  redirectUri: string;
+  timeoutMs?: number;
+}): Promise<ExchangedTokens> {
+  const { timeoutMs = 10_000 } = options; // 10 seconds
+  const basic = Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64');
+  let status: number;
+  let text: string;
+  try {
+    const res = await request(options.tokenUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: options.code,
+        redirect_uri: options.redirectUri,
+      }).toString(),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    status = res.statusCode;
+    text = await res.body.text();
+  } catch (error) {
+    throw new CodeExchangeError(
+      `the token endpoint did not answer (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    body = {};
+  }
+  if (status >= 400) {
+    const code = typeof body.error === 'string' ? body.error : `HTTP ${status}`;
+    throw new CodeExchangeError(`the token endpoint refused the code: ${code}`, code);
+  }
+  const accessToken = body.access_token;
+  const refreshToken = body.refresh_token;
+  const expiresIn = Number(body.expires_in);
+  if (typeof accessToken !== 'string' || !Number.isFinite(expiresIn))
+    throw new CodeExchangeError('the token endpoint answered without access_token or expires_in');
+  if (typeof refreshToken !== 'string')
+    throw new CodeExchangeError(
+      'the token endpoint gave no refresh token (was offline access asked for and granted?)',
+    );
+  return {
+    accessToken,
+    refreshToken,
+    expiresInMs: expiresIn * 1000,
+    scope: typeof body.scope === 'string' ? body.scope : undefined,
   };
 }

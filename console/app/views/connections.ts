@@ -23,6 +23,7 @@ interface Source {
     shared: boolean;
   } | null;
   token: { state: string; expiresAt: string | null; lastError: string | null } | null;
+  connection: { connectedAt: string | null; method: string; canConnect: boolean } | null;
 }
 
 const QUERY = `query ConsoleConnections {
@@ -32,6 +33,7 @@ const QUERY = `query ConsoleConnections {
     breaker { state openedAt nextProbeAt }
     budget { windows { name limit remaining } inFlight queued pausedUntil shared }
     token { state expiresAt lastError }
+    connection { connectedAt method canConnect }
   }
   sourceHistory(minutes: 60) { system minutes { webhooks } }
 }`;
@@ -46,7 +48,87 @@ export function tone(source: Source): 'red' | 'amber' | 'green' {
   return 'green';
 }
 
-const card = (s: Source, webhooks: number) =>
+/** Systems connected with a pasted key rather than a consent page. */
+const KEY_SYSTEMS = new Set(['STRIPE']);
+
+const METHODS: Record<string, string> = {
+  oauth: 'from the console (consent)',
+  key: 'from the console (key)',
+  environment: 'from the environment',
+  none: 'not connected',
+};
+
+const describeConnection = (c: NonNullable<Source['connection']>) =>
+  `${METHODS[c.method] ?? c.method}${c.connectedAt ? `, ${when(c.connectedAt)}` : ''}`;
+
+const errorText = (error: unknown) => (error instanceof HubError ? error.message : String(error));
+
+/**
+ * The buttons and key form of one card. Made once per system and moved into each new card, so a
+ * refresh every two seconds neither loses a key being typed nor a button being pressed.
+ */
+function connectionActions(system: string, say: (kind: 'ok' | 'error', text: string) => void) {
+  const connect = h('button', { type: 'button', class: 'connect' }, 'Connect');
+  const disconnect = h('button', { type: 'button', class: 'disconnect' }, 'Disconnect');
+  const key = h('input', {
+    type: 'password',
+    name: 'key',
+    class: 'key',
+    placeholder: 'rk_live_… or sk_live_…',
+    autocomplete: 'off',
+    'aria-label': `${system} API key`,
+  });
+  const keyForm = h('form', { class: 'key-form' }, key, h('button', { type: 'submit' }, 'Connect with key'));
+  connect.addEventListener('click', () => {
+    connect.disabled = true;
+    gql<{ startConnection: { authorizeUrl: string } }>(
+      `mutation ConsoleStartConnection($system: SourceSystem!) { startConnection(system: $system) { authorizeUrl expiresAt } }`,
+      { system },
+    )
+      .then(({ startConnection }) => {
+        // The vendor's consent page; it sends the browser back to the hub's callback, then here.
+        location.href = startConnection.authorizeUrl;
+      })
+      .catch((error: unknown) => {
+        connect.disabled = false;
+        say('error', errorText(error));
+      });
+  });
+  keyForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    gql(
+      `mutation ConsoleConnectWithKey($system: SourceSystem!, $key: String!) { connectWithKey(system: $system, key: $key) { system } }`,
+      { system, key: key.value },
+    )
+      .then(() => {
+        key.value = '';
+        say('ok', `${system} connected with the key.`);
+      })
+      .catch((error: unknown) => say('error', errorText(error)));
+  });
+  disconnect.addEventListener('click', () => {
+    if (!confirm(`Disconnect ${system}? Calls to it fail until it is connected again.`)) return;
+    gql(`mutation ConsoleDisconnect($system: SourceSystem!) { disconnect(system: $system) { system } }`, {
+      system,
+    })
+      .then(() => say('ok', `${system} disconnected.`))
+      .catch((error: unknown) => say('error', errorText(error)));
+  });
+  const element = h('div', { class: 'connection-actions' });
+  return {
+    element,
+    update(c: Source['connection']) {
+      if (!c?.canConnect) {
+        fill(element);
+        return;
+      }
+      connect.textContent = c.method === 'none' ? 'Connect' : 'Reconnect';
+      fill(element, KEY_SYSTEMS.has(system) ? keyForm : connect, c.method === 'none' ? null : disconnect);
+    },
+  };
+}
+
+const card = (s: Source, webhooks: number, actions?: HTMLElement) =>
   h(
     'section',
     { class: `card connection ${tone(s)}`, 'data-system': s.system, 'data-tone': tone(s) },
@@ -98,14 +180,34 @@ const card = (s: Source, webhooks: number) =>
       h('dd', {}, webhooks),
       h('dt', {}, 'Address'),
       h('dd', { class: 'mono' }, s.baseUrl),
+      h('dt', {}, 'Connected'),
+      h('dd', { class: 'connection-method' }, s.connection ? describeConnection(s.connection) : '—'),
     ),
+    actions,
     s.lastError ? h('p', { class: 'last-error' }, `Last error ${when(s.lastErrorAt)}: ${s.lastError}`) : null,
   );
 
-export const connectionsView: View = (root) => {
+export const connectionsView: View = (root, params) => {
   const list = h('div', { class: 'cards' });
   const status = h('div', { class: 'status-line' });
-  fill(root, h('h1', {}, 'Connections'), status, list);
+  const news = h('div', { class: 'connection-news' });
+  // Back from a vendor's consent page (the hub's callback redirects here with one of these).
+  const connected = params.get('connected');
+  const refused = params.get('refused');
+  if (connected) fill(news, notice('ok', `${connected} connected: the hub uses the new tokens from now on.`));
+  else if (refused)
+    fill(
+      news,
+      notice('error', `${refused} was not connected: consent was refused on its page. Nothing was changed.`),
+    );
+  const say = (kind: 'ok' | 'error', text: string) => fill(news, notice(kind, text));
+  const actions = new Map<string, ReturnType<typeof connectionActions>>();
+  const actionsFor = (system: string) => {
+    let found = actions.get(system);
+    if (!found) actions.set(system, (found = connectionActions(system, say)));
+    return found;
+  };
+  fill(root, h('h1', {}, 'Connections'), news, status, list);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const refresh = async () => {
@@ -119,7 +221,11 @@ export const connectionsView: View = (root) => {
       );
       fill(
         list,
-        sources.map((s) => card(s, webhooks.get(s.system) ?? 0)),
+        sources.map((s) => {
+          const a = actionsFor(s.system);
+          a.update(s.connection);
+          return card(s, webhooks.get(s.system) ?? 0, a.element);
+        }),
       );
       fill(
         status,

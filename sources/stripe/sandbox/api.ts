@@ -13,6 +13,8 @@ import type { Origin } from './state.ts';
 
 /** The secret key the sandbox accepts (`Authorization: Bearer` or HTTP Basic with the key as user). */
 export const API_KEY = 'sk_test_switchboard_sandbox';
+/** A restricted key of the same account (https://docs.stripe.com/keys#limit-access), as an operator pastes in the console. */
+export const RESTRICTED_KEY = 'rk_test_switchboard_sandbox';
 
 /** Per-request facts, keyed by the kit's request object so handlers and the middleware share them. */
 const requestIds = new WeakMap<SandboxRequest, string>();
@@ -139,7 +141,7 @@ export function createApi(seed: number) {
     mintRequestId(req);
     try {
       const key = presentedKey(req);
-      if (key !== API_KEY) return decorate(authError(key), req);
+      if (key !== API_KEY && key !== RESTRICTED_KEY) return decorate(authError(key), req);
       const form = formFor(req);
       const idempotencyKey = header(req, 'idempotency-key');
       if (req.method !== 'POST' || idempotencyKey === undefined) return decorate(await next(), req);

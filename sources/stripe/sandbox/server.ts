@@ -3,7 +3,7 @@ import { createWebhookDispatcher } from '../../../src/sandbox/kit/webhooks.ts';
 import { generateBusiness } from '../../../src/sandbox/seed/business.ts';
 import type { VendorSandbox, VendorSandboxOptions } from '../../../src/sandbox/types.ts';
 import { adminRoutes, SANDBOX_WEBHOOK_SECRET } from './admin.ts';
-import { API_KEY, createApi } from './api.ts';
+import { API_KEY, createApi, RESTRICTED_KEY } from './api.ts';
 import { chargeAndRefundRoutes } from './charges-refunds.ts';
 import { customerRoutes } from './customers.ts';
 import { eventRoutes } from './events.ts';
@@ -46,6 +46,7 @@ export async function startStripeSandbox(options: VendorSandboxOptions = {}): Pr
         account: ACCOUNT_ID,
         credentials: {
           apiKey: API_KEY,
+          restrictedKey: RESTRICTED_KEY,
           webhookSecret: SANDBOX_WEBHOOK_SECRET,
         },
         counts: {
@@ -66,6 +67,7 @@ export async function startStripeSandbox(options: VendorSandboxOptions = {}): Pr
     state: persistentState(state, api),
     credentials: {
       apiKey: API_KEY,
+      restrictedKey: RESTRICTED_KEY,
       webhookSecret: SANDBOX_WEBHOOK_SECRET,
       accountId: ACCOUNT_ID,
     },

@@ -8,7 +8,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Route, SandboxRequest, SandboxResponse } from '../../../src/sandbox/kit/http.ts';
-import { clientCredentials } from '../../../src/sandbox/kit/oauth.ts';
+import { clientCredentials, consentRoutes } from '../../../src/sandbox/kit/oauth.ts';
 import type { Random } from '../../../src/sandbox/kit/random.ts';
 import type { Clock } from '../../../src/sandbox/kit/clock.ts';
 import { oauthError, problem, usDateTime } from './wire.ts';
@@ -60,6 +60,13 @@ export const DEFAULT_SCOPES = [
   'accounting.contacts',
   'accounting.settings',
 ];
+
+const KNOWN_SCOPES: ReadonlySet<string> = new Set([
+  ...DEFAULT_SCOPES,
+  'accounting.contacts.read',
+  'accounting.transactions.read',
+  'accounting.settings.read',
+]);
 
 /** Which scope (either one) each Accounting API operation needs. */
 export const OPERATION_SCOPES: Record<string, string[]> = {
@@ -262,15 +269,17 @@ export function createIdentity(options: {
     updatedDateUtc: new Date(tenant.updatedAt).toISOString().replace(/Z$/, ''),
   });
 
+  const authorize = (scopes: string[], redirectUri?: string) => {
+    const code = random.string(43, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789');
+    codes.set(code, { scopes, redirectUri, expiresAt: clock.now() + 5 * 60_000 });
+    return code;
+  };
+
   return {
     tenant,
     settings,
     authenticate,
-    authorize(scopes, redirectUri) {
-      const code = random.string(43, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789');
-      codes.set(code, { scopes, redirectUri, expiresAt: clock.now() + 5 * 60_000 });
-      return code;
-    },
+    authorize,
     describe: () => ({
       accessTokens: accessTokens.size,
       refreshTokens: refreshTokens.size,
@@ -278,6 +287,15 @@ export function createIdentity(options: {
       connected: tenant.connected,
     }),
     routes: () => [
+      // login.xero.com's consent page: https://developer.xero.com/documentation/guides/oauth2/auth-flow#2-redirect-a-user
+      ...consentRoutes({
+        path: '/identity/connect/authorize',
+        vendor: 'Xero',
+        clientId,
+        account: () => tenant.name,
+        knownScopes: KNOWN_SCOPES,
+        authorize,
+      }),
       { method: 'POST', path: '/connect/token', operation: 'identity.token', handler: token },
       {
         method: 'POST',

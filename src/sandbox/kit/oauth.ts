@@ -64,3 +64,114 @@ export function authorizeRoute(options: {
     },
   };
 }
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** A small HTML page (no external assets: the sandboxes run offline). */
+export function htmlPage(status: number, title: string, body: string): SandboxResponse {
+  return {
+    status,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' },
+    body: `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>${body}</body></html>`,
+  };
+}
+
+function redirectTo(uri: string, params: Record<string, string>): SandboxResponse {
+  const url = new URL(uri);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return { status: 302, headers: { Location: url.toString(), 'Cache-Control': 'no-store' } };
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * The vendor's authorization endpoint as a browser sees it: `GET <path>` shows the app, the account
+ * and the scopes with Allow / Deny; the form posts back to the same path. Allow redirects to
+ * `redirect_uri?code=…&state=…` (plus `extra()`), Deny to `redirect_uri?error=access_denied&state=…`,
+ * as the vendors do. A wrong client_id or redirect_uri gets an error page and no redirect (a
+ * redirect URI is not trusted before it is checked); other errors go back to the redirect URI.
+ * Redirect URIs must be https, or http on a loopback host (Xero's and Intuit's rule for local apps).
+ */
+export function consentRoutes(options: {
+  /** `/identity/connect/authorize` (Xero), `/connect/oauth2` (QuickBooks). */
+  path: string;
+  /** For people: `Xero`. */
+  vendor: string;
+  clientId: string;
+  /** What is being connected, for the page: the organisation's name. */
+  account: () => string;
+  knownScopes: ReadonlySet<string>;
+  authorize(scopes: string[], redirectUri: string): string;
+  extra?: () => Record<string, string>;
+}): Route[] {
+  const { path, vendor } = options;
+  const errorPage = (error: string, detail: string) =>
+    htmlPage(400, `${vendor}: ${error}`, `<h1>${escapeHtml(error)}</h1><p>${escapeHtml(detail)}</p>`);
+  const read = (params: URLSearchParams) => {
+    const clientId = params.get('client_id') ?? '';
+    if (clientId !== options.clientId)
+      return errorPage('unauthorized_client', `Unknown client_id "${clientId}": use the app's client id.`);
+    const redirectUri = params.get('redirect_uri') ?? '';
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(redirectUri);
+    } catch {
+      parsed = undefined;
+    }
+    if (
+      !parsed ||
+      !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname)))
+    )
+      return errorPage(
+        'invalid_request',
+        `redirect_uri "${redirectUri}" must be an https URL (or http on localhost / 127.0.0.1).`,
+      );
+    const state = params.get('state') ?? '';
+    if (params.get('response_type') !== 'code')
+      return redirectTo(redirectUri, { error: 'unsupported_response_type', state });
+    const scopes = (params.get('scope') ?? '').split(/\s+/).filter(Boolean);
+    if (scopes.length === 0 || scopes.some((s) => !options.knownScopes.has(s)))
+      return redirectTo(redirectUri, { error: 'invalid_scope', state });
+    return { clientId, redirectUri, scopes, state };
+  };
+  const hidden = (name: string, value: string) =>
+    `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+  return [
+    {
+      method: 'GET',
+      path,
+      operation: 'oauth.authorize',
+      handler: (req) => {
+        const r = read(req.query);
+        if ('status' in r) return r;
+        return htmlPage(
+          200,
+          `Connect to ${vendor} (sandbox)`,
+          `<h1>Connect to ${escapeHtml(vendor)}</h1>
+<p>An app (client ${escapeHtml(r.clientId)}) wants to connect to <strong>${escapeHtml(options.account())}</strong> with these permissions:</p>
+<ul>${r.scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>
+<form method="post" action="${escapeHtml(path)}">
+${hidden('client_id', r.clientId)}${hidden('redirect_uri', r.redirectUri)}${hidden('scope', r.scopes.join(' '))}${hidden('state', r.state)}${hidden('response_type', 'code')}
+<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form>`,
+        );
+      },
+    },
+    {
+      method: 'POST',
+      path,
+      operation: 'oauth.consent',
+      handler: (req) => {
+        const form = new URLSearchParams(req.rawBody.toString('utf8'));
+        const r = read(form);
+        if ('status' in r) return r;
+        if (form.get('decision') !== 'allow')
+          return redirectTo(r.redirectUri, { error: 'access_denied', state: r.state });
+        const code = options.authorize(r.scopes, r.redirectUri);
+        return redirectTo(r.redirectUri, { code, state: r.state, ...options.extra?.() });
+      },
+    },
+  ];
+}

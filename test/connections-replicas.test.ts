@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HubProcess } from '../harness/hub-process.ts';
+import { startReplicas, type Replicas } from './support/replicas.ts';
+
+// Two replicas (processes) on PostgreSQL and Redis: a connection changed on one is used at once by
+// the other, whose token provider still held an access token of the previous credentials.
+let replicas: Replicas;
+let a: HubProcess;
+let b: HubProcess;
+
+const gql = async (hub: HubProcess, query: string) => {
+  const res = await fetch(`${hub.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${hub.key}` },
+    body: JSON.stringify({ query }),
+  });
+  return (await res.json()) as { data?: any; errors?: any[] };
+};
+const INVOICES = `{ invoices(first: 2) { edges { node { number } } } }`;
+
+beforeAll(async () => {
+  replicas = await startReplicas(['connect-a', 'connect-b'], { SWITCHBOARD_CACHE: 'off' });
+  [a, b] = replicas.hubs as [HubProcess, HubProcess];
+}, 120_000);
+afterAll(() => replicas?.close());
+
+describe('console connections across replicas', () => {
+  it('a disconnect on one replica stops the other at once; a reconnect there brings it back', async () => {
+    expect((await gql(b, INVOICES)).errors).toBeUndefined(); // B now holds an access token
+
+    const off = await gql(a, `mutation { disconnect(system: XERO) { connection { method } } }`);
+    expect(off.data?.disconnect.connection.method).toBe('none');
+    expect(JSON.stringify((await gql(b, INVOICES)).errors)).toMatch(
+      /not connected: connect it from the console/,
+    );
+
+    const start = await gql(a, `mutation { startConnection(system: XERO) { authorizeUrl } }`);
+    const authorize = new URL(start.data.startConnection.authorizeUrl);
+    const form = new URLSearchParams(authorize.search);
+    form.set('decision', 'allow');
+    const allowed = await fetch(`${authorize.origin}${authorize.pathname}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+      redirect: 'manual',
+    });
+    const callback = await fetch(allowed.headers.get('location')!, { redirect: 'manual' });
+    expect(callback.headers.get('location')).toBe('/console#/connections?connected=XERO');
+    expect((await gql(b, INVOICES)).errors).toBeUndefined();
+  });
+});

@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import type { Sandboxes } from '../src/sandbox/start.ts';
+import { launchChromium } from '../harness/browser.ts';
+
+// Connecting the accounting package from the console through its consent page, in a real Chromium:
+// the console, the QuickBooks sandbox's consent page (another loopback origin) and the hub's
+// callback. QuickBooks ties access tokens to their grant, so revoking the environment's grant first
+// proves the hub's calls succeed afterwards only with the tokens the consent produced.
+
+let app: RunningSwitchboard;
+let sandboxes: Sandboxes;
+let browser: Browser;
+
+const gql = async (query: string, variables: Record<string, unknown> = {}) => {
+  const res = await fetch(`${app.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${app.developmentKey}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as { data?: any; errors?: any[] };
+};
+
+/** Customers with their invoices: needs the accounting vendor (the cache is off: every read reaches it). */
+const INVOICES = `{ customers(first: 5) { edges { node { invoices(first: 1) { edges { node { number } } } } } } }`;
+const accountingErrors = async () =>
+  ((await gql(INVOICES)).errors ?? []).filter((e) => e.extensions?.source === 'quickbooks');
+
+const connection = async () =>
+  (await gql(`{ sources { system connection { connectedAt method canConnect } } }`)).data.sources.find(
+    (s: { system: string }) => s.system === 'QUICKBOOKS',
+  ).connection as { connectedAt: string | null; method: string; canConnect: boolean };
+
+/** What the QuickBooks sandbox says about its grants (`GET /__sandbox`). */
+const grants = async () => {
+  const res = await fetch(`${sandboxes.accounting.url}/__sandbox`);
+  const body = (await res.json()) as any;
+  return (body.identity ?? body.state?.identity ?? body).grants as Array<{ id: string; revoked: boolean }>;
+};
+
+/** A context that may reach the hub and the accounting sandbox only: anything else is aborted and listed. */
+async function signedIn(): Promise<{ page: Page; context: BrowserContext; elsewhere: string[] }> {
+  const context = await browser.newContext();
+  const allowed = [app.url, sandboxes.accounting.url];
+  const elsewhere: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (allowed.some((origin) => url.startsWith(`${origin}/`))) return route.continue();
+    elsewhere.push(url);
+    return route.abort('internetdisconnected');
+  });
+  const page = await context.newPage();
+  await page.goto(`${app.url}/console#/connections`);
+  await page.fill('#key', app.developmentKey!);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.connection[data-system="QUICKBOOKS"] button.connect');
+  return { page, context, elsewhere };
+}
+
+beforeAll(async () => {
+  app = await startSwitchboard(
+    loadConfig({
+      PORT: '0',
+      DATABASE_URL: ':memory:',
+      LOG_LEVEL: 'silent',
+      SWITCHBOARD_CACHE: 'off',
+      SWITCHBOARD_ACCOUNTING: 'quickbooks',
+    }),
+    { sandboxOptions: { relaxed: true } },
+  );
+  sandboxes = app.sandboxes as Sandboxes;
+  browser = await launchChromium();
+}, 90_000);
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+describe('connecting a vendor from the console', () => {
+  it('Deny on the consent page: back on Connections with a notice, nothing changed', async () => {
+    const before = await connection();
+    expect(before).toMatchObject({ method: 'environment', canConnect: true });
+    const { page, context, elsewhere } = await signedIn();
+    await page.click('.connection[data-system="QUICKBOOKS"] button.connect');
+    await page.waitForURL((url) => url.href.startsWith(`${sandboxes.accounting.url}/connect/oauth2`));
+    await page.click('button[value=deny]');
+    await page.waitForSelector('.notice.error >> text=/QUICKBOOKS was not connected: consent was refused/');
+    expect(page.url()).toBe(`${app.url}/console#/connections?refused=QUICKBOOKS`);
+    expect(await connection()).toEqual(before);
+    expect(await accountingErrors()).toEqual([]);
+    const audit = await app.security.audit.list('default', { action: 'connection.callback', first: 5 });
+    expect(audit[0]).toMatchObject({ outcome: 'FAILED', target: 'quickbooks', actor: expect.any(String) });
+    expect(audit[0]?.detail).toEqual({ vendorError: 'access_denied' });
+    expect(elsewhere).toEqual([]);
+    await context.close();
+  });
+
+  it('Allow: the hub stores the new tokens and uses them; the callback link does not work twice', async () => {
+    // The environment's grant is revoked at the vendor: from now on only a new consent can work.
+    const creds = sandboxes.accounting.credentials;
+    const revoke = await fetch(`${sandboxes.accounting.url}/v2/oauth2/tokens/revoke`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${creds.clientId}:${creds.clientSecret}`).toString('base64')}`,
+      },
+      body: JSON.stringify({ token: creds.refreshToken }),
+    });
+    expect(revoke.status).toBe(200);
+    expect((await accountingErrors()).length).toBeGreaterThan(0);
+    const grantsBefore = await grants();
+
+    const { page, context, elsewhere } = await signedIn();
+    await page.click('.connection[data-system="QUICKBOOKS"] button.connect');
+    await page.waitForURL((url) => url.href.startsWith(`${sandboxes.accounting.url}/connect/oauth2`));
+    await expect(page.textContent('body')).resolves.toContain('com.intuit.quickbooks.accounting');
+    const callback = page.waitForRequest((r) => r.url().startsWith(`${app.url}/oauth/callback/quickbooks?`));
+    await page.click('button[value=allow]');
+    const callbackUrl = (await callback).url();
+    await page.waitForSelector('.notice.ok >> text=/QUICKBOOKS connected/');
+    expect(page.url()).toBe(`${app.url}/console#/connections?connected=QUICKBOOKS`);
+    await page.waitForSelector(
+      '.connection[data-system="QUICKBOOKS"] .connection-method >> text=/from the console/',
+    );
+
+    // The sandbox made one new grant (the code exchange), and the hub's calls now succeed with it.
+    const grantsAfter = await grants();
+    expect(grantsAfter.length).toBe(grantsBefore.length + 1);
+    expect(grantsAfter.at(-1)?.revoked).toBe(false);
+    expect(await accountingErrors()).toEqual([]);
+    const connected = await connection();
+    expect(connected).toMatchObject({ method: 'oauth', canConnect: true });
+
+    // The same callback link again: refused with a page that says why; nothing changes.
+    const replay = await page.goto(callbackUrl);
+    expect(replay?.status()).toBe(400);
+    await expect(page.textContent('body')).resolves.toMatch(/already been used[\s\S]*Nothing was changed/);
+    expect(await connection()).toEqual(connected);
+    expect(await grants()).toEqual(grantsAfter);
+    expect(elsewhere).toEqual([]);
+    await context.close();
+  });
+
+  it('a forged state gets the "not made by this hub" page, and Disconnect makes calls fail with "not connected"', async () => {
+    const forged = await fetch(`${app.url}/oauth/callback/quickbooks?code=x&state=${'A'.repeat(43)}`);
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toMatch(/not made by this hub[\s\S]*Nothing was changed/);
+
+    // Another company chosen on Intuit's page: refused before the code is exchanged.
+    const before = await connection();
+    const start = await gql(`mutation { startConnection(system: QUICKBOOKS) { authorizeUrl } }`);
+    const state = new URL(start.data.startConnection.authorizeUrl).searchParams.get('state')!;
+    const other = await fetch(`${app.url}/oauth/callback/quickbooks?code=AB11x&realmId=1&state=${state}`);
+    expect(other.status).toBe(400);
+    expect(await other.text()).toMatch(/not the one this hub is configured for[\s\S]*QUICKBOOKS_REALM_ID/);
+    expect(await connection()).toEqual(before);
+
+    const { page, context } = await signedIn();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.click('.connection[data-system="QUICKBOOKS"] button.disconnect');
+    await page.waitForSelector('.notice.ok >> text=/QUICKBOOKS disconnected/');
+    expect(await connection()).toMatchObject({ method: 'none', connectedAt: null });
+    const errors = await accountingErrors();
+    expect(errors.length).toBeGreaterThan(0);
+    expect(JSON.stringify(errors)).toMatch(/not connected: connect it from the console/);
+    await context.close();
+  });
+
+  it('Stripe by key: a malformed or refused key is refused with the reason and nothing changes; a restricted key connects', async () => {
+    const payments = async () =>
+      (await gql(`{ sources { system connection { method } } }`)).data.sources.find(
+        (s: { system: string }) => s.system === 'STRIPE',
+      ).connection.method as string;
+    const ORDERS = `{ customers(first: 5) { edges { node { orders(first: 1) { edges { node { id } } } } } } }`;
+    const paymentErrors = async () =>
+      ((await gql(ORDERS)).errors ?? []).filter((e) => e.extensions?.source === 'stripe');
+
+    const { page, context } = await signedIn();
+    const form = '.connection[data-system="STRIPE"] form.key-form';
+    await page.fill(`${form} input.key`, 'pk_test_123');
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForSelector('.notice.error >> text=/publishable keys/');
+    await page.fill(`${form} input.key`, 'rk_test_wrong');
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForSelector('.notice.error >> text=/Stripe refused the key: the key is not valid/');
+    expect(await payments()).toBe('environment');
+
+    await page.fill(`${form} input.key`, sandboxes.payments.credentials.restrictedKey!);
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForSelector('.notice.ok >> text=/STRIPE connected with the key/');
+    expect(await payments()).toBe('key');
+    expect(await paymentErrors()).toEqual([]);
+
+    const disconnected = await gql(
+      `mutation { disconnect(system: STRIPE) { system connection { method } } }`,
+    );
+    expect(disconnected.data.disconnect.connection.method).toBe('none');
+    expect(JSON.stringify(await paymentErrors())).toMatch(/Stripe is not connected/);
+    await context.close();
+  });
+});
