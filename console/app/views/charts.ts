@@ -63,6 +63,18 @@ function chart(
       )
       .filter((p): p is string => p !== null);
     if (points.length) body.push(svg('polyline', { points: points.join(' '), fill: 'none', class: 'line' }));
+    // A minute alone makes no line: each measured minute is also a mark, with its value on hover.
+    minutes.forEach((m, i) => {
+      const value = kind === 'latency' ? m.latencyP95Ms : m.webhookLagP95Ms;
+      if (value === null) return;
+      body.push(
+        svg(
+          'rect',
+          { x: i * step + step / 2 - 1.5, y: y(value) - 1.5, width: 3, height: 3, class: 'mark' },
+          svg('title', {}, `${new Date(m.at).toLocaleTimeString()}: ${Math.round(value)} ms`),
+        ),
+      );
+    });
   } else {
     minutes.forEach((m, i) => {
       const total = values[i]!;
