@@ -25,7 +25,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Route, SandboxRequest, SandboxResponse } from '../../../src/sandbox/kit/http.ts';
-import { clientCredentials } from '../../../src/sandbox/kit/oauth.ts';
+import { clientCredentials, consentRoutes } from '../../../src/sandbox/kit/oauth.ts';
 import type { Random } from '../../../src/sandbox/kit/random.ts';
 import type { Clock } from '../../../src/sandbox/kit/clock.ts';
 import { authenticationFailed, JSON_TYPE, oauthError } from './wire.ts';
@@ -108,9 +108,6 @@ export interface Identity {
 const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export function createIdentity(options: {
   clock: Clock;
@@ -290,80 +287,6 @@ export function createIdentity(options: {
     return record;
   };
 
-  // Consent page ---------------------------------------------------------------------------
-
-  interface AuthorizationRequest {
-    clientId: string;
-    redirectUri: string;
-    scopes: string[];
-    state: string;
-  }
-
-  const page = (status: number, title: string, body: string): SandboxResponse => ({
-    status,
-    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' },
-    body: `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>${body}</body></html>`,
-  });
-
-  const redirectTo = (uri: string, params: Record<string, string>): SandboxResponse => {
-    const url = new URL(uri);
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    return { status: 302, headers: { Location: url.toString(), 'Cache-Control': 'no-store' } };
-  };
-
-  /** Validates an authorization request: the page, or an error (a page before a redirect URI is trusted). */
-  const readAuthorization = (params: URLSearchParams): AuthorizationRequest | SandboxResponse => {
-    const id = params.get('client_id') ?? '';
-    if (id !== clientId) return page(400, 'Error', '<h1>invalid_client</h1><p>Unknown client_id.</p>');
-    const redirectUri = params.get('redirect_uri') ?? '';
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(redirectUri);
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
-      return page(400, 'Error', '<h1>invalid_request</h1><p>redirect_uri must be an http(s) URL.</p>');
-    const state = params.get('state') ?? '';
-    if (params.get('response_type') !== 'code')
-      return redirectTo(redirectUri, { error: 'unsupported_response_type', state });
-    const scopes = (params.get('scope') ?? '').split(/\s+/).filter(Boolean);
-    if (scopes.length === 0 || scopes.some((s) => !KNOWN_SCOPES.has(s)))
-      return redirectTo(redirectUri, { error: 'invalid_scope', state });
-    if (!state)
-      return redirectTo(redirectUri, { error: 'invalid_request', error_description: 'state is required' });
-    return { clientId: id, redirectUri, scopes, state };
-  };
-
-  const consentPage = (req: SandboxRequest): SandboxResponse => {
-    const request = readAuthorization(req.query);
-    if ('status' in request) return request;
-    const hidden = (name: string, value: string) =>
-      `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
-    return page(
-      200,
-      'Connect to QuickBooks (sandbox)',
-      `<h1>Connect to QuickBooks</h1>
-<p>An app wants to connect to <strong>${escapeHtml(options.companyName())}</strong> (realm ${escapeHtml(realmId)}) with these permissions:</p>
-<ul>${request.scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>
-<form method="post" action="/connect/oauth2">
-${hidden('client_id', request.clientId)}${hidden('redirect_uri', request.redirectUri)}${hidden('scope', request.scopes.join(' '))}${hidden('state', request.state)}${hidden('response_type', 'code')}
-<button type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny">Deny</button>
-</form>`,
-    );
-  };
-
-  const consent = (req: SandboxRequest): SandboxResponse => {
-    const form = new URLSearchParams(req.rawBody.toString('utf8'));
-    const request = readAuthorization(form);
-    if ('status' in request) return request;
-    if (form.get('decision') !== 'allow')
-      return redirectTo(request.redirectUri, { error: 'access_denied', state: request.state });
-    const code = authorize(request.scopes, request.redirectUri);
-    return redirectTo(request.redirectUri, { code, state: request.state, realmId });
-  };
-
   const authorize = (scopes: string[], redirectUri?: string): string => {
     const expiresAt = clock.now() + 5 * 60_000;
     const code = abToken(expiresAt);
@@ -415,8 +338,17 @@ ${hidden('client_id', request.clientId)}${hidden('redirect_uri', request.redirec
       tokenSettings: settings,
     }),
     routes: () => [
-      { method: 'GET', path: '/connect/oauth2', operation: 'oauth.authorize', handler: consentPage },
-      { method: 'POST', path: '/connect/oauth2', operation: 'oauth.consent', handler: consent },
+      // appcenter.intuit.com's consent page: https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/oauth-2.0#step-3-get-authorization-code
+      ...consentRoutes({
+        path: '/connect/oauth2',
+        vendor: 'QuickBooks',
+        clientId,
+        account: () => `${options.companyName()} (realm ${realmId})`,
+        knownScopes: KNOWN_SCOPES,
+        authorize,
+        extra: () => ({ realmId }),
+        requireState: true,
+      }),
       { method: 'POST', path: '/oauth2/v1/tokens/bearer', operation: 'oauth.token', handler: token },
       {
         method: 'POST',

@@ -104,6 +104,8 @@ export function consentRoutes(options: {
   knownScopes: ReadonlySet<string>;
   authorize(scopes: string[], redirectUri: string): string;
   extra?: () => Record<string, string>;
+  /** Refuse a request without `state` (Intuit requires one: `invalid_request`, back to the redirect URI). */
+  requireState?: boolean;
 }): Route[] {
   const { path, vendor } = options;
   const errorPage = (error: string, detail: string) =>
@@ -133,6 +135,8 @@ export function consentRoutes(options: {
     const scopes = (params.get('scope') ?? '').split(/\s+/).filter(Boolean);
     if (scopes.length === 0 || scopes.some((s) => !options.knownScopes.has(s)))
       return redirectTo(redirectUri, { error: 'invalid_scope', state });
+    if (options.requireState && !state)
+      return redirectTo(redirectUri, { error: 'invalid_request', error_description: 'state is required' });
     return { clientId, redirectUri, scopes, state };
   };
   const hidden = (name: string, value: string) =>
