@@ -199,7 +199,6 @@ export function createOAuthTokenProvider(options: OAuthTokenProviderOptions): To
   const requestToken = async (
     refreshToken: string,
   ): Promise<{ accessToken: string; expiresInMs: number; refreshToken?: string }> => {
-    const basic = Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64');
     const signal = AbortSignal.timeout(timeoutMs);
     let status = 0;
     let body: Record<string, unknown> = {};
@@ -211,20 +210,14 @@ export function createOAuthTokenProvider(options: OAuthTokenProviderOptions): To
       // Google: https://developers.google.com/identity/protocols/oauth2/web-server#offline
       //   The answer usually carries no refresh_token (the one held stays valid); access tokens live
       //   an hour; invalid_grant means expired or revoked (7 days for apps in "Testing" status).
-      const res = await request(options.tokenUrl, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${basic}`,
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-        },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+      const res = await postToTokenEndpoint(
+        options,
+        { grant_type: 'refresh_token', refresh_token: refreshToken },
+        timeoutMs,
         signal,
-      });
-      status = res.statusCode;
-      const text = await res.body.text();
+      );
+      status = res.status;
+      const text = res.text;
       try {
         body = JSON.parse(text) as Record<string, unknown>;
       } catch {
@@ -248,7 +241,7 @@ export function createOAuthTokenProvider(options: OAuthTokenProviderOptions): To
             status,
             vendorCode: error,
             operation: 'token.refresh',
-            retryAfterMs: parseRetryAfter(res.headers['retry-after']),
+            retryAfterMs: parseRetryAfter(res.retryAfter),
           },
         );
       }
@@ -482,6 +475,33 @@ export class CodeExchangeError extends Error {
 }
 
 /**
+ * One form POST to an OAuth token endpoint, client credentials in HTTP Basic (RFC 6749 §2.3.1), as
+ * the refresh and the code exchange both send it. Transport errors are thrown as they come: each
+ * caller says them its own way.
+ */
+async function postToTokenEndpoint(
+  client: { tokenUrl: string; clientId: string; clientSecret: string },
+  form: Record<string, string>,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<{ status: number; text: string; retryAfter: string | string[] | undefined }> {
+  const basic = Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
+  const res = await request(client.tokenUrl, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${basic}`,
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    },
+    body: new URLSearchParams(form).toString(),
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    signal,
+  });
+  return { status: res.statusCode, text: await res.body.text(), retryAfter: res.headers['retry-after'] };
+}
+
+/**
  * The authorization-code grant (RFC 6749 §4.1.3): the code from the consent redirect for an access
  * token and a refresh token, client credentials in HTTP Basic.
  * Xero: https://developer.xero.com/documentation/guides/oauth2/auth-flow#3-exchange-the-code
@@ -497,28 +517,15 @@ export async function exchangeAuthorizationCode(options: {
   timeoutMs?: number;
 }): Promise<ExchangedTokens> {
   const { timeoutMs = 10_000 } = options; // 10 seconds
-  const basic = Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64');
   let status: number;
   let text: string;
   try {
-    const res = await request(options.tokenUrl, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${basic}`,
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/json',
-      },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code: options.code,
-        redirect_uri: options.redirectUri,
-      }).toString(),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    status = res.statusCode;
-    text = await res.body.text();
+    ({ status, text } = await postToTokenEndpoint(
+      options,
+      { grant_type: 'authorization_code', code: options.code, redirect_uri: options.redirectUri },
+      timeoutMs,
+      AbortSignal.timeout(timeoutMs),
+    ));
   } catch (error) {
     throw new CodeExchangeError(
       `the token endpoint did not answer (${error instanceof Error ? error.message : String(error)})`,
