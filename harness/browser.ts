@@ -30,19 +30,20 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /**
- * A browser context that may reach `origin` only: every other request is aborted and recorded, so a
+ * A browser context that may reach `origin` (one or several) only: every other request is aborted and recorded, so a
  * page that would load a script or font from a CDN is caught (and works, or not, as offline).
  */
 export async function offlineContext(
   browser: Browser,
-  origin: string,
+  origin: string | readonly string[],
   options: Parameters<Browser['newContext']>[0] = {},
 ): Promise<{ context: BrowserContext; elsewhere: string[] }> {
+  const origins = typeof origin === 'string' ? [origin] : origin;
   const context = await browser.newContext(options);
   const elsewhere: string[] = [];
   await context.route('**/*', (route) => {
     const url = route.request().url();
-    if (url.startsWith(`${origin}/`) || url.startsWith('data:') || url.startsWith('blob:'))
+    if (origins.some((o) => url.startsWith(`${o}/`)) || url.startsWith('data:') || url.startsWith('blob:'))
       return route.continue();
     elsewhere.push(url);
     return route.abort('internetdisconnected');

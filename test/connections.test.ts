@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
+import type { RunningSwitchboard } from '../src/app.ts';
+import { startSandboxHub, type SandboxHub } from '../harness/sandbox-hub.ts';
 import type { Sandboxes } from '../src/sandbox/start.ts';
 import { keyWith } from './support/security.ts';
 
@@ -10,14 +10,9 @@ import { keyWith } from './support/security.ts';
 let app: RunningSwitchboard;
 let sandboxes: Sandboxes;
 
-const gql = async (query: string, variables: Record<string, unknown> = {}, key = app.developmentKey!) => {
-  const res = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: any; errors?: any[] };
-};
+let hub: SandboxHub;
+const gql = (query: string, variables?: Record<string, unknown>, key?: string) =>
+  hub.gql(query, variables, key);
 
 const START = `mutation($system: SourceSystem!) { startConnection(system: $system) { authorizeUrl expiresAt } }`;
 
@@ -53,13 +48,11 @@ const rows = async (prefix: string) =>
   ).map((r) => r.key);
 
 beforeAll(async () => {
-  app = await startSwitchboard(
-    loadConfig({ PORT: '0', DATABASE_URL: ':memory:', LOG_LEVEL: 'silent', SWITCHBOARD_CACHE: 'off' }),
-    { sandboxOptions: { relaxed: true } },
-  );
-  sandboxes = app.sandboxes as Sandboxes;
+  // Xero by name, whatever the run binds (QuickBooks' flow is test/console-connect.test.ts).
+  hub = await startSandboxHub({ SWITCHBOARD_CACHE: 'off', SWITCHBOARD_ACCOUNTING: 'xero' });
+  ({ app, sandboxes } = hub);
 }, 90_000);
-afterAll(() => app?.close());
+afterAll(() => hub?.close());
 
 describe('connecting Xero through its consent', () => {
   it('points at the sandbox consent page with the hub callback, the scopes and a fresh state each time', async () => {

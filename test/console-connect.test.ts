@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
+import type { RunningSwitchboard } from '../src/app.ts';
 import type { Sandboxes } from '../src/sandbox/start.ts';
-import { launchChromium } from '../harness/browser.ts';
+import { launchChromium, offlineContext } from '../harness/browser.ts';
+import { startSandboxHub, type SandboxHub } from '../harness/sandbox-hub.ts';
 
 // Connecting the accounting package from the console through its consent page, in a real Chromium:
 // the console, the QuickBooks sandbox's consent page (another loopback origin) and the hub's
@@ -14,14 +14,8 @@ let app: RunningSwitchboard;
 let sandboxes: Sandboxes;
 let browser: Browser;
 
-const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-  const res = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${app.developmentKey}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: any; errors?: any[] };
-};
+let hub: SandboxHub;
+const gql = (query: string, variables?: Record<string, unknown>) => hub.gql(query, variables);
 
 /** Customers with their invoices: needs the accounting vendor (the cache is off: every read reaches it). */
 const INVOICES = `{ customers(first: 5) { edges { node { invoices(first: 1) { edges { node { number } } } } } } }`;
@@ -42,15 +36,7 @@ const grants = async () => {
 
 /** A context that may reach the hub and the accounting sandbox only: anything else is aborted and listed. */
 async function signedIn(): Promise<{ page: Page; context: BrowserContext; elsewhere: string[] }> {
-  const context = await browser.newContext();
-  const allowed = [app.url, sandboxes.accounting.url];
-  const elsewhere: string[] = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (allowed.some((origin) => url.startsWith(`${origin}/`))) return route.continue();
-    elsewhere.push(url);
-    return route.abort('internetdisconnected');
-  });
+  const { context, elsewhere } = await offlineContext(browser, [app.url, sandboxes.accounting.url]);
   const page = await context.newPage();
   await page.goto(`${app.url}/console#/connections`);
   await page.fill('#key', app.developmentKey!);
@@ -60,22 +46,13 @@ async function signedIn(): Promise<{ page: Page; context: BrowserContext; elsewh
 }
 
 beforeAll(async () => {
-  app = await startSwitchboard(
-    loadConfig({
-      PORT: '0',
-      DATABASE_URL: ':memory:',
-      LOG_LEVEL: 'silent',
-      SWITCHBOARD_CACHE: 'off',
-      SWITCHBOARD_ACCOUNTING: 'quickbooks',
-    }),
-    { sandboxOptions: { relaxed: true } },
-  );
-  sandboxes = app.sandboxes as Sandboxes;
+  hub = await startSandboxHub({ SWITCHBOARD_CACHE: 'off', SWITCHBOARD_ACCOUNTING: 'quickbooks' });
+  ({ app, sandboxes } = hub);
   browser = await launchChromium();
 }, 90_000);
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
+  await hub?.close();
 });
 
 describe('connecting a vendor from the console', () => {
