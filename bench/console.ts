@@ -13,7 +13,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { startSandboxHub } from '../harness/sandbox-hub.ts';
-import { generateBusiness } from '../src/sandbox/seed/business.ts';
+import { generateBusiness, upcomingBookings } from '../src/sandbox/seed/business.ts';
 import { sandboxAction } from '../harness/sandbox-admin.ts';
 import { launchChromium } from '../harness/browser.ts';
 import { median, percentile } from './support.ts';
@@ -78,9 +78,7 @@ export async function benchConsole(log: (line: string) => void): Promise<Console
     await page.waitForSelector('.status-line >> text=/Listening|Live/');
     await new Promise((r) => setTimeout(r, 500));
     const business = generateBusiness();
-    const bookings = business.bookings
-      .filter((b) => b.status === 'confirmed' && b.start > new Date(Date.now() + 86_400_000))
-      .slice(0, CONSOLE_BENCH.events);
+    const bookings = upcomingBookings(business).slice(0, CONSOLE_BENCH.events);
     const eventMs: number[] = [];
     for (const [i, booking] of bookings.entries()) {
       await sandboxAction(`${sandboxes.calendar.url}/__sandbox/actions/move-booking`, {

@@ -9,7 +9,7 @@ process.env.LOG_LEVEL ??= 'silent';
 import { mkdirSync } from 'node:fs';
 import { startSandboxHub } from '../harness/sandbox-hub.ts';
 import { clearFaults, injectFault, sandboxAction } from '../harness/sandbox-admin.ts';
-import { generateBusiness } from '../src/sandbox/seed/business.ts';
+import { generateBusiness, upcomingBookings } from '../src/sandbox/seed/business.ts';
 import { launchChromium } from '../harness/browser.ts';
 
 const out = new URL('../docs/screenshots/', import.meta.url);
@@ -54,7 +54,7 @@ try {
   await page.waitForSelector('.status-line >> text=/Listening|Live/');
   await pause(300);
   const business = generateBusiness();
-  for (const booking of business.bookings.filter((b) => b.status === 'confirmed').slice(0, 3)) {
+  for (const booking of upcomingBookings(business).slice(0, 3)) {
     await sandboxAction(`${sandboxes.calendar.url}/__sandbox/actions/move-booking`, {
       eventId: booking.ids.googleEventId,
       start: new Date(booking.start.getTime() + 3_600_000).toISOString(),

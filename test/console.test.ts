@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningSwitchboard } from '../src/app.ts';
 import type { Sandboxes } from '../src/sandbox/start.ts';
-import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
+import { generateBusiness, upcomingBookings } from '../src/sandbox/seed/business.ts';
 import { clearFaults, injectFault, sandboxAction } from '../harness/sandbox-admin.ts';
 import { startSandboxHub, type SandboxHub } from '../harness/sandbox-hub.ts';
 import { waitFor } from '../harness/wait.ts';
@@ -267,15 +267,7 @@ describe('the console', { timeout: 90_000 }, () => {
   });
 
   it('shows a vendor webhook in the live events as it arrives', async () => {
-    const booking = business.bookings.find(
-      (b) =>
-        b.status === 'confirmed' &&
-        b.start > new Date(Date.now() + 86_400_000) &&
-        customerAt(
-          business.customers.find((c) => c.key === b.customerKey)!,
-          'hubspot',
-        ),
-    )!;
+    const booking = upcomingBookings(business, { heldBy: 'hubspot' })[0]!;
     const { page, close } = await consolePage('events');
     await page.waitForSelector('.status-line >> text=/Listening|Live/');
     // The stream is open once the hub holds the subscription; give the POST a moment to land.

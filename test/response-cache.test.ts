@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
 import type { Sandboxes } from '../src/sandbox/start.ts';
-import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
+import { generateBusiness, upcomingBookings } from '../src/sandbox/seed/business.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { POSTGRES_URL, storeKinds } from '../harness/stores.ts';
 import { waitFor } from '../harness/wait.ts';
@@ -21,15 +21,7 @@ import { REDIS_URL } from './support/replicas.ts';
 // answers stay true while a vendor changes underneath (freshness), and are never shared between
 // callers who may not see the same fields (scope isolation).
 const business = generateBusiness();
-const booking = business.bookings.find(
-  (b) =>
-    b.status === 'confirmed' &&
-    b.start > new Date(Date.now() + 86_400_000) &&
-    customerAt(
-      business.customers.find((c) => c.key === b.customerKey)!,
-      'hubspot',
-    ),
-)!;
+const booking = upcomingBookings(business, { heldBy: 'hubspot' })[0]!;
 const person = business.customers.find((c) => c.key === booking.customerKey)!;
 const bookingId = toGlobalId('Booking', `google_calendar:${booking.ids.googleEventId}`);
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
 import { type Sandboxes } from '../src/sandbox/start.ts';
-import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
+import { customerAt, generateBusiness, upcomingBookings } from '../src/sandbox/seed/business.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { waitFor } from '../harness/wait.ts';
 import { sandboxAction } from '../harness/sandbox-admin.ts';
@@ -168,15 +168,10 @@ describe('graphql-ws credentials', () => {
 });
 
 describe('each scope over graphql-ws and SSE', () => {
-  const future = business.bookings.filter(
-    (b) =>
-      b.status === 'confirmed' &&
-      b.start > new Date(Date.now() + 2 * 86_400_000) &&
-      customerAt(
-        business.customers.find((c) => c.key === b.customerKey)!,
-        'hubspot',
-      ),
-  );
+  const future = upcomingBookings(business, {
+    from: new Date(Date.now() + 2 * 86_400_000),
+    heldBy: 'hubspot',
+  });
   const order = business.orders.find(
     (o) => o.status === 'succeeded' && o.refunded === 0 && o.amount >= 1_000,
   )!;

@@ -6,7 +6,7 @@ import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
 import { startSandboxes, type Sandboxes } from '../src/sandbox/start.ts';
 import { CUSTOMER_360_QUERY } from '../src/graph/example-queries.ts';
 import { clearFaults, injectFault, sandboxAction } from '../harness/sandbox-admin.ts';
-import { generateBusiness } from '../src/sandbox/seed/business.ts';
+import { generateBusiness, upcomingBookings } from '../src/sandbox/seed/business.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { waitFor } from '../harness/wait.ts';
 
@@ -154,9 +154,7 @@ describe('traces (SWITCHBOARD_OTEL_ENDPOINT set)', () => {
       });
       expect(refused.status).toBe(401);
       // A booking moved in the calendar: its webhook, then the processor's batch in the background.
-      const booking = generateBusiness().bookings.find(
-        (b) => b.status === 'confirmed' && b.start > new Date(Date.now() + 86_400_000),
-      )!;
+      const booking = upcomingBookings(generateBusiness())[0]!;
       const start = new Date(booking.start.getTime() + 3_600_000);
       await sandboxAction(`${sandboxes.calendar.url}/__sandbox/actions/move-booking`, {
         eventId: booking.ids.googleEventId,

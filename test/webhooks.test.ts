@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import { loadConfig } from '../src/config.ts';
 import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
 import { type Sandboxes } from '../src/sandbox/start.ts';
-import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
+import { customerAt, generateBusiness, upcomingBookings } from '../src/sandbox/seed/business.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { sourceStateContext } from '../src/store/secrets-at-rest.ts';
 import { sseSubscriber, wsSubscriber } from './support/subscribers.ts';
@@ -39,15 +39,7 @@ afterAll(() => app?.close());
 
 describe('vendor webhooks become live subscriptions', () => {
   it('a booking moved in the calendar reaches a graphql-ws and an SSE subscriber, and the next query sees it', async () => {
-    const booking = business.bookings.find(
-      (b) =>
-        b.status === 'confirmed' &&
-        b.start > new Date(Date.now() + 86_400_000) &&
-        customerAt(
-          business.customers.find((c) => c.key === b.customerKey)!,
-          'hubspot',
-        ),
-    )!;
+    const booking = upcomingBookings(business, { heldBy: 'hubspot' })[0]!;
     const customer = business.customers.find((c) => c.key === booking.customerKey)!;
     const ws = wsSubscriber(
       hub(),
@@ -97,9 +89,7 @@ describe('vendor webhooks become live subscriptions', () => {
   });
 
   it('after the calendar sync token expires (410), a full resync still reports what changed', async () => {
-    const booking = business.bookings.filter(
-      (b) => b.status === 'confirmed' && b.start > new Date(Date.now() + 86_400_000),
-    )[5]!;
+    const booking = upcomingBookings(business)[5]!;
     const id = toGlobalId('Booking', `google_calendar:${booking.ids.googleEventId}`);
     const ws = wsSubscriber(hub(), `subscription { bookingChanged { id start } }`);
     await ws.started;
@@ -314,9 +304,7 @@ describe('webhook intake', () => {
   };
 
   it('subscribers of the same selection share one execution of each event; another selection runs its own', async () => {
-    const booking = business.bookings.filter(
-      (b) => b.status === 'confirmed' && b.start > new Date(Date.now() + 86_400_000),
-    )[9]!;
+    const booking = upcomingBookings(business)[9]!;
     const id = toGlobalId('Booking', `google_calendar:${booking.ids.googleEventId}`);
     const same =
       'subscription { events(types: [BOOKING_CHANGED]) { booking { id start } customer { displayName } } }';

@@ -606,6 +606,29 @@ function applyMess(customer: SeedCustomer, random: Random): void {
   }
 }
 
+/**
+ * Confirmed bookings that start after `from` (a day from now by default), in the seed's order:
+ * bookings a test or a benchmark can move without touching the past. With `heldBy`, only those whose
+ * customer that vendor holds (so the booking's customer is linked there).
+ */
+export function upcomingBookings(
+  business: SeedBusiness,
+  options: { from?: Date; heldBy?: keyof SeedCustomer['variants'] } = {},
+): SeedBooking[] {
+  const from = options.from ?? new Date(Date.now() + 86_400_000);
+  const { heldBy } = options;
+  return business.bookings.filter(
+    (b) =>
+      b.status === 'confirmed' &&
+      b.start > from &&
+      (!heldBy ||
+        customerAt(
+          business.customers.find((c) => c.key === b.customerKey)!,
+          heldBy,
+        ) !== undefined),
+  );
+}
+
 /** The customer as one vendor holds it, or undefined when that vendor does not have it. */
 export function customerAt(
   customer: SeedCustomer,
