@@ -9,6 +9,18 @@ import { openStore, type Store } from '../src/store/store.ts';
  */
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/** Drops a PostgreSQL schema a test's hubs made (through their own connections) on POSTGRES_URL. */
+export async function dropTestSchema(schema: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema.replace(/"/g, '""')}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
 export interface TestStore {
   store: Store;
   drop(): Promise<void>;

@@ -10,7 +10,7 @@ import { createEngine, type EngineDeps, type OperationKind } from '../src/operat
 import { startSandboxProcess, type SandboxProcess } from '../src/sandbox/process.ts';
 import { createRandom, type Random } from '../src/sandbox/kit/random.ts';
 import { hubProcess, liveVendorEnv, type HubProcess } from '../harness/hub-process.ts';
-import { openTestStore, POSTGRES_URL } from '../harness/stores.ts';
+import { dropTestSchema, openTestStore, POSTGRES_URL } from '../harness/stores.ts';
 import { vendorApis } from './support/vendors.ts';
 import { booksSeedIds, booksTokenRequest, inBooks, retireConfiguredRefreshToken } from './support/books.ts';
 import { waitFor } from '../harness/wait.ts';
@@ -133,12 +133,7 @@ describe.each(scenarios)(
       await Promise.all(hubs.map((h) => h.kill()));
       await sandboxes?.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
-      if (scenario.store === 'postgres') {
-        const client = new pg.Client({ connectionString: POSTGRES_URL });
-        await client.connect();
-        await client.query(`drop schema if exists "${schema}" cascade`);
-        await client.end();
-      }
+      if (scenario.store === 'postgres') await dropTestSchema(schema);
     });
 
     it('every mutation lands exactly once in every system and no operation is left behind', async () => {

@@ -7,7 +7,7 @@ import type { Sandboxes } from '../src/sandbox/start.ts';
 import { customerAt, generateBusiness } from '../src/sandbox/seed/business.ts';
 import { nextDailyRun } from '../src/sync/schedule.ts';
 import { waitFor } from '../harness/wait.ts';
-import { POSTGRES_URL, storeKinds } from '../harness/stores.ts';
+import { dropTestSchema, POSTGRES_URL, storeKinds } from '../harness/stores.ts';
 import {
   clearFaults,
   clearRequestLog,
@@ -84,13 +84,7 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
   }, 60_000);
   afterAll(async () => {
     await app?.close();
-    if (kind === 'postgres') {
-      const { default: pg } = await import('pg');
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
-      await client.connect();
-      await client.query(`drop schema if exists "${schema}" cascade`);
-      await client.end();
-    }
+    if (kind === 'postgres') await dropTestSchema(schema);
   });
 
   // A customer held alike in all three systems, with a phone.

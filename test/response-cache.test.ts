@@ -5,7 +5,7 @@ import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
 import type { Sandboxes } from '../src/sandbox/start.ts';
 import { generateBusiness, upcomingBookings } from '../src/sandbox/seed/business.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
-import { POSTGRES_URL, storeKinds } from '../harness/stores.ts';
+import { dropTestSchema, POSTGRES_URL, storeKinds } from '../harness/stores.ts';
 import { waitFor } from '../harness/wait.ts';
 import {
   clearFaults,
@@ -81,13 +81,7 @@ describe.each(storeKinds)('the response cache on %s with Redis', (kind) => {
   }, 60_000);
   afterAll(async () => {
     await app?.close();
-    if (kind === 'postgres') {
-      const { default: pg } = await import('pg');
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
-      await client.connect();
-      await client.query(`drop schema if exists "${schema}" cascade`);
-      await client.end();
-    }
+    if (kind === 'postgres') await dropTestSchema(schema);
   });
 
   it('serves a query again from the cache with no vendor request, whatever the layout of its document and variables', async () => {
