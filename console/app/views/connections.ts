@@ -1,5 +1,5 @@
-import { gql, HubError } from '../api.ts';
-import { fill, h, notice, when } from '../dom.ts';
+import { gql } from '../api.ts';
+import { fill, h, messageOf, notice, when } from '../dom.ts';
 import type { View } from '../main.ts';
 
 interface Source {
@@ -61,8 +61,6 @@ const METHODS: Record<string, string> = {
 const describeConnection = (c: NonNullable<Source['connection']>) =>
   `${METHODS[c.method] ?? c.method}${c.connectedAt ? `, ${when(c.connectedAt)}` : ''}`;
 
-const errorText = (error: unknown) => (error instanceof HubError ? error.message : String(error));
-
 /**
  * The buttons and key form of one card. Made once per system and moved into each new card, so a
  * refresh every two seconds neither loses a key being typed nor a button being pressed.
@@ -91,7 +89,7 @@ function connectionActions(system: string, say: (kind: 'ok' | 'error', text: str
       })
       .catch((error: unknown) => {
         connect.disabled = false;
-        say('error', errorText(error));
+        say('error', messageOf(error));
       });
   });
   keyForm.addEventListener('submit', (event) => {
@@ -104,7 +102,7 @@ function connectionActions(system: string, say: (kind: 'ok' | 'error', text: str
         key.value = '';
         say('ok', `${system} connected with the key.`);
       })
-      .catch((error: unknown) => say('error', errorText(error)));
+      .catch((error: unknown) => say('error', messageOf(error)));
   });
   disconnect.addEventListener('click', () => {
     if (!confirm(`Disconnect ${system}? Calls to it fail until it is connected again.`)) return;
@@ -112,7 +110,7 @@ function connectionActions(system: string, say: (kind: 'ok' | 'error', text: str
       system,
     })
       .then(() => say('ok', `${system} disconnected.`))
-      .catch((error: unknown) => say('error', errorText(error)));
+      .catch((error: unknown) => say('error', messageOf(error)));
   });
   const element = h('div', { class: 'connection-actions' });
   return {
@@ -236,7 +234,7 @@ export const connectionsView: View = (root, params) => {
         ),
       );
     } catch (error) {
-      fill(status, notice('error', error instanceof HubError ? error.message : String(error)));
+      fill(status, notice('error', messageOf(error)));
     }
     if (!stopped) timer = setTimeout(() => void refresh(), EVERY_MS);
   };
