@@ -36,6 +36,8 @@ const config: CodegenConfig = {
           AuditEntry: './models.ts#AuditEntryModel',
           ReconciliationRun: './models.ts#ReconciliationRunModel',
           Reconciliation: './models.ts#ReconciliationModel',
+          Workspace: './models.ts#WorkspaceModel',
+          CreatedWorkspace: './models.ts#CreatedWorkspaceModel',
         },
         // Import paths in the generated file carry .ts, as everything else here (NodeNext + tsx).
         emitLegacyCommonJSImports: false,

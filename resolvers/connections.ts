@@ -51,7 +51,13 @@ export const connectionResolvers: Resolvers = {
       const bound = connections.bound(s.workspace, s.source);
       const canConnect = Boolean(bound?.module.consent ?? bound?.module.keyConnect);
       const current = await connections.current(s.workspace, s.source);
-      if (!current) return { connectedAt: null, method: 'environment', canConnect };
+      // A workspace made at run time has no environment of its own: nothing connected is none.
+      if (!current)
+        return {
+          connectedAt: null,
+          method: ctx.hub.workspaces.get(s.workspace)?.madeAtRunTime ? 'none' : 'environment',
+          canConnect,
+        };
       if ('disconnected' in current) return { connectedAt: null, method: 'none', canConnect };
       return { connectedAt: new Date(current.connectedAt), method: current.method, canConnect };
     },

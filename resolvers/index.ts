@@ -14,6 +14,7 @@ import { subscriptionResolvers } from './subscriptions.ts';
 import { securityResolvers } from './security.ts';
 import { reconciliationResolvers } from './reconciliation.ts';
 import { connectionResolvers } from './connections.ts';
+import { workspaceResolvers } from './workspaces.ts';
 
 const parts: Resolvers[] = [
   scalarResolvers,
@@ -31,6 +32,7 @@ const parts: Resolvers[] = [
   securityResolvers,
   reconciliationResolvers,
   connectionResolvers,
+  workspaceResolvers,
 ];
 
 /** One resolver map from the per-type files; a type defined in two files is a mistake and throws. */

@@ -87,6 +87,19 @@ try {
   await page.waitForSelector('article.map, .notice');
   await page.screenshot({ path: new URL('map.png', out).pathname });
 
+  // A second business the studio looks after, its payments connected by key.
+  const made = await gql(
+    `mutation { createWorkspace(input: { id: "harbour-annex", name: "Harbour Annex" }) { operatorKey } }`,
+  );
+  await gql(
+    `mutation($k: String!) { connectWithKey(system: STRIPE, key: $k) { system } }`,
+    { k: sandboxes.payments.credentials.apiKey },
+    made.data.createWorkspace.operatorKey,
+  );
+  await page.goto(`${app.url}/console#/workspaces`);
+  await page.waitForSelector('.workspace[data-workspace="harbour-annex"]');
+  await page.screenshot({ path: new URL('workspaces.png', out).pathname, fullPage: true });
+
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
   const small = await phone.newPage();
   await small.goto(`${app.url}/console`);

@@ -183,6 +183,9 @@ export async function startSwitchboard(
           );
       }
     }
+    const served = (await hub.directory?.load()) ?? 0;
+    if (served > 0)
+      logger.info({ workspaces: served }, `${served} workspaces made from the console are served too`);
     let nudge = () => {};
     const webhooks = connectWebhooks({
       workspace: WORKSPACE,
@@ -228,6 +231,7 @@ export async function startSwitchboard(
       schema,
       mode: config.mode === 'sandbox' ? 'test' : 'live',
       workspaces: hub.workspaces,
+      learnWorkspace: hub.directory ? (id) => hub.directory!.learn(id) : undefined,
       defaultWorkspace: WORKSPACE,
       logger,
       metrics: hub.metrics,

@@ -6,6 +6,8 @@ import { createLogger } from './observability/logger.ts';
 import { createSourceStateRepository } from './store/source-state.ts';
 import { CONNECTION_RESOURCE, createConnections } from './connections/connections.ts';
 import type { Store } from './store/store.ts';
+import { backfillLinks } from './links/backfill.ts';
+import { createWorkspaceDirectory, WORKSPACE_RESOURCE } from './workspaces/directory.ts';
 import {
   connectSources,
   type ConnectedSources,
@@ -64,9 +66,38 @@ export function composeHub(options: ComposeOptions): Composed {
   // A connection changed on any replica: every replica's token providers for it start afresh.
   connections.announce = (workspace, system) =>
     hub.bus.invalidate(workspace, [{ source: system, resource: CONNECTION_RESOURCE }]);
+  const [home] = entries;
+  const directory = createWorkspaceDirectory({
+    store,
+    hub,
+    connections,
+    bindings: home!.bindings,
+    upstream: { ...upstream, metrics, state, logger },
+    announce: (id) => hub.bus.invalidate(id, [{ source: 'hub', resource: WORKSPACE_RESOURCE }]),
+    // Its customers are linked once its CRM, payments and accounting are connected.
+    onReady: async (workspace) => {
+      logger.info({ workspace: workspace.id }, `workspace "${workspace.id}": linking customers (backfill)…`);
+      const report = await backfillLinks(hub, workspace, {
+        onProgress: (message) => logger.info({ workspace: workspace.id }, message),
+      });
+      logger.info(
+        { workspace: workspace.id, customers: report.customers },
+        `workspace "${workspace.id}": customers linked`,
+      );
+    },
+    logger,
+  });
+  hub.directory = directory;
   hub.bus.onInvalidate((workspace, targets) => {
-    for (const t of targets)
+    for (const t of targets) {
       if (t.resource === CONNECTION_RESOURCE) connections.changedHere(workspace, t.source);
+      if (t.resource === WORKSPACE_RESOURCE)
+        directory
+          .learn(workspace)
+          .catch((error: unknown) =>
+            logger.error({ err: error, workspace }, 'serving a new workspace failed'),
+          );
+    }
   });
   return { hub, tokens };
 }

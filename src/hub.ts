@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Workspace } from './domain/workspace.ts';
+import type { WorkspaceDirectory } from './workspaces/directory.ts';
 import type { Store } from './store/store.ts';
 import { createLinkRepository, type LinkRepository } from './store/links.ts';
 import { createSyncIssueRepository, type SyncIssueRepository } from './store/sync-issues.ts';
@@ -58,6 +59,8 @@ export interface Hub {
   metrics: Metrics;
   logger: Logger;
   workspaces: ReadonlyMap<string, Workspace>;
+  /** Serves one more workspace from now on (a workspace made at run time: src/workspaces/). */
+  addWorkspace(workspace: Workspace): void;
   defaultWorkspace: Workspace;
   batching: boolean;
   requestDeadlineMs: number;
@@ -71,6 +74,8 @@ export interface Hub {
   reconciler: Reconciler;
   /** Vendors connected from the console (src/connections/); absent on hubs built without compose. */
   connections?: Connections;
+  /** Workspaces made at run time (src/workspaces/); absent on hubs built without compose. */
+  directory?: WorkspaceDirectory;
   close(): Promise<void>;
 }
 
@@ -101,6 +106,10 @@ export function createHub(options: HubOptions): Hub {
     metrics,
     logger,
     workspaces,
+    addWorkspace(workspace) {
+      if (workspaces.has(workspace.id)) throw new Error(`workspace "${workspace.id}" is already served`);
+      workspaces.set(workspace.id, workspace);
+    },
     defaultWorkspace: first,
     batching: options.batching ?? true,
     requestDeadlineMs: options.requestDeadlineMs ?? 10_000, // 10 seconds
@@ -123,7 +132,9 @@ export function createHub(options: HubOptions): Hub {
       await hub.reconciler.stop();
       stopInvalidating();
       await hub.bus.close();
-      await Promise.all(options.workspaces.flatMap((w) => Object.values(w.sources).map((s) => s.close())));
+      await Promise.all(
+        [...workspaces.values()].flatMap((w) => Object.values(w.sources).map((s) => s.close())),
+      );
       await options.store.close();
     },
   };

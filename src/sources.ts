@@ -61,6 +61,11 @@ export interface ConnectOptions {
   tracer?: Tracer;
   /** Connections made from the console: they override the bindings' credentials (src/connections/). */
   connections?: Connections;
+  /**
+   * Asked before every vendor call; throws to refuse it. A workspace made at run time refuses calls
+   * to a system not connected from the console, whatever credentials its settings carry.
+   */
+  admit?: (system: string) => Promise<void>;
 }
 
 export interface ConnectedSources {
@@ -70,7 +75,26 @@ export interface ConnectedSources {
 }
 
 export function connectSources(bindings: SourceBindings, options: ConnectOptions): ConnectedSources {
+  const sources: Partial<Record<Role, unknown>> = {};
+  const tokens: Partial<Record<Role, TokenProvider>> = {};
+  for (const role of ROLES) {
+    const connected = connectSource(role, bindings[role], options);
+    sources[role] = connected.source;
+    if (connected.token) tokens[role] = connected.token;
+  }
+  return { sources: sources as WorkspaceSources, tokens };
+}
+
+/** One role's adapter: its upstream policy (budget, breaker, retries), credentials and connection. */
+export function connectSource<R extends Role>(
+  role: R,
+  binding: SourceBinding,
+  options: ConnectOptions,
+): { source: WorkspaceSources[R]; token?: TokenProvider } {
   const { metrics, state, workspace, connections, timeZone = 'Europe/London' } = options;
+  const { module, settings } = binding;
+  if (module.role !== role)
+    throw new Error(`${module.label} is a ${module.role} adapter and cannot be bound as ${role}`);
   const policy = (system: string, vendor: VendorLimits, token?: TokenProvider): UpstreamPolicy => {
     const budget =
       options.limits === false
@@ -105,45 +129,35 @@ export function connectSources(bindings: SourceBindings, options: ConnectOptions
       breaker,
       observe: budget && vendor.observe ? (headers) => vendor.observe?.(headers, budget) : undefined,
       token: token ? () => token.state() : undefined,
+      admit: options.admit ? () => options.admit!(system) : undefined,
       tracer: options.tracer,
     };
   };
-  const sources: Partial<Record<Role, unknown>> = {};
-  const tokens: Partial<Record<Role, TokenProvider>> = {};
-  for (const role of ROLES) {
-    const { module, settings } = bindings[role];
-    if (module.role !== role)
-      throw new Error(`${module.label} is a ${module.role} adapter and cannot be bound as ${role}`);
-    const connected = module.connect(settings, {
-      workspace,
-      timeZone,
-      timeoutMs: options.timeouts?.[module.id] ?? options.timeoutMs,
-      metrics,
-      policy: (limits, token) => policy(module.id, limits, token),
-      // Rotated refresh tokens (and the access token and refresh lease replicas share) are stored
-      // under the configured refresh token they descend from, so setting a new token in the
-      // environment (after reconnecting) is not overridden by an older stored rotation.
-      tokenStore: (configured) => {
-        const stored = state?.tokenStore(
-          workspace,
-          module.id,
-          createHash('sha256').update(configured).digest('hex').slice(0, 16),
-        );
-        return connections ? connections.tokenStore(workspace, module.id, stored) : stored;
-      },
-      apiKey: connections
-        ? (configured) => () => connections.apiKey(workspace, module.id, configured)
-        : undefined,
-    });
-    sources[role] = connected.source;
-    if (connected.token) {
-      const token = connected.token;
-      tokens[role] = token;
-      connections?.onChange(workspace, module.id, () => token.reset());
-    }
-    connections?.bind(workspace, module, settings);
-  }
-  return { sources: sources as WorkspaceSources, tokens };
+  const connected = module.connect(settings, {
+    workspace,
+    timeZone,
+    timeoutMs: options.timeouts?.[module.id] ?? options.timeoutMs,
+    metrics,
+    policy: (limits, token) => policy(module.id, limits, token),
+    // Rotated refresh tokens (and the access token and refresh lease replicas share) are stored
+    // under the configured refresh token they descend from, so setting a new token in the
+    // environment (after reconnecting) is not overridden by an older stored rotation.
+    tokenStore: (configured) => {
+      const stored = state?.tokenStore(
+        workspace,
+        module.id,
+        createHash('sha256').update(configured).digest('hex').slice(0, 16),
+      );
+      return connections ? connections.tokenStore(workspace, module.id, stored) : stored;
+    },
+    apiKey: connections
+      ? (configured) => () => connections.apiKey(workspace, module.id, configured)
+      : undefined,
+  });
+  const token = connected.token;
+  if (token) connections?.onChange(workspace, module.id, () => token.reset());
+  connections?.bind(workspace, module, settings);
+  return { source: connected.source as WorkspaceSources[R], token };
 }
 
 /** A running sandbox of one vendor, as a client sees it: address, credentials and which system it is. */

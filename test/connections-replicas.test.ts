@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubProcess } from '../harness/hub-process.ts';
 import { startReplicas, type Replicas } from './support/replicas.ts';
+import { decideOnConsentPage } from './support/consent.ts';
 
 // Two replicas (processes) on PostgreSQL and Redis: a connection changed on one is used at once by
 // the other, whose token provider still held an access token of the previous credentials.
@@ -8,10 +9,10 @@ let replicas: Replicas;
 let a: HubProcess;
 let b: HubProcess;
 
-const gql = async (hub: HubProcess, query: string) => {
+const gql = async (hub: HubProcess, query: string, key = hub.key) => {
   const res = await fetch(`${hub.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${hub.key}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify({ query }),
   });
   return (await res.json()) as { data?: any; errors?: any[] };
@@ -37,17 +38,23 @@ describe('console connections across replicas', () => {
     );
 
     const start = await gql(a, `mutation { startConnection(system: ${system}) { authorizeUrl } }`);
-    const authorize = new URL(start.data.startConnection.authorizeUrl);
-    const form = new URLSearchParams(authorize.search);
-    form.set('decision', 'allow');
-    const allowed = await fetch(`${authorize.origin}${authorize.pathname}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form.toString(),
-      redirect: 'manual',
-    });
-    const callback = await fetch(allowed.headers.get('location')!, { redirect: 'manual' });
+    const allowed = await decideOnConsentPage(start.data.startConnection.authorizeUrl, 'allow');
+    const callback = await fetch(allowed, { redirect: 'manual' });
     expect(callback.headers.get('location')).toBe(`/console#/connections?connected=${system}`);
     expect((await gql(b, INVOICES)).errors).toBeUndefined();
+  });
+
+  it('a workspace made on one replica is served by the other at once', async () => {
+    const made = await gql(
+      a,
+      `mutation { createWorkspace(input: { id: "replica-studio", name: "Replica Studio" }) { operatorKey } }`,
+    );
+    expect(made.errors).toBeUndefined();
+    const key = made.data.createWorkspace.operatorKey as string;
+    const seen = await gql(b, `{ workspaces { id current systems { connected } } }`, key);
+    expect(seen.errors).toBeUndefined();
+    expect(seen.data.workspaces).toEqual([
+      { id: 'replica-studio', current: true, systems: Array(4).fill({ connected: false }) },
+    ]);
   });
 });

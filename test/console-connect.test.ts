@@ -177,4 +177,44 @@ describe('connecting a vendor from the console', () => {
     expect(JSON.stringify(await paymentErrors())).toMatch(/Stripe is not connected/);
     await context.close();
   });
+
+  it('Workspaces: the studio makes one, signs this tab in with its key shown once, and connects its books through the consent page', async () => {
+    const { page, context, elsewhere } = await signedIn();
+    await page.goto(`${app.url}/console#/workspaces`);
+    await page.waitForSelector('.workspace[data-workspace="default"] >> text=/signed in here/');
+    await page.fill('#workspace-id', 'Not An Id');
+    await page.fill('#workspace-name', 'Bad');
+    await page.click('.workspace-form button[type=submit]');
+    await page.waitForSelector('.notice.error >> text=/lower-case letters, digits and hyphens/');
+
+    await page.fill('#workspace-id', 'harbour-annex');
+    await page.fill('#workspace-name', 'Harbour Annex');
+    await page.click('.workspace-form button[type=submit]');
+    await page.waitForSelector(
+      '.notice.ok >> text=/Harbour Annex \\(harbour-annex\\) is served from now on/',
+    );
+    await expect(page.inputValue('#workspace-key')).resolves.toMatch(/^sb_test_/);
+    await page.waitForSelector('.workspace[data-workspace="harbour-annex"] >> text=/0 of 4 connected/');
+
+    await page.click('#workspace-sign-in');
+    await page.waitForSelector('.connection[data-system="QUICKBOOKS"] button.connect');
+    await expect(
+      page.textContent('.connection[data-system="QUICKBOOKS"] .connection-method'),
+    ).resolves.toMatch(/not connected/);
+    await page.click('.connection[data-system="QUICKBOOKS"] button.connect');
+    await page.waitForURL((url) => url.href.startsWith(`${sandboxes.accounting.url}/connect/oauth2`));
+    await page.click('button[value=allow]');
+    await page.waitForSelector('.notice.ok >> text=/QUICKBOOKS connected/');
+
+    await page.goto(`${app.url}/console#/workspaces`);
+    const books = '.workspace[data-workspace="harbour-annex"] .workspace-system[data-system="QUICKBOOKS"]';
+    await page.waitForSelector(`${books}[data-connected="true"]`);
+    await expect(page.textContent(books)).resolves.toMatch(
+      new RegExp(`account ${sandboxes.accounting.credentials.realmId}`),
+    );
+    // The studio's own workspace is as it was: nothing of the new one's connection reached it.
+    expect((await connection()).method).not.toBe('oauth');
+    expect(elsewhere).toEqual([]);
+    await context.close();
+  });
 });

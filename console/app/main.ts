@@ -7,6 +7,7 @@ import { syncIssuesView } from './views/sync-issues.ts';
 import { customersView } from './views/customers.ts';
 import { mapView } from './views/map.ts';
 import { chartsView } from './views/charts.ts';
+import { workspacesView } from './views/workspaces.ts';
 
 /** A page of the console: draws into `root`, returns what stops its timers and streams. */
 export type View = (root: HTMLElement, params: URLSearchParams) => () => void;
@@ -19,6 +20,7 @@ const VIEWS: { path: string; title: string; view: View }[] = [
   { path: 'customers', title: 'Customers', view: customersView },
   { path: 'charts', title: 'Charts', view: chartsView },
   { path: 'map', title: 'Connection map', view: mapView },
+  { path: 'workspaces', title: 'Workspaces', view: workspacesView },
 ];
 
 const app = document.getElementById('app')!;

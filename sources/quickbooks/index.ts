@@ -259,11 +259,15 @@ export const quickbooks: SourceModule<'accounting', QuickbooksSettings, Quickboo
       }).toString();
       return url.toString();
     },
-    async exchange(settings, { code, redirectUri, query }) {
+    async exchange(settings, { code, redirectUri, query, anyAccount }) {
       // The company is chosen on Intuit's page; the hub reads one company (QUICKBOOKS_REALM_ID). The
       // code is not exchanged for another one, so no grant to the wrong company is left behind.
       const realmId = query.get('realmId') ?? '';
-      if (realmId !== settings.realmId)
+      if (anyAccount && !/^\d+$/.test(realmId))
+        throw new CodeExchangeError(
+          `Intuit's page sent back no company (realmId "${realmId}"): choose a company and try again`,
+        );
+      if (!anyAccount && realmId !== settings.realmId)
         throw new CodeExchangeError(
           `the company chosen (realm ${realmId || 'none'}) is not the one this hub is configured for (realm ${settings.realmId}, QUICKBOOKS_REALM_ID): choose that company, or change the setting`,
         );
@@ -274,6 +278,11 @@ export const quickbooks: SourceModule<'accounting', QuickbooksSettings, Quickboo
         code,
         redirectUri,
       });
+    },
+    // The redirect back from Intuit's page names the company: ?code&state&realmId.
+    account: {
+      chosen: (_settings, _tokens, query) => Promise.resolve({ id: query.get('realmId') ?? '' }),
+      apply: (settings, realmId) => ({ ...settings, realmId }),
     },
   },
   webhooks: {

@@ -50,6 +50,60 @@ export const XERO_RELAXED_LIMITS = {
  * that does not include it are revoked at once rather than stored.
  */
 async function checkTenant(settings: XeroSettings, tokens: ExchangedTokens): Promise<void> {
+  const tenants = await listTenants(settings, tokens);
+  if (tenants.some((t) => t.tenantId === settings.tenantId)) return;
+  await revoke(settings, tokens);
+  throw new CodeExchangeError(
+    `the organisation chosen (${tenants.map((t) => t.tenantName ?? t.tenantId).join(', ') || 'none'}) is not the one this hub is configured for (XERO_TENANT_ID ${settings.tenantId}): choose that organisation on Xero's page, or change the setting`,
+  );
+}
+
+interface XeroConnection {
+  tenantId?: string;
+  tenantName?: string;
+  tenantType?: string;
+  authEventId?: string;
+}
+
+/**
+ * The organisation a new grant was made for, in a workspace made at run time: of the tenants the
+ * tokens reach, those connected in this authorization (the access token's `authentication_event_id`
+ * equals their `authEventId`, as Xero's docs advise); it must be exactly one organisation.
+ */
+async function chosenTenant(
+  settings: XeroSettings,
+  tokens: ExchangedTokens,
+): Promise<{ id: string; name?: string }> {
+  const tenants = (await listTenants(settings, tokens)).filter(
+    (t) => t.tenantId && (t.tenantType ?? 'ORGANISATION') === 'ORGANISATION',
+  );
+  const event = authEventOf(tokens.accessToken);
+  const fresh = event ? tenants.filter((t) => t.authEventId === event) : [];
+  const candidates = fresh.length > 0 ? fresh : tenants;
+  if (candidates.length === 1) return { id: candidates[0]!.tenantId!, name: candidates[0]!.tenantName };
+  await revoke(settings, tokens);
+  throw new CodeExchangeError(
+    candidates.length === 0
+      ? "no organisation was chosen on Xero's page: choose one organisation and try again"
+      : `several organisations were chosen (${candidates.map((t) => t.tenantName ?? t.tenantId).join(', ')}): a workspace is one business, so choose one organisation and try again`,
+  );
+}
+
+/** The `authentication_event_id` claim of Xero's (JWT) access token, or undefined. */
+function authEventOf(accessToken: string): string | undefined {
+  try {
+    const payload = JSON.parse(
+      Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    ) as {
+      authentication_event_id?: unknown;
+    };
+    return typeof payload.authentication_event_id === 'string' ? payload.authentication_event_id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function listTenants(settings: XeroSettings, tokens: ExchangedTokens): Promise<XeroConnection[]> {
   // https://developer.xero.com/documentation/guides/oauth2/auth-flow#5-check-the-tenants-youre-authorized-to-access
   const res = await fetch(`${settings.baseUrl}/connections`, {
     headers: { authorization: `Bearer ${tokens.accessToken}`, accept: 'application/json' },
@@ -60,8 +114,11 @@ async function checkTenant(settings: XeroSettings, tokens: ExchangedTokens): Pro
     );
   });
   if (!res.ok) throw new CodeExchangeError(`Xero's connections list answered HTTP ${res.status}`);
-  const tenants = (await res.json()) as Array<{ tenantId?: string; tenantName?: string }>;
-  if (tenants.some((t) => t.tenantId === settings.tenantId)) return;
+  return (await res.json()) as XeroConnection[];
+}
+
+/** Tokens for a grant the hub will not keep are revoked at once rather than left behind. */
+async function revoke(settings: XeroSettings, tokens: ExchangedTokens): Promise<void> {
   // https://developer.xero.com/documentation/guides/oauth2/auth-flow#revoking-tokens
   await fetch(`${settings.identityUrl}/connect/revocation`, {
     method: 'POST',
@@ -72,9 +129,6 @@ async function checkTenant(settings: XeroSettings, tokens: ExchangedTokens): Pro
     body: new URLSearchParams({ token: tokens.refreshToken }).toString(),
     signal: AbortSignal.timeout(10_000),
   }).catch(() => undefined);
-  throw new CodeExchangeError(
-    `the organisation chosen (${tenants.map((t) => t.tenantName ?? t.tenantId).join(', ') || 'none'}) is not the one this hub is configured for (XERO_TENANT_ID ${settings.tenantId}): choose that organisation on Xero's page, or change the setting`,
-  );
 }
 
 /** Xero Accounting 2.0: invoices, contacts and payments, OAuth 2 with rotating refresh tokens. */
@@ -171,7 +225,7 @@ export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings>
       }).toString();
       return url.toString();
     },
-    async exchange(settings, { code, redirectUri }) {
+    async exchange(settings, { code, redirectUri, anyAccount }) {
       const tokens = await exchangeAuthorizationCode({
         tokenUrl: `${settings.identityUrl}/connect/token`,
         clientId: settings.clientId,
@@ -179,8 +233,12 @@ export const xero: SourceModule<'accounting', XeroSettings, XeroWebhookSettings>
         code,
         redirectUri,
       });
-      await checkTenant(settings, tokens);
+      if (!anyAccount) await checkTenant(settings, tokens);
       return tokens;
+    },
+    account: {
+      chosen: (settings, tokens) => chosenTenant(settings, tokens),
+      apply: (settings, tenantId) => ({ ...settings, tenantId }),
     },
   },
   webhooks: {

@@ -4,6 +4,7 @@ import type { AuditLog } from '../security/audit.ts';
 import { CodeExchangeError } from '../upstream/oauth.ts';
 import { moduleById } from '../../sources/registry.ts';
 import type { Redeemed, StateRefusal } from './states.ts';
+import type { ConnectedAccount } from './connections.ts';
 
 /**
  * `GET /oauth/callback/<module id>?code&state` (or `?error=access_denied&state`): where a vendor's
@@ -117,13 +118,19 @@ export function createConsentCallback(
       return;
     }
     const publicUrl = connections.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`;
+    // A workspace made at run time is for whichever account was chosen on the vendor's page; the
+    // environment's workspace only for the one its settings name.
+    const chooses = hub.workspaces.get(workspace)?.madeAtRunTime === true && module.consent.account;
     let tokens;
+    let account: ConnectedAccount | undefined;
     try {
       tokens = await module.consent.exchange(bound.settings, {
         code,
         redirectUri: redirectUriFor(publicUrl, module.id),
         query,
+        anyAccount: Boolean(chooses),
       });
+      if (chooses) account = await chooses.chosen(bound.settings, tokens, query);
     } catch (error) {
       const message = error instanceof CodeExchangeError ? error.message : 'the code exchange failed';
       if (!(error instanceof CodeExchangeError))
@@ -135,7 +142,7 @@ export function createConsentCallback(
       page(res, 400, `${label} was not connected`, [`${label}: ${message}.`, 'Try Connect again.']);
       return;
     }
-    await connections.saveTokens(workspace, module.id, tokens, actor);
+    await connections.saveTokens(workspace, module.id, tokens, actor, account);
     hub.logger.info({ workspace, source: module.id, actor }, `${label} connected from the console`);
     await audit(workspace, actor, 'SUCCEEDED', { method: 'oauth' });
     redirect(res, `/console#/connections?connected=${enumName}`);

@@ -28,6 +28,16 @@ export interface ConnectionRecord {
   method: 'oauth' | 'key';
   connectedAt: string;
   by: string;
+  /**
+   * The vendor account the consent chose (Xero's organisation, QuickBooks' company), kept for a
+   * workspace made at run time: its adapter is built for that account (src/workspaces/).
+   */
+  account?: ConnectedAccount;
+}
+
+export interface ConnectedAccount {
+  id: string;
+  name?: string;
 }
 
 export type StoredConnection = ConnectionRecord | { disconnected: true; at: string; by: string };
@@ -45,6 +55,7 @@ export interface Connections {
     system: string,
     tokens: ExchangedTokens,
     by: string,
+    account?: ConnectedAccount,
   ): Promise<ConnectionRecord>;
   saveKey(workspace: string, system: string, key: string, by: string): Promise<ConnectionRecord>;
   disconnect(workspace: string, system: string, by: string): Promise<void>;
@@ -52,9 +63,16 @@ export interface Connections {
   tokenStore(workspace: string, system: string, configured: RefreshTokenStore | undefined): RefreshTokenStore;
   /** The key to use now: the connected one, the configured one, or a "not connected" error. */
   apiKey(workspace: string, system: string, configured: string): Promise<string>;
+  /**
+   * Throws "not connected" unless the system has a live console connection in the workspace (a
+   * workspace made at run time asks this before every vendor call). Remembered until a change.
+   */
+  requireConnected(workspace: string, system: string): Promise<void>;
   onChange(workspace: string, system: string, listener: () => void): void;
   /** Tells this process's listeners (called for this replica's changes and other replicas'). */
   changedHere(workspace: string, system: string): void;
+  /** Called on the replica where a system was (re)connected, after every replica was told. */
+  onConnected?: (workspace: string, system: string) => void;
   /** Tells every replica; without it, only this process's listeners hear of a change. */
   announce?: (workspace: string, system: string) => Promise<void>;
   /** Forgets every connection made from the console (sandbox mode: its sandboxes start afresh). */
@@ -127,7 +145,9 @@ export function createConnections(store: Store): Connections {
       .execute();
   };
 
+  const live = new Map<string, Promise<boolean>>();
   const changedHere = (workspace: string, system: string) => {
+    live.delete(at(workspace, system));
     for (const listener of listeners.get(at(workspace, system)) ?? []) listener();
   };
   const changed = async (workspace: string, system: string) => {
@@ -145,6 +165,7 @@ export function createConnections(store: Store): Connections {
     method: 'oauth' | 'key',
     by: string,
     write: (lineage: string) => Promise<void>,
+    account?: ConnectedAccount,
   ): Promise<ConnectionRecord> => {
     const previous = await current(workspace, system);
     const record: ConnectionRecord = {
@@ -152,11 +173,13 @@ export function createConnections(store: Store): Connections {
       method,
       connectedAt: new Date().toISOString(),
       by,
+      ...(account ? { account } : {}),
     };
     await write(lineageOf(record.id));
     await state.set(workspace, system, CONNECTION, JSON.stringify(record));
     await dropLineage(workspace, system, previous);
     await changed(workspace, system);
+    connections.onConnected?.(workspace, system);
     return record;
   };
 
@@ -167,22 +190,29 @@ export function createConnections(store: Store): Connections {
     },
     bound: (workspace, system) => bindings.get(at(workspace, system)),
     current,
-    saveTokens: (workspace, system, tokens, by) =>
-      replace(workspace, system, 'oauth', by, async (lineage) => {
-        const obtainedAt = Date.now();
-        await state.set(workspace, system, `refresh_token:${lineage}`, tokens.refreshToken);
-        // The provider's shared-state shape (src/upstream/oauth.ts): the first calls use this token.
-        await state.set(
-          workspace,
-          system,
-          `access_token:${lineage}`,
-          JSON.stringify({
-            accessToken: tokens.accessToken,
-            expiresAt: new Date(obtainedAt + tokens.expiresInMs).toISOString(),
-            obtainedAt: new Date(obtainedAt).toISOString(),
-          }),
-        );
-      }),
+    saveTokens: (workspace, system, tokens, by, account) =>
+      replace(
+        workspace,
+        system,
+        'oauth',
+        by,
+        async (lineage) => {
+          const obtainedAt = Date.now();
+          await state.set(workspace, system, `refresh_token:${lineage}`, tokens.refreshToken);
+          // The provider's shared-state shape (src/upstream/oauth.ts): the first calls use this token.
+          await state.set(
+            workspace,
+            system,
+            `access_token:${lineage}`,
+            JSON.stringify({
+              accessToken: tokens.accessToken,
+              expiresAt: new Date(obtainedAt + tokens.expiresInMs).toISOString(),
+              obtainedAt: new Date(obtainedAt).toISOString(),
+            }),
+          );
+        },
+        account,
+      ),
     saveKey: (workspace, system, key, by) =>
       replace(workspace, system, 'key', by, (lineage) =>
         state.set(workspace, system, `api_key:${lineage}`, key),
@@ -232,6 +262,16 @@ export function createConnections(store: Store): Connections {
       const key = await state.get(workspace, system, `api_key:${lineageOf(connection.id)}`);
       if (key === undefined) throw notConnected(system, label(workspace, system));
       return key;
+    },
+    async requireConnected(workspace, system) {
+      const key = at(workspace, system);
+      let known = live.get(key);
+      if (!known) {
+        known = current(workspace, system).then((c) => c !== undefined && !('disconnected' in c));
+        live.set(key, known);
+        known.catch(() => live.delete(key));
+      }
+      if (!(await known)) throw notConnected(system, label(workspace, system));
     },
     onChange(workspace, system, listener) {
       const key = at(workspace, system);

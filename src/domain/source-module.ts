@@ -124,8 +124,31 @@ export interface SourceConsent<S> {
    */
   exchange(
     settings: S,
-    callback: { code: string; redirectUri: string; query: URLSearchParams },
+    callback: {
+      code: string;
+      redirectUri: string;
+      query: URLSearchParams;
+      /**
+       * A workspace made at run time takes whichever account was chosen on the consent page, so the
+       * module must not refuse one that differs from its settings' (see `account`).
+       */
+      anyAccount?: boolean;
+    },
   ): Promise<ExchangedTokens>;
+  /**
+   * Vendors whose grant is for one account among several (Xero's organisations, QuickBooks'
+   * companies) and whose adapter is built for that account. Without it the tokens are the account.
+   */
+  account?: {
+    /** Which account the new tokens are for: the one the user chose on the consent page. */
+    chosen(
+      settings: S,
+      tokens: ExchangedTokens,
+      query: URLSearchParams,
+    ): Promise<{ id: string; name?: string }>;
+    /** The settings of an adapter for that account. */
+    apply(settings: S, accountId: string): S;
+  };
 }
 
 /** Connecting the vendor with an API key pasted in the console (Stripe's restricted keys). */

@@ -11,4 +11,10 @@ export interface Workspace {
   /** ISO 4217 code totals are reported in when a customer has no records yet, e.g. GBP. */
   currency: string;
   sources: WorkspaceSources;
+  /**
+   * Made at run time from the console (`createWorkspace`), not by the environment: its systems use
+   * only what was connected from the console, and each connection's account (Xero's organisation,
+   * QuickBooks' company) is the one chosen on the consent page.
+   */
+  madeAtRunTime?: boolean;
 }

@@ -12,6 +12,7 @@ import type { ApiKeyRecord } from '../security/keys.ts';
 import type { AuditEntry } from '../security/audit.ts';
 import type { ReconciliationRun } from '../store/reconciliation-runs.ts';
 import type { ReconciliationStatus } from '../sync/reconcile.ts';
+import type { Workspace } from '../domain/workspace.ts';
 
 export type CustomerModel = CustomerRow;
 export type BookingModel = CalendarEvent;
@@ -32,3 +33,11 @@ export type CreatedApiKeyModel = { key: ApiKeyRecord; text: string };
 export type AuditEntryModel = AuditEntry;
 export type ReconciliationRunModel = ReconciliationRun;
 export type ReconciliationModel = ReconciliationStatus;
+
+/** A workspace as `workspaces` lists it: the one served (its adapters) and where it comes from. */
+export interface WorkspaceModel {
+  served: Workspace;
+  origin: 'ENVIRONMENT' | 'CONSOLE';
+  createdAt: Date | null;
+}
+export type CreatedWorkspaceModel = { workspace: WorkspaceModel; operatorKey: string };

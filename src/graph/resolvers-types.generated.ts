@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel, CircuitBreakerModel, SourceTokenModel, OperationModel, OperationStepModel, FailedDeliveryModel, OperationPayloadModel, ApiKeyModel, CreatedApiKeyModel, AuditEntryModel, ReconciliationRunModel, ReconciliationModel } from './models.ts';
+import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel, CircuitBreakerModel, SourceTokenModel, OperationModel, OperationStepModel, FailedDeliveryModel, OperationPayloadModel, ApiKeyModel, CreatedApiKeyModel, AuditEntryModel, ReconciliationRunModel, ReconciliationModel, WorkspaceModel, CreatedWorkspaceModel } from './models.ts';
 import type { Money as MoneyModel } from '../domain/model.ts';
 import type { DomainEvent } from '../events/types.ts';
 import type { GraphContext } from './context.ts';
@@ -301,6 +301,15 @@ export type CreatedApiKey = {
   apiKey: ApiKey;
   /** The key's full text, for the `Authorization: Bearer` header. Store it now: it cannot be shown again. */
   secret: Scalars['String']['output'];
+};
+
+/** A workspace just made, with the one operator key to sign in to its console. */
+export type CreatedWorkspace = {
+  __typename?: 'CreatedWorkspace';
+  /** An operator key of the new workspace (every scope an operator key of yours holds). Shown once: store it now. */
+  operatorKey: Scalars['String']['output'];
+  /** The workspace. */
+  workspace: Workspace;
 };
 
 /**
@@ -659,6 +668,13 @@ export type Mutation = {
    */
   createCustomer: CustomerPayload;
   /**
+   * Serves one more business from now on, on every replica. It gets the hub's configured adapter for each
+   * role, none of them connected: connect each from the new workspace's console (Connections), signed in
+   * with the returned operator key. Its customers are linked once its CRM, payments and accounting are
+   * connected. Only operators of the environment's workspace may make workspaces.
+   */
+  createWorkspace: CreatedWorkspace;
+  /**
    * Forgets the tokens or key connected from the console; calls to the system then fail with "not
    * connected" until it is connected again (the environment's credentials are not used either).
    */
@@ -772,6 +788,17 @@ export type MutationCreateBookingArgs = {
 export type MutationCreateCustomerArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: CreateCustomerInput;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationCreateWorkspaceArgs = {
+  input: WorkspaceInput;
 };
 
 
@@ -1188,6 +1215,11 @@ export type Query = {
   sources: Array<Source>;
   /** Open sync issues (all, with `includeResolved`), oldest first. */
   syncIssues: SyncIssueConnection;
+  /**
+   * The workspaces this hub serves: every one for an operator of the environment's workspace (the
+   * studio running the hub), otherwise only the caller's own.
+   */
+  workspaces: Array<Workspace>;
 };
 
 
@@ -1872,6 +1904,62 @@ export type UpdateCustomerInput = {
   phone?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * A business this hub serves, with its own connections, customers, keys, events and audit log. A
+ * one-business hub has one, `default`, and never has to think about it.
+ */
+export type Workspace = {
+  __typename?: 'Workspace';
+  /** When it was made; null for the environment's. */
+  createdAt?: Maybe<Scalars['DateTime']['output']>;
+  /** ISO 4217 code totals are reported in when a customer has no records yet. */
+  currency: Scalars['String']['output'];
+  /** Whether this request is using it. */
+  current: Scalars['Boolean']['output'];
+  /** The id: API keys belong to one workspace; a JWT may name several, picked with the `x-switchboard-workspace` header. */
+  id: Scalars['ID']['output'];
+  /** The business's name. */
+  name: Scalars['String']['output'];
+  /** Where it comes from. */
+  origin: WorkspaceOrigin;
+  /** Each role's system and whether it is connected. */
+  systems: Array<WorkspaceSystem>;
+};
+
+/** A business to serve from now on. */
+export type WorkspaceInput = {
+  /** ISO 4217 code, e.g. GBP (the default) or EUR. */
+  currency?: InputMaybe<Scalars['String']['input']>;
+  /** 3 to 40 lower-case letters, digits and hyphens, starting and ending with a letter or digit, e.g. `harbour-lane`. */
+  id: Scalars['String']['input'];
+  /** The business's name, 1 to 100 characters. */
+  name: Scalars['String']['input'];
+};
+
+/** Where a workspace comes from. */
+export type WorkspaceOrigin =
+  /** Made at run time with `createWorkspace`; its systems are connected from its own console. */
+  | 'CONSOLE'
+  /** The hub's environment configures it (the first business, `default`). */
+  | 'ENVIRONMENT';
+
+/** One system of a workspace, and whether calls to it can be made. */
+export type WorkspaceSystem = {
+  __typename?: 'WorkspaceSystem';
+  /** The vendor account connected from the console, where the vendor has several (Xero's organisation id, QuickBooks' realm id). */
+  account?: Maybe<Scalars['String']['output']>;
+  /**
+   * Whether the hub holds credentials for it in this workspace: connected from the console, or (the
+   * environment's workspace) from the environment. A workspace made with `createWorkspace` starts with
+   * none connected.
+   */
+  connected: Scalars['Boolean']['output'];
+  /** Its role: CRM, CALENDAR, PAYMENTS or ACCOUNTING. */
+  role: Scalars['String']['output'];
+  /** The system. */
+  system: SourceSystem;
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -1979,6 +2067,7 @@ export type ResolversTypes = ResolversObject<{
   CreateBookingInput: CreateBookingInput;
   CreateCustomerInput: CreateCustomerInput;
   CreatedApiKey: ResolverTypeWrapper<CreatedApiKeyModel>;
+  CreatedWorkspace: ResolverTypeWrapper<CreatedWorkspaceModel>;
   Customer: ResolverTypeWrapper<CustomerModel>;
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
@@ -2047,6 +2136,10 @@ export type ResolversTypes = ResolversObject<{
   SyncIssueValue: ResolverTypeWrapper<SyncIssueValue>;
   TokenState: TokenState;
   UpdateCustomerInput: UpdateCustomerInput;
+  Workspace: ResolverTypeWrapper<WorkspaceModel>;
+  WorkspaceInput: WorkspaceInput;
+  WorkspaceOrigin: WorkspaceOrigin;
+  WorkspaceSystem: ResolverTypeWrapper<WorkspaceSystem>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -2068,6 +2161,7 @@ export type ResolversParentTypes = ResolversObject<{
   CreateBookingInput: CreateBookingInput;
   CreateCustomerInput: CreateCustomerInput;
   CreatedApiKey: CreatedApiKeyModel;
+  CreatedWorkspace: CreatedWorkspaceModel;
   Customer: CustomerModel;
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
@@ -2124,6 +2218,9 @@ export type ResolversParentTypes = ResolversObject<{
   SyncIssueResolutionInfo: SyncIssueResolutionInfo;
   SyncIssueValue: SyncIssueValue;
   UpdateCustomerInput: UpdateCustomerInput;
+  Workspace: WorkspaceModel;
+  WorkspaceInput: WorkspaceInput;
+  WorkspaceSystem: WorkspaceSystem;
 }>;
 
 export type PublishableDirectiveArgs = { };
@@ -2233,6 +2330,11 @@ export type ConnectionStartResolvers<ContextType = GraphContext, ParentType exte
 export type CreatedApiKeyResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CreatedApiKey'] = ResolversParentTypes['CreatedApiKey']> = ResolversObject<{
   apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
   secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type CreatedWorkspaceResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CreatedWorkspace'] = ResolversParentTypes['CreatedWorkspace']> = ResolversObject<{
+  operatorKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
 }>;
 
 export type CustomerResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = ResolversObject<{
@@ -2368,6 +2470,7 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationCreateBookingArgs, 'input'>>;
   createCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
+  createWorkspace?: Resolver<ResolversTypes['CreatedWorkspace'], ParentType, ContextType, RequireFields<MutationCreateWorkspaceArgs, 'input'>>;
   disconnect?: Resolver<ResolversTypes['Source'], ParentType, ContextType, RequireFields<MutationDisconnectArgs, 'system'>>;
   dismissSyncIssue?: Resolver<ResolversTypes['SyncIssue'], ParentType, ContextType, RequireFields<MutationDismissSyncIssueArgs, 'id' | 'reason'>>;
   issueInvoice?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationIssueInvoiceArgs, 'input'>>;
@@ -2478,6 +2581,7 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   sourceHistory?: Resolver<Array<ResolversTypes['SourceHistory']>, ParentType, ContextType, RequireFields<QuerySourceHistoryArgs, 'minutes'>>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
   syncIssues?: Resolver<ResolversTypes['SyncIssueConnection'], ParentType, ContextType, RequireFields<QuerySyncIssuesArgs, 'first' | 'includeResolved'>>;
+  workspaces?: Resolver<Array<ResolversTypes['Workspace']>, ParentType, ContextType>;
 }>;
 
 export type RateBudgetResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['RateBudget'] = ResolversParentTypes['RateBudget']> = ResolversObject<{
@@ -2627,6 +2731,23 @@ export type SyncIssueValueResolvers<ContextType = GraphContext, ParentType exten
   value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type WorkspaceResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Workspace'] = ResolversParentTypes['Workspace']> = ResolversObject<{
+  createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  origin?: Resolver<ResolversTypes['WorkspaceOrigin'], ParentType, ContextType>;
+  systems?: Resolver<Array<ResolversTypes['WorkspaceSystem']>, ParentType, ContextType>;
+}>;
+
+export type WorkspaceSystemResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['WorkspaceSystem'] = ResolversParentTypes['WorkspaceSystem']> = ResolversObject<{
+  account?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  connected?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['SourceSystem'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   ApiKey?: ApiKeyResolvers<ContextType>;
   ApiKeyConnection?: ApiKeyConnectionResolvers<ContextType>;
@@ -2641,6 +2762,7 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   CircuitBreaker?: CircuitBreakerResolvers<ContextType>;
   ConnectionStart?: ConnectionStartResolvers<ContextType>;
   CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
+  CreatedWorkspace?: CreatedWorkspaceResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
@@ -2688,6 +2810,8 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   SyncIssueResolution?: SyncIssueResolutionResolvers<ContextType>;
   SyncIssueResolutionInfo?: SyncIssueResolutionInfoResolvers<ContextType>;
   SyncIssueValue?: SyncIssueValueResolvers<ContextType>;
+  Workspace?: WorkspaceResolvers<ContextType>;
+  WorkspaceSystem?: WorkspaceSystemResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = GraphContext> = ResolversObject<{

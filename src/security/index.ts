@@ -106,6 +106,8 @@ export function createSecurity(options: {
   schema: GraphQLSchema;
   mode: KeyMode;
   workspaces: ReadonlyMap<string, Workspace>;
+  /** Serves a workspace made on another replica that the bus has not announced here yet. */
+  learnWorkspace?: (id: string) => Promise<void>;
   defaultWorkspace: string;
   logger: Logger;
   /** GraphQL request counts, durations and errors go here (`switchboard_graphql_*`). */
@@ -144,7 +146,13 @@ export function createSecurity(options: {
         scopes: new Set(catalog.all),
         expiresAt: null,
       };
-  const realGuard = createRequestGuard({ authenticator, limits, audit, workspaces });
+  const realGuard = createRequestGuard({
+    authenticator,
+    limits,
+    audit,
+    workspaces,
+    learnWorkspace: options.learnWorkspace,
+  });
   const guard: RequestGuard = unrestricted
     ? {
         check: async ({ headers }) => {

@@ -61,6 +61,11 @@ export function createRequestGuard(options: {
   limits: CallerLimits;
   audit: AuditLog;
   workspaces: ReadonlyMap<string, Workspace>;
+  /**
+   * Serves a workspace not served here yet, if it exists (one made on another replica a moment ago,
+   * before the event bus said so).
+   */
+  learnWorkspace?: (id: string) => Promise<void>;
 }): RequestGuard {
   const { authenticator, limits, audit, workspaces } = options;
   return {
@@ -112,7 +117,9 @@ export function createRequestGuard(options: {
           principal.actor,
         );
       }
-      const workspace = workspaces.get(wanted ?? principal.workspaces[0]!);
+      const id = wanted ?? principal.workspaces[0]!;
+      if (!workspaces.has(id)) await options.learnWorkspace?.(id).catch(() => undefined);
+      const workspace = workspaces.get(id);
       if (!workspace) {
         return refuse(
           forbidden('WORKSPACE_NOT_SERVED', "This credential's workspace is not served by this hub."),

@@ -334,6 +334,23 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  /**
+   * Workspaces made at run time (`createWorkspace`, src/workspaces/): the businesses a studio's hub
+   * serves besides the one its environment configures. Their connections live in `source_state`.
+   */
+  '0009_workspaces': {
+    async up(db: Kysely<unknown>) {
+      // The table has been here since 0001, empty: the environment's own workspace is not a row.
+      await db.schema
+        .alterTable('workspaces')
+        .addColumn('currency', 'text', (c) => c.notNull().defaultTo('GBP'))
+        .execute();
+      await db.schema
+        .alterTable('workspaces')
+        .addColumn('created_by', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+    },
+  },
 };
 
 /** The columns migration 0005 reads and writes, as they were when it shipped. */

@@ -3,7 +3,6 @@
  * and PostgreSQL without dialect branches. Every row carries its workspace.
  */
 export interface Database {
-  workspaces: { id: string; name: string; created_at: string };
   customers: {
     workspace_id: string;
     id: string;
@@ -176,6 +175,16 @@ export interface Database {
     issues_closed: number;
     errors: number;
     last_error: string | null;
+  };
+  /** Workspaces made at run time (src/workspaces/); the environment's own is not a row. */
+  workspaces: {
+    id: string;
+    name: string;
+    /** ISO 4217, upper case. */
+    currency: string;
+    created_at: string;
+    /** The actor that made it (`key:<id>` or `jwt:<sub>`). */
+    created_by: string;
   };
 }
 

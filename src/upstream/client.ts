@@ -185,6 +185,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
   /** The call with its retries (safe calls only, within the retry budget), each retry an event on `span`. */
   async function send<T>(req: UpstreamRequest, span?: Span): Promise<UpstreamResponse<T>> {
+    await options.policy?.admit?.();
     const retry = options.policy?.retry;
     retry?.budget.deposit();
     const safe =

@@ -27,6 +27,8 @@ export interface UpstreamPolicy {
   observe?(headers: ResponseHeaders): void;
   /** The OAuth token's state, for sources with a refreshing token. */
   token?(): TokenStatus;
+  /** Asked before each call (and its retries); throws the refusal. A workspace's "not connected". */
+  admit?(): Promise<void>;
   /** A CLIENT span per call, retries as its events (src/observability/tracing.ts); absent when tracing is off. */
   tracer?: Tracer;
 }

@@ -1,0 +1,108 @@
+import { GraphQLError } from 'graphql';
+import type { Resolvers, SourceSystem } from '../src/graph/resolvers-types.generated.ts';
+import type { GraphContext } from '../src/graph/context.ts';
+import type { WorkspaceModel } from '../src/graph/models.ts';
+import { badInput } from '../src/graph/errors.ts';
+import { ROLES } from '../src/domain/source-module.ts';
+import { noteAuditTarget } from '../src/security/plugins.ts';
+import { WORKSPACE_ID, type WorkspaceDirectory } from '../src/workspaces/directory.ts';
+
+/** Workspaces made at run time (src/workspaces/directory.ts): `workspaces` and `createWorkspace`. */
+
+function directoryOf(ctx: GraphContext): WorkspaceDirectory {
+  const directory = ctx.hub.directory;
+  if (!directory)
+    throw new GraphQLError('This hub was built without run-time workspaces.', {
+      extensions: { code: 'NOT_SUPPORTED' },
+    });
+  return directory;
+}
+
+/** The studio running the hub: operators of the environment's workspace. */
+const isHome = (ctx: GraphContext) => ctx.workspace.id === ctx.hub.defaultWorkspace.id;
+
+async function modelOf(ctx: GraphContext, id: string): Promise<WorkspaceModel | undefined> {
+  const served = ctx.hub.workspaces.get(id);
+  if (!served) return undefined;
+  if (!served.madeAtRunTime) return { served, origin: 'ENVIRONMENT', createdAt: null };
+  const row = await directoryOf(ctx).get(id);
+  return { served, origin: 'CONSOLE', createdAt: row?.createdAt ?? null };
+}
+
+export const workspaceResolvers: Resolvers = {
+  Workspace: {
+    id: (w) => w.served.id,
+    name: (w) => w.served.name,
+    currency: (w) => w.served.currency,
+    current: (w, _, ctx) => w.served.id === ctx.workspace.id,
+    systems: async (w, _, ctx) =>
+      Promise.all(
+        ROLES.map(async (role) => {
+          const system = w.served.sources[role].client.source;
+          const current = await ctx.hub.connections?.current(w.served.id, system);
+          const live = current !== undefined && !('disconnected' in current);
+          return {
+            system: system.toUpperCase() as SourceSystem,
+            role: role.toUpperCase(),
+            // No console connection: the environment's credentials, which only its own workspace uses.
+            connected: live || (current === undefined && !w.served.madeAtRunTime),
+            account: live ? (current.account?.name ?? current.account?.id ?? null) : null,
+          };
+        }),
+      ),
+  },
+  Query: {
+    workspaces: async (_, __, ctx) => {
+      if (!isHome(ctx)) return [(await modelOf(ctx, ctx.workspace.id))!];
+      const rows = ctx.hub.directory ? await ctx.hub.directory.list() : [];
+      const ids = [ctx.hub.defaultWorkspace.id, ...rows.map((r) => r.id)];
+      // Configured workspaces other than the first (tests, several businesses from code) come too.
+      for (const id of ctx.hub.workspaces.keys()) if (!ids.includes(id)) ids.push(id);
+      const models = await Promise.all(ids.map((id) => modelOf(ctx, id)));
+      return models.filter((m): m is WorkspaceModel => m !== undefined);
+    },
+  },
+  Mutation: {
+    createWorkspace: async (_, { input }, ctx) => {
+      const directory = directoryOf(ctx);
+      if (!isHome(ctx))
+        throw new GraphQLError(
+          `Only operators of the hub's own workspace ("${ctx.hub.defaultWorkspace.id}") make workspaces; this credential is of "${ctx.workspace.id}".`,
+          { extensions: { code: 'FORBIDDEN' } },
+        );
+      const id = input.id.trim();
+      if (!WORKSPACE_ID.test(id))
+        throw badInput(
+          `"${id.slice(0, 60)}" is not a workspace id: use 3 to 40 lower-case letters, digits and hyphens, starting and ending with a letter or digit, e.g. "harbour-lane"`,
+          'input.id',
+        );
+      const name = input.name.trim();
+      if (name.length < 1 || name.length > 100) throw badInput('"name" is 1 to 100 characters', 'input.name');
+      const currency = (input.currency ?? 'GBP').trim().toUpperCase();
+      if (!/^[A-Z]{3}$/.test(currency))
+        throw badInput(
+          `"${currency.slice(0, 20)}" is not an ISO 4217 currency code: give three letters, e.g. GBP or EUR`,
+          'input.currency',
+        );
+      const actor = ctx.caller.principal.actor;
+      const served = await directory.create({ id, name, currency }, actor);
+      noteAuditTarget(ctx, 'createWorkspace', id);
+      const created = await ctx.security.keys.create({
+        workspace: id,
+        kind: 'secret',
+        mode: ctx.security.mode,
+        name: 'operator (made with the workspace)',
+        scopes: [...ctx.caller.principal.scopes],
+        allowedOrigins: [],
+        expiresAt: null,
+        createdBy: actor,
+      });
+      ctx.security.created();
+      const row = await directory.get(id);
+      return {
+        workspace: { served, origin: 'CONSOLE', createdAt: row?.createdAt ?? new Date() },
+        operatorKey: created.text,
+      };
+    },
+  },
+};
