@@ -48,18 +48,22 @@ export const connectionResolvers: Resolvers = {
     connection: async (s, _, ctx) => {
       const connections = ctx.hub.connections;
       if (!connections) return null;
-      const bound = connections.bound(s.workspace, s.source);
-      const canConnect = Boolean(bound?.module.consent ?? bound?.module.keyConnect);
+      const module = connections.bound(s.workspace, s.source)?.module;
+      const connectWith = module?.consent ? 'CONSENT' : module?.keyConnect ? 'KEY' : null;
+      const ways = { canConnect: connectWith !== null, connectWith } as const;
       const current = await connections.current(s.workspace, s.source);
       // A workspace made at run time has no environment of its own: nothing connected is none.
-      if (!current)
-        return {
-          connectedAt: null,
-          method: ctx.hub.workspaces.get(s.workspace)?.madeAtRunTime ? 'none' : 'environment',
-          canConnect,
-        };
-      if ('disconnected' in current) return { connectedAt: null, method: 'none', canConnect };
-      return { connectedAt: new Date(current.connectedAt), method: current.method, canConnect };
+      if (!current) {
+        const none = ctx.hub.workspaces.get(s.workspace)?.madeAtRunTime;
+        return { connectedAt: null, method: none ? 'none' : 'environment', account: null, ...ways };
+      }
+      if ('disconnected' in current) return { connectedAt: null, method: 'none', account: null, ...ways };
+      return {
+        connectedAt: new Date(current.connectedAt),
+        method: current.method,
+        account: current.account ? (current.account.name ?? current.account.id) : null,
+        ...ways,
+      };
     },
   },
   Mutation: {

@@ -107,7 +107,11 @@ export function createXeroWebhookVerifier(options: XeroWebhookVerifierOptions): 
       );
       const given = Buffer.from(signature, 'utf8');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        return unsigned('x-xero-signature does not match the HMAC-SHA256 of the body with the webhook key');
+        // Xero's intent-to-receive check sends such a request on purpose and wants this 401; the log
+        // line says so, or an operator reads every sandbox start as an attack.
+        return unsigned(
+          "x-xero-signature does not match the HMAC-SHA256 of the body with the webhook key (expected once when webhooks are turned on: Xero's intent-to-receive check sends a wrong signature on purpose; at any other time, check XERO_WEBHOOK_KEY)",
+        );
       }
 
       // Signed by Xero from here on: anything wrong is a 400, not a 401.

@@ -250,6 +250,13 @@ export type ConnectionStart = {
   expiresAt: Scalars['DateTime']['output'];
 };
 
+/** How the console connects a system. */
+export type ConnectionWay =
+  /** The vendor's OAuth consent page: `startConnection`. */
+  | 'CONSENT'
+  /** An API key pasted in the console: `connectWithKey`. */
+  | 'KEY';
+
 /** A key to make in the caller's workspace. */
 export type CreateApiKeyInput = {
   /** Publishable keys: the origins allowed to use it, each `https://host[:port]` (or `http://localhost…` for development). */
@@ -1596,8 +1603,12 @@ export type Source = {
 /** How a system's credentials were given to the hub. */
 export type SourceConnection = {
   __typename?: 'SourceConnection';
+  /** The vendor account connected from the console, where the vendor has several (Xero's organisation, QuickBooks' company) and the workspace was made at run time; null otherwise. */
+  account?: Maybe<Scalars['String']['output']>;
   /** Whether the console can connect this system (consent flow or key). */
   canConnect: Scalars['Boolean']['output'];
+  /** How the console connects it: `CONSENT` (`startConnection`) or `KEY` (`connectWithKey`); null when it cannot. */
+  connectWith?: Maybe<ConnectionWay>;
   /** When it was connected from the console; null for credentials from the environment, or after a disconnect. */
   connectedAt?: Maybe<Scalars['DateTime']['output']>;
   /**
@@ -2063,6 +2074,7 @@ export type ResolversTypes = ResolversObject<{
   CircuitBreaker: ResolverTypeWrapper<CircuitBreakerModel>;
   CircuitState: CircuitState;
   ConnectionStart: ResolverTypeWrapper<ConnectionStart>;
+  ConnectionWay: ConnectionWay;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateBookingInput: CreateBookingInput;
   CreateCustomerInput: CreateCustomerInput;
@@ -2643,7 +2655,9 @@ export type SourceResolvers<ContextType = GraphContext, ParentType extends Resol
 }>;
 
 export type SourceConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['SourceConnection'] = ResolversParentTypes['SourceConnection']> = ResolversObject<{
+  account?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   canConnect?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  connectWith?: Resolver<Maybe<ResolversTypes['ConnectionWay']>, ParentType, ContextType>;
   connectedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;

@@ -23,7 +23,13 @@ interface Source {
     shared: boolean;
   } | null;
   token: { state: string; expiresAt: string | null; lastError: string | null } | null;
-  connection: { connectedAt: string | null; method: string; canConnect: boolean } | null;
+  connection: {
+    connectedAt: string | null;
+    method: string;
+    canConnect: boolean;
+    connectWith: 'CONSENT' | 'KEY' | null;
+    account: string | null;
+  } | null;
 }
 
 const QUERY = `query ConsoleConnections {
@@ -33,7 +39,7 @@ const QUERY = `query ConsoleConnections {
     breaker { state openedAt nextProbeAt }
     budget { windows { name limit remaining } inFlight queued pausedUntil shared }
     token { state expiresAt lastError }
-    connection { connectedAt method canConnect }
+    connection { connectedAt method canConnect connectWith account }
   }
   sourceHistory(minutes: 60) { system minutes { webhooks } }
 }`;
@@ -48,9 +54,6 @@ export function tone(source: Source): 'red' | 'amber' | 'green' {
   return 'green';
 }
 
-/** Systems connected with a pasted key rather than a consent page. */
-const KEY_SYSTEMS = new Set(['STRIPE']);
-
 const METHODS: Record<string, string> = {
   oauth: 'from the console (consent)',
   key: 'from the console (key)',
@@ -59,7 +62,7 @@ const METHODS: Record<string, string> = {
 };
 
 const describeConnection = (c: NonNullable<Source['connection']>) =>
-  `${METHODS[c.method] ?? c.method}${c.connectedAt ? `, ${when(c.connectedAt)}` : ''}`;
+  `${METHODS[c.method] ?? c.method}${c.account ? `, account ${c.account}` : ''}${c.connectedAt ? `, ${when(c.connectedAt)}` : ''}`;
 
 /**
  * The buttons and key form of one card. Made once per system and moved into each new card, so a
@@ -121,7 +124,7 @@ function connectionActions(system: string, say: (kind: 'ok' | 'error', text: str
         return;
       }
       connect.textContent = c.method === 'none' ? 'Connect' : 'Reconnect';
-      fill(element, KEY_SYSTEMS.has(system) ? keyForm : connect, c.method === 'none' ? null : disconnect);
+      fill(element, c.connectWith === 'KEY' ? keyForm : connect, c.method === 'none' ? null : disconnect);
     },
   };
 }
