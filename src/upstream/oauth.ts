@@ -476,24 +476,28 @@ export class CodeExchangeError extends Error {
 
 /**
  * One form POST to an OAuth token endpoint, client credentials in HTTP Basic (RFC 6749 §2.3.1), as
- * the refresh and the code exchange both send it. Transport errors are thrown as they come: each
- * caller says them its own way.
+ * the refresh, the code exchange and the console's sign-in (src/security/oidc.ts) send it; a public
+ * client (no secret) names itself with `client_id` in the form instead (RFC 6749 §4.1.3). Transport
+ * errors are thrown as they come: each caller says them its own way.
  */
-async function postToTokenEndpoint(
-  client: { tokenUrl: string; clientId: string; clientSecret: string },
+export async function postToTokenEndpoint(
+  client: { tokenUrl: string; clientId: string; clientSecret?: string },
   form: Record<string, string>,
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<{ status: number; text: string; retryAfter: string | string[] | undefined }> {
-  const basic = Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
+  const basic =
+    client.clientSecret === undefined
+      ? undefined
+      : Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
   const res = await request(client.tokenUrl, {
     method: 'POST',
     headers: {
-      authorization: `Basic ${basic}`,
+      ...(basic ? { authorization: `Basic ${basic}` } : {}),
       'content-type': 'application/x-www-form-urlencoded',
       accept: 'application/json',
     },
-    body: new URLSearchParams(form).toString(),
+    body: new URLSearchParams(basic ? form : { ...form, client_id: client.clientId }).toString(),
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     signal,
