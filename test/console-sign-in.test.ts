@@ -24,9 +24,13 @@ afterAll(async () => {
 });
 
 /** The console's sign-in page in a context that may reach the hub and the identity provider only. */
-async function atSignIn(): Promise<{ page: Page; context: BrowserContext; elsewhere: string[] }> {
+async function atSignIn(
+  options: { clock?: boolean } = {},
+): Promise<{ page: Page; context: BrowserContext; elsewhere: string[] }> {
   const { context, elsewhere } = await offlineContext(browser, [hub.app.url, idp.url]);
   const page = await context.newPage();
+  // The page's clock, moved by the test rather than waited for (the token's expiry).
+  if (options.clock) await page.clock.install();
   await page.goto(`${hub.app.url}/console`);
   await page.click('a.sign-in-with >> text="Sign in with Sandbox ID"');
   await page.waitForURL((url) => url.href.startsWith(`${idp.url}/authorize?`));
@@ -92,6 +96,16 @@ describe('signing in to the console with the identity provider', () => {
     expect(replay?.status()).toBe(400);
     await expect(page.textContent('body')).resolves.toMatch(/already been used[\s\S]*not signed in/);
     expect(elsewhere).toEqual([]);
+    await context.close();
+  });
+
+  it("signs out, saying so, when the provider's token expires", async () => {
+    const { page, context } = await atSignIn({ clock: true });
+    await page.click('button[value=allow]');
+    await page.waitForSelector('.connection[data-system]');
+    await page.clock.fastForward('01:00:01'); // the sandbox provider's tokens last an hour
+    await page.waitForSelector('.sign-in .notice >> text=/Your sign-in has expired: sign in again/');
+    expect(await page.evaluate(() => sessionStorage.getItem('switchboard.console.key'))).toBeNull();
     await context.close();
   });
 
