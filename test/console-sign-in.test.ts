@@ -40,6 +40,9 @@ async function atSignIn(
 const signInAudit = async () =>
   (await hub.app.security.audit.list('default', { action: 'console.signIn', first: 20 }))[0];
 
+/** What the console keeps as its credential in this tab (sessionStorage, as for a key). */
+const sessionKey = (page: Page) => page.evaluate(() => sessionStorage.getItem('switchboard.console.key'));
+
 /** POSTs a handle from the page (its cookies, same origin), as the console does. */
 const postHandle = (page: Page, handle: string) =>
   page.evaluate(async (h) => {
@@ -79,7 +82,7 @@ describe('signing in to the console with the identity provider', () => {
 
     await page.waitForSelector('.connection[data-system]');
     expect(page.url()).toBe(`${hub.app.url}/console#/connections`);
-    const token = await page.evaluate(() => sessionStorage.getItem('switchboard.console.key'));
+    const token = await sessionKey(page);
     expect(token).toMatch(/^eyJ/);
     // The token works for the API as any client's would, and names the provider's user.
     const sources = await hub.gql('{ sources { system } }', {}, token!);
@@ -105,7 +108,7 @@ describe('signing in to the console with the identity provider', () => {
     await page.waitForSelector('.connection[data-system]');
     await page.clock.fastForward('01:00:01'); // the sandbox provider's tokens last an hour
     await page.waitForSelector('.sign-in .notice >> text=/Your sign-in has expired: sign in again/');
-    expect(await page.evaluate(() => sessionStorage.getItem('switchboard.console.key'))).toBeNull();
+    expect(await sessionKey(page)).toBeNull();
     await context.close();
   });
 
@@ -114,7 +117,7 @@ describe('signing in to the console with the identity provider', () => {
     await page.click('input[value=victor]');
     await page.click('button[value=allow]');
     await page.waitForSelector('.sign-in .notice.error >> text=/does not have the `operator` scope/');
-    expect(await page.evaluate(() => sessionStorage.getItem('switchboard.console.key'))).toBeNull();
+    expect(await sessionKey(page)).toBeNull();
     expect(page.url()).not.toMatch(/error=/);
     expect(await signInAudit()).toMatchObject({ outcome: 'FORBIDDEN', actor: 'jwt:victor' });
     expect(elsewhere).toEqual([]);
@@ -126,7 +129,7 @@ describe('signing in to the console with the identity provider', () => {
     await page.click('button[value=deny]');
     await page.waitForSelector('.sign-in .notice.error >> text=/access was denied/');
     await page.waitForSelector('a.sign-in-with');
-    expect(await page.evaluate(() => sessionStorage.getItem('switchboard.console.key'))).toBeNull();
+    expect(await sessionKey(page)).toBeNull();
     expect(await signInAudit()).toMatchObject({
       outcome: 'FAILED',
       detail: { providerError: 'access_denied' },

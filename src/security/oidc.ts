@@ -1,6 +1,6 @@
 import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { request } from 'undici';
-import { postToTokenEndpoint } from '../upstream/oauth.ts';
+import { postCodeGrant } from '../upstream/oauth.ts';
 
 /**
  * The hub as an OpenID Connect relying party, for the console's redirect sign-in
@@ -142,41 +142,22 @@ export async function exchangeSignInCode(options: {
   codeVerifier: string;
   timeoutMs?: number;
 }): Promise<{ accessToken: string; idToken?: string }> {
-  const { timeoutMs = 10_000 } = options; // 10 seconds
-  let status: number;
-  let text: string;
-  try {
-    ({ status, text } = await postToTokenEndpoint(
-      {
-        tokenUrl: options.provider.tokenEndpoint,
-        clientId: options.settings.clientId,
-        clientSecret: options.settings.clientSecret,
-      },
-      {
-        grant_type: 'authorization_code',
-        code: options.code,
-        redirect_uri: options.redirectUri,
-        code_verifier: options.codeVerifier,
-      },
-      timeoutMs,
-      AbortSignal.timeout(timeoutMs),
-    ));
-  } catch (error) {
-    throw new OidcError(
-      `the identity provider's token endpoint did not answer (${error instanceof Error ? error.message : String(error)})`,
-    );
-  }
-  let body: Record<string, unknown> = {};
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    body = {};
-  }
-  if (status >= 400) {
-    const code = typeof body.error === 'string' ? body.error : `HTTP ${status}`;
-    const description = typeof body.error_description === 'string' ? `: ${body.error_description}` : '';
-    throw new OidcError(`the identity provider refused the sign-in code (${code}${description})`, code);
-  }
+  const body = await postCodeGrant(
+    {
+      tokenUrl: options.provider.tokenEndpoint,
+      clientId: options.settings.clientId,
+      clientSecret: options.settings.clientSecret,
+    },
+    { code: options.code, redirect_uri: options.redirectUri, code_verifier: options.codeVerifier },
+    options.timeoutMs,
+    (failure) =>
+      failure.kind === 'unreachable'
+        ? new OidcError(`the identity provider's token endpoint did not answer (${failure.message})`)
+        : new OidcError(
+            `the identity provider refused the sign-in code (${failure.code}${failure.description ? `: ${failure.description}` : ''})`,
+            failure.code,
+          ),
+  );
   if (typeof body.access_token !== 'string' || body.access_token === '')
     throw new OidcError("the identity provider's token endpoint answered without an access_token");
   return {

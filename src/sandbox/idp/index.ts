@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { startSandboxServer, type Route, type SandboxResponse } from '../kit/http.ts';
-import { clientCredentials, htmlPage } from '../kit/oauth.ts';
+import { clientCredentials, escapeHtml, htmlPage, redirectTo } from '../kit/oauth.ts';
 
 /**
  * A small OpenID Connect provider over real HTTP, standing in for the business's identity provider
@@ -78,8 +78,6 @@ interface Grant {
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const safeEqual = (a: string, b: string) =>
   a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
@@ -122,11 +120,6 @@ export async function startSandboxIdp(options: SandboxIdpOptions = {}): Promise<
 
   const errorPage = (error: string, detail: string) =>
     htmlPage(400, `Sign-in error: ${error}`, `<h1>${escapeHtml(error)}</h1><p>${escapeHtml(detail)}</p>`);
-  const redirectTo = (uri: string, params: Record<string, string>): SandboxResponse => {
-    const url = new URL(uri);
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    return { status: 302, headers: { Location: url.toString(), 'Cache-Control': 'no-store' } };
-  };
   const redirectAllowed = (uri: string) => {
     if (options.redirectUris) return options.redirectUris.includes(uri);
     try {
