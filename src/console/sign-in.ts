@@ -104,7 +104,7 @@ const REFUSALS: Record<SingleUseRefusal | 'missing' | 'other_browser', string> =
   used: 'This link has already been used: each sign-in link works once.',
   other_system: 'This link was made for something else than signing in to the console.',
   other_browser:
-    'This sign-in was started in another browser (or this browser lost its sign-in cookie): start again from the console.',
+    'This sign-in was started in another browser, or a newer sign-in in this browser replaced it: start again from the console.',
 };
 
 const HANDLE_REFUSALS: Record<SingleUseRefusal | 'other_browser', string> = {
