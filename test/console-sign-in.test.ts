@@ -106,6 +106,9 @@ describe('signing in to the console with the identity provider', () => {
     const { page, context } = await atSignIn({ clock: true });
     await page.click('button[value=allow]');
     await page.waitForSelector('.connection[data-system]');
+    // A reload keeps the session and its expiry.
+    await page.reload();
+    await page.waitForSelector('.connection[data-system]');
     await page.clock.fastForward('01:00:01'); // the sandbox provider's tokens last an hour
     await page.waitForSelector('.sign-in .notice >> text=/Your sign-in has expired: sign in again/');
     expect(await sessionKey(page)).toBeNull();

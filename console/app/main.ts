@@ -53,7 +53,10 @@ function signInPage(message?: { kind: 'error' | 'info'; text: string }) {
         const key = input.value.trim();
         fill(status, notice('info', 'Checking the key…'));
         signIn(key).then(
-          () => route(),
+          () => {
+            signOutAt(null); // a key does not expire with a provider's token
+            route();
+          },
           (error: unknown) => {
             const text =
               error instanceof HubError && error.code === 'FORBIDDEN'
@@ -116,19 +119,31 @@ async function returnFromProvider(hash: string): Promise<void> {
   }
 }
 
+const EXPIRES_ITEM = 'switchboard.console.expires';
 let expiry: ReturnType<typeof setTimeout> | undefined;
-/** A provider's token expires: the page signs out then, saying so, rather than on the next failed call. */
+/**
+ * A provider's token expires: the page signs out then, saying so, rather than on the next failed
+ * call. The time is kept beside the token (this tab only), so a reload keeps the timer.
+ */
 function signOutAt(expiresAt: string | null) {
   clearTimeout(expiry);
+  if (expiresAt) sessionStorage.setItem(EXPIRES_ITEM, expiresAt);
+  else sessionStorage.removeItem(EXPIRES_ITEM);
   const left = expiresAt ? Date.parse(expiresAt) - Date.now() : NaN;
   if (!Number.isFinite(left) || left > 2_147_483_647) return;
   expiry = setTimeout(
     () => {
-      session.clear();
+      signOut();
       signInPage({ kind: 'info', text: 'Your sign-in has expired: sign in again.' });
     },
     Math.max(0, left),
   );
+}
+
+function signOut() {
+  clearTimeout(expiry);
+  sessionStorage.removeItem(EXPIRES_ITEM);
+  session.clear();
 }
 
 function route() {
@@ -149,8 +164,7 @@ function route() {
         class: 'sign-out',
         type: 'button',
         onclick: () => {
-          clearTimeout(expiry);
-          session.clear();
+          signOut();
           signInPage({ kind: 'info', text: 'Signed out.' });
         },
       },
@@ -163,7 +177,7 @@ function route() {
 }
 
 onSignedOut((error) => {
-  session.clear();
+  signOut();
   signInPage({ kind: 'error', text: `Signed out: ${error.message}` });
 });
 onPartial((errors) => {
@@ -176,4 +190,5 @@ onPartial((errors) => {
   view.prepend(line);
 });
 window.addEventListener('hashchange', route);
+if (session.key) signOutAt(sessionStorage.getItem(EXPIRES_ITEM));
 route();
