@@ -35,6 +35,7 @@ import { ensureDevelopmentKey } from './security/development.ts';
 import type { BudgetBackend } from './upstream/rate-budget.ts';
 import { createRedisBudgetBackend } from './upstream/rate-budget-redis.ts';
 import { createConsentCallback } from './connections/callback.ts';
+import { createConsoleSignIn } from './console/sign-in.ts';
 
 export interface StartOptions {
   /** Sandboxes already running (tests); otherwise sandbox mode starts its own. */
@@ -260,6 +261,17 @@ export async function startSwitchboard(
         addressOf: (req) => security.addressOf(req),
       }),
       graphiqlHeaders: developmentKey ? { Authorization: `Bearer ${developmentKey}` } : undefined,
+      consoleSignIn: createConsoleSignIn({
+        db: store.db,
+        secrets: store.secrets,
+        encryptionKey: config.encryption.key,
+        security,
+        logger,
+        oidc: config.security.oidc,
+        jwt: options.security?.jwt ?? config.security.jwt,
+        workspace: WORKSPACE,
+        publicUrl: config.publicUrl,
+      }),
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

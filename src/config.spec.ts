@@ -99,3 +99,65 @@ describe('reconciliation schedule (SWITCHBOARD_RECONCILE_AT)', () => {
     ]);
   });
 });
+
+describe("the console's sign-in through the identity provider (SWITCHBOARD_OIDC_*)", () => {
+  const jwt = {
+    SWITCHBOARD_JWT_ISSUER: 'https://id.example.com',
+    SWITCHBOARD_JWT_AUDIENCE: 'switchboard',
+    SWITCHBOARD_JWT_JWKS_URL: 'https://id.example.com/jwks',
+  };
+
+  it('is off without a client id, and on with one: the label from the issuer, openid always asked', () => {
+    expect(loadConfig({ DATABASE_URL: ':memory:', ...jwt }).security.oidc).toBeUndefined();
+    expect(
+      loadConfig({ DATABASE_URL: ':memory:', ...jwt, SWITCHBOARD_OIDC_CLIENT_ID: 'console' }).security.oidc,
+    ).toEqual({ clientId: 'console', label: 'id.example.com', scopes: 'openid operator' });
+    expect(
+      loadConfig({
+        DATABASE_URL: ':memory:',
+        ...jwt,
+        SWITCHBOARD_OIDC_CLIENT_ID: 'console',
+        SWITCHBOARD_OIDC_CLIENT_SECRET: 's3cret',
+        SWITCHBOARD_OIDC_LABEL: 'Okta',
+        SWITCHBOARD_OIDC_SCOPES: 'switchboard/operator profile',
+      }).security.oidc,
+    ).toEqual({
+      clientId: 'console',
+      clientSecret: 's3cret',
+      label: 'Okta',
+      scopes: 'openid switchboard/operator profile',
+    });
+  });
+
+  it('needs the JWT settings, a client id for its other settings, and an issuer it may fetch from', () => {
+    expect(problems({ SWITCHBOARD_OIDC_CLIENT_ID: 'console' })).toEqual([
+      expect.stringMatching(/^SWITCHBOARD_OIDC_CLIENT_ID needs SWITCHBOARD_JWT_ISSUER/),
+    ]);
+    expect(problems({ ...jwt, SWITCHBOARD_OIDC_CLIENT_SECRET: 's3cret' })).toEqual([
+      expect.stringMatching(/need SWITCHBOARD_OIDC_CLIENT_ID/),
+    ]);
+    expect(
+      problems({
+        ...jwt,
+        SWITCHBOARD_JWT_ISSUER: 'http://id.example.com',
+        SWITCHBOARD_OIDC_CLIENT_ID: 'console',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^SWITCHBOARD_JWT_ISSUER must be https:\/\/ \(http only on localhost\)/),
+    ]);
+    expect(
+      loadConfig({
+        DATABASE_URL: ':memory:',
+        ...jwt,
+        SWITCHBOARD_JWT_ISSUER: 'http://127.0.0.1:8080',
+        SWITCHBOARD_OIDC_CLIENT_ID: 'console',
+      }).security.oidc?.label,
+    ).toBe('127.0.0.1:8080');
+    expect(
+      problems({ ...jwt, SWITCHBOARD_OIDC_CLIENT_ID: 'console', SWITCHBOARD_OIDC_LABEL: '<b>Okta</b>' }),
+    ).toEqual([expect.stringMatching(/^SWITCHBOARD_OIDC_LABEL must be at most 60 printable characters/)]);
+    expect(
+      problems({ ...jwt, SWITCHBOARD_OIDC_CLIENT_ID: 'console', SWITCHBOARD_OIDC_SCOPES: 'openid "x"' }),
+    ).toEqual([expect.stringMatching(/^SWITCHBOARD_OIDC_SCOPES must be space-separated scope names/)]);
+  });
+});

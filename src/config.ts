@@ -56,6 +56,8 @@ export interface Config {
   /** Who may call and what a request may ask for (src/security). */
   security: {
     jwt?: JwtSettings;
+    /** The console's redirect sign-in through the business's identity provider (SWITCHBOARD_OIDC_*); needs `jwt`. */
+    oidc?: OidcSettings;
     corsOrigins: string[];
     /** Undefined: on in sandbox mode, off in live mode. */
     introspection?: boolean;
@@ -75,6 +77,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { ENCRYPTION_KEY_VAR, encryptionFromEnv } from './security/secrets.ts';
 import type { JwtSettings } from './security/jwt.ts';
+import { secureEnough, type OidcSettings } from './security/oidc.ts';
 import type { QueryLimits } from './security/limits.ts';
 import { parseRateLimit, type RateLimit } from './security/rate-limit.ts';
 import type { SocketLimits } from './security/sockets.ts';
@@ -252,6 +255,7 @@ function securityFromEnv(env: NodeJS.ProcessEnv, problems: string[], int: IntRea
       workspaceClaim: env.SWITCHBOARD_JWT_WORKSPACE_CLAIM || 'switchboard_workspace',
     };
   }
+  const oidc = oidcFromEnv(env, problems, jwt);
   const corsOrigins: string[] = [];
   for (const raw of (env.SWITCHBOARD_CORS_ORIGINS ?? '')
     .split(',')
@@ -327,6 +331,7 @@ function securityFromEnv(env: NodeJS.ProcessEnv, problems: string[], int: IntRea
   ) as Partial<SocketLimits>;
   return {
     jwt,
+    oidc,
     corsOrigins,
     introspection: onOff('SWITCHBOARD_INTROSPECTION'),
     trustedDocuments,
@@ -340,3 +345,53 @@ function securityFromEnv(env: NodeJS.ProcessEnv, problems: string[], int: IntRea
     trustedProxies,
   };
 }
+
+/**
+ * The console's "Sign in with <label>" (src/console/sign-in.ts): a client registered with the
+ * identity provider whose tokens the hub already accepts (SWITCHBOARD_JWT_*), so it needs those too.
+ */
+function oidcFromEnv(
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+  jwt: JwtSettings | undefined,
+): OidcSettings | undefined {
+  const clientId = env.SWITCHBOARD_OIDC_CLIENT_ID || undefined;
+  const clientSecret = env.SWITCHBOARD_OIDC_CLIENT_SECRET || undefined;
+  if (!clientId) {
+    if (clientSecret || env.SWITCHBOARD_OIDC_LABEL || env.SWITCHBOARD_OIDC_SCOPES)
+      problems.push(
+        'SWITCHBOARD_OIDC_CLIENT_SECRET, SWITCHBOARD_OIDC_LABEL and SWITCHBOARD_OIDC_SCOPES need SWITCHBOARD_OIDC_CLIENT_ID (the client registered with the identity provider for the console)',
+      );
+    return undefined;
+  }
+  if (!jwt) {
+    problems.push(
+      'SWITCHBOARD_OIDC_CLIENT_ID needs SWITCHBOARD_JWT_ISSUER, SWITCHBOARD_JWT_AUDIENCE and SWITCHBOARD_JWT_JWKS_URL: the console signs in with the tokens the hub accepts from that provider',
+    );
+    return undefined;
+  }
+  if (!secureEnough(jwt.issuer))
+    problems.push(
+      `SWITCHBOARD_JWT_ISSUER must be https:// (http only on localhost) for the console's sign-in, which reads its discovery document; got "${jwt.issuer}"`,
+    );
+  const label = env.SWITCHBOARD_OIDC_LABEL || hostOf(jwt.issuer);
+  if (label.length > 60 || !/^[^<>\p{Cc}]+$/u.test(label))
+    problems.push(
+      `SWITCHBOARD_OIDC_LABEL must be at most 60 printable characters without < or >, got "${label}"`,
+    );
+  const asked = (env.SWITCHBOARD_OIDC_SCOPES || 'openid operator').split(/\s+/).filter(Boolean);
+  if (asked.some((s) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s)))
+    problems.push(
+      `SWITCHBOARD_OIDC_SCOPES must be space-separated scope names (RFC 6749 §3.3), got "${env.SWITCHBOARD_OIDC_SCOPES}"`,
+    );
+  const scopes = [...new Set(['openid', ...asked])].join(' ');
+  return { clientId, ...(clientSecret ? { clientSecret } : {}), label, scopes };
+}
+
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'your identity provider';
+  }
+};

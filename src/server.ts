@@ -17,6 +17,7 @@ import { callers, redactForCaller } from './security/plugins.ts';
 import { refusalHeaders, type Caller } from './security/requests.ts';
 import type { Refusal } from './security/authenticate.ts';
 import { consoleAssets } from './console/serve.ts';
+import type { ConsoleSignIn } from './console/sign-in.ts';
 import type { Tracer } from '@opentelemetry/api';
 import { traceHttpRequest, useRequestSpan } from './observability/spans.ts';
 
@@ -37,6 +38,8 @@ export interface ServerOptions {
   tracer?: Tracer;
   /** `GET /oauth/callback/<source>`: a vendor's consent page sends the browser back here (no key: the state is the credential). */
   oauthCallback?: (req: IncomingMessage, res: ServerResponse, source: string) => Promise<void>;
+  /** `/console/login…`: the console's sign-in through the business's identity provider (src/console/sign-in.ts). */
+  consoleSignIn?: ConsoleSignIn;
 }
 
 export interface SwitchboardServer {
@@ -315,6 +318,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
       if (!answerEarly(req, res)) void yoga.handle(req, res);
       return;
     }
+    if (path.startsWith('/console/login') && options.consoleSignIn?.handle(req, res, path)) return;
     if (operatorConsole.handle(req, res, path)) return;
     serve(routes, req, res, path);
   };

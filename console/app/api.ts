@@ -4,6 +4,8 @@
 // goes in a URL, and there is no cookie for another site to ride on.
 
 const KEY_ITEM = 'switchboard.console.key';
+/** When an identity provider's token signs the tab out (console/app/main.ts `signOutAt`). */
+export const EXPIRES_ITEM = 'switchboard.console.expires';
 
 /** The operator key, kept for this tab only (sessionStorage): closing the tab signs out. */
 export const session = {
@@ -15,6 +17,16 @@ export const session = {
   },
   clear() {
     sessionStorage.removeItem(KEY_ITEM);
+  },
+  /**
+   * Signs this tab in with another key (a new workspace's, from the Workspaces page) on a fresh page,
+   * so no timer or stream of the previous sign-in lives on.
+   */
+  switchTo(key: string, hash = '#/connections') {
+    sessionStorage.setItem(KEY_ITEM, key);
+    sessionStorage.removeItem(EXPIRES_ITEM);
+    location.hash = hash;
+    location.reload();
   },
 };
 

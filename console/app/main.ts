@@ -1,4 +1,4 @@
-import { gql, HubError, onPartial, onSignedOut, session } from './api.ts';
+import { EXPIRES_ITEM, gql, HubError, onPartial, onSignedOut, session } from './api.ts';
 import { fill, h, notice } from './dom.ts';
 import { connectionsView } from './views/connections.ts';
 import { eventsView } from './views/events.ts';
@@ -8,6 +8,7 @@ import { customersView } from './views/customers.ts';
 import { mapView } from './views/map.ts';
 import { chartsView } from './views/charts.ts';
 import { workspacesView } from './views/workspaces.ts';
+import { collectToken, redirectSignIn, signInFailure } from './sign-in.ts';
 
 /** A page of the console: draws into `root`, returns what stops its timers and streams. */
 export type View = (root: HTMLElement, params: URLSearchParams) => () => void;
@@ -44,6 +45,7 @@ function signInPage(message?: { kind: 'error' | 'info'; text: string }) {
     placeholder: 'sbk_live_…',
   });
   const status = h('div', { class: 'status-line' }, message ? notice(message.kind, message.text) : null);
+  const provider = h('div', { class: 'provider' });
   const form = h(
     'form',
     {
@@ -53,7 +55,10 @@ function signInPage(message?: { kind: 'error' | 'info'; text: string }) {
         const key = input.value.trim();
         fill(status, notice('info', 'Checking the key…'));
         signIn(key).then(
-          () => route(),
+          () => {
+            signOutAt(null); // a key does not expire with a provider's token
+            route();
+          },
           (error: unknown) => {
             const text =
               error instanceof HubError && error.code === 'FORBIDDEN'
@@ -72,6 +77,7 @@ function signInPage(message?: { kind: 'error' | 'info'; text: string }) {
     h('label', { for: 'key' }, 'Operator key'),
     input,
     h('button', { type: 'submit' }, 'Sign in'),
+    provider,
     status,
     h(
       'p',
@@ -81,9 +87,69 @@ function signInPage(message?: { kind: 'error' | 'info'; text: string }) {
   );
   fill(app, form);
   input.focus();
+  // A plain link: the hub sends the browser on to the provider (the CSP allows no form to leave).
+  void redirectSignIn().then(({ enabled, label }) => {
+    if (enabled && label)
+      fill(
+        provider,
+        h('span', {}, 'or'),
+        h('a', { class: 'button sign-in-with', href: '/console/login' }, `Sign in with ${label}`),
+      );
+  });
+}
+
+/** Back from the identity provider: `#/signin/<handle>` signs in, `#/signin?error=…` says why not. */
+async function returnFromProvider(hash: string): Promise<void> {
+  stopView?.();
+  stopView = undefined;
+  // The handle or the reason is not kept in the address bar or history.
+  history.replaceState(null, '', `${location.pathname}#/connections`);
+  const [path = '', query = ''] = hash.split('?');
+  const handle = /^signin\/([A-Za-z0-9_-]{1,100})$/.exec(path)?.[1];
+  if (!handle) {
+    const { label } = await redirectSignIn();
+    return signInPage({ kind: 'error', text: signInFailure(new URLSearchParams(query), label) });
+  }
+  fill(app, h('p', { class: 'loading' }, 'Signing in…'));
+  try {
+    const { token, expiresAt } = await collectToken(handle);
+    await signIn(token);
+    signOutAt(expiresAt);
+    route();
+  } catch (error) {
+    signInPage({ kind: 'error', text: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+let expiry: ReturnType<typeof setTimeout> | undefined;
+/**
+ * A provider's token expires: the page signs out then, saying so, rather than on the next failed
+ * call. The time is kept beside the token (this tab only), so a reload keeps the timer.
+ */
+function signOutAt(expiresAt: string | null) {
+  clearTimeout(expiry);
+  if (expiresAt) sessionStorage.setItem(EXPIRES_ITEM, expiresAt);
+  else sessionStorage.removeItem(EXPIRES_ITEM);
+  const left = expiresAt ? Date.parse(expiresAt) - Date.now() : NaN;
+  if (!Number.isFinite(left) || left > 2_147_483_647) return;
+  expiry = setTimeout(
+    () => {
+      signOut();
+      signInPage({ kind: 'info', text: 'Your sign-in has expired: sign in again.' });
+    },
+    Math.max(0, left),
+  );
+}
+
+function signOut() {
+  clearTimeout(expiry);
+  sessionStorage.removeItem(EXPIRES_ITEM);
+  session.clear();
 }
 
 function route() {
+  const hash = location.hash.replace(/^#\/?/, '');
+  if (hash.startsWith('signin')) return void returnFromProvider(hash);
   if (!session.key) return signInPage();
   const [path = 'connections', query = ''] = location.hash.replace(/^#\/?/, '').split('?');
   const current = VIEWS.find((v) => v.path === path) ?? VIEWS[0]!;
@@ -99,7 +165,7 @@ function route() {
         class: 'sign-out',
         type: 'button',
         onclick: () => {
-          session.clear();
+          signOut();
           signInPage({ kind: 'info', text: 'Signed out.' });
         },
       },
@@ -112,7 +178,7 @@ function route() {
 }
 
 onSignedOut((error) => {
-  session.clear();
+  signOut();
   signInPage({ kind: 'error', text: `Signed out: ${error.message}` });
 });
 onPartial((errors) => {
@@ -125,4 +191,5 @@ onPartial((errors) => {
   view.prepend(line);
 });
 window.addEventListener('hashchange', route);
+if (session.key) signOutAt(sessionStorage.getItem(EXPIRES_ITEM));
 route();

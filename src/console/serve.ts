@@ -9,7 +9,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * The script is bundled from `console/app/*.ts` by esbuild on the first visit and kept in memory
  * (esbuild is already how `npm start` runs TypeScript, through tsx); a hub nobody opens the console
  * on never builds it. The page holds no data and no secret: it signs in with an operator key the
- * operator types, and then talks only to `/graphql`, as any other client does, with the same scopes.
+ * operator types, or through the business's identity provider (`/console/login…`, src/console/sign-in.ts,
+ * answered before these assets), and then talks only to `/graphql`, as any other client does, with
+ * the same scopes.
  */
 export interface ConsoleAssets {
   /** Answers `/console`, `/console/` and `/console/app.js`; false for any other path. */

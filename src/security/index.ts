@@ -6,7 +6,13 @@ import type { Plugin } from 'graphql-yoga';
 import type { Hub, Workspace } from '../hub.ts';
 import type { Store } from '../store/store.ts';
 import { createAuditLog, type AuditLog } from './audit.ts';
-import { createAuthenticator, normaliseOrigin, type Authenticator, type Principal } from './authenticate.ts';
+import {
+  createAuthenticator,
+  normaliseOrigin,
+  type Authenticator,
+  type Principal,
+  type Refusal,
+} from './authenticate.ts';
 import { createJwtVerifier, type JwtSettings } from './jwt.ts';
 import { createApiKeyRepository, type ApiKeyRepository, type KeyMode } from './keys.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './limits.ts';
@@ -71,6 +77,14 @@ export interface Security {
   recordRequest(line: RequestLine): void;
   /** Whether a browser page on `origin` may call the hub (CORS and WebSocket upgrades). */
   originAllowed(origin: string, host: string | undefined): Promise<boolean>;
+  /**
+   * Counts a request from `address` to a route that needs no credential but does work (the console's
+   * sign-in); a refusal (429) past the per-address limit. Failed sign-in attempts should also go
+   * through `failedAttempt`. Never throws.
+   */
+  limitAnonymous(address: string): Promise<Refusal | undefined>;
+  /** Counts a failed attempt from `address` (a forged or replayed sign-in value) as a failed authentication. */
+  failedAttempt(address: string): Promise<Refusal | undefined>;
   /** The caller's address from a node:http request, through trusted proxies. */
   addressOf(source: AddressSource | undefined): string;
   /**
@@ -241,6 +255,8 @@ export function createSecurity(options: {
     },
     limits: queryLimits,
     recordRequest,
+    limitAnonymous: (address) => limits.anonymous(address),
+    failedAttempt: (address) => limits.failed(address),
     originAllowed,
     addressOf,
     sendsAnyText,

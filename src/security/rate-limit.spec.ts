@@ -98,6 +98,18 @@ function behaviour(make: (options: Omit<CallerLimitOptions, 'redis' | 'redisPref
     expect((await takeMany(limits, key, '10.0.0.2', 1)).allowed).toBe(0);
   });
 
+  it('counts sign-in requests per address with the publishable-key limit, apart from its counts', async () => {
+    const limits = make(options);
+    expect(await limits.anonymous('198.51.100.7')).toBeUndefined();
+    expect(await limits.anonymous('198.51.100.7')).toBeUndefined();
+    const refusal = await limits.anonymous('198.51.100.7');
+    expect(refusal).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    expect(refusal!.message).toContain('each address signing in may make 2 a minute');
+    expect(await limits.anonymous('198.51.100.8')).toBeUndefined();
+    const shop = principal('publishable_key', 'PubKey000009');
+    expect((await takeMany(limits, shop, '198.51.100.7', 2)).allowed).toBe(2);
+  });
+
   it('counts publishable keys per address, not per key', async () => {
     const limits = make(options);
     const shop = principal('publishable_key', 'PubKey000001');
@@ -203,6 +215,7 @@ describe('caller limits on Redis', () => {
     return {
       take: (who, address) => pick().take(who, address),
       failed: (address) => pick().failed(address),
+      anonymous: (address) => pick().anonymous(address),
     };
   });
 

@@ -34,6 +34,12 @@ export interface CallerLimits {
    * same NAT as a guesser) is never held back by someone else's bad keys. Never throws.
    */
   failed(address: string): Promise<Refusal | undefined>;
+  /**
+   * Counts one request to a route that takes no credential but does work (the console's sign-in
+   * redirect writes a row, its callback calls the identity provider), per address, with the
+   * publishable-key limit (`perPublicAddress`); a refusal when the address is over it. Never throws.
+   */
+  anonymous(address: string): Promise<Refusal | undefined>;
 }
 
 /** `1200/min`, `60/10s`, `off`. */
@@ -81,6 +87,7 @@ export function createCallerLimits(options: CallerLimitOptions): CallerLimits {
   const credential = options.perCredential && make('credential', options.perCredential);
   const publicAddress = options.perPublicAddress && make('public', options.perPublicAddress);
   const failures = make('auth-failures', options.authFailuresPerAddress);
+  const anonymous = options.perPublicAddress && make('anonymous', options.perPublicAddress);
 
   const over = (limit: RateLimit, error: unknown, what: string): Refusal | undefined => {
     if (!(error instanceof RateLimiterRes)) return undefined;
@@ -114,6 +121,14 @@ export function createCallerLimits(options: CallerLimitOptions): CallerLimits {
         return undefined;
       } catch (error) {
         return over(options.authFailuresPerAddress, error, 'an address whose credentials keep failing');
+      }
+    },
+    async anonymous(address) {
+      try {
+        if (anonymous) await anonymous.consume(address);
+        return undefined;
+      } catch (error) {
+        return over(options.perPublicAddress as RateLimit, error, 'each address signing in');
       }
     },
   };

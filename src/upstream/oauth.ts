@@ -476,29 +476,75 @@ export class CodeExchangeError extends Error {
 
 /**
  * One form POST to an OAuth token endpoint, client credentials in HTTP Basic (RFC 6749 §2.3.1), as
- * the refresh and the code exchange both send it. Transport errors are thrown as they come: each
- * caller says them its own way.
+ * the refresh, the code exchange and the console's sign-in (src/security/oidc.ts) send it; a public
+ * client (no secret) names itself with `client_id` in the form instead (RFC 6749 §4.1.3). Transport
+ * errors are thrown as they come: each caller says them its own way.
  */
 async function postToTokenEndpoint(
-  client: { tokenUrl: string; clientId: string; clientSecret: string },
+  client: { tokenUrl: string; clientId: string; clientSecret?: string },
   form: Record<string, string>,
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<{ status: number; text: string; retryAfter: string | string[] | undefined }> {
-  const basic = Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
+  const basic =
+    client.clientSecret === undefined
+      ? undefined
+      : Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
   const res = await request(client.tokenUrl, {
     method: 'POST',
     headers: {
-      authorization: `Basic ${basic}`,
+      ...(basic ? { authorization: `Basic ${basic}` } : {}),
       'content-type': 'application/x-www-form-urlencoded',
       accept: 'application/json',
     },
-    body: new URLSearchParams(form).toString(),
+    body: new URLSearchParams(basic ? form : { ...form, client_id: client.clientId }).toString(),
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     signal,
   });
   return { status: res.statusCode, text: await res.body.text(), retryAfter: res.headers['retry-after'] };
+}
+
+/** Why a code grant failed: the token endpoint did not answer, or answered an error. */
+export type CodeGrantFailure =
+  { kind: 'unreachable'; message: string } | { kind: 'refused'; code: string; description?: string };
+
+/**
+ * The authorization-code grant's POST (RFC 6749 §4.1.3) and its JSON answer, for the consent
+ * exchange here and the console's sign-in (src/security/oidc.ts). `form` adds the code,
+ * redirect_uri and (with PKCE) code_verifier; failures are thrown as `fail` makes them.
+ */
+export async function postCodeGrant(
+  client: { tokenUrl: string; clientId: string; clientSecret?: string },
+  form: Record<string, string>,
+  timeoutMs = 10_000, // 10 seconds
+  fail: (failure: CodeGrantFailure) => Error,
+): Promise<Record<string, unknown>> {
+  let status: number;
+  let text: string;
+  try {
+    ({ status, text } = await postToTokenEndpoint(
+      client,
+      { grant_type: 'authorization_code', ...form },
+      timeoutMs,
+      AbortSignal.timeout(timeoutMs),
+    ));
+  } catch (error) {
+    throw fail({ kind: 'unreachable', message: error instanceof Error ? error.message : String(error) });
+  }
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    body = {};
+  }
+  if (status >= 400)
+    throw fail({
+      kind: 'refused',
+      code: typeof body.error === 'string' ? body.error : `HTTP ${status}`,
+      description: typeof body.error_description === 'string' ? body.error_description : undefined,
+    });
+  return body;
 }
 
 /**
@@ -516,31 +562,15 @@ export async function exchangeAuthorizationCode(options: {
   redirectUri: string;
   timeoutMs?: number;
 }): Promise<ExchangedTokens> {
-  const { timeoutMs = 10_000 } = options; // 10 seconds
-  let status: number;
-  let text: string;
-  try {
-    ({ status, text } = await postToTokenEndpoint(
-      options,
-      { grant_type: 'authorization_code', code: options.code, redirect_uri: options.redirectUri },
-      timeoutMs,
-      AbortSignal.timeout(timeoutMs),
-    ));
-  } catch (error) {
-    throw new CodeExchangeError(
-      `the token endpoint did not answer (${error instanceof Error ? error.message : String(error)})`,
-    );
-  }
-  let body: Record<string, unknown> = {};
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    body = {};
-  }
-  if (status >= 400) {
-    const code = typeof body.error === 'string' ? body.error : `HTTP ${status}`;
-    throw new CodeExchangeError(`the token endpoint refused the code: ${code}`, code);
-  }
+  const body = await postCodeGrant(
+    options,
+    { code: options.code, redirect_uri: options.redirectUri },
+    options.timeoutMs,
+    (failure) =>
+      failure.kind === 'unreachable'
+        ? new CodeExchangeError(`the token endpoint did not answer (${failure.message})`)
+        : new CodeExchangeError(`the token endpoint refused the code: ${failure.code}`, failure.code),
+  );
   const accessToken = body.access_token;
   const refreshToken = body.refresh_token;
   const expiresIn = Number(body.expires_in);

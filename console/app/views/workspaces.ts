@@ -155,10 +155,7 @@ export const workspacesView: View = (root) => {
                 {
                   type: 'button',
                   id: 'workspace-sign-in',
-                  onclick: () => {
-                    session.set(operatorKey);
-                    location.hash = '#/connections';
-                  },
+                  onclick: () => session.switchTo(operatorKey),
                 },
                 `Sign in to ${workspace.name} and connect its systems`,
               ),

@@ -65,7 +65,8 @@ export function authorizeRoute(options: {
   };
 }
 
-const escapeHtml = (s: string) =>
+/** Text for an HTML page (the sandboxes' consent and sign-in pages). */
+export const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** A small HTML page (no external assets: the sandboxes run offline). */
@@ -77,7 +78,8 @@ export function htmlPage(status: number, title: string, body: string): SandboxRe
   };
 }
 
-function redirectTo(uri: string, params: Record<string, string>): SandboxResponse {
+/** A 302 to `uri` with `params` added to its query, as an authorization endpoint answers. */
+export function redirectTo(uri: string, params: Record<string, string>): SandboxResponse {
   const url = new URL(uri);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   return { status: 302, headers: { Location: url.toString(), 'Cache-Control': 'no-store' } };
