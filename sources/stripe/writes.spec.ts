@@ -142,7 +142,9 @@ describe('createCustomer', () => {
   });
 
   it('answers a concurrent duplicate (first still running) with a retryable CONFLICT, then the replay', async () => {
-    await injectFault(sandbox.url, { latencyMs: 300, times: 1, operations: ['customers.create'] });
+    // The first request is held long enough that the second surely arrives while it runs, even on a
+    // machine busy with other test runs (300 ms was not, once).
+    await injectFault(sandbox.url, { latencyMs: 3_000, times: 1, operations: ['customers.create'] });
     const slow = source.createCustomer(person('7'), { idempotencyKey: 'step-cc-7' });
     await new Promise((r) => setTimeout(r, 100));
     const busy = await failure(source.createCustomer(person('7'), { idempotencyKey: 'step-cc-7' }));
