@@ -1,5 +1,5 @@
 /**
- * What the OAuth 2 sandboxes (Xero, QuickBooks) share: reading the client's credentials from a token
+ * What the OAuth 2 sandboxes (Xero, QuickBooks, Google, HubSpot) share: reading the client's credentials from a token
  * request, and the consent step without a browser (`POST /__sandbox/authorize`). Each vendor keeps
  * its own tokens, grants and error bodies.
  */
@@ -102,10 +102,17 @@ export function consentRoutes(options: {
   /** What is being connected, for the page: the organisation's name. */
   account: () => string;
   knownScopes: ReadonlySet<string>;
-  authorize(scopes: string[], redirectUri: string): string;
+  /** Mints the code; `params` are the `carry` parameters the request had (Google's `access_type`). */
+  authorize(scopes: string[], redirectUri: string, params: URLSearchParams): string;
   extra?: () => Record<string, string>;
   /** Refuse a request without `state` (Intuit requires one: `invalid_request`, back to the redirect URI). */
   requireState?: boolean;
+  /** Query parameters besides the standard ones that the page keeps for Allow (`access_type`, `optional_scope`). */
+  carry?: readonly string[];
+  /** False where the vendor's URL has no `response_type` (HubSpot's install URL). Default true. */
+  responseType?: boolean;
+  /** Scopes the user may grant or not (HubSpot's `optional_scope`): checked like `scope`, shown apart. */
+  optionalScopeParam?: string;
 }): Route[] {
   const { path, vendor } = options;
   const errorPage = (error: string, detail: string) =>
@@ -130,14 +137,22 @@ export function consentRoutes(options: {
         `redirect_uri "${redirectUri}" must be an https URL (or http on localhost / 127.0.0.1).`,
       );
     const state = params.get('state') ?? '';
-    if (params.get('response_type') !== 'code')
+    if (options.responseType !== false && params.get('response_type') !== 'code')
       return redirectTo(redirectUri, { error: 'unsupported_response_type', state });
     const scopes = (params.get('scope') ?? '').split(/\s+/).filter(Boolean);
-    if (scopes.length === 0 || scopes.some((s) => !options.knownScopes.has(s)))
+    const optional = options.optionalScopeParam
+      ? (params.get(options.optionalScopeParam) ?? '').split(/\s+/).filter(Boolean)
+      : [];
+    if (scopes.length === 0 || [...scopes, ...optional].some((s) => !options.knownScopes.has(s)))
       return redirectTo(redirectUri, { error: 'invalid_scope', state });
     if (options.requireState && !state)
       return redirectTo(redirectUri, { error: 'invalid_request', error_description: 'state is required' });
-    return { clientId, redirectUri, scopes, state };
+    const carried = new URLSearchParams();
+    for (const name of [...(options.carry ?? []), options.optionalScopeParam ?? '']) {
+      const value = name ? params.get(name) : null;
+      if (value !== null) carried.set(name, value);
+    }
+    return { clientId, redirectUri, scopes, optional, state, carried };
   };
   const hidden = (name: string, value: string) =>
     `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
@@ -154,9 +169,17 @@ export function consentRoutes(options: {
           `Connect to ${vendor} (sandbox)`,
           `<h1>Connect to ${escapeHtml(vendor)}</h1>
 <p>An app (client ${escapeHtml(r.clientId)}) wants to connect to <strong>${escapeHtml(options.account())}</strong> with these permissions:</p>
-<ul>${r.scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>
+<ul>${r.scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>${
+            r.optional.length > 0
+              ? `<p>and, if you allow them:</p><ul>${r.optional.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>`
+              : ''
+          }
 <form method="post" action="${escapeHtml(path)}">
-${hidden('client_id', r.clientId)}${hidden('redirect_uri', r.redirectUri)}${hidden('scope', r.scopes.join(' '))}${hidden('state', r.state)}${hidden('response_type', 'code')}
+${hidden('client_id', r.clientId)}${hidden('redirect_uri', r.redirectUri)}${hidden('scope', r.scopes.join(' '))}${hidden('state', r.state)}${hidden('response_type', 'code')}${[
+            ...r.carried,
+          ]
+            .map(([k, v]) => hidden(k, v))
+            .join('')}
 <button type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,
@@ -173,7 +196,7 @@ ${hidden('client_id', r.clientId)}${hidden('redirect_uri', r.redirectUri)}${hidd
         if ('status' in r) return r;
         if (form.get('decision') !== 'allow')
           return redirectTo(r.redirectUri, { error: 'access_denied', state: r.state });
-        const code = options.authorize(r.scopes, r.redirectUri);
+        const code = options.authorize([...r.scopes, ...r.optional], r.redirectUri, r.carried);
         return redirectTo(r.redirectUri, { code, state: r.state, ...options.extra?.() });
       },
     },
