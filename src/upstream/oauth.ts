@@ -528,6 +528,27 @@ export function createConnectableTokenProvider(
   };
 }
 
+/**
+ * The token provider of a module whose credential is a refresh token from the environment, or a
+ * fixed access token that a console connection replaces (`createConnectableTokenProvider`). Both
+ * read the hub's token store (`ConnectContext.tokenStore`), so a console connection is the one
+ * used. Undefined without an OAuth client (nothing to refresh with, nothing to connect), or for a
+ * fixed token when there is no store.
+ */
+export function createModuleTokenProvider(options: {
+  client?: Omit<OAuthTokenProviderOptions, 'refreshToken' | 'store'>;
+  refreshToken?: string;
+  fixedAccessToken: string;
+  tokenStore(configured: string): RefreshTokenStore | undefined;
+}): TokenProvider | undefined {
+  const { client, refreshToken, fixedAccessToken, tokenStore } = options;
+  if (!client) return undefined;
+  if (refreshToken)
+    return createOAuthTokenProvider({ ...client, refreshToken, store: tokenStore(refreshToken) });
+  const store = tokenStore(fixedAccessToken);
+  return store ? createConnectableTokenProvider({ ...client, fixedAccessToken, store }) : undefined;
+}
+
 /** What a code exchange returns: the tokens and whatever else the vendor's answer carried. */
 export interface ExchangedTokens {
   accessToken: string;
