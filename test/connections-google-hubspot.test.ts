@@ -3,6 +3,7 @@ import type { RunningSwitchboard } from '../src/app.ts';
 import { startSandboxHub, type SandboxHub } from '../harness/sandbox-hub.ts';
 import type { Sandboxes } from '../src/sandbox/start.ts';
 import { createSourceStateRepository } from '../src/store/source-state.ts';
+import { decideConsent } from '../harness/sandbox-admin.ts';
 
 // Google Calendar and HubSpot (the app install) connected through their consent pages over HTTP,
 // as the console's Connect button and the vendor's page do it, against the sandbox hub: the
@@ -31,25 +32,10 @@ const readContacts = () => gql(CONTACTS);
 async function consent(system: string, decision: 'allow' | 'deny') {
   const { data, errors } = await gql(START, { system });
   expect(errors).toBeUndefined();
-  const authorize = new URL(data.startConnection.authorizeUrl);
-  const page = await fetch(authorize);
-  expect(page.status).toBe(200);
-  const html = await page.text();
-  // The form the page shows is what a browser would post: read its hidden fields, not the URL's.
-  const form = new URLSearchParams(
-    [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(
-      ([, name, value]) => [name!, value!.replace(/&amp;/g, '&')] as [string, string],
-    ),
-  );
-  form.set('decision', decision);
-  const res = await fetch(`${authorize.origin}${authorize.pathname}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form.toString(),
-    redirect: 'manual',
-  });
-  expect(res.status).toBe(302);
-  return { authorize, html, callback: res.headers.get('location')! };
+  const { status, html, location } = await decideConsent(data.startConnection.authorizeUrl, decision);
+  expect(status).toBe(200);
+  expect(location).not.toBeNull();
+  return { html, callback: location! };
 }
 
 const follow = (url: string) => fetch(url, { redirect: 'manual' });
