@@ -16,7 +16,12 @@
  *       https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
  */
 import type { Route, SandboxRequest, SandboxResponse } from '../../../src/sandbox/kit/http.ts';
-import { clientCredentials, consentRoutes } from '../../../src/sandbox/kit/oauth.ts';
+import {
+  clientCredentials,
+  consentRoutes,
+  createGrantBook,
+  type Grant,
+} from '../../../src/sandbox/kit/oauth.ts';
 import type { Clock } from '../../../src/sandbox/kit/clock.ts';
 import type { Random } from '../../../src/sandbox/kit/random.ts';
 
@@ -41,18 +46,11 @@ export const ACCESS_TOKEN_SECONDS = 3599;
 const CODE_SECONDS = 600;
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-interface Grant {
-  id: number;
-  scopes: string[];
-  revoked: boolean;
-}
-
-interface Code {
+/** What the consent said, kept with its code. */
+interface Consent {
   scopes: string[];
   redirectUri: string;
   offline: boolean;
-  expiresAt: number;
-  used: boolean;
 }
 
 export interface GoogleOAuth {
@@ -81,22 +79,12 @@ export function createGoogleOAuth(options: {
   /** For the consent page: whose calendar is connected. */
   account: () => string;
 }): GoogleOAuth {
-  const { clock, random, clientId, clientSecret } = options;
-  let grants = new Map<number, Grant>();
-  let codes = new Map<string, Code>();
-  let refreshTokens = new Map<string, number>();
-  let accessTokens = new Map<string, { grant: number; expiresAt: number }>();
-  let nextGrant = 1;
-  let accessTokenUses = 0;
+  const { random, clientId, clientSecret } = options;
+  const book = createGrantBook<Consent>(options.clock);
 
-  const live = (grantId: number | undefined): Grant | undefined => {
-    const grant = grantId === undefined ? undefined : grants.get(grantId);
-    return grant && !grant.revoked ? grant : undefined;
-  };
-
-  const mintAccess = (grant: Grant): SandboxResponse['body'] => {
+  const mintAccess = (grant: Grant): Record<string, unknown> => {
     const token = `ya29.a0${random.string(150, TOKEN_ALPHABET)}`;
-    accessTokens.set(token, { grant: grant.id, expiresAt: clock.now() + ACCESS_TOKEN_SECONDS * 1000 });
+    book.addAccessToken(token, grant, ACCESS_TOKEN_SECONDS);
     return {
       access_token: token,
       expires_in: ACCESS_TOKEN_SECONDS,
@@ -107,13 +95,11 @@ export function createGoogleOAuth(options: {
 
   const authorize = (scopes: string[], redirectUri: string, params: URLSearchParams): string => {
     const code = `4/0A${random.string(70, TOKEN_ALPHABET)}`;
-    codes.set(code, {
-      scopes,
-      redirectUri,
-      offline: params.get('access_type') === 'offline',
-      expiresAt: clock.now() + CODE_SECONDS * 1000,
-      used: false,
-    });
+    book.issueCode(
+      code,
+      { scopes, redirectUri, offline: params.get('access_type') === 'offline' },
+      CODE_SECONDS,
+    );
     return code;
   };
 
@@ -133,20 +119,16 @@ export function createGoogleOAuth(options: {
     const grantType = form.get('grant_type');
     switch (grantType) {
       case 'authorization_code': {
-        const presented = form.get('code') ?? '';
-        const code = codes.get(presented);
-        if (!code) return oauthError(400, 'invalid_grant', 'Malformed auth code.');
-        if (code.used || clock.now() >= code.expiresAt)
-          return oauthError(400, 'invalid_grant', 'Bad Request');
-        if (form.get('redirect_uri') !== code.redirectUri)
+        const consent = book.takeCode(form.get('code') ?? '');
+        if (consent === 'unknown') return oauthError(400, 'invalid_grant', 'Malformed auth code.');
+        if (consent === 'spent') return oauthError(400, 'invalid_grant', 'Bad Request');
+        if (form.get('redirect_uri') !== consent.redirectUri)
           return oauthError(400, 'redirect_uri_mismatch', 'Bad Request');
-        code.used = true;
-        const grant: Grant = { id: nextGrant++, scopes: code.scopes, revoked: false };
-        grants.set(grant.id, grant);
-        const body = mintAccess(grant) as Record<string, unknown>;
-        if (code.offline) {
+        const grant = book.grant(consent.scopes);
+        const body = mintAccess(grant);
+        if (consent.offline) {
           const refresh = `1//0${random.string(100, TOKEN_ALPHABET)}`;
-          refreshTokens.set(refresh, grant.id);
+          book.addRefreshToken(refresh, grant);
           body.refresh_token = refresh;
         }
         return json(200, body);
@@ -155,7 +137,7 @@ export function createGoogleOAuth(options: {
         const presented = form.get('refresh_token');
         if (!presented)
           return oauthError(400, 'invalid_request', 'Missing required parameter: refresh_token');
-        const grant = live(refreshTokens.get(presented));
+        const grant = book.byRefreshToken(presented);
         if (!grant) return oauthError(400, 'invalid_grant', 'Token has been expired or revoked.');
         return json(200, mintAccess(grant));
       }
@@ -169,20 +151,12 @@ export function createGoogleOAuth(options: {
   const revoke = (req: SandboxRequest): SandboxResponse => {
     const form = new URLSearchParams(req.rawBody.toString('utf8'));
     const presented = req.query.get('token') ?? form.get('token') ?? '';
-    const grantId = refreshTokens.get(presented) ?? accessTokens.get(presented)?.grant;
-    const grant = live(grantId);
-    if (!grant) return oauthError(400, 'invalid_token', 'Token expired or revoked');
-    grant.revoked = true;
+    if (!book.revoke(presented)) return oauthError(400, 'invalid_token', 'Token expired or revoked');
     return json(200, {});
   };
 
   return {
-    accepts(presented) {
-      const record = accessTokens.get(presented);
-      if (!record || !live(record.grant) || clock.now() >= record.expiresAt) return false;
-      accessTokenUses++;
-      return true;
-    },
+    accepts: (presented) => book.accepts(presented),
     owns: (path) => path.startsWith('/o/oauth2/') || path === '/token' || path === '/revoke',
     routes: () => [
       // accounts.google.com's consent page: https://developers.google.com/identity/protocols/oauth2/web-server#creatingclient
@@ -200,19 +174,7 @@ export function createGoogleOAuth(options: {
       // https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
       { method: 'POST', path: '/revoke', operation: 'oauth.revoke', handler: revoke },
     ],
-    describe: () => ({
-      grants: [...grants.values()].map((g) => ({ id: g.id, scopes: g.scopes, revoked: g.revoked })),
-      refreshTokens: refreshTokens.size,
-      accessTokens: accessTokens.size,
-      accessTokenUses,
-    }),
-    reset() {
-      grants = new Map();
-      codes = new Map();
-      refreshTokens = new Map();
-      accessTokens = new Map();
-      nextGrant = 1;
-      accessTokenUses = 0;
-    },
+    describe: () => book.describe(),
+    reset: () => book.reset(),
   };
 }

@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Route, SandboxRequest, SandboxResponse } from '../../../src/sandbox/kit/http.ts';
-import { consentRoutes } from '../../../src/sandbox/kit/oauth.ts';
+import { consentRoutes, createGrantBook, type Grant } from '../../../src/sandbox/kit/oauth.ts';
 import type { Clock } from '../../../src/sandbox/kit/clock.ts';
 import type { Random } from '../../../src/sandbox/kit/random.ts';
 
@@ -43,12 +43,6 @@ export const ACCESS_TOKEN_SECONDS = 1800;
 /** HubSpot does not publish how long a code lasts; the sandbox keeps one ten minutes, single use. */
 const CODE_SECONDS = 600;
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-interface Grant {
-  id: number;
-  scopes: string[];
-  revoked: boolean;
-}
 
 export interface HubspotOAuth {
   /** Whether a bearer token is one this sandbox minted and still good. */
@@ -77,21 +71,11 @@ export function createHubspotOAuth(options: {
   hubDomain: string;
 }): HubspotOAuth {
   const { clock, random, clientId, clientSecret } = options;
-  let grants = new Map<number, Grant>();
-  let codes = new Map<string, { scopes: string[]; redirectUri: string; expiresAt: number }>();
-  let refreshTokens = new Map<string, number>();
-  let accessTokens = new Map<string, { grant: number; expiresAt: number }>();
-  let nextGrant = 1;
-  let accessTokenUses = 0;
-
-  const live = (grantId: number | undefined): Grant | undefined => {
-    const grant = grantId === undefined ? undefined : grants.get(grantId);
-    return grant && !grant.revoked ? grant : undefined;
-  };
+  const book = createGrantBook<{ scopes: string[]; redirectUri: string }>(clock);
 
   const answer = (grant: Grant, refreshToken: string): SandboxResponse => {
     const token = `C${random.string(110, TOKEN_ALPHABET)}`;
-    accessTokens.set(token, { grant: grant.id, expiresAt: clock.now() + ACCESS_TOKEN_SECONDS * 1000 });
+    book.addAccessToken(token, grant, ACCESS_TOKEN_SECONDS);
     return {
       status: 200,
       headers: { 'Content-Type': 'application/json;charset=utf-8' },
@@ -106,7 +90,7 @@ export function createHubspotOAuth(options: {
 
   const authorize = (scopes: string[], redirectUri: string): string => {
     const code = random.uuid();
-    codes.set(code, { scopes, redirectUri, expiresAt: clock.now() + CODE_SECONDS * 1000 });
+    book.issueCode(code, { scopes, redirectUri }, CODE_SECONDS);
     return code;
   };
 
@@ -124,34 +108,25 @@ export function createHubspotOAuth(options: {
       return tokenError('BAD_CLIENT_SECRET', 'missing or invalid client secret');
     if (grantType === 'refresh_token') {
       const presented = form.get('refresh_token') ?? '';
-      const grant = live(refreshTokens.get(presented));
+      const grant = book.byRefreshToken(presented);
       if (!grant) return tokenError('BAD_REFRESH_TOKEN', 'missing or unknown refresh token');
       return answer(grant, presented);
     }
-    const presented = form.get('code') ?? '';
-    const code = codes.get(presented);
-    codes.delete(presented); // single use, even when the exchange fails
-    if (!code || clock.now() >= code.expiresAt)
-      return tokenError('BAD_AUTH_CODE', 'missing or unknown auth code');
-    if (form.get('redirect_uri') !== code.redirectUri)
+    const consent = book.takeCode(form.get('code') ?? '');
+    if (typeof consent === 'string') return tokenError('BAD_AUTH_CODE', 'missing or unknown auth code');
+    if (form.get('redirect_uri') !== consent.redirectUri)
       return tokenError(
         'BAD_REDIRECT_URI',
         'redirect_uri does not match the one the auth code was issued for',
       );
-    const grant: Grant = { id: nextGrant++, scopes: code.scopes, revoked: false };
-    grants.set(grant.id, grant);
+    const grant = book.grant(consent.scopes);
     const refresh = `na1-${random.string(4, '0123456789abcdef')}-${random.uuid()}`;
-    refreshTokens.set(refresh, grant.id);
+    book.addRefreshToken(refresh, grant);
     return answer(grant, refresh);
   };
 
   return {
-    accepts(presented) {
-      const record = accessTokens.get(presented);
-      if (!record || !live(record.grant) || clock.now() >= record.expiresAt) return false;
-      accessTokenUses++;
-      return true;
-    },
+    accepts: (presented) => book.accepts(presented),
     owns: (path) => path.startsWith('/oauth/'),
     routes: () => [
       // app.hubspot.com's install page: https://developers.hubspot.com/docs/api/oauth-quickstart-guide
@@ -172,20 +147,18 @@ export function createHubspotOAuth(options: {
         path: '/oauth/v1/access-tokens/:token',
         operation: 'oauth.accessTokenInfo',
         handler: (req) => {
-          const record = accessTokens.get(req.params.token ?? '');
-          const grant = live(record?.grant);
-          if (!record || !grant || clock.now() >= record.expiresAt)
-            return tokenError('BAD_ACCESS_TOKEN', 'missing or expired access token', 404);
+          const held = book.byAccessToken(req.params.token ?? '');
+          if (!held) return tokenError('BAD_ACCESS_TOKEN', 'missing or expired access token', 404);
           return {
             status: 200,
             body: {
               token: req.params.token,
               user: 'owner@harbourlane.example',
               hub_domain: options.hubDomain,
-              scopes: grant.scopes,
+              scopes: held.grant.scopes,
               hub_id: Number(options.portalId),
               app_id: Number(options.appId),
-              expires_in: Math.max(0, Math.floor((record.expiresAt - clock.now()) / 1000)),
+              expires_in: Math.max(0, Math.floor((held.expiresAt - clock.now()) / 1000)),
               user_id: 1,
               token_type: 'access',
             },
@@ -197,26 +170,14 @@ export function createHubspotOAuth(options: {
         path: '/oauth/v1/refresh-tokens/:token',
         operation: 'oauth.revoke',
         handler: (req) => {
-          const grant = live(refreshTokens.get(req.params.token ?? ''));
-          if (!grant) return tokenError('BAD_REFRESH_TOKEN', 'missing or unknown refresh token', 404);
-          grant.revoked = true;
+          const token = req.params.token ?? '';
+          if (!book.byRefreshToken(token) || !book.revoke(token))
+            return tokenError('BAD_REFRESH_TOKEN', 'missing or unknown refresh token', 404);
           return { status: 204 };
         },
       },
     ],
-    describe: () => ({
-      grants: [...grants.values()].map((g) => ({ id: g.id, scopes: g.scopes, revoked: g.revoked })),
-      refreshTokens: refreshTokens.size,
-      accessTokens: accessTokens.size,
-      accessTokenUses,
-    }),
-    reset() {
-      grants = new Map();
-      codes = new Map();
-      refreshTokens = new Map();
-      accessTokens = new Map();
-      nextGrant = 1;
-      accessTokenUses = 0;
-    },
+    describe: () => book.describe(),
+    reset: () => book.reset(),
   };
 }

@@ -202,3 +202,108 @@ ${hidden('client_id', r.clientId)}${hidden('redirect_uri', r.redirectUri)}${hidd
     },
   ];
 }
+
+/** One consent allowed: its scopes, and whether it was revoked (at the vendor, or by an uninstall). */
+export interface Grant {
+  id: number;
+  scopes: string[];
+  revoked: boolean;
+}
+
+/**
+ * What an OAuth sandbox keeps of its consents (Google's, HubSpot's): one-time codes with what the
+ * consent said, the grants made from them, and the access and refresh tokens minted under each. A
+ * token is good while its grant is not revoked (and, for access tokens, until it expires on the
+ * sandbox's clock). Each vendor keeps its own token shapes, lifetimes and error bodies.
+ */
+export interface GrantBook<C> {
+  /** Keeps a code minted by the consent page, with what the consent said, for `ttlSeconds`. */
+  issueCode(code: string, consent: C, ttlSeconds: number): void;
+  /**
+   * Takes a code: once, even when the exchange then fails (a wrong redirect URI), as the vendors do.
+   * `unknown` for a code never issued, `spent` for one used or expired.
+   */
+  takeCode(code: string): C | 'unknown' | 'spent';
+  grant(scopes: string[]): Grant;
+  addAccessToken(token: string, grant: Grant, ttlSeconds: number): void;
+  addRefreshToken(token: string, grant: Grant): void;
+  /** The live grant behind a refresh token. */
+  byRefreshToken(token: string): Grant | undefined;
+  /** The live grant behind an unexpired access token, and when it expires. */
+  byAccessToken(token: string): { grant: Grant; expiresAt: number } | undefined;
+  /** Whether an API call may use this access token (counted in `describe().accessTokenUses`). */
+  accepts(token: string): boolean;
+  /** Revokes the grant behind an access or refresh token; false when there was no live one. */
+  revoke(token: string): boolean;
+  describe(): Record<string, unknown>;
+  reset(): void;
+}
+
+export function createGrantBook<C>(clock: { now(): number }): GrantBook<C> {
+  let codes = new Map<string, { consent: C; expiresAt: number; used: boolean }>();
+  let grants = new Map<number, Grant>();
+  let refreshTokens = new Map<string, number>();
+  let accessTokens = new Map<string, { grant: number; expiresAt: number }>();
+  let nextGrant = 1;
+  let accessTokenUses = 0;
+  const live = (id: number | undefined): Grant | undefined => {
+    const grant = id === undefined ? undefined : grants.get(id);
+    return grant && !grant.revoked ? grant : undefined;
+  };
+  const byAccessToken = (token: string) => {
+    const record = accessTokens.get(token);
+    const grant = live(record?.grant);
+    return record && grant && clock.now() < record.expiresAt
+      ? { grant, expiresAt: record.expiresAt }
+      : undefined;
+  };
+  return {
+    issueCode(code, consent, ttlSeconds) {
+      codes.set(code, { consent, expiresAt: clock.now() + ttlSeconds * 1000, used: false });
+    },
+    takeCode(code) {
+      const record = codes.get(code);
+      if (!record) return 'unknown';
+      if (record.used || clock.now() >= record.expiresAt) return 'spent';
+      record.used = true;
+      return record.consent;
+    },
+    grant(scopes) {
+      const grant: Grant = { id: nextGrant++, scopes, revoked: false };
+      grants.set(grant.id, grant);
+      return grant;
+    },
+    addAccessToken(token, grant, ttlSeconds) {
+      accessTokens.set(token, { grant: grant.id, expiresAt: clock.now() + ttlSeconds * 1000 });
+    },
+    addRefreshToken(token, grant) {
+      refreshTokens.set(token, grant.id);
+    },
+    byRefreshToken: (token) => live(refreshTokens.get(token)),
+    byAccessToken,
+    accepts(token) {
+      if (!byAccessToken(token)) return false;
+      accessTokenUses++;
+      return true;
+    },
+    revoke(token) {
+      const grant = live(refreshTokens.get(token) ?? accessTokens.get(token)?.grant);
+      if (grant) grant.revoked = true;
+      return grant !== undefined;
+    },
+    describe: () => ({
+      grants: [...grants.values()].map((g) => ({ id: g.id, scopes: g.scopes, revoked: g.revoked })),
+      refreshTokens: refreshTokens.size,
+      accessTokens: accessTokens.size,
+      accessTokenUses,
+    }),
+    reset() {
+      codes = new Map();
+      grants = new Map();
+      refreshTokens = new Map();
+      accessTokens = new Map();
+      nextGrant = 1;
+      accessTokenUses = 0;
+    },
+  };
+}
