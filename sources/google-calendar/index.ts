@@ -1,11 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SourceModule, WebhookContext } from '../../src/domain/source-module.ts';
 import { createEnvReader, credential } from '../../src/env.ts';
-import {
-  CodeExchangeError,
-  createModuleTokenProvider,
-  exchangeAuthorizationCode,
-} from '../../src/upstream/oauth.ts';
+import { bearerOf, createModuleTokenProvider, type ConsentClient } from '../../src/upstream/oauth.ts';
+import { clientConsent } from '../../src/upstream/consent.ts';
 import { CHANGES_CURSOR, CHANGES_SYNCED_AT } from '../../src/webhooks/cursor.ts';
 import { GOOGLE_CALENDAR_LIMITS } from './limits.ts';
 import { googleCalendarConnections } from './connections.ts';
@@ -41,6 +38,14 @@ const TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const AUTH_URL = 'https://accounts.google.com/o/oauth2/v2/auth';
 /** The bookings calendar: its events read and written, and push channels on it. */
 const CONSENT_SCOPE = 'https://www.googleapis.com/auth/calendar';
+
+const clientOf = ({ oauth }: GoogleCalendarSettings): ConsentClient | undefined =>
+  oauth && {
+    authorizeUrl: oauth.authUrl ?? AUTH_URL,
+    tokenUrl: oauth.tokenUrl,
+    clientId: oauth.clientId,
+    clientSecret: oauth.clientSecret,
+  };
 
 /** Google Calendar v3: events with client-chosen ids, incremental sync, push channels. */
 export const googleCalendar: SourceModule<'calendar', GoogleCalendarSettings, GoogleWebhookSettings> = {
@@ -124,17 +129,11 @@ export const googleCalendar: SourceModule<'calendar', GoogleCalendarSettings, Go
   connections: googleCalendarConnections,
   connect(settings, context) {
     // https://developers.google.com/identity/protocols/oauth2/web-server#offline
-    const { oauth } = settings;
-    const client = oauth && {
-      source: 'google_calendar',
-      tokenUrl: oauth.tokenUrl,
-      clientId: oauth.clientId,
-      clientSecret: oauth.clientSecret,
-    };
     const fixed = settings.accessToken ?? '';
     const token = createModuleTokenProvider({
-      client,
-      refreshToken: oauth?.refreshToken,
+      source: 'google_calendar',
+      client: clientOf(settings),
+      refreshToken: settings.oauth?.refreshToken,
       fixedAccessToken: fixed,
       tokenStore: (configured) => context.tokenStore(configured),
     });
@@ -142,47 +141,28 @@ export const googleCalendar: SourceModule<'calendar', GoogleCalendarSettings, Go
       baseUrl: settings.baseUrl,
       calendarId: settings.calendarId,
       timeZone: context.timeZone,
-      ...(token
-        ? { getAccessToken: () => token.getAccessToken(), onUnauthorized: () => token.invalidate() }
-        : { accessToken: fixed }),
+      ...bearerOf(token, fixed),
       timeoutMs: context.timeoutMs,
       metrics: context.metrics,
       policy: context.policy(GOOGLE_CALENDAR_LIMITS, token),
     });
     return { source, token };
   },
-  consent: {
-    // https://developers.google.com/identity/protocols/oauth2/web-server#creatingclient
-    authorizeUrl(settings, { redirectUri, state }) {
-      if (!settings.oauth)
-        throw new CodeExchangeError(
-          'Google Calendar has no OAuth client here: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (a "Web application" client whose redirect URIs include the hub\'s /oauth/callback/google_calendar) to connect it from the console',
-        );
-      const url = new URL(settings.oauth.authUrl ?? AUTH_URL);
-      url.search = new URLSearchParams({
-        response_type: 'code',
-        client_id: settings.oauth.clientId,
-        redirect_uri: redirectUri,
-        scope: CONSENT_SCOPE,
-        state,
-        // A refresh token comes only with offline access, and again on a reconnect only when the
-        // consent is shown again (prompt=consent).
-        access_type: 'offline',
-        prompt: 'consent',
-      }).toString();
-      return url.toString();
+  // https://developers.google.com/identity/protocols/oauth2/web-server#creatingclient (the consent page)
+  // https://developers.google.com/identity/protocols/oauth2/web-server#exchange-authorization-code
+  consent: clientConsent({
+    client: clientOf,
+    missing:
+      'Google Calendar has no OAuth client here: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (a "Web application" client whose redirect URIs include the hub\'s /oauth/callback/google_calendar) to connect it from the console',
+    query: {
+      response_type: 'code',
+      scope: CONSENT_SCOPE,
+      // A refresh token comes only with offline access, and again on a reconnect only when the
+      // consent is shown again (prompt=consent).
+      access_type: 'offline',
+      prompt: 'consent',
     },
-    async exchange(settings, { code, redirectUri }) {
-      if (!settings.oauth) throw new CodeExchangeError('Google Calendar has no OAuth client here');
-      return exchangeAuthorizationCode({
-        tokenUrl: settings.oauth.tokenUrl,
-        clientId: settings.oauth.clientId,
-        clientSecret: settings.oauth.clientSecret,
-        code,
-        redirectUri,
-      });
-    },
-  },
+  }),
   webhooks: {
     path: 'google-calendar',
     fromEnv: (_env, { publicUrl }) => ({ register: Boolean(publicUrl) }),

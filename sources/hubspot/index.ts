@@ -1,10 +1,7 @@
 import type { SourceModule } from '../../src/domain/source-module.ts';
 import { createEnvReader, credential } from '../../src/env.ts';
-import {
-  CodeExchangeError,
-  createModuleTokenProvider,
-  exchangeAuthorizationCode,
-} from '../../src/upstream/oauth.ts';
+import { bearerOf, createModuleTokenProvider, type ConsentClient } from '../../src/upstream/oauth.ts';
+import { clientConsent } from '../../src/upstream/consent.ts';
 import { HUBSPOT_LIMITS } from './limits.ts';
 import { createHubspotSource, type HubspotSource } from './source.ts';
 import { createHubspotWebhookVerifier, SUBSCRIPTIONS } from './webhooks.ts';
@@ -39,6 +36,16 @@ const AUTHORIZE_URL = 'https://app.hubspot.com/oauth/authorize';
 const CONSENT_SCOPES = 'oauth crm.objects.contacts.read crm.objects.contacts.write';
 
 const tokenUrlOf = (settings: HubspotSettings) => `${settings.baseUrl}/oauth/v1/token`;
+
+/** HubSpot takes the app's credentials in the token request's form, not in Basic. */
+const clientOf = (settings: HubspotSettings): ConsentClient | undefined =>
+  settings.oauth && {
+    authorizeUrl: settings.oauth.authorizeUrl ?? AUTHORIZE_URL,
+    tokenUrl: tokenUrlOf(settings),
+    clientId: settings.oauth.clientId,
+    clientSecret: settings.oauth.clientSecret,
+    clientAuthentication: 'body',
+  };
 
 /** HubSpot CRM v3: contacts, batch reads, search, upsert by email. */
 export const hubspot: SourceModule<'crm', HubspotSettings, HubspotWebhookSettings> = {
@@ -123,28 +130,19 @@ export const hubspot: SourceModule<'crm', HubspotSettings, HubspotWebhookSetting
   limits: () => HUBSPOT_LIMITS,
   connect(settings, context) {
     // https://developers.hubspot.com/docs/api/oauth/tokens (refresh an access token)
-    const { oauth } = settings;
-    const client = oauth && {
-      source: 'hubspot',
-      tokenUrl: tokenUrlOf(settings),
-      clientId: oauth.clientId,
-      clientSecret: oauth.clientSecret,
-      clientAuthentication: 'body' as const,
-    };
     const fixed = settings.accessToken ?? '';
     // A private-app token alone (no app client) stays a fixed credential.
     const token = createModuleTokenProvider({
-      client,
-      refreshToken: oauth?.refreshToken,
+      source: 'hubspot',
+      client: clientOf(settings),
+      refreshToken: settings.oauth?.refreshToken,
       fixedAccessToken: fixed,
       tokenStore: (configured) => context.tokenStore(configured),
     });
     const source: HubspotSource = createHubspotSource({
       baseUrl: settings.baseUrl,
       portalId: settings.portalId,
-      ...(token
-        ? { getAccessToken: () => token.getAccessToken(), onUnauthorized: () => token.invalidate() }
-        : { accessToken: fixed }),
+      ...bearerOf(token, fixed),
       timeZone: context.timeZone,
       timeoutMs: context.timeoutMs,
       metrics: context.metrics,
@@ -152,35 +150,14 @@ export const hubspot: SourceModule<'crm', HubspotSettings, HubspotWebhookSetting
     });
     return { source, token };
   },
-  consent: {
-    // https://developers.hubspot.com/docs/api/oauth-quickstart-guide (send the user to the install URL)
-    authorizeUrl(settings, { redirectUri, state }) {
-      if (!settings.oauth)
-        throw new CodeExchangeError(
-          "HubSpot has no app client here: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET (the public app whose redirect URLs include the hub's /oauth/callback/hubspot) to install it from the console",
-        );
-      const url = new URL(settings.oauth.authorizeUrl ?? AUTHORIZE_URL);
-      url.search = new URLSearchParams({
-        client_id: settings.oauth.clientId,
-        scope: CONSENT_SCOPES,
-        redirect_uri: redirectUri,
-        state,
-      }).toString();
-      return url.toString();
-    },
-    async exchange(settings, { code, redirectUri }) {
-      if (!settings.oauth) throw new CodeExchangeError('HubSpot has no app client here');
-      // https://developers.hubspot.com/docs/api/oauth/tokens (client credentials in the form, not Basic)
-      return exchangeAuthorizationCode({
-        tokenUrl: tokenUrlOf(settings),
-        clientId: settings.oauth.clientId,
-        clientSecret: settings.oauth.clientSecret,
-        clientAuthentication: 'body',
-        code,
-        redirectUri,
-      });
-    },
-  },
+  // https://developers.hubspot.com/docs/api/oauth-quickstart-guide (send the user to the install URL)
+  // https://developers.hubspot.com/docs/api/oauth/tokens (client credentials in the form, not Basic)
+  consent: clientConsent({
+    client: clientOf,
+    missing:
+      "HubSpot has no app client here: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET (the public app whose redirect URLs include the hub's /oauth/callback/hubspot) to install it from the console",
+    query: { scope: CONSENT_SCOPES },
+  }),
   connections: hubspotConnections,
   webhooks: {
     path: 'hubspot',

@@ -528,6 +528,16 @@ export function createConnectableTokenProvider(
   };
 }
 
+/** The OAuth client a module's settings hold for connecting from the console and refreshing. */
+export interface ConsentClient {
+  /** The vendor's consent page. */
+  authorizeUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  clientAuthentication?: ClientAuthentication;
+}
+
 /**
  * The token provider of a module whose credential is a refresh token from the environment, or a
  * fixed access token that a console connection replaces (`createConnectableTokenProvider`). Both
@@ -536,17 +546,34 @@ export function createConnectableTokenProvider(
  * fixed token when there is no store.
  */
 export function createModuleTokenProvider(options: {
-  client?: Omit<OAuthTokenProviderOptions, 'refreshToken' | 'store'>;
+  source: SourceName;
+  client: ConsentClient | undefined;
   refreshToken?: string;
   fixedAccessToken: string;
   tokenStore(configured: string): RefreshTokenStore | undefined;
 }): TokenProvider | undefined {
-  const { client, refreshToken, fixedAccessToken, tokenStore } = options;
-  if (!client) return undefined;
+  const { source, refreshToken, fixedAccessToken, tokenStore } = options;
+  if (!options.client) return undefined;
+  const client = { ...options.client, source };
   if (refreshToken)
     return createOAuthTokenProvider({ ...client, refreshToken, store: tokenStore(refreshToken) });
   const store = tokenStore(fixedAccessToken);
   return store ? createConnectableTokenProvider({ ...client, fixedAccessToken, store }) : undefined;
+}
+
+/**
+ * How an adapter authenticates its calls: through the provider (asked per call; a token the vendor
+ * refused is dropped), or with the fixed token when there is no provider.
+ */
+export function bearerOf(
+  token: TokenProvider | undefined,
+  fixedAccessToken: string,
+):
+  | { getAccessToken: () => Promise<string>; onUnauthorized: () => void; accessToken?: undefined }
+  | { accessToken: string; getAccessToken?: undefined; onUnauthorized?: undefined } {
+  return token
+    ? { getAccessToken: () => token.getAccessToken(), onUnauthorized: () => token.invalidate() }
+    : { accessToken: fixedAccessToken };
 }
 
 /** What a code exchange returns: the tokens and whatever else the vendor's answer carried. */

@@ -20,6 +20,7 @@ import {
   clientCredentials,
   consentRoutes,
   createGrantBook,
+  tokenForm,
   type Grant,
 } from '../../../src/sandbox/kit/oauth.ts';
 import type { Clock } from '../../../src/sandbox/kit/clock.ts';
@@ -104,14 +105,13 @@ export function createGoogleOAuth(options: {
   };
 
   const token = (req: SandboxRequest): SandboxResponse => {
-    const type = String(req.headers['content-type'] ?? '').toLowerCase();
-    if (!type.startsWith('application/x-www-form-urlencoded'))
+    const form = tokenForm(req);
+    if (!form)
       return oauthError(
         400,
         'invalid_request',
         'Invalid content type: use application/x-www-form-urlencoded',
       );
-    const form = new URLSearchParams(req.rawBody.toString('utf8'));
     const client = clientCredentials(req, form);
     if (!client.id) return oauthError(400, 'invalid_request', 'Could not determine client ID from request.');
     if (client.id !== clientId || client.secret !== clientSecret)

@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Route, SandboxRequest, SandboxResponse } from '../../../src/sandbox/kit/http.ts';
-import { consentRoutes, createGrantBook, type Grant } from '../../../src/sandbox/kit/oauth.ts';
+import { consentRoutes, createGrantBook, tokenForm, type Grant } from '../../../src/sandbox/kit/oauth.ts';
 import type { Clock } from '../../../src/sandbox/kit/clock.ts';
 import type { Random } from '../../../src/sandbox/kit/random.ts';
 
@@ -95,10 +95,9 @@ export function createHubspotOAuth(options: {
   };
 
   const token = (req: SandboxRequest): SandboxResponse => {
-    const type = String(req.headers['content-type'] ?? '').toLowerCase();
-    if (!type.startsWith('application/x-www-form-urlencoded'))
+    const form = tokenForm(req);
+    if (!form)
       return tokenError('BAD_REQUEST', 'the body must be form encoded (application/x-www-form-urlencoded)');
-    const form = new URLSearchParams(req.rawBody.toString('utf8'));
     const grantType = form.get('grant_type');
     if (grantType !== 'authorization_code' && grantType !== 'refresh_token')
       return tokenError('BAD_GRANT_TYPE', `unknown grant_type: ${grantType ?? 'missing'}`);

@@ -28,6 +28,13 @@ export function clientCredentials(
   }
 }
 
+/** A token request's form; undefined when the body is not form encoded (each vendor refuses that its own way). */
+export function tokenForm(req: SandboxRequest): URLSearchParams | undefined {
+  const type = String(req.headers['content-type'] ?? '').toLowerCase();
+  if (!type.startsWith('application/x-www-form-urlencoded')) return undefined;
+  return new URLSearchParams(req.rawBody.toString('utf8'));
+}
+
 /**
  * `POST /__sandbox/authorize` `{ scopes?, redirectUri? }`: mints a one-time authorization code as the
  * vendor's consent page does when the user allows. `extra` adds what the vendor's redirect carries
