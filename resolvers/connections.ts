@@ -85,13 +85,19 @@ export const connectionResolvers: Resolvers = {
       });
       const publicUrl = connections.publicUrl ?? new URL(ctx.request.url).origin;
       const bound = connections.bound(ctx.workspace.id, id)!;
-      return {
-        authorizeUrl: module.consent.authorizeUrl(bound.settings, {
-          redirectUri: redirectUriFor(publicUrl, id),
-          state,
-        }),
-        expiresAt,
-      };
+      try {
+        return {
+          authorizeUrl: module.consent.authorizeUrl(bound.settings, {
+            redirectUri: redirectUriFor(publicUrl, id),
+            state,
+          }),
+          expiresAt,
+        };
+      } catch (error) {
+        // The module cannot send anyone to the vendor yet (no OAuth client configured): say what to set.
+        if (error instanceof CodeExchangeError) throw badInput(error.message, 'system');
+        throw error;
+      }
     },
     connectWithKey: async (_, { system, key }, ctx) => {
       const { connections, id, module, settings } = boundSystem(ctx, system);

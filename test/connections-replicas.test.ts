@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubProcess } from '../harness/hub-process.ts';
 import { startReplicas, type Replicas } from './support/replicas.ts';
-import { decideOnConsentPage } from './support/consent.ts';
+import { decideConsent } from '../harness/sandbox-admin.ts';
 
 // Two replicas (processes) on PostgreSQL and Redis: a connection changed on one is used at once by
 // the other, whose token provider still held an access token of the previous credentials.
@@ -38,8 +38,8 @@ describe('console connections across replicas', () => {
     );
 
     const start = await gql(a, `mutation { startConnection(system: ${system}) { authorizeUrl } }`);
-    const allowed = await decideOnConsentPage(start.data.startConnection.authorizeUrl, 'allow');
-    const callback = await fetch(allowed, { redirect: 'manual' });
+    const { location } = await decideConsent(start.data.startConnection.authorizeUrl, 'allow');
+    const callback = await fetch(location!, { redirect: 'manual' });
     expect(callback.headers.get('location')).toBe(`/console#/connections?connected=${system}`);
     expect((await gql(b, INVOICES)).errors).toBeUndefined();
   });

@@ -3,6 +3,7 @@ import type { RunningSwitchboard } from '../src/app.ts';
 import { startSandboxHub, type SandboxHub } from '../harness/sandbox-hub.ts';
 import type { Sandboxes } from '../src/sandbox/start.ts';
 import { keyWith } from './support/security.ts';
+import { decideConsent } from '../harness/sandbox-admin.ts';
 
 // The consent flow over HTTP without a browser, with Xero (the default accounting package): what
 // the console's Connect button and the vendor's page do, step by step, and what the store keeps.
@@ -20,19 +21,9 @@ const START = `mutation($system: SourceSystem!) { startConnection(system: $syste
 async function consent(decision: 'allow' | 'deny', system = 'XERO'): Promise<string> {
   const { data, errors } = await gql(START, { system });
   expect(errors).toBeUndefined();
-  const authorize = new URL(data.startConnection.authorizeUrl);
-  const page = await fetch(authorize);
-  expect(page.status).toBe(200);
-  const form = new URLSearchParams(authorize.search);
-  form.set('decision', decision);
-  const res = await fetch(`${authorize.origin}${authorize.pathname}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form.toString(),
-    redirect: 'manual',
-  });
-  expect(res.status).toBe(302);
-  return res.headers.get('location')!;
+  const { status, location } = await decideConsent(data.startConnection.authorizeUrl, decision);
+  expect(status).toBe(200);
+  return location!;
 }
 
 const follow = (url: string) => fetch(url, { redirect: 'manual' });

@@ -5,9 +5,9 @@ import type { Sandboxes } from '../src/sandbox/start.ts';
 import { launchChromium, offlineContext } from '../harness/browser.ts';
 import { startSandboxHub, type SandboxHub } from '../harness/sandbox-hub.ts';
 
-// Connecting the accounting package from the console through its consent page, in a real Chromium:
-// the console, the QuickBooks sandbox's consent page (another loopback origin) and the hub's
-// callback. QuickBooks ties access tokens to their grant, so revoking the environment's grant first
+// Connecting the accounting package (and HubSpot, by installing its app) from the console through
+// its consent page, in a real Chromium: the console, the sandbox's consent page (another loopback
+// origin) and the hub's callback. QuickBooks ties access tokens to their grant, so revoking the environment's grant first
 // proves the hub's calls succeed afterwards only with the tokens the consent produced.
 
 let app: RunningSwitchboard;
@@ -34,9 +34,11 @@ const grants = async () => {
   return (body.identity ?? body.state?.identity ?? body).grants as Array<{ id: string; revoked: boolean }>;
 };
 
-/** A context that may reach the hub and the accounting sandbox only: anything else is aborted and listed. */
-async function signedIn(): Promise<{ page: Page; context: BrowserContext; elsewhere: string[] }> {
-  const { context, elsewhere } = await offlineContext(browser, [app.url, sandboxes.accounting.url]);
+/** A context that may reach the hub and one sandbox (the accounting one by default) only: anything else is aborted and listed. */
+async function signedIn(
+  sandbox = sandboxes.accounting.url,
+): Promise<{ page: Page; context: BrowserContext; elsewhere: string[] }> {
+  const { context, elsewhere } = await offlineContext(browser, [app.url, sandbox]);
   const page = await context.newPage();
   await page.goto(`${app.url}/console#/connections`);
   await page.fill('#key', app.developmentKey!);
@@ -46,7 +48,11 @@ async function signedIn(): Promise<{ page: Page; context: BrowserContext; elsewh
 }
 
 beforeAll(async () => {
-  hub = await startSandboxHub({ SWITCHBOARD_CACHE: 'off', SWITCHBOARD_ACCOUNTING: 'quickbooks' });
+  hub = await startSandboxHub({
+    SWITCHBOARD_CACHE: 'off',
+    SWITCHBOARD_ACCOUNTING: 'quickbooks',
+    SWITCHBOARD_CRM: 'hubspot',
+  });
   ({ app, sandboxes } = hub);
   browser = await launchChromium();
 }, 90_000);
@@ -214,6 +220,32 @@ describe('connecting a vendor from the console', () => {
     );
     // The studio's own workspace is as it was: nothing of the new one's connection reached it.
     expect((await connection()).method).not.toBe('oauth');
+    expect(elsewhere).toEqual([]);
+    await context.close();
+  });
+
+  it("HubSpot's app install: the install page, Connect app, and the CRM read with the installed app's token", async () => {
+    const crm = sandboxes.crm.url;
+    const appTokenUses = async () =>
+      ((await (await fetch(`${crm}/__sandbox`)).json()) as { oauth: { accessTokenUses: number } }).oauth
+        .accessTokenUses;
+    const SEARCH = `{ customers(search: "a", first: 2) { edges { node { id } } } }`;
+    expect((await gql(SEARCH)).errors).toBeUndefined();
+    expect(await appTokenUses()).toBe(0); // the private-app token until the app is installed
+
+    const { page, context, elsewhere } = await signedIn(crm);
+    await page.click('.connection[data-system="HUBSPOT"] button.connect');
+    await page.waitForURL((url) => url.href.startsWith(`${crm}/oauth/authorize`));
+    await expect(page.textContent('body')).resolves.toContain('crm.objects.contacts.write');
+    await page.click('button[value=allow]');
+    await page.waitForSelector('.notice.ok >> text=/HUBSPOT connected/');
+    expect(page.url()).toBe(`${app.url}/console#/connections?connected=HUBSPOT`);
+    await page.waitForSelector(
+      '.connection[data-system="HUBSPOT"] .connection-method >> text=/from the console/',
+    );
+
+    expect((await gql(SEARCH)).errors).toBeUndefined();
+    expect(await appTokenUses()).toBeGreaterThan(0);
     expect(elsewhere).toEqual([]);
     await context.close();
   });

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSwitchboard, type RunningSwitchboard } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { startSandboxHub, type SandboxHub } from '../harness/sandbox-hub.ts';
-import { clearRequestLog, requestLog } from '../harness/sandbox-admin.ts';
+import { clearRequestLog, decideConsent, requestLog } from '../harness/sandbox-admin.ts';
 import { keyWith } from './support/security.ts';
-import { decideOnConsentPage } from './support/consent.ts';
+import { waitFor } from '../harness/wait.ts';
 
 // A workspace made at run time on the sandbox-mode hub, over HTTP: made by the studio's operator,
 // nothing of the first business reachable from it, its accounting package connected through the
@@ -33,8 +33,8 @@ async function consent(system: string, key: string): Promise<Response> {
     key,
   );
   expect(start.errors).toBeUndefined();
-  const callback = await decideOnConsentPage(start.data.startConnection.authorizeUrl, 'allow');
-  return fetch(callback, { redirect: 'manual' });
+  const { location } = await decideConsent(start.data.startConnection.authorizeUrl, 'allow');
+  return fetch(location!, { redirect: 'manual' });
 }
 
 beforeAll(async () => {
@@ -141,6 +141,27 @@ describe('workspaces made at run time', () => {
     expect(made.data.connectWithKey.connection.method).toBe('key');
     const own = await hub.gql(LIST, {}, operatorKey);
     expect(own.data.workspaces[0].systems.find((s: any) => s.system === 'STRIPE').connected).toBe(true);
+  });
+});
+
+describe('a workspace made at run time, its CRM connected last', () => {
+  it('links its customers once CRM, payments and accounting are all connected', async () => {
+    const CUSTOMERS = `{ customers(first: 5) { totalCount edges { node { email } } } }`;
+    expect((await hub.gql(CUSTOMERS, {}, operatorKey)).data.customers.totalCount).toBe(0);
+    const crm = hub.sandboxes.crm.system.toUpperCase();
+    const callback = await consent(crm, operatorKey);
+    expect(callback.headers.get('location')).toBe(`/console#/connections?connected=${crm}`);
+    // The backfill runs in the background on this replica, as at a first start.
+    const linked = await waitFor(
+      async () => {
+        const page = await hub.gql(CUSTOMERS, {}, operatorKey);
+        return page.data?.customers.totalCount > 0 ? page : undefined;
+      },
+      () => "the new workspace's customers linked",
+    );
+    expect(linked.errors).toBeUndefined();
+    const home = await hub.gql(CUSTOMERS);
+    expect(linked.data.customers.totalCount).toBe(home.data.customers.totalCount);
   });
 });
 

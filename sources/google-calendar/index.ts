@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SourceModule, WebhookContext } from '../../src/domain/source-module.ts';
 import { createEnvReader, credential } from '../../src/env.ts';
-import { createOAuthTokenProvider } from '../../src/upstream/oauth.ts';
+import { bearerOf, createModuleTokenProvider, type ConsentClient } from '../../src/upstream/oauth.ts';
+import { clientConsent } from '../../src/upstream/consent.ts';
 import { CHANGES_CURSOR, CHANGES_SYNCED_AT } from '../../src/webhooks/cursor.ts';
 import { GOOGLE_CALENDAR_LIMITS } from './limits.ts';
 import { googleCalendarConnections } from './connections.ts';
@@ -9,13 +10,22 @@ import { createGoogleCalendarSource, type GoogleCalendarSource } from './source.
 import { createGoogleWebhookVerifier } from './webhooks.ts';
 import { startGoogleCalendarSandbox } from './sandbox/server.ts';
 
+/** The OAuth client ("Web application" in Google Cloud's credentials page). */
+export interface GoogleOAuthClient {
+  tokenUrl: string;
+  /** The consent page; default accounts.google.com's. */
+  authUrl?: string;
+  clientId: string;
+  clientSecret: string;
+}
+
 export interface GoogleCalendarSettings {
   baseUrl: string;
   calendarId: string;
-  /** A fixed access token (sandbox, short tests) … */
+  /** A fixed access token (sandbox, short tests); a connection made in the console replaces it … */
   accessToken?: string;
-  /** … or an OAuth client and refresh token, refreshed ahead of expiry. */
-  oauth?: { tokenUrl: string; clientId: string; clientSecret: string; refreshToken: string };
+  /** … or the OAuth client with `refreshToken`, refreshed ahead of expiry. The client alone lets the console connect. */
+  oauth?: GoogleOAuthClient & { refreshToken?: string };
 }
 
 export interface GoogleWebhookSettings {
@@ -23,6 +33,19 @@ export interface GoogleWebhookSettings {
   register: boolean;
   ttlSeconds?: number;
 }
+
+const TOKEN_URL = 'https://oauth2.googleapis.com/token';
+const AUTH_URL = 'https://accounts.google.com/o/oauth2/v2/auth';
+/** The bookings calendar: its events read and written, and push channels on it. */
+const CONSENT_SCOPE = 'https://www.googleapis.com/auth/calendar';
+
+const clientOf = ({ oauth }: GoogleCalendarSettings): ConsentClient | undefined =>
+  oauth && {
+    authorizeUrl: oauth.authUrl ?? AUTH_URL,
+    tokenUrl: oauth.tokenUrl,
+    clientId: oauth.clientId,
+    clientSecret: oauth.clientSecret,
+  };
 
 /** Google Calendar v3: events with client-chosen ids, incremental sync, push channels. */
 export const googleCalendar: SourceModule<'calendar', GoogleCalendarSettings, GoogleWebhookSettings> = {
@@ -34,20 +57,24 @@ export const googleCalendar: SourceModule<'calendar', GoogleCalendarSettings, Go
   settings: {
     credentialVars: ['GOOGLE_CALENDAR_ACCESS_TOKEN', 'GOOGLE_CLIENT_ID'],
     variables: [
-      { name: 'GOOGLE_CLIENT_ID', meaning: 'the OAuth client' },
+      { name: 'GOOGLE_CLIENT_ID', meaning: 'the OAuth client (also what the console connects with)' },
       { name: 'GOOGLE_CLIENT_SECRET', meaning: "the OAuth client's secret" },
-      { name: 'GOOGLE_REFRESH_TOKEN', meaning: 'a refresh token from the consent flow' },
+      {
+        name: 'GOOGLE_REFRESH_TOKEN',
+        meaning: 'a refresh token from the consent flow (or connect from the console instead)',
+      },
       { name: 'GOOGLE_CALENDAR_ID', default: 'primary', meaning: 'the bookings calendar' },
-      { name: 'GOOGLE_CALENDAR_ACCESS_TOKEN', meaning: 'instead of the OAuth client, a short-lived token' },
+      { name: 'GOOGLE_CALENDAR_ACCESS_TOKEN', meaning: 'instead of a refresh token, a short-lived token' },
       {
         name: 'GOOGLE_CALENDAR_API_BASE',
         default: 'https://www.googleapis.com',
         meaning: 'the API (a sandbox or a proxy)',
       },
+      { name: 'GOOGLE_OAUTH_TOKEN_URL', default: TOKEN_URL, meaning: 'the token endpoint' },
       {
-        name: 'GOOGLE_OAUTH_TOKEN_URL',
-        default: 'https://oauth2.googleapis.com/token',
-        meaning: 'the token endpoint',
+        name: 'GOOGLE_OAUTH_AUTH_URL',
+        default: AUTH_URL,
+        meaning: 'the consent page (connecting from the console)',
       },
     ],
     fromEnv(env) {
@@ -55,15 +82,18 @@ export const googleCalendar: SourceModule<'calendar', GoogleCalendarSettings, Go
       const why = 'to connect Google Calendar with an OAuth client';
       const oauth = env.GOOGLE_CLIENT_ID
         ? {
-            tokenUrl: read.url('GOOGLE_OAUTH_TOKEN_URL', 'https://oauth2.googleapis.com/token'),
+            tokenUrl: read.url('GOOGLE_OAUTH_TOKEN_URL', TOKEN_URL),
+            authUrl: read.url('GOOGLE_OAUTH_AUTH_URL', AUTH_URL),
             clientId: read.required('GOOGLE_CLIENT_ID', why),
             clientSecret: read.required('GOOGLE_CLIENT_SECRET', why),
-            refreshToken: read.required('GOOGLE_REFRESH_TOKEN', why),
+            refreshToken: read.optional('GOOGLE_REFRESH_TOKEN'),
           }
         : undefined;
-      if (!oauth && !env.GOOGLE_CALENDAR_ACCESS_TOKEN) {
+      if (!oauth?.refreshToken && !env.GOOGLE_CALENDAR_ACCESS_TOKEN) {
         read.problems.push(
-          'Google Calendar needs GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN',
+          oauth
+            ? 'Google Calendar needs GOOGLE_REFRESH_TOKEN (or GOOGLE_CALENDAR_ACCESS_TOKEN until it is connected from the console)'
+            : 'Google Calendar needs GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN',
         );
       }
       const settings: GoogleCalendarSettings = {
@@ -78,37 +108,61 @@ export const googleCalendar: SourceModule<'calendar', GoogleCalendarSettings, Go
       baseUrl: sandbox.url,
       calendarId: credential(sandbox, 'calendarId'),
       accessToken: credential(sandbox, 'accessToken'),
+      oauth: {
+        tokenUrl: `${sandbox.url}/token`,
+        authUrl: `${sandbox.url}/o/oauth2/v2/auth`,
+        clientId: credential(sandbox, 'clientId'),
+        clientSecret: credential(sandbox, 'clientSecret'),
+      },
     }),
     envFromSandbox: (sandbox) => ({
       GOOGLE_CALENDAR_ACCESS_TOKEN: credential(sandbox, 'accessToken'),
       GOOGLE_CALENDAR_ID: credential(sandbox, 'calendarId'),
       GOOGLE_CALENDAR_API_BASE: sandbox.url,
+      GOOGLE_CLIENT_ID: credential(sandbox, 'clientId'),
+      GOOGLE_CLIENT_SECRET: credential(sandbox, 'clientSecret'),
+      GOOGLE_OAUTH_TOKEN_URL: `${sandbox.url}/token`,
+      GOOGLE_OAUTH_AUTH_URL: `${sandbox.url}/o/oauth2/v2/auth`,
     }),
   },
   limits: () => GOOGLE_CALENDAR_LIMITS,
   connections: googleCalendarConnections,
   connect(settings, context) {
     // https://developers.google.com/identity/protocols/oauth2/web-server#offline
-    const token = settings.oauth
-      ? createOAuthTokenProvider({
-          source: 'google_calendar',
-          ...settings.oauth,
-          store: context.tokenStore(settings.oauth.refreshToken),
-        })
-      : undefined;
+    const fixed = settings.accessToken ?? '';
+    const token = createModuleTokenProvider({
+      source: 'google_calendar',
+      client: clientOf(settings),
+      refreshToken: settings.oauth?.refreshToken,
+      fixedAccessToken: fixed,
+      tokenStore: (configured) => context.tokenStore(configured),
+    });
     const source: GoogleCalendarSource = createGoogleCalendarSource({
       baseUrl: settings.baseUrl,
       calendarId: settings.calendarId,
       timeZone: context.timeZone,
-      ...(token
-        ? { getAccessToken: () => token.getAccessToken() }
-        : { accessToken: settings.accessToken ?? '' }),
+      ...bearerOf(token, fixed),
       timeoutMs: context.timeoutMs,
       metrics: context.metrics,
       policy: context.policy(GOOGLE_CALENDAR_LIMITS, token),
     });
     return { source, token };
   },
+  // https://developers.google.com/identity/protocols/oauth2/web-server#creatingclient (the consent page)
+  // https://developers.google.com/identity/protocols/oauth2/web-server#exchange-authorization-code
+  consent: clientConsent({
+    client: clientOf,
+    missing:
+      'Google Calendar has no OAuth client here: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET (a "Web application" client whose redirect URIs include the hub\'s /oauth/callback/google_calendar) to connect it from the console',
+    query: {
+      response_type: 'code',
+      scope: CONSENT_SCOPE,
+      // A refresh token comes only with offline access, and again on a reconnect only when the
+      // consent is shown again (prompt=consent).
+      access_type: 'offline',
+      prompt: 'consent',
+    },
+  }),
   webhooks: {
     path: 'google-calendar',
     fromEnv: (_env, { publicUrl }) => ({ register: Boolean(publicUrl) }),

@@ -44,8 +44,13 @@ interface CommonConfig {
  */
 export type GoogleCalendarConfig = CommonConfig &
   (
-    | { accessToken: string; getAccessToken?: undefined }
-    | { getAccessToken: () => string | Promise<string>; accessToken?: undefined }
+    | { accessToken: string; getAccessToken?: undefined; onUnauthorized?: undefined }
+    | {
+        getAccessToken: () => string | Promise<string>;
+        accessToken?: undefined;
+        /** Google refused the token (401): the provider forgets it and fetches another. */
+        onUnauthorized?: () => void;
+      }
   );
 
 export type { CalendarChanges };
@@ -104,7 +109,11 @@ export function createGoogleCalendarSource(config: GoogleCalendarConfig): Google
     source: 'google_calendar',
     baseUrl: config.baseUrl,
     headers: async () => ({ authorization: `Bearer ${await token()}` }),
-    toError: toGoogleCalendarError,
+    toError: (response, operation) => {
+      const error = toGoogleCalendarError(response, operation);
+      if (error.code === 'UNAUTHENTICATED') config.onUnauthorized?.();
+      return error;
+    },
     timeoutMs: config.timeoutMs,
     metrics: config.metrics,
     policy: config.policy,

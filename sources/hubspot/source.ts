@@ -13,8 +13,12 @@ import { createHubspotWrites } from './writes.ts';
 export interface HubspotConfig {
   /** `https://api.hubapi.com` for the real HubSpot; the sandbox's URL otherwise. */
   baseUrl: string;
-  /** Private app access token (or an OAuth access token). */
-  accessToken: string;
+  /** Private app access token (or an OAuth access token) … */
+  accessToken?: string;
+  /** … or the access token to use now, asked per request (OAuth: refreshed, or connected from the console). */
+  getAccessToken?: () => Promise<string>;
+  /** HubSpot refused the token (401): the provider forgets it and fetches another. */
+  onUnauthorized?: () => void;
   /** Hub id, used to build links to records in HubSpot's UI. */
   portalId?: string;
   timeoutMs?: number;
@@ -80,8 +84,14 @@ export function createHubspotSource(config: HubspotConfig): HubspotSource {
   const client = createUpstreamClient({
     source: 'hubspot',
     baseUrl: config.baseUrl,
-    headers: () => ({ authorization: `Bearer ${config.accessToken}` }),
-    toError: toHubspotError,
+    headers: async () => ({
+      authorization: `Bearer ${config.getAccessToken ? await config.getAccessToken() : (config.accessToken ?? '')}`,
+    }),
+    toError: (response, operation) => {
+      const error = toHubspotError(response, operation);
+      if (error.code === 'UNAUTHENTICATED') config.onUnauthorized?.();
+      return error;
+    },
     timeoutMs: config.timeoutMs,
     metrics: config.metrics,
     policy: config.policy,

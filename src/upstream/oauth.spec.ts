@@ -10,7 +10,7 @@ import {
   createOAuthTokenProvider,
   type OAuthTokenProviderOptions,
   type RefreshTokenStore,
-  type TokenProvider,
+  type OAuthTokenProvider,
 } from './oauth.ts';
 import { failure } from '../../test/support/failure.ts';
 
@@ -56,7 +56,7 @@ async function connect(): Promise<string> {
 /** Token requests the sandbox received since the log was last cleared. */
 const tokenRequests = async () => (await requestLog(sandbox.url)).byOperation['identity.token'] ?? 0;
 
-function provider(refreshToken: string, extra: Partial<OAuthTokenProviderOptions> = {}): TokenProvider {
+function provider(refreshToken: string, extra: Partial<OAuthTokenProviderOptions> = {}): OAuthTokenProvider {
   return createOAuthTokenProvider({
     source: 'xero',
     tokenUrl: `${sandbox.url}/connect/token`,
@@ -262,7 +262,7 @@ describe.each(storeKinds)('replicas sharing a %s store', (kind) => {
 
   it('20 concurrent calls on each of two replicas: one refresh, one token; after expiry, one more', async () => {
     const { refreshToken, lineage, providers, row } = await replicas(2);
-    const [a, b] = providers as [TokenProvider, TokenProvider];
+    const [a, b] = providers as [OAuthTokenProvider, OAuthTokenProvider];
     // A slow token endpoint, so one replica surely waits on the other's lease.
     await injectFault(sandbox.url, { operations: ['identity.token'], latencyMs: 300 });
 
@@ -303,7 +303,7 @@ describe.each(storeKinds)('replicas sharing a %s store', (kind) => {
 
   it('invalidate(): the refused token is not taken back from the store; the other replica gets the new one', async () => {
     const { providers } = await replicas(2);
-    const [a, b] = providers as [TokenProvider, TokenProvider];
+    const [a, b] = providers as [OAuthTokenProvider, OAuthTokenProvider];
     const old = await a.getAccessToken();
     expect(await b.getAccessToken()).toBe(old);
     a.invalidate(); // the vendor answered 401 to it
@@ -317,7 +317,7 @@ describe.each(storeKinds)('replicas sharing a %s store', (kind) => {
 
   it('a failed refresh is shared: the waiting replica fails with it, and nobody tries again within the back-off', async () => {
     const { refreshToken, lineage, providers } = await replicas(2);
-    const [a, b] = providers as [TokenProvider, TokenProvider];
+    const [a, b] = providers as [OAuthTokenProvider, OAuthTokenProvider];
     await injectFault(sandbox.url, { operations: ['identity.token'], status: 503, latencyMs: 300 });
     const errors = await Promise.all([failure(a.getAccessToken()), failure(b.getAccessToken())]);
     for (const error of errors) expect(error).toMatchObject({ code: 'UPSTREAM_ERROR', status: 503 });
@@ -343,7 +343,7 @@ describe.each(storeKinds)('replicas sharing a %s store', (kind) => {
 
   it("a crashed holder's lease blocks only until it expires; a replica waits at most its timeout", async () => {
     const { providers, lineage, row } = await replicas(1);
-    const [a] = providers as [TokenProvider];
+    const [a] = providers as [OAuthTokenProvider];
     const updated_at = new Date(clock).toISOString();
     await t.store.db
       .insertInto('source_state')

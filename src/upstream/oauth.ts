@@ -30,11 +30,40 @@ export interface SharedTokenStore {
   releaseLease(holder: string): Promise<void>;
 }
 
+/**
+ * Where a token request carries the client id and secret: `basic`, HTTP Basic (RFC 6749 §2.3.1: Xero,
+ * Intuit, Google); `body`, `client_id` and `client_secret` in the form (HubSpot takes them only so).
+ */
+export type ClientAuthentication = 'basic' | 'body';
+
+/**
+ * The error code of a token endpoint's JSON answer: OAuth's `error` (RFC 6749 §5.2), or HubSpot's
+ * `status` (`BAD_REFRESH_TOKEN`, `BAD_AUTH_CODE`, …; its `status` is never `error` on this endpoint).
+ */
+function tokenErrorCode(body: Record<string, unknown>, status: number): string {
+  if (typeof body.error === 'string') return body.error;
+  if (typeof body.status === 'string' && body.status !== 'error') return body.status;
+  return `HTTP ${status}`;
+}
+
+/** Codes that mean the refresh token or the client is no longer good: only a reconnect helps. */
+const SPENT = new Set([
+  'invalid_grant',
+  'invalid_client',
+  'unauthorized_client',
+  // HubSpot: https://developers.hubspot.com/docs/api/oauth/tokens
+  'BAD_REFRESH_TOKEN',
+  'BAD_CLIENT_ID',
+  'BAD_CLIENT_SECRET',
+]);
+
 export interface OAuthTokenProviderOptions {
   source: SourceName;
   tokenUrl: string;
   clientId: string;
   clientSecret: string;
+  /** How the token endpoint takes the client's credentials (`ClientAuthentication`). Default `basic`. */
+  clientAuthentication?: ClientAuthentication;
   /** The refresh token from configuration; a stored newer one wins. */
   refreshToken: string;
   store?: RefreshTokenStore;
@@ -79,6 +108,12 @@ export interface TokenProvider {
    * rotated refresh token not stored, so the next call reads the store afresh.
    */
   reset(): void;
+  /** Null while the connection uses a fixed credential (`createConnectableTokenProvider`). */
+  state(): TokenStatus | null;
+}
+
+/** A provider that always refreshes with OAuth: its state is always known. */
+export interface OAuthTokenProvider extends TokenProvider {
   state(): TokenStatus;
 }
 
@@ -149,7 +184,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * refresh succeeds, still trying once per back-off since an operator may store a new token. While
  * the access token held is unexpired (a refresh ahead of expiry failed), it is handed out instead.
  */
-export function createOAuthTokenProvider(options: OAuthTokenProviderOptions): TokenProvider {
+export function createOAuthTokenProvider(options: OAuthTokenProviderOptions): OAuthTokenProvider {
   const {
     source,
     store,
@@ -210,6 +245,9 @@ export function createOAuthTokenProvider(options: OAuthTokenProviderOptions): To
       // Google: https://developers.google.com/identity/protocols/oauth2/web-server#offline
       //   The answer usually carries no refresh_token (the one held stays valid); access tokens live
       //   an hour; invalid_grant means expired or revoked (7 days for apps in "Testing" status).
+      // HubSpot: https://developers.hubspot.com/docs/api/oauth/tokens
+      //   Client credentials in the form; the same refresh token comes back; access tokens live 30
+      //   minutes; a dead refresh token answers `{"status":"BAD_REFRESH_TOKEN",…}`.
       const res = await postToTokenEndpoint(
         options,
         { grant_type: 'refresh_token', refresh_token: refreshToken },
@@ -224,9 +262,8 @@ export function createOAuthTokenProvider(options: OAuthTokenProviderOptions): To
         body = { error: text.slice(0, 200) };
       }
       if (status >= 400) {
-        const error = String(body.error ?? `HTTP ${status}`);
-        const spent =
-          error === 'invalid_grant' || error === 'invalid_client' || error === 'unauthorized_client';
+        const error = tokenErrorCode(body, status);
+        const spent = SPENT.has(error);
         throw new SourceError(
           source,
           spent
@@ -456,6 +493,89 @@ export function createOAuthTokenProvider(options: OAuthTokenProviderOptions): To
   };
 }
 
+/**
+ * A fixed access token (a HubSpot private-app token, a static Google token) that a connection made
+ * from the console replaces. While the store holds no refresh token the fixed one is used and
+ * `state()` is null; once one is stored (the console's consent), calls go through an OAuth provider
+ * refreshing with it; when the store refuses (disconnected from the console), calls fail with its
+ * error. The store is read on the first call and after `reset()` (a connection changed) or
+ * `invalidate()` (the vendor refused the token), not on every call.
+ */
+export function createConnectableTokenProvider(
+  options: Omit<OAuthTokenProviderOptions, 'refreshToken' | 'store'> & {
+    fixedAccessToken: string;
+    store: RefreshTokenStore;
+  },
+): TokenProvider {
+  const { fixedAccessToken, store, ...client } = options;
+  // The stored refresh token is read by the provider itself on each refresh; none configured.
+  const oauth = createOAuthTokenProvider({ ...client, refreshToken: '', store });
+  let mode: 'fixed' | 'oauth' | undefined;
+  return {
+    async getAccessToken() {
+      if (mode === undefined) mode = (await store.load()) === undefined ? 'fixed' : 'oauth';
+      return mode === 'fixed' ? fixedAccessToken : oauth.getAccessToken();
+    },
+    invalidate() {
+      if (mode === 'oauth') oauth.invalidate();
+      mode = undefined;
+    },
+    reset() {
+      oauth.reset();
+      mode = undefined;
+    },
+    state: () => (mode === 'oauth' ? oauth.state() : null),
+  };
+}
+
+/** The OAuth client a module's settings hold for connecting from the console and refreshing. */
+export interface ConsentClient {
+  /** The vendor's consent page. */
+  authorizeUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  clientAuthentication?: ClientAuthentication;
+}
+
+/**
+ * The token provider of a module whose credential is a refresh token from the environment, or a
+ * fixed access token that a console connection replaces (`createConnectableTokenProvider`). Both
+ * read the hub's token store (`ConnectContext.tokenStore`), so a console connection is the one
+ * used. Undefined without an OAuth client (nothing to refresh with, nothing to connect), or for a
+ * fixed token when there is no store.
+ */
+export function createModuleTokenProvider(options: {
+  source: SourceName;
+  client: ConsentClient | undefined;
+  refreshToken?: string;
+  fixedAccessToken: string;
+  tokenStore(configured: string): RefreshTokenStore | undefined;
+}): TokenProvider | undefined {
+  const { source, refreshToken, fixedAccessToken, tokenStore } = options;
+  if (!options.client) return undefined;
+  const client = { ...options.client, source };
+  if (refreshToken)
+    return createOAuthTokenProvider({ ...client, refreshToken, store: tokenStore(refreshToken) });
+  const store = tokenStore(fixedAccessToken);
+  return store ? createConnectableTokenProvider({ ...client, fixedAccessToken, store }) : undefined;
+}
+
+/**
+ * How an adapter authenticates its calls: through the provider (asked per call; a token the vendor
+ * refused is dropped), or with the fixed token when there is no provider.
+ */
+export function bearerOf(
+  token: TokenProvider | undefined,
+  fixedAccessToken: string,
+):
+  | { getAccessToken: () => Promise<string>; onUnauthorized: () => void; accessToken?: undefined }
+  | { accessToken: string; getAccessToken?: undefined; onUnauthorized?: undefined } {
+  return token
+    ? { getAccessToken: () => token.getAccessToken(), onUnauthorized: () => token.invalidate() }
+    : { accessToken: fixedAccessToken };
+}
+
 /** What a code exchange returns: the tokens and whatever else the vendor's answer carried. */
 export interface ExchangedTokens {
   accessToken: string;
@@ -475,21 +595,27 @@ export class CodeExchangeError extends Error {
 }
 
 /**
- * One form POST to an OAuth token endpoint, client credentials in HTTP Basic (RFC 6749 §2.3.1), as
- * the refresh, the code exchange and the console's sign-in (src/security/oidc.ts) send it; a public
- * client (no secret) names itself with `client_id` in the form instead (RFC 6749 §4.1.3). Transport
- * errors are thrown as they come: each caller says them its own way.
+ * One form POST to an OAuth token endpoint, client credentials in HTTP Basic (RFC 6749 §2.3.1) or in
+ * the form (`clientAuthentication: 'body'`, HubSpot), as the refresh, the code exchange and the
+ * console's sign-in (src/security/oidc.ts) send it; a public client (no secret) names itself with
+ * `client_id` in the form (RFC 6749 §4.1.3). Transport errors are thrown as they come: each caller
+ * says them its own way.
  */
 async function postToTokenEndpoint(
-  client: { tokenUrl: string; clientId: string; clientSecret?: string },
+  client: {
+    tokenUrl: string;
+    clientId: string;
+    clientSecret?: string;
+    clientAuthentication?: ClientAuthentication;
+  },
   form: Record<string, string>,
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<{ status: number; text: string; retryAfter: string | string[] | undefined }> {
-  const basic =
-    client.clientSecret === undefined
-      ? undefined
-      : Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
+  const inBody = client.clientAuthentication === 'body' || client.clientSecret === undefined;
+  const basic = inBody
+    ? undefined
+    : Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
   const res = await request(client.tokenUrl, {
     method: 'POST',
     headers: {
@@ -497,7 +623,15 @@ async function postToTokenEndpoint(
       'content-type': 'application/x-www-form-urlencoded',
       accept: 'application/json',
     },
-    body: new URLSearchParams(basic ? form : { ...form, client_id: client.clientId }).toString(),
+    body: new URLSearchParams(
+      inBody
+        ? {
+            ...form,
+            client_id: client.clientId,
+            ...(client.clientSecret === undefined ? {} : { client_secret: client.clientSecret }),
+          }
+        : form,
+    ).toString(),
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     signal,
@@ -515,7 +649,12 @@ export type CodeGrantFailure =
  * redirect_uri and (with PKCE) code_verifier; failures are thrown as `fail` makes them.
  */
 export async function postCodeGrant(
-  client: { tokenUrl: string; clientId: string; clientSecret?: string },
+  client: {
+    tokenUrl: string;
+    clientId: string;
+    clientSecret?: string;
+    clientAuthentication?: ClientAuthentication;
+  },
   form: Record<string, string>,
   timeoutMs = 10_000, // 10 seconds
   fail: (failure: CodeGrantFailure) => Error,
@@ -541,7 +680,7 @@ export async function postCodeGrant(
   if (status >= 400)
     throw fail({
       kind: 'refused',
-      code: typeof body.error === 'string' ? body.error : `HTTP ${status}`,
+      code: tokenErrorCode(body, status),
       description: typeof body.error_description === 'string' ? body.error_description : undefined,
     });
   return body;
@@ -553,11 +692,13 @@ export async function postCodeGrant(
  * Xero: https://developer.xero.com/documentation/guides/oauth2/auth-flow#3-exchange-the-code
  * QuickBooks: https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/oauth-2.0#step-5-exchange-the-authorization-code-for-access-tokens
  * Google: https://developers.google.com/identity/protocols/oauth2/web-server#exchange-authorization-code
+ * HubSpot: https://developers.hubspot.com/docs/api/oauth/tokens (`clientAuthentication: 'body'`)
  */
 export async function exchangeAuthorizationCode(options: {
   tokenUrl: string;
   clientId: string;
   clientSecret: string;
+  clientAuthentication?: ClientAuthentication;
   code: string;
   redirectUri: string;
   timeoutMs?: number;

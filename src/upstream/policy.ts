@@ -25,8 +25,8 @@ export interface UpstreamPolicy {
   breaker?: CircuitBreaker;
   /** Reads rate-limit headers into the budget (from `VendorLimits.observe`). */
   observe?(headers: ResponseHeaders): void;
-  /** The OAuth token's state, for sources with a refreshing token. */
-  token?(): TokenStatus;
+  /** The OAuth token's state, for sources with a refreshing token; null while a fixed credential is used. */
+  token?(): TokenStatus | null;
   /** Asked before each call (and its retries); throws the refusal. A workspace's "not connected". */
   admit?(): Promise<void>;
   /** A CLIENT span per call, retries as its events (src/observability/tracing.ts); absent when tracing is off. */

@@ -7,6 +7,7 @@
  * search responses do not, as on HubSpot.
  */
 import type { SandboxRequest, SandboxResponse } from '../../../src/sandbox/kit/http.ts';
+import type { HubspotOAuth } from './oauth.ts';
 import { AUTH_MESSAGE, HAPIKEY_MESSAGE, hubspotError, rateLimitResponse } from './wire.ts';
 
 export interface Limits {
@@ -115,21 +116,29 @@ const bearer = (req: SandboxRequest): string | undefined => {
 };
 
 /**
- * The kit middleware: the webhooks app API takes the developer API key (`?hapikey=`), everything
- * else the portal's access token; CRM calls are then counted against the rate limits.
+ * The kit middleware: the webhooks app API takes the developer API key (`?hapikey=`), the OAuth
+ * endpoints nothing, everything else the portal's private-app token or an access token the OAuth
+ * endpoints minted; CRM calls are then counted against the rate limits.
  */
 export function authAndLimits(
   credentials: { accessToken: string; developerApiKey: string },
   limiter: RateLimiter,
+  oauth?: Pick<HubspotOAuth, 'owns' | 'accepts'>,
 ) {
   return async (req: SandboxRequest, next: () => Promise<SandboxResponse>): Promise<SandboxResponse> => {
     if (req.path.startsWith('/webhooks/v3/')) {
       if (req.query.get('hapikey') !== credentials.developerApiKey) return hubspotError(401, HAPIKEY_MESSAGE);
       return next();
     }
+    if (oauth?.owns(req.path)) return next();
     const token = bearer(req);
-    if (token !== credentials.accessToken) return hubspotError(401, AUTH_MESSAGE);
-    const taken = limiter.take(token, req.operation.endsWith('.search') ? 'search' : 'standard');
+    const installed = token !== undefined && token !== credentials.accessToken && !!oauth?.accepts(token);
+    if (token !== credentials.accessToken && !installed) return hubspotError(401, AUTH_MESSAGE);
+    // An installed app's calls count against the app's budget in this portal, whichever token it uses.
+    const taken = limiter.take(
+      installed ? 'oauth-app' : token!,
+      req.operation.endsWith('.search') ? 'search' : 'standard',
+    );
     if ('response' in taken) return taken.response;
     const response = await next();
     return { ...response, headers: { ...taken.headers, ...response.headers } };

@@ -4,12 +4,15 @@
  * it with `new Client({ accessToken, developerApiKey, basePath: sandbox.url })`. See README.md.
  */
 import { startSandboxServer } from '../../../src/sandbox/kit/http.ts';
+import { clockRoutes, createClock } from '../../../src/sandbox/kit/clock.ts';
+import { createRandom } from '../../../src/sandbox/kit/random.ts';
 import { createWebhookDispatcher } from '../../../src/sandbox/kit/webhooks.ts';
 import { generateBusiness } from '../../../src/sandbox/seed/business.ts';
 import type { VendorSandbox, VendorSandboxOptions } from '../../../src/sandbox/types.ts';
 import { adminRoutes } from './admin.ts';
 import type { HubspotContext } from './context.ts';
 import { authAndLimits, createRateLimiter, DEFAULT_LIMITS, type Limits } from './limits.ts';
+import { createHubspotOAuth } from './oauth.ts';
 import { objectRoutes } from './routes-objects.ts';
 import { webhookRoutes } from './routes-webhooks.ts';
 import { createStore, type StoreSnapshot } from './state.ts';
@@ -23,7 +26,9 @@ export const HUBSPOT_SANDBOX_CREDENTIALS = {
   portalId: '24681357',
   /** The developer app whose webhooks the sandbox sends. */
   appId: '3141592',
-  /** Signs webhooks (X-HubSpot-Signature-v3). */
+  /** The app's OAuth client id (installing the app: `/oauth/authorize`, `/oauth/v1/token`). */
+  clientId: '5e0c8a2f-7b14-4d9e-a3c6-91f2b8d04e57',
+  /** Signs webhooks (X-HubSpot-Signature-v3), and is the app's OAuth client secret. */
   clientSecret: 'sbx-3c1f7a52-9d4e-4b6a-8f20-5e7d91c0a4b8',
   /** `?hapikey=` on the webhooks v3 app API. */
   developerApiKey: 'sbx-dev-6b2e0d94-71a3-4c58-b9f6-0e4c2a8d7f13',
@@ -52,6 +57,16 @@ export async function startHubspotSandbox(options: HubspotSandboxOptions = {}): 
     windowMs: options.webhookBatchWindowMs ?? 100,
   });
   const limiter = createRateLimiter(initialLimits, credentials.appId);
+  const clock = createClock();
+  const oauth = createHubspotOAuth({
+    clock,
+    random: createRandom(`hubspot-oauth:${business.seed}`),
+    clientId: credentials.clientId,
+    clientSecret: credentials.clientSecret,
+    appId: credentials.appId,
+    portalId: credentials.portalId,
+    hubDomain: business.name,
+  });
   const ctx: HubspotContext = {
     store: createStore(business),
     emit: (changes, source) => events.emit(changes, source),
@@ -61,11 +76,12 @@ export async function startHubspotSandbox(options: HubspotSandboxOptions = {}): 
     {
       name: 'hubspot',
       routes: [
+        ...oauth.routes(),
         ...objectRoutes(ctx, 'contacts'),
         ...objectRoutes(ctx, 'deals'),
         ...webhookRoutes(app, credentials.appId),
       ],
-      adminRoutes: adminRoutes(ctx, limiter),
+      adminRoutes: [...adminRoutes(ctx, limiter), ...clockRoutes(clock)],
       errorResponse(status, message, _req, extra) {
         if (status === 429) {
           const retryAfter = extra?.retryAfterSeconds;
@@ -77,16 +93,18 @@ export async function startHubspotSandbox(options: HubspotSandboxOptions = {}): 
         }
         return hubspotError(status, message);
       },
-      middleware: authAndLimits(credentials, limiter),
+      middleware: authAndLimits(credentials, limiter, oauth),
       reset() {
         // CRM data, counters and unsent events start over; the app's webhook settings and
         // subscriptions stay, as they belong to the developer app rather than the portal.
         ctx.store = createStore(business);
         limiter.reset(initialLimits);
         events.reset();
+        oauth.reset();
       },
       describe: () => ({
         credentials,
+        oauth: oauth.describe(),
         records: ctx.store.counts(),
         limits: limiter.limits(),
         webhookTarget: app.settings?.targetUrl ?? null,

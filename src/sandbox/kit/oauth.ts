@@ -1,5 +1,5 @@
 /**
- * What the OAuth 2 sandboxes (Xero, QuickBooks) share: reading the client's credentials from a token
+ * What the OAuth 2 sandboxes (Xero, QuickBooks, Google, HubSpot) share: reading the client's credentials from a token
  * request, and the consent step without a browser (`POST /__sandbox/authorize`). Each vendor keeps
  * its own tokens, grants and error bodies.
  */
@@ -26,6 +26,13 @@ export function clientCredentials(
   } catch {
     return {};
   }
+}
+
+/** A token request's form; undefined when the body is not form encoded (each vendor refuses that its own way). */
+export function tokenForm(req: SandboxRequest): URLSearchParams | undefined {
+  const type = String(req.headers['content-type'] ?? '').toLowerCase();
+  if (!type.startsWith('application/x-www-form-urlencoded')) return undefined;
+  return new URLSearchParams(req.rawBody.toString('utf8'));
 }
 
 /**
@@ -104,10 +111,17 @@ export function consentRoutes(options: {
   /** What is being connected, for the page: the organisation's name. */
   account: () => string;
   knownScopes: ReadonlySet<string>;
-  authorize(scopes: string[], redirectUri: string): string;
+  /** Mints the code; `params` are the `carry` parameters the request had (Google's `access_type`). */
+  authorize(scopes: string[], redirectUri: string, params: URLSearchParams): string;
   extra?: () => Record<string, string>;
   /** Refuse a request without `state` (Intuit requires one: `invalid_request`, back to the redirect URI). */
   requireState?: boolean;
+  /** Query parameters besides the standard ones that the page keeps for Allow (`access_type`, `optional_scope`). */
+  carry?: readonly string[];
+  /** False where the vendor's URL has no `response_type` (HubSpot's install URL). Default true. */
+  responseType?: boolean;
+  /** Scopes the user may grant or not (HubSpot's `optional_scope`): checked like `scope`, shown apart. */
+  optionalScopeParam?: string;
 }): Route[] {
   const { path, vendor } = options;
   const errorPage = (error: string, detail: string) =>
@@ -132,14 +146,22 @@ export function consentRoutes(options: {
         `redirect_uri "${redirectUri}" must be an https URL (or http on localhost / 127.0.0.1).`,
       );
     const state = params.get('state') ?? '';
-    if (params.get('response_type') !== 'code')
+    if (options.responseType !== false && params.get('response_type') !== 'code')
       return redirectTo(redirectUri, { error: 'unsupported_response_type', state });
     const scopes = (params.get('scope') ?? '').split(/\s+/).filter(Boolean);
-    if (scopes.length === 0 || scopes.some((s) => !options.knownScopes.has(s)))
+    const optional = options.optionalScopeParam
+      ? (params.get(options.optionalScopeParam) ?? '').split(/\s+/).filter(Boolean)
+      : [];
+    if (scopes.length === 0 || [...scopes, ...optional].some((s) => !options.knownScopes.has(s)))
       return redirectTo(redirectUri, { error: 'invalid_scope', state });
     if (options.requireState && !state)
       return redirectTo(redirectUri, { error: 'invalid_request', error_description: 'state is required' });
-    return { clientId, redirectUri, scopes, state };
+    const carried = new URLSearchParams();
+    for (const name of [...(options.carry ?? []), options.optionalScopeParam ?? '']) {
+      const value = name ? params.get(name) : null;
+      if (value !== null) carried.set(name, value);
+    }
+    return { clientId, redirectUri, scopes, optional, state, carried };
   };
   const hidden = (name: string, value: string) =>
     `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
@@ -156,9 +178,17 @@ export function consentRoutes(options: {
           `Connect to ${vendor} (sandbox)`,
           `<h1>Connect to ${escapeHtml(vendor)}</h1>
 <p>An app (client ${escapeHtml(r.clientId)}) wants to connect to <strong>${escapeHtml(options.account())}</strong> with these permissions:</p>
-<ul>${r.scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>
+<ul>${r.scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>${
+            r.optional.length > 0
+              ? `<p>and, if you allow them:</p><ul>${r.optional.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>`
+              : ''
+          }
 <form method="post" action="${escapeHtml(path)}">
-${hidden('client_id', r.clientId)}${hidden('redirect_uri', r.redirectUri)}${hidden('scope', r.scopes.join(' '))}${hidden('state', r.state)}${hidden('response_type', 'code')}
+${hidden('client_id', r.clientId)}${hidden('redirect_uri', r.redirectUri)}${hidden('scope', r.scopes.join(' '))}${hidden('state', r.state)}${hidden('response_type', 'code')}${[
+            ...r.carried,
+          ]
+            .map(([k, v]) => hidden(k, v))
+            .join('')}
 <button type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,
@@ -175,9 +205,114 @@ ${hidden('client_id', r.clientId)}${hidden('redirect_uri', r.redirectUri)}${hidd
         if ('status' in r) return r;
         if (form.get('decision') !== 'allow')
           return redirectTo(r.redirectUri, { error: 'access_denied', state: r.state });
-        const code = options.authorize(r.scopes, r.redirectUri);
+        const code = options.authorize([...r.scopes, ...r.optional], r.redirectUri, r.carried);
         return redirectTo(r.redirectUri, { code, state: r.state, ...options.extra?.() });
       },
     },
   ];
+}
+
+/** One consent allowed: its scopes, and whether it was revoked (at the vendor, or by an uninstall). */
+export interface Grant {
+  id: number;
+  scopes: string[];
+  revoked: boolean;
+}
+
+/**
+ * What an OAuth sandbox keeps of its consents (Google's, HubSpot's): one-time codes with what the
+ * consent said, the grants made from them, and the access and refresh tokens minted under each. A
+ * token is good while its grant is not revoked (and, for access tokens, until it expires on the
+ * sandbox's clock). Each vendor keeps its own token shapes, lifetimes and error bodies.
+ */
+export interface GrantBook<C> {
+  /** Keeps a code minted by the consent page, with what the consent said, for `ttlSeconds`. */
+  issueCode(code: string, consent: C, ttlSeconds: number): void;
+  /**
+   * Takes a code: once, even when the exchange then fails (a wrong redirect URI), as the vendors do.
+   * `unknown` for a code never issued, `spent` for one used or expired.
+   */
+  takeCode(code: string): C | 'unknown' | 'spent';
+  grant(scopes: string[]): Grant;
+  addAccessToken(token: string, grant: Grant, ttlSeconds: number): void;
+  addRefreshToken(token: string, grant: Grant): void;
+  /** The live grant behind a refresh token. */
+  byRefreshToken(token: string): Grant | undefined;
+  /** The live grant behind an unexpired access token, and when it expires. */
+  byAccessToken(token: string): { grant: Grant; expiresAt: number } | undefined;
+  /** Whether an API call may use this access token (counted in `describe().accessTokenUses`). */
+  accepts(token: string): boolean;
+  /** Revokes the grant behind an access or refresh token; false when there was no live one. */
+  revoke(token: string): boolean;
+  describe(): Record<string, unknown>;
+  reset(): void;
+}
+
+export function createGrantBook<C>(clock: { now(): number }): GrantBook<C> {
+  let codes = new Map<string, { consent: C; expiresAt: number; used: boolean }>();
+  let grants = new Map<number, Grant>();
+  let refreshTokens = new Map<string, number>();
+  let accessTokens = new Map<string, { grant: number; expiresAt: number }>();
+  let nextGrant = 1;
+  let accessTokenUses = 0;
+  const live = (id: number | undefined): Grant | undefined => {
+    const grant = id === undefined ? undefined : grants.get(id);
+    return grant && !grant.revoked ? grant : undefined;
+  };
+  const byAccessToken = (token: string) => {
+    const record = accessTokens.get(token);
+    const grant = live(record?.grant);
+    return record && grant && clock.now() < record.expiresAt
+      ? { grant, expiresAt: record.expiresAt }
+      : undefined;
+  };
+  return {
+    issueCode(code, consent, ttlSeconds) {
+      codes.set(code, { consent, expiresAt: clock.now() + ttlSeconds * 1000, used: false });
+    },
+    takeCode(code) {
+      const record = codes.get(code);
+      if (!record) return 'unknown';
+      if (record.used || clock.now() >= record.expiresAt) return 'spent';
+      record.used = true;
+      return record.consent;
+    },
+    grant(scopes) {
+      const grant: Grant = { id: nextGrant++, scopes, revoked: false };
+      grants.set(grant.id, grant);
+      return grant;
+    },
+    addAccessToken(token, grant, ttlSeconds) {
+      accessTokens.set(token, { grant: grant.id, expiresAt: clock.now() + ttlSeconds * 1000 });
+    },
+    addRefreshToken(token, grant) {
+      refreshTokens.set(token, grant.id);
+    },
+    byRefreshToken: (token) => live(refreshTokens.get(token)),
+    byAccessToken,
+    accepts(token) {
+      if (!byAccessToken(token)) return false;
+      accessTokenUses++;
+      return true;
+    },
+    revoke(token) {
+      const grant = live(refreshTokens.get(token) ?? accessTokens.get(token)?.grant);
+      if (grant) grant.revoked = true;
+      return grant !== undefined;
+    },
+    describe: () => ({
+      grants: [...grants.values()].map((g) => ({ id: g.id, scopes: g.scopes, revoked: g.revoked })),
+      refreshTokens: refreshTokens.size,
+      accessTokens: accessTokens.size,
+      accessTokenUses,
+    }),
+    reset() {
+      codes = new Map();
+      grants = new Map();
+      refreshTokens = new Map();
+      accessTokens = new Map();
+      nextGrant = 1;
+      accessTokenUses = 0;
+    },
+  };
 }
