@@ -26,6 +26,12 @@ export interface EndpointRecord {
   updatedAt: Date;
 }
 
+/** An endpoint just made or rotated, with its secret in clear: shown once, never stored so. */
+export interface CreatedEndpoint {
+  endpoint: EndpointRecord;
+  secret: string;
+}
+
 /** The secrets that sign a delivery now: the current one, and the previous one during its grace period. */
 export interface EndpointSecrets {
   current: string;
@@ -126,7 +132,7 @@ export function createOutboundStore(store: Pick<Store, 'db' | 'dialect' | 'secre
     async create(
       workspace: string,
       input: { url: string; events: EventType[]; description: string | null; createdBy: string },
-    ): Promise<{ endpoint: EndpointRecord; secret: string }> {
+    ): Promise<CreatedEndpoint> {
       const id = newId('ep');
       const secret = newSecret();
       const now = iso(new Date());
@@ -196,7 +202,7 @@ export function createOutboundStore(store: Pick<Store, 'db' | 'dialect' | 'secre
       workspace: string,
       id: string,
       graceMs: number,
-    ): Promise<{ endpoint: EndpointRecord; secret: string } | null> {
+    ): Promise<CreatedEndpoint | null> {
       const row = await getRow(workspace, id);
       if (!row) return null;
       const secret = newSecret();
