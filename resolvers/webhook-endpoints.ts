@@ -38,12 +38,18 @@ async function checkInput(ctx: GraphContext, input: WebhookEndpointInput) {
   const outbound = outboundOf(ctx);
   const events = [...new Set(input.events)] as EventType[];
   if (events.length === 0)
-    throw badInput('"events" must name at least one event type, e.g. [BOOKING_CHANGED, PAYMENT_RECEIVED]', 'input.events');
+    throw badInput(
+      '"events" must name at least one event type, e.g. [BOOKING_CHANGED, PAYMENT_RECEIVED]',
+      'input.events',
+    );
   const checked = await checkEndpointUrl(input.url.trim(), outbound.settings);
   if ('problem' in checked) throw badInput(checked.problem, 'input.url');
   const description = input.description?.trim() || null;
   if (description && description.length > 200)
-    throw badInput(`"description" must be at most 200 characters, got ${description.length}`, 'input.description');
+    throw badInput(
+      `"description" must be at most 200 characters, got ${description.length}`,
+      'input.description',
+    );
   return { url: checked.url.href, events, description };
 }
 
@@ -87,11 +93,16 @@ export const webhookEndpointResolvers: Resolvers = {
     updateWebhookEndpoint: async (_, { id, input }, ctx) => {
       await endpointOf(ctx, id);
       const checked = await checkInput(ctx, input);
-      return (await outboundOf(ctx).store.endpoints.update(ctx.workspace.id, id, checked)) ?? endpointOf(ctx, id);
+      return (
+        (await outboundOf(ctx).store.endpoints.update(ctx.workspace.id, id, checked)) ?? endpointOf(ctx, id)
+      );
     },
     disableWebhookEndpoint: async (_, { id }, ctx) => {
       await endpointOf(ctx, id);
-      return (await outboundOf(ctx).store.endpoints.update(ctx.workspace.id, id, { enabled: false })) ?? endpointOf(ctx, id);
+      return (
+        (await outboundOf(ctx).store.endpoints.update(ctx.workspace.id, id, { enabled: false })) ??
+        endpointOf(ctx, id)
+      );
     },
     enableWebhookEndpoint: async (_, { id }, ctx) => {
       await endpointOf(ctx, id);
@@ -101,7 +112,11 @@ export const webhookEndpointResolvers: Resolvers = {
     },
     rotateWebhookEndpointSecret: async (_, { id }, ctx) => {
       const outbound = outboundOf(ctx);
-      const rotated = await outbound.store.endpoints.rotate(ctx.workspace.id, id, outbound.settings.secretGraceMs);
+      const rotated = await outbound.store.endpoints.rotate(
+        ctx.workspace.id,
+        id,
+        outbound.settings.secretGraceMs,
+      );
       if (!rotated) throw notFound('webhook endpoint', id, 'id');
       return rotated;
     },
@@ -110,7 +125,10 @@ export const webhookEndpointResolvers: Resolvers = {
       const result = await outbound.store.deliveries.replay(ctx.workspace.id, id);
       if (!result) throw notFound('webhook delivery', id, 'id');
       if (!result.replayed)
-        throw badInput(`delivery ${id} is ${result.delivery.state} already: it is being sent; nothing to replay`, 'id');
+        throw badInput(
+          `delivery ${id} is ${result.delivery.state} already: it is being sent; nothing to replay`,
+          'id',
+        );
       outbound.nudge();
       return result.delivery;
     },

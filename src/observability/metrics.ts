@@ -159,7 +159,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     outboundDeliveries: new Counter({
       name: 'switchboard_outbound_deliveries_total',
-      help: "Outbound webhook attempts by outcome: delivered (2xx), retried (failed, another attempt is scheduled), failed (the last attempt failed: replayable).",
+      help: 'Outbound webhook attempts by outcome: delivered (2xx), retried (failed, another attempt is scheduled), failed (the last attempt failed: replayable).',
       labelNames: ['outcome'],
       registers: [registry],
     }),

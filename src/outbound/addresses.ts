@@ -86,7 +86,9 @@ export function checkUrlForm(raw: string, policy: AddressPolicy): { url: URL } |
   try {
     url = new URL(raw);
   } catch {
-    return { problem: `"url" must be an absolute https:// URL, e.g. https://hooks.example.com/switchboard; got ${shown}` };
+    return {
+      problem: `"url" must be an absolute https:// URL, e.g. https://hooks.example.com/switchboard; got ${shown}`,
+    };
   }
   if (url.username || url.password)
     return {
@@ -135,7 +137,9 @@ export async function checkEndpointUrl(
     addresses = await lookup(host);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'lookup failed';
-    return { problem: `"url" host ${host} does not resolve (${code}): check the name, or give one that resolves publicly` };
+    return {
+      problem: `"url" host ${host} does not resolve (${code}): check the name, or give one that resolves publicly`,
+    };
   }
   if (addresses.length === 0) return { problem: `"url" host ${host} resolves to no address` };
   for (const { address } of addresses) {
@@ -164,14 +168,20 @@ export function guardedLookup(policy: AddressPolicy) {
       for (const { address } of list) {
         const refused = refusedAddress(address, policy);
         if (refused) {
-          const blocked: NodeJS.ErrnoException = new Error(`refused to connect: ${hostname} resolves to ${refused}`);
+          const blocked: NodeJS.ErrnoException = new Error(
+            `refused to connect: ${hostname} resolves to ${refused}`,
+          );
           blocked.code = 'EADDRREFUSED';
           return callback(blocked, []);
         }
       }
       if (options.all) return callback(null, list);
       const [first] = list;
-      if (!first) return callback(Object.assign(new Error(`${hostname} resolves to no address`), { code: 'ENOTFOUND' }), []);
+      if (!first)
+        return callback(
+          Object.assign(new Error(`${hostname} resolves to no address`), { code: 'ENOTFOUND' }),
+          [],
+        );
       callback(null, first.address, first.family);
     });
   };

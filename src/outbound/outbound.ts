@@ -75,7 +75,8 @@ export function createOutbound(deps: OutboundDeps, overrides: Partial<OutboundSe
 
   const stopHook = deps.bus.beforePublish(async (events) => {
     const byWorkspace = new Map<string, DomainEvent[]>();
-    for (const event of events) byWorkspace.set(event.workspace, [...(byWorkspace.get(event.workspace) ?? []), event]);
+    for (const event of events)
+      byWorkspace.set(event.workspace, [...(byWorkspace.get(event.workspace) ?? []), event]);
     let stored = 0;
     for (const [workspace, list] of byWorkspace) {
       stored += await store.deliveries.enqueue(
@@ -99,7 +100,13 @@ export function createOutbound(deps: OutboundDeps, overrides: Partial<OutboundSe
       store.deliveries.settle(delivery, workerId, outcome);
     if (!target || !target.endpoint.enabled) {
       // Disabled since it was claimed: left PENDING for when it is enabled again.
-      await settle({ state: 'PENDING', attempts: delivery.attempts, status: delivery.lastStatus, error: delivery.lastError, attemptedAt: delivery.lastAttemptAt ?? attemptedAt });
+      await settle({
+        state: 'PENDING',
+        attempts: delivery.attempts,
+        status: delivery.lastStatus,
+        error: delivery.lastError,
+        attemptedAt: delivery.lastAttemptAt ?? attemptedAt,
+      });
       return;
     }
     const attempts = delivery.attempts + 1;
@@ -155,12 +162,25 @@ export function createOutbound(deps: OutboundDeps, overrides: Partial<OutboundSe
       await settle({ state: 'FAILED', attempts, status, error, attemptedAt });
       metrics.outboundDeliveries.inc({ outcome: 'failed' });
       logger.warn(
-        { delivery: delivery.id, endpoint: delivery.endpointId, workspace: delivery.workspace, attempts, status },
+        {
+          delivery: delivery.id,
+          endpoint: delivery.endpointId,
+          workspace: delivery.workspace,
+          attempts,
+          status,
+        },
         'outbound webhook gave up; replay it with replayWebhookDelivery',
       );
       return;
     }
-    await settle({ state: 'PENDING', attempts, status, error, attemptedAt, nextAttemptAt: new Date(Date.now() + delay) });
+    await settle({
+      state: 'PENDING',
+      attempts,
+      status,
+      error,
+      attemptedAt,
+      nextAttemptAt: new Date(Date.now() + delay),
+    });
     metrics.outboundDeliveries.inc({ outcome: 'retried' });
   }
 

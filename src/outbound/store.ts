@@ -198,11 +198,7 @@ export function createOutboundStore(store: Pick<Store, 'db' | 'dialect' | 'secre
      * A new secret; the current one keeps signing alongside it until `graceMs` from now (Standard
      * Webhooks allows several signatures in one header), so receivers can switch without a gap.
      */
-    async rotate(
-      workspace: string,
-      id: string,
-      graceMs: number,
-    ): Promise<CreatedEndpoint | null> {
+    async rotate(workspace: string, id: string, graceMs: number): Promise<CreatedEndpoint | null> {
       const row = await getRow(workspace, id);
       if (!row) return null;
       const secret = newSecret();
@@ -231,7 +227,8 @@ export function createOutboundStore(store: Pick<Store, 'db' | 'dialect' | 'secre
     ): Promise<{ endpoint: EndpointRecord; secrets: EndpointSecrets } | null> {
       const row = await getRow(workspace, id);
       if (!row) return null;
-      const graceLeft = row.previous_secret && row.previous_secret_until && new Date(row.previous_secret_until) > now;
+      const graceLeft =
+        row.previous_secret && row.previous_secret_until && new Date(row.previous_secret_until) > now;
       return {
         endpoint: toEndpoint(row),
         secrets: {
@@ -392,11 +389,21 @@ export function createOutboundStore(store: Pick<Store, 'db' | 'dialect' | 'secre
      * same `webhook-id` (a receiver that has it already can drop it). Null when there is no such
      * delivery; the record as it was when it is PENDING already.
      */
-    async replay(workspace: string, id: string): Promise<{ delivery: DeliveryRecord; replayed: boolean } | null> {
+    async replay(
+      workspace: string,
+      id: string,
+    ): Promise<{ delivery: DeliveryRecord; replayed: boolean } | null> {
       const now = iso(new Date());
       const result = await db
         .updateTable('outbound_deliveries')
-        .set({ state: 'PENDING', attempts: 0, next_attempt_at: now, locked_by: null, locked_until: null, updated_at: now })
+        .set({
+          state: 'PENDING',
+          attempts: 0,
+          next_attempt_at: now,
+          locked_by: null,
+          locked_until: null,
+          updated_at: now,
+        })
         .where('workspace_id', '=', workspace)
         .where('id', '=', id)
         .where('state', 'in', ['FAILED', 'DELIVERED'])
