@@ -33,6 +33,8 @@ async function endpointOf(ctx: GraphContext, id: string, argument = 'id'): Promi
   return endpoint;
 }
 
+const endpointsRead = new WeakMap<GraphContext, Map<string, Promise<EndpointRecord | null>>>();
+
 /** The input checked: a URL the hub may reach, at least one event type, a short description. */
 async function checkInput(ctx: GraphContext, input: WebhookEndpointInput) {
   const outbound = outboundOf(ctx);
@@ -59,7 +61,17 @@ export const webhookEndpointResolvers: Resolvers = {
       e.previousSecretUntil && e.previousSecretUntil > new Date() ? e.previousSecretUntil : null,
   },
   WebhookDelivery: {
-    endpoint: (d, _, ctx) => outboundOf(ctx).store.endpoints.get(ctx.workspace.id, d.endpointId),
+    // A page of deliveries names few endpoints: each is read once per request.
+    endpoint: (d, _, ctx) => {
+      let seen = endpointsRead.get(ctx);
+      if (!seen) endpointsRead.set(ctx, (seen = new Map()));
+      let endpoint = seen.get(d.endpointId);
+      if (!endpoint) {
+        endpoint = outboundOf(ctx).store.endpoints.get(ctx.workspace.id, d.endpointId);
+        seen.set(d.endpointId, endpoint);
+      }
+      return endpoint;
+    },
   },
   Query: {
     webhookEndpoints: (_, __, ctx) => outboundOf(ctx).store.endpoints.list(ctx.workspace.id),

@@ -264,7 +264,7 @@ describe('outbound webhooks', () => {
     expect(await refused('http://hooks.example.com/x')).toMatch(/must use https:\/\//);
     expect(await refused('https://user:pw@hooks.example.com/x')).toMatch(/must not carry credentials/);
     expect(await refused('not a url')).toMatch(/absolute https:\/\/ URL/);
-    expect(await refused('https://10.1.2.3/hook')).toMatch(/10\.1\.2\.3 is a private address/);
+    expect(await refused('https://10.1.2.3/hook')).toMatch(/not 10\.1\.2\.3, a private address/);
     expect(await refused('https://192.168.0.10/hook')).toMatch(/private address/);
     expect(await refused('https://169.254.169.254/latest/meta-data')).toMatch(/link-local address/);
     expect(await refused('https://[fd00::1]/hook')).toMatch(/unique-local address/);

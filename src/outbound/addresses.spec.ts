@@ -64,7 +64,7 @@ describe('an endpoint URL', () => {
   });
 
   it('must not name a private, link-local or unique-local address, however it is written', () => {
-    expect(problem(checkUrlForm('https://10.0.0.7/in', live))).toMatch(/10\.0\.0\.7 is a private address/);
+    expect(problem(checkUrlForm('https://10.0.0.7/in', live))).toMatch(/not 10\.0\.0\.7, a private address/);
     expect(problem(checkUrlForm('https://169.254.169.254/latest', sandbox))).toMatch(/link-local/);
     expect(problem(checkUrlForm('https://[fc00::5]/in', sandbox))).toMatch(/unique-local/);
     expect(problem(checkUrlForm('https://[::ffff:192.168.0.1]/in', sandbox))).toMatch(/private/);
@@ -78,7 +78,7 @@ describe('an endpoint URL', () => {
     const url = 'https://hooks.example.com/in';
     expect(problem(await checkEndpointUrl(url, live, resolvesTo('93.184.215.14')))).toBeNull();
     expect(problem(await checkEndpointUrl(url, live, resolvesTo('93.184.215.14', '10.1.1.1')))).toMatch(
-      /hooks\.example\.com resolves to 10\.1\.1\.1 is a private address/,
+      /hooks\.example\.com resolves to 10\.1\.1\.1, a private address/,
     );
     expect(problem(await checkEndpointUrl(url, live, resolvesTo('fd00::2')))).toMatch(/unique-local/);
     expect(problem(await checkEndpointUrl(url, live, resolvesTo('::ffff:169.254.1.1')))).toMatch(

@@ -64,16 +64,19 @@ export function addressKind(ip: string): string | null {
   return null;
 }
 
-/** Why the hub will not connect to `ip` under `policy`, or null when it may. */
+/**
+ * Why the hub will not connect to `ip` under `policy` ("10.0.0.1, a private address"), or null when
+ * it may.
+ */
 export function refusedAddress(ip: string, policy: AddressPolicy): string | null {
   const kind = addressKind(ip);
   if (kind === null || (kind === 'loopback' && policy.allowLoopback)) return null;
   return kind === 'loopback'
-    ? `${ip} is a loopback address (allowed only in sandbox mode)`
-    : `${ip} is a ${kind} address`;
+    ? `${ip}, a loopback address (allowed only in sandbox mode)`
+    : `${ip}, a ${kind} address`;
 }
 
-const isLoopbackName = (host: string) => host === 'localhost' || host.endsWith('.localhost');
+const isLoopbackName = (host: string) => /(^|\.)localhost\.?$/.test(host);
 
 /**
  * The URL an endpoint may have, or a message saying what to fix. Checks the form only (scheme,
@@ -104,7 +107,7 @@ export function checkUrlForm(raw: string, policy: AddressPolicy): { url: URL } |
     return { problem: `"url" must not point at ${host} (loopback; allowed only in sandbox mode)` };
   if (isIP(host)) {
     const refused = refusedAddress(host, policy);
-    if (refused) return { problem: `"url" must reach a public address: ${refused}` };
+    if (refused) return { problem: `"url" must reach a public address, not ${refused}` };
   }
   return { url };
 }
@@ -144,7 +147,7 @@ export async function checkEndpointUrl(
   if (addresses.length === 0) return { problem: `"url" host ${host} resolves to no address` };
   for (const { address } of addresses) {
     const refused = refusedAddress(address, policy);
-    if (refused) return { problem: `"url" must reach a public address: ${host} resolves to ${refused}` };
+    if (refused) return { problem: `"url" must reach public addresses only: ${host} resolves to ${refused}` };
   }
   return form;
 }

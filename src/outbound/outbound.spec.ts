@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import pino from 'pino';
@@ -103,6 +105,52 @@ describe('the outbound worker', () => {
         'webhook-signature': forged,
       }),
     ).toThrow();
+  });
+
+  it('counts no answer within the timeout as a failed attempt, saying so', async () => {
+    const silent = createServer(() => {}); // holds every request
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const quick = createOutbound(
+      { store, bus: createLocalBus(), metrics: createMetrics(), logger: pino({ level: 'silent' }) },
+      { allowLoopback: true, baseMs: 10, maxMs: 20, maxAttempts: 1, pollMs: 20, timeoutMs: 200 },
+    );
+    const { endpoint } = await quick.store.endpoints.create('quiet', {
+      url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`,
+      events: ['BOOKING_CHANGED'],
+      description: null,
+      createdBy: 'test',
+    });
+    await quick.store.deliveries.enqueue('quiet', [
+      {
+        eventId: 'q1',
+        eventType: 'BOOKING_CHANGED',
+        customerId: null,
+        occurredAt: new Date(),
+        payload: '{}',
+      },
+    ]);
+    await worker.stop();
+    const quickWorker = quick.start();
+    try {
+      const [failed] = await waitFor(
+        async () => {
+          const list = await quick.store.deliveries.list('quiet', {
+            endpointId: endpoint.id,
+            states: ['FAILED'],
+            first: 1,
+          });
+          return list.length ? list : undefined;
+        },
+        () => 'the unanswered delivery to fail',
+      );
+      expect(failed!.lastError).toBe('no answer within 200 ms');
+    } finally {
+      await quickWorker.stop();
+      await quick.close();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+      worker = outbound.start();
+    }
   });
 
   it('checks the address again when it sends: a loopback endpoint outside sandbox mode fails, saying why', async () => {
