@@ -105,7 +105,7 @@ export function createOutbound(deps: OutboundDeps, overrides: Partial<OutboundSe
         attempts: delivery.attempts,
         status: delivery.lastStatus,
         error: delivery.lastError,
-        attemptedAt: delivery.lastAttemptAt ?? attemptedAt,
+        attemptedAt: delivery.lastAttemptAt,
       });
       return;
     }

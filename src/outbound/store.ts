@@ -335,7 +335,8 @@ export function createOutboundStore(store: Pick<Store, 'db' | 'dialect' | 'secre
         attempts: number;
         status: number | null;
         error: string | null;
-        attemptedAt: Date;
+        /** Null when it was never sent (released unsent). */
+        attemptedAt: Date | null;
         nextAttemptAt?: Date;
       },
     ): Promise<boolean> {
@@ -346,7 +347,7 @@ export function createOutboundStore(store: Pick<Store, 'db' | 'dialect' | 'secre
           attempts: outcome.attempts,
           last_status: outcome.status,
           last_error: outcome.error,
-          last_attempt_at: iso(outcome.attemptedAt),
+          last_attempt_at: outcome.attemptedAt ? iso(outcome.attemptedAt) : null,
           ...(outcome.state === 'DELIVERED' ? { delivered_at: iso(new Date()) } : {}),
           ...(outcome.nextAttemptAt ? { next_attempt_at: iso(outcome.nextAttemptAt) } : {}),
           locked_by: null,
