@@ -37,7 +37,8 @@ describe('outbound webhooks on two replicas (PostgreSQL and Redis)', () => {
       replicas.push(
         createOutbound(
           { store, bus, metrics: createMetrics(), logger: pino({ level: 'silent' }) },
-          { allowLoopback: true, baseMs: 5, maxMs: 20, maxAttempts: 100, pollMs: 50, concurrency: 8 },
+          // Retried every 5 to 100 ms, a hundred times: ten seconds down and more before one gives up.
+          { allowLoopback: true, baseMs: 5, maxMs: 100, maxAttempts: 100, pollMs: 50, concurrency: 8 },
         ),
       );
     }
@@ -61,7 +62,6 @@ describe('outbound webhooks on two replicas (PostgreSQL and Redis)', () => {
     receiver.verifyWith('/both', secret);
     // Down at first, so both replicas' workers hold queues when it recovers.
     receiver.answer('/both', 503);
-    workers.push(...replicas.map((r) => r.start()));
     const events: DomainEvent[] = Array.from({ length: 200 }, (_, i) => ({
       id: `ev-${i}`,
       type: 'INVOICE_CHANGED',
@@ -75,6 +75,9 @@ describe('outbound webhooks on two replicas (PostgreSQL and Redis)', () => {
       await buses[i % 2]!.publish(event);
       await buses[(i + 1) % 2]!.publish(event);
     }
+    // Stored before any is sent (the workers start now), so a slow machine cannot make the queue
+    // heads give up while events are still being published.
+    workers.push(...replicas.map((r) => r.start()));
     await waitFor(
       () => ((receiver.refused.get('/both') ?? 0) >= 4 ? true : undefined),
       () => 'refused attempts at /both',

@@ -78,11 +78,11 @@ function useHub(env: Record<string, string>) {
 }
 
 describe('outbound webhooks', () => {
-  // Retries every 20 to 100 ms, a hundred times: an endpoint down for a few seconds is not given up
-  // on (the describe below gives up after 3 attempts).
+  // Retries every 20 to 200 ms, a hundred times: an endpoint down for a while (20 s and more) is not
+  // given up on (the describe below gives up after 3 attempts).
   const t = useHub({
     OUTBOUND_RETRY_BASE_MS: '20',
-    OUTBOUND_RETRY_MAX_MS: '100',
+    OUTBOUND_RETRY_MAX_MS: '200',
     OUTBOUND_MAX_ATTEMPTS: '100',
     OUTBOUND_POLL_MS: '20',
   });
