@@ -9,7 +9,7 @@ import type { DomainEvent } from '../events/types.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.ts';
 import { waitFor } from '../../harness/wait.ts';
-import { createOutbound, type Outbound } from './outbound.ts';
+import { createOutbound, type Outbound, type OutboundSettings } from './outbound.ts';
 
 const event = (id: string, customerId: string | null = 'c1'): DomainEvent => ({
   id,
@@ -107,94 +107,79 @@ describe('the outbound worker', () => {
     ).toThrow();
   });
 
-  it('counts no answer within the timeout as a failed attempt, saying so', async () => {
-    const silent = createServer(() => {}); // holds every request
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const quick = createOutbound(
+  /**
+   * One delivery to `url` in a workspace of its own, sent by a worker with `settings` alone (the
+   * suite's worker paused), until it is FAILED: the failed delivery.
+   */
+  async function failedAlone(workspace: string, url: string, settings: Partial<OutboundSettings>) {
+    const alone = createOutbound(
       { store, bus: createLocalBus(), metrics: createMetrics(), logger: pino({ level: 'silent' }) },
-      { allowLoopback: true, baseMs: 10, maxMs: 20, maxAttempts: 1, pollMs: 20, timeoutMs: 200 },
+      { baseMs: 10, maxMs: 20, pollMs: 20, ...settings },
     );
-    const { endpoint } = await quick.store.endpoints.create('quiet', {
-      url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`,
+    const { endpoint } = await alone.store.endpoints.create(workspace, {
+      url,
       events: ['BOOKING_CHANGED'],
       description: null,
       createdBy: 'test',
     });
-    await quick.store.deliveries.enqueue('quiet', [
-      {
-        eventId: 'q1',
-        eventType: 'BOOKING_CHANGED',
-        customerId: null,
-        occurredAt: new Date(),
-        payload: '{}',
-      },
-    ]);
+    const delivery = {
+      eventType: 'BOOKING_CHANGED',
+      customerId: null,
+      occurredAt: new Date(),
+      payload: '{}',
+    } as const;
+    await alone.store.deliveries.enqueue(workspace, [{ ...delivery, eventId: `${workspace}-1` }]);
     await worker.stop();
-    const quickWorker = quick.start();
+    const aloneWorker = alone.start();
     try {
       const [failed] = await waitFor(
         async () => {
-          const list = await quick.store.deliveries.list('quiet', {
+          const list = await alone.store.deliveries.list(workspace, {
             endpointId: endpoint.id,
             states: ['FAILED'],
             first: 1,
           });
           return list.length ? list : undefined;
         },
-        () => 'the unanswered delivery to fail',
+        () => `the delivery to ${url} to fail`,
       );
-      expect(failed!.lastError).toBe('no answer within 200 ms');
+      return failed!;
     } finally {
-      await quickWorker.stop();
-      await quick.close();
+      await aloneWorker.stop();
+      await alone.close();
+      worker = outbound.start();
+    }
+  }
+
+  it('counts no answer within the timeout as a failed attempt, saying so', async () => {
+    const silent = createServer(() => {}); // holds every request
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const failed = await failedAlone(
+        'quiet',
+        `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`,
+        {
+          allowLoopback: true,
+          maxAttempts: 1,
+          timeoutMs: 200,
+        },
+      );
+      expect(failed.lastError).toBe('no answer within 200 ms');
+    } finally {
       silent.closeAllConnections();
       await new Promise((resolve) => silent.close(resolve));
-      worker = outbound.start();
     }
   });
 
   it('checks the address again when it sends: a loopback endpoint outside sandbox mode fails, saying why', async () => {
-    const strict = createOutbound(
-      { store, bus: createLocalBus(), metrics: createMetrics(), logger: pino({ level: 'silent' }) },
-      { allowLoopback: false, baseMs: 10, maxMs: 20, maxAttempts: 2, pollMs: 20 },
-    );
     // Saved while it resolved elsewhere (or in sandbox mode); now it names loopback.
-    const { endpoint } = await strict.store.endpoints.create('strict', {
-      url: `https://localhost:${new URL(receiver.url).port}/strict`,
-      events: ['BOOKING_CHANGED'],
-      description: null,
-      createdBy: 'test',
+    const failed = await failedAlone('strict', `https://localhost:${new URL(receiver.url).port}/strict`, {
+      allowLoopback: false,
+      maxAttempts: 2,
     });
-    await strict.store.deliveries.enqueue('strict', [
-      {
-        eventId: 's1',
-        eventType: 'BOOKING_CHANGED',
-        customerId: null,
-        occurredAt: new Date(),
-        payload: '{}',
-      },
-    ]);
-    await worker.stop();
-    const strictWorker = strict.start();
-    try {
-      const [failed] = await waitFor(
-        async () => {
-          const list = await strict.store.deliveries.list('strict', {
-            endpointId: endpoint.id,
-            states: ['FAILED'],
-            first: 1,
-          });
-          return list.length ? list : undefined;
-        },
-        () => 'the loopback delivery to fail',
-      );
-      expect(failed!.lastError).toMatch(/localhost.*loopback/);
-      expect(failed!.lastStatus).toBeNull();
-      expect(receiver.received.some((r) => r.path === '/strict')).toBe(false);
-    } finally {
-      await strictWorker.stop();
-      await strict.close();
-      worker = outbound.start();
-    }
+    expect(failed.lastError).toMatch(/localhost.*loopback/);
+    expect(failed.lastStatus).toBeNull();
+    expect(failed.attempts).toBe(2);
+    expect(receiver.received.some((r) => r.path === '/strict')).toBe(false);
   });
 });
