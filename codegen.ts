@@ -38,6 +38,9 @@ const config: CodegenConfig = {
           Reconciliation: './models.ts#ReconciliationModel',
           Workspace: './models.ts#WorkspaceModel',
           CreatedWorkspace: './models.ts#CreatedWorkspaceModel',
+          WebhookEndpoint: '../outbound/store.ts#EndpointRecord',
+          CreatedWebhookEndpoint: '../outbound/store.ts#CreatedEndpoint',
+          WebhookDelivery: '../outbound/store.ts#DeliveryRecord',
         },
         // Import paths in the generated file carry .ts, as everything else here (NodeNext + tsx).
         emitLegacyCommonJSImports: false,

@@ -13,6 +13,7 @@ import { benchSecurity } from './security.ts';
 import { benchColdStart, COLD } from './cold-start.ts';
 import { benchGateway, GATEWAY, medianOf, RECORDS } from './gateway.ts';
 import { benchConsole, CONSOLE_BENCH } from './console.ts';
+import { benchOutbound, OUTBOUND_BENCH } from './outbound.ts';
 import { machine, median, ms, percentile } from './support.ts';
 
 /** In the order their sections appear in RESULTS.md. */
@@ -27,6 +28,7 @@ const SCENARIOS = [
   'cold-start',
   'gateway',
   'console',
+  'outbound',
 ] as const;
 const wanted = new Set(process.argv.slice(2));
 const unknown = [...wanted].filter((name) => !(SCENARIOS as readonly string[]).includes(name));
@@ -604,6 +606,48 @@ calendar, as with the real one; then the event's fields are read for the page, o
 | connections shown, ${CONSOLE_BENCH.paints} visits | ${ms(ready)} | ${ms(percentile(r.connectionsMs, 95))} | | |
 | the hub's first visit (bundles the script) | first paint ${ms(r.firstVisit.firstPaintMs)}, connections ${ms(r.firstVisit.connectionsMs)} | | | |
 | live event, webhook sent to row shown, ${r.eventMs.length} events | ${ms(event)} | ${ms(event95)} | under 100 ms | ${verdict(event < 100)}${event95 < 100 ? '' : ' (median; p95 not)'} |
+`,
+  );
+}
+
+if (want('outbound')) {
+  loadAtStart.set('outbound', loadavg()[0] ?? NaN);
+  const r = await benchOutbound(log);
+  const p50 = median(r.latencyMs);
+  const p99 = percentile(r.latencyMs, 99);
+  const o = r.outage;
+  const allIn = o.delivered === o.events && o.duplicates === 0 && o.outOfOrder === 0 && o.unverified === 0;
+  sections.set(
+    'outbound',
+    `## Scenario "outbound": webhooks to the business's own tools
+
+Setup: the sandbox-mode hub as \`npm start\` runs it, in this process (SQLite in memory), and a
+receiver on a real socket in the same process that verifies every delivery's signature with the
+standardwebhooks package and keeps one copy per \`webhook-id\` (counting any second copy). Events are
+\`INVOICE_CHANGED\` domain events published on the hub's bus, as the inbox processor publishes them
+(no sync rule acts on that type, so only delivery is measured; the "webhooks" scenario measures a
+vendor's webhook to the event).
+
+Latency: ${OUTBOUND_BENCH.latencyEvents} events, one at a time (after 20 unmeasured), from just before
+the publish to the receiver holding the verified delivery: storing the delivery row, the worker woken
+by it (the poll interval is the default 1 s and plays no part), claiming it, signing and the POST.
+
+Outage: ${o.events} events for ${OUTBOUND_BENCH.customers} customers (${o.events / OUTBOUND_BENCH.customers} each,
+interleaved) stored while the endpoint answers 503, then it recovers. Scaled down ${OUTBOUND_BENCH.scale}×:
+the retry schedule (\`OUTBOUND_RETRY_BASE_MS=${5_000 / OUTBOUND_BENCH.scale}\`: 5 s becomes 50 ms, 5 min 3 s,
+30 min 18 s; capped at 5 s with \`OUTBOUND_RETRY_MAX_MS\`) and the outage (10 minutes becomes
+${OUTBOUND_BENCH.outageMs / 1000} s). Only each customer's oldest delivery is tried while the endpoint is
+down (${o.refusedWhileDown} refused attempts in all, not one per event): the rest wait their turn.
+After recovery each customer's first delivery waits for its next retry (up to the capped 5 s), then
+the rest of its queue follows at once.
+
+| measure | value | target | verdict |
+| --- | --- | --- | --- |
+| event to receipt, p50 | ${ms(p50)} | | |
+| event to receipt, p99 | ${ms(p99)} | under 100 ms | ${verdict(p99 < 100)} |
+| outage: delivered after recovery | ${o.delivered} of ${o.events}, ${(o.drainMs / 1000).toFixed(1)} s after the endpoint recovered (${o.perSecond.toFixed(0)}/s once flowing) | all | ${verdict(o.delivered === o.events)} |
+| outage: customers whose events arrived out of order | ${o.outOfOrder} | 0 | ${verdict(o.outOfOrder === 0)} |
+| outage: second copies at the receiver; signatures that did not verify | ${o.duplicates}; ${o.unverified} | 0; 0 | ${verdict(allIn)} |
 `,
   );
 }

@@ -15,6 +15,7 @@ import { securityResolvers } from './security.ts';
 import { reconciliationResolvers } from './reconciliation.ts';
 import { connectionResolvers } from './connections.ts';
 import { workspaceResolvers } from './workspaces.ts';
+import { webhookEndpointResolvers } from './webhook-endpoints.ts';
 
 const parts: Resolvers[] = [
   scalarResolvers,
@@ -33,6 +34,7 @@ const parts: Resolvers[] = [
   reconciliationResolvers,
   connectionResolvers,
   workspaceResolvers,
+  webhookEndpointResolvers,
 ];
 
 /** One resolver map from the per-type files; a type defined in two files is a mistake and throws. */

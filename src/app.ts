@@ -163,6 +163,7 @@ export async function startSwitchboard(
       cache: { enabled: options.cache ?? config.cache.records },
       responses: { enabled: config.cache.responses },
       engine: { ...config.outbox, tracer: tracing?.tracer },
+      outbound: { ...config.outbound, allowLoopback: config.mode === 'sandbox' },
       requestDeadlineMs: config.upstream.requestDeadlineMs,
       bus: config.redisUrl
         ? await createRedisBus(config.redisUrl, { logger, prefix: config.redisPrefix })
@@ -291,6 +292,7 @@ export async function startSwitchboard(
     // The workers retry what failed and resume what a crash left behind, from the first moment.
     const worker = hub.engine.startWorker({ intervalMs: config.outbox.pollMs });
     const inboxWorker = processor.start();
+    const outboundWorker = hub.outbound?.start();
     nudge = inboxWorker.nudge;
     hub.reconciler.schedule(config.reconcileAt);
     const address = server.address() as AddressInfo;
@@ -327,6 +329,7 @@ export async function startSwitchboard(
         await webhooks.stop();
         await inboxWorker.stop();
         await worker.stop();
+        await outboundWorker?.stop();
         await security.close();
         await hub.close();
         for (const cleanup of cleanups.reverse()) await cleanup();

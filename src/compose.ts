@@ -8,6 +8,7 @@ import { CONNECTION_RESOURCE, createConnections } from './connections/connection
 import type { Store } from './store/store.ts';
 import { backfillLinks } from './links/backfill.ts';
 import { createWorkspaceDirectory, WORKSPACE_RESOURCE } from './workspaces/directory.ts';
+import { createOutbound, type OutboundSettings } from './outbound/outbound.ts';
 import {
   connectSources,
   type ConnectedSources,
@@ -33,6 +34,8 @@ export interface ComposeOptions extends Omit<HubOptions, 'store' | 'workspaces' 
   keepTokens?: boolean;
   metrics?: Metrics;
   logger?: Logger;
+  /** Outbound webhook settings (src/outbound/); its worker is started by the app, not here. */
+  outbound?: Partial<OutboundSettings>;
 }
 
 export interface Composed {
@@ -42,7 +45,7 @@ export interface Composed {
 }
 
 export function composeHub(options: ComposeOptions): Composed {
-  const { store, workspaces: entries, upstream, keepTokens = true, ...hubOptions } = options;
+  const { store, workspaces: entries, upstream, keepTokens = true, outbound, ...hubOptions } = options;
   const metrics = options.metrics ?? createMetrics();
   const logger = options.logger ?? createLogger();
   const state = keepTokens ? createSourceStateRepository(store) : undefined;
@@ -63,6 +66,7 @@ export function composeHub(options: ComposeOptions): Composed {
   });
   const hub = createHub({ ...hubOptions, store, workspaces, metrics, logger });
   hub.connections = connections;
+  hub.outbound = createOutbound({ store, bus: hub.bus, metrics, logger }, outbound);
   // A connection changed on any replica: every replica's token providers for it start afresh.
   connections.announce = (workspace, system) =>
     hub.bus.invalidate(workspace, [{ source: system, resource: CONNECTION_RESOURCE }]);

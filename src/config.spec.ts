@@ -161,3 +161,29 @@ describe("the console's sign-in through the identity provider (SWITCHBOARD_OIDC_
     ).toEqual([expect.stringMatching(/^SWITCHBOARD_OIDC_SCOPES must be space-separated scope names/)]);
   });
 });
+
+describe('outbound webhooks (OUTBOUND_*)', () => {
+  it("default to Standard Webhooks' schedule, and take shorter settings for tests", () => {
+    expect(loadConfig({ DATABASE_URL: ':memory:' }).outbound).toEqual({
+      baseMs: 5_000,
+      maxMs: 36_000_000,
+      maxAttempts: 8,
+      pollMs: 1_000,
+      timeoutMs: 10_000,
+      secretGraceMs: 86_400_000,
+    });
+    const short = loadConfig({
+      DATABASE_URL: ':memory:',
+      OUTBOUND_RETRY_BASE_MS: '5',
+      OUTBOUND_POLL_MS: '20',
+    });
+    expect(short.outbound).toMatchObject({ baseMs: 5, pollMs: 20 });
+  });
+
+  it('refuse a value out of range, naming the variable', () => {
+    expect(problems({ OUTBOUND_MAX_ATTEMPTS: '0', OUTBOUND_TIMEOUT_MS: 'long' })).toEqual([
+      'OUTBOUND_MAX_ATTEMPTS must be a whole number from 1 to 100, got "0"',
+      'OUTBOUND_TIMEOUT_MS must be a whole number from 100 to 120000, got "long"',
+    ]);
+  });
+});

@@ -35,6 +35,18 @@ export interface Config {
   timeZone: string;
   /** The write outbox: attempts per step, retry backoff, worker lease and poll interval. */
   outbox: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; leaseMs: number; pollMs: number };
+  /**
+   * Outbound webhooks (src/outbound/): the retry schedule's first delay (the rest scale with it) and
+   * cap, attempts, the worker's poll interval, a request's timeout and a rotated secret's grace period.
+   */
+  outbound: {
+    baseMs: number;
+    maxMs: number;
+    maxAttempts: number;
+    pollMs: number;
+    timeoutMs: number;
+    secretGraceMs: number;
+  };
   /** The upstream policy: request deadline, per-vendor timeouts, rate budgets on or off. */
   upstream: {
     requestDeadlineMs: number;
@@ -131,6 +143,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollMs: int('OUTBOX_POLL_MS', 500, 10, 60_000),
   };
 
+  const outbound = {
+    baseMs: int('OUTBOUND_RETRY_BASE_MS', 5_000, 1, 3_600_000),
+    maxMs: int('OUTBOUND_RETRY_MAX_MS', 36_000_000, 1, 86_400_000),
+    maxAttempts: int('OUTBOUND_MAX_ATTEMPTS', 8, 1, 100),
+    pollMs: int('OUTBOUND_POLL_MS', 1_000, 10, 60_000),
+    timeoutMs: int('OUTBOUND_TIMEOUT_MS', 10_000, 100, 120_000),
+    secretGraceMs: int('OUTBOUND_SECRET_GRACE_MS', 86_400_000, 0, 30 * 86_400_000),
+  };
+
   const bound = readBindings(env, problems);
   const modules = ROLES.flatMap((role) => (bound[role] ? [bound[role]] : []));
   const rateLimits = (env.SWITCHBOARD_RATE_LIMITS || 'on').toLowerCase();
@@ -221,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     currency,
     timeZone,
     outbox,
+    outbound,
     upstream,
     redisPrefix,
     development: env.NODE_ENV === 'development',

@@ -22,6 +22,7 @@ import { createIdentity, type Identity } from './links/identity.ts';
 import { createReconciler, type Reconciler, type ReconcilerOptions } from './sync/reconcile.ts';
 import { createReconciliationRunRepository } from './store/reconciliation-runs.ts';
 import type { Connections } from './connections/connections.ts';
+import type { Outbound } from './outbound/outbound.ts';
 
 export type { Workspace, WorkspaceSources } from './domain/workspace.ts';
 
@@ -76,6 +77,8 @@ export interface Hub {
   connections?: Connections;
   /** Workspaces made at run time (src/workspaces/); absent on hubs built without compose. */
   directory?: WorkspaceDirectory;
+  /** Webhooks to the business's own tools (src/outbound/); absent on hubs built without compose. */
+  outbound?: Outbound;
   close(): Promise<void>;
 }
 
@@ -130,6 +133,7 @@ export function createHub(options: HubOptions): Hub {
     ),
     async close() {
       await hub.reconciler.stop();
+      await hub.outbound?.close();
       stopInvalidating();
       await hub.bus.close();
       await Promise.all(

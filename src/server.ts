@@ -227,6 +227,11 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
     const counts = await hub.engine.store.counts();
     hub.metrics.operationsPending.set(counts.pending);
     hub.metrics.failedDeliveries.set(counts.failedDeliveries);
+    if (hub.outbound) {
+      const outbound = await hub.outbound.store.deliveries.counts();
+      hub.metrics.outboundPending.set(outbound.pending);
+      hub.metrics.outboundFailed.set(outbound.failed);
+    }
     await refreshSourceMetrics(hub);
     const text = await hub.metrics.registry.metrics();
     res.writeHead(200, { 'content-type': hub.metrics.registry.contentType });

@@ -2,6 +2,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel, CircuitBreakerModel, SourceTokenModel, OperationModel, OperationStepModel, FailedDeliveryModel, OperationPayloadModel, ApiKeyModel, CreatedApiKeyModel, AuditEntryModel, ReconciliationRunModel, ReconciliationModel, WorkspaceModel, CreatedWorkspaceModel } from './models.ts';
 import type { Money as MoneyModel } from '../domain/model.ts';
 import type { DomainEvent } from '../events/types.ts';
+import type { EndpointRecord, CreatedEndpoint, DeliveryRecord } from '../outbound/store.ts';
 import type { GraphContext } from './context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -307,6 +308,15 @@ export type CreatedApiKey = {
   /** The key as the hub keeps it. */
   apiKey: ApiKey;
   /** The key's full text, for the `Authorization: Bearer` header. Store it now: it cannot be shown again. */
+  secret: Scalars['String']['output'];
+};
+
+/** An endpoint with its signing secret, shown once: store it where the receiver verifies signatures. */
+export type CreatedWebhookEndpoint = {
+  __typename?: 'CreatedWebhookEndpoint';
+  /** The endpoint. */
+  endpoint: WebhookEndpoint;
+  /** The `whsec_…` secret that signs its deliveries. Shown once. */
   secret: Scalars['String']['output'];
 };
 
@@ -675,12 +685,20 @@ export type Mutation = {
    */
   createCustomer: CustomerPayload;
   /**
+   * Sends the given event types to `url` from now on. The answer carries the signing secret, shown
+   * once. A URL that is not https, carries credentials or resolves to a private, loopback or
+   * link-local address is refused.
+   */
+  createWebhookEndpoint: CreatedWebhookEndpoint;
+  /**
    * Serves one more business from now on, on every replica. It gets the hub's configured adapter for each
    * role, none of them connected: connect each from the new workspace's console (Connections), signed in
    * with the returned operator key. Its customers are linked once its CRM, payments and accounting are
    * connected. Only operators of the environment's workspace may make workspaces.
    */
   createWorkspace: CreatedWorkspace;
+  /** Stops deliveries to an endpoint; those waiting are held until it is enabled again. */
+  disableWebhookEndpoint: WebhookEndpoint;
   /**
    * Forgets the tokens or key connected from the console; calls to the system then fail with "not
    * connected" until it is connected again (the environment's credentials are not used either).
@@ -688,6 +706,8 @@ export type Mutation = {
   disconnect: Source;
   /** Closes an open sync issue without writing anything, saying why. */
   dismissSyncIssue: SyncIssue;
+  /** Resumes deliveries to a disabled endpoint, the held ones first. */
+  enableWebhookEndpoint: WebhookEndpoint;
   /** Issues an authorised invoice in the accounting package. */
   issueInvoice: InvoicePayload;
   /** Places an order: a payment intent for the total and an authorised invoice for the same lines, referencing each other. */
@@ -703,6 +723,8 @@ export type Mutation = {
   recordPayment: InvoicePayload;
   /** Refunds a paid order, in full or in part. */
   refundOrder: OrderPayload;
+  /** Sends a FAILED (or DELIVERED) delivery again now, with the same `webhook-id`; the retry schedule starts afresh. */
+  replayWebhookDelivery: WebhookDelivery;
   /** Moves a booking; the CRM's next-booking date follows. */
   rescheduleBooking: BookingPayload;
   /**
@@ -728,6 +750,11 @@ export type Mutation = {
    */
   rotateApiKey: CreatedApiKey;
   /**
+   * A new signing secret, shown once. The old one keeps signing alongside it (a second signature in
+   * `webhook-signature`) for the grace period (24 hours by default), so receivers can switch without a gap.
+   */
+  rotateWebhookEndpointSecret: CreatedWebhookEndpoint;
+  /**
    * Starts connecting (or reconnecting) a system of this workspace through its OAuth consent: returns
    * the vendor's consent page. Allowing there brings the browser back to `/oauth/callback/<system>`,
    * which stores the tokens (sealed) and returns to the console's Connections page.
@@ -735,6 +762,8 @@ export type Mutation = {
   startConnection: ConnectionStart;
   /** Carries a change of name, email, phone or company to every system that holds the customer. */
   updateCustomer: CustomerPayload;
+  /** Changes an endpoint's URL, event types and description (all three replaced). */
+  updateWebhookEndpoint: WebhookEndpoint;
 };
 
 
@@ -804,8 +833,30 @@ export type MutationCreateCustomerArgs = {
  * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
  * error. The payload's `operation` says how the write and each of its steps stand.
  */
+export type MutationCreateWebhookEndpointArgs = {
+  input: WebhookEndpointInput;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
 export type MutationCreateWorkspaceArgs = {
   input: WorkspaceInput;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationDisableWebhookEndpointArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -829,6 +880,17 @@ export type MutationDisconnectArgs = {
 export type MutationDismissSyncIssueArgs = {
   id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationEnableWebhookEndpointArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -880,6 +942,17 @@ export type MutationRefundOrderArgs = {
   amount?: InputMaybe<MoneyInput>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   orderId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationReplayWebhookDeliveryArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -949,6 +1022,17 @@ export type MutationRotateApiKeyArgs = {
  * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
  * error. The payload's `operation` says how the write and each of its steps stand.
  */
+export type MutationRotateWebhookEndpointSecretArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
 export type MutationStartConnectionArgs = {
   system: SourceSystem;
 };
@@ -964,6 +1048,18 @@ export type MutationUpdateCustomerArgs = {
   id: Scalars['ID']['input'];
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: UpdateCustomerInput;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationUpdateWebhookEndpointArgs = {
+  id: Scalars['ID']['input'];
+  input: WebhookEndpointInput;
 };
 
 /**
@@ -1222,6 +1318,10 @@ export type Query = {
   sources: Array<Source>;
   /** Open sync issues (all, with `includeResolved`), oldest first. */
   syncIssues: SyncIssueConnection;
+  /** Deliveries newest first: all, one endpoint's, or those in the given states. `first` is at most 500. */
+  webhookDeliveries: WebhookDeliveryConnection;
+  /** The workspace's webhook endpoints, oldest first. */
+  webhookEndpoints: Array<WebhookEndpoint>;
   /**
    * The workspaces this hub serves: every one for an operator of the environment's workspace (the
    * studio running the hub), otherwise only the caller's own.
@@ -1441,6 +1541,21 @@ export type QuerySyncIssuesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   includeResolved?: InputMaybe<Scalars['Boolean']['input']>;
   kinds?: InputMaybe<Array<SyncIssueKind>>;
+};
+
+
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
+export type QueryWebhookDeliveriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  endpointId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  states?: InputMaybe<Array<WebhookDeliveryState>>;
 };
 
 /** How many calls the hub may still send a system, kept under the vendor's published limits. */
@@ -1915,6 +2030,105 @@ export type UpdateCustomerInput = {
   phone?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** One event sent (or to be sent) to one endpoint. */
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  /** Attempts made (since the last replay). */
+  attempts: Scalars['Int']['output'];
+  /** When the delivery was stored. */
+  createdAt: Scalars['DateTime']['output'];
+  /** When the endpoint answered 2xx. */
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The endpoint. */
+  endpoint?: Maybe<WebhookEndpoint>;
+  /** The event's id (as subscriptions see it). */
+  eventId: Scalars['ID']['output'];
+  /** The event's type. */
+  eventType: EventType;
+  /** `msg_…`: the `webhook-id` header, the same on every attempt and replay, for receivers to drop duplicates. */
+  id: Scalars['ID']['output'];
+  /** When it was last sent. */
+  lastAttemptAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Why the last attempt failed. */
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** The HTTP status of the last attempt; null when no answer came. */
+  lastStatus?: Maybe<Scalars['Int']['output']>;
+  /** When it is sent next, while PENDING. */
+  nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When the event happened. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** The JSON body, exactly as signed. */
+  payload: Scalars['String']['output'];
+  /** Where it stands. */
+  state: WebhookDeliveryState;
+};
+
+/** A page of deliveries, newest first. */
+export type WebhookDeliveryConnection = {
+  __typename?: 'WebhookDeliveryConnection';
+  /** The deliveries on this page. */
+  edges: Array<WebhookDeliveryEdge>;
+  /** Whether there are more; pass `pageInfo.endCursor` as `after` for the next page. */
+  pageInfo: PageInfo;
+};
+
+/** An edge in a list of deliveries. */
+export type WebhookDeliveryEdge = {
+  __typename?: 'WebhookDeliveryEdge';
+  /** Opaque cursor of this edge. */
+  cursor: Scalars['String']['output'];
+  /** The delivery. */
+  node: WebhookDelivery;
+};
+
+/** Where a delivery stands. */
+export type WebhookDeliveryState =
+  /** The endpoint answered 2xx. */
+  | 'DELIVERED'
+  /** Every attempt failed; `replayWebhookDelivery` sends it again. */
+  | 'FAILED'
+  /** Waiting to be sent, or retried at `nextAttemptAt`. */
+  | 'PENDING';
+
+/**
+ * Where the business's own tools (an email platform, Slack, Zapier, its own systems) receive the hub's
+ * events as webhooks signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`,
+ * `webhook-signature`). Each delivery is stored before it is sent, retried for more than a day, and
+ * sent in order per customer.
+ */
+export type WebhookEndpoint = {
+  __typename?: 'WebhookEndpoint';
+  /** When it was made. */
+  createdAt: Scalars['DateTime']['output'];
+  /** What it is for, for people. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** False while disabled: no deliveries are made for it, and those waiting are held until it is enabled. */
+  enabled: Scalars['Boolean']['output'];
+  /** The event types it receives. */
+  events: Array<EventType>;
+  /** `ep_…` */
+  id: Scalars['ID']['output'];
+  /** Until then, deliveries are signed with the secret before the last rotation too. */
+  previousSecretExpiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When it last changed (settings, state or secret). */
+  updatedAt: Scalars['DateTime']['output'];
+  /** Where deliveries are POSTed. */
+  url: Scalars['String']['output'];
+};
+
+/** An endpoint's settings. */
+export type WebhookEndpointInput = {
+  /** What it is for, at most 200 characters. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The event types to send: at least one. */
+  events: Array<EventType>;
+  /**
+   * An https:// URL without credentials whose host resolves to public addresses only (plain http and
+   * loopback are allowed in sandbox mode). Redirects are not followed.
+   */
+  url: Scalars['String']['input'];
+};
+
 /**
  * A business this hub serves, with its own connections, customers, keys, events and audit log. A
  * one-business hub has one, `default`, and never has to think about it.
@@ -2079,6 +2293,7 @@ export type ResolversTypes = ResolversObject<{
   CreateBookingInput: CreateBookingInput;
   CreateCustomerInput: CreateCustomerInput;
   CreatedApiKey: ResolverTypeWrapper<CreatedApiKeyModel>;
+  CreatedWebhookEndpoint: ResolverTypeWrapper<CreatedEndpoint>;
   CreatedWorkspace: ResolverTypeWrapper<CreatedWorkspaceModel>;
   Customer: ResolverTypeWrapper<CustomerModel>;
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
@@ -2148,6 +2363,12 @@ export type ResolversTypes = ResolversObject<{
   SyncIssueValue: ResolverTypeWrapper<SyncIssueValue>;
   TokenState: TokenState;
   UpdateCustomerInput: UpdateCustomerInput;
+  WebhookDelivery: ResolverTypeWrapper<DeliveryRecord>;
+  WebhookDeliveryConnection: ResolverTypeWrapper<Omit<WebhookDeliveryConnection, 'edges'> & { edges: Array<ResolversTypes['WebhookDeliveryEdge']> }>;
+  WebhookDeliveryEdge: ResolverTypeWrapper<Omit<WebhookDeliveryEdge, 'node'> & { node: ResolversTypes['WebhookDelivery'] }>;
+  WebhookDeliveryState: WebhookDeliveryState;
+  WebhookEndpoint: ResolverTypeWrapper<EndpointRecord>;
+  WebhookEndpointInput: WebhookEndpointInput;
   Workspace: ResolverTypeWrapper<WorkspaceModel>;
   WorkspaceInput: WorkspaceInput;
   WorkspaceOrigin: WorkspaceOrigin;
@@ -2173,6 +2394,7 @@ export type ResolversParentTypes = ResolversObject<{
   CreateBookingInput: CreateBookingInput;
   CreateCustomerInput: CreateCustomerInput;
   CreatedApiKey: CreatedApiKeyModel;
+  CreatedWebhookEndpoint: CreatedEndpoint;
   CreatedWorkspace: CreatedWorkspaceModel;
   Customer: CustomerModel;
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
@@ -2230,6 +2452,11 @@ export type ResolversParentTypes = ResolversObject<{
   SyncIssueResolutionInfo: SyncIssueResolutionInfo;
   SyncIssueValue: SyncIssueValue;
   UpdateCustomerInput: UpdateCustomerInput;
+  WebhookDelivery: DeliveryRecord;
+  WebhookDeliveryConnection: Omit<WebhookDeliveryConnection, 'edges'> & { edges: Array<ResolversParentTypes['WebhookDeliveryEdge']> };
+  WebhookDeliveryEdge: Omit<WebhookDeliveryEdge, 'node'> & { node: ResolversParentTypes['WebhookDelivery'] };
+  WebhookEndpoint: EndpointRecord;
+  WebhookEndpointInput: WebhookEndpointInput;
   Workspace: WorkspaceModel;
   WorkspaceInput: WorkspaceInput;
   WorkspaceSystem: WorkspaceSystem;
@@ -2341,6 +2568,11 @@ export type ConnectionStartResolvers<ContextType = GraphContext, ParentType exte
 
 export type CreatedApiKeyResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CreatedApiKey'] = ResolversParentTypes['CreatedApiKey']> = ResolversObject<{
   apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type CreatedWebhookEndpointResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['CreatedWebhookEndpoint'] = ResolversParentTypes['CreatedWebhookEndpoint']> = ResolversObject<{
+  endpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType>;
   secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -2482,21 +2714,27 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationCreateBookingArgs, 'input'>>;
   createCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
+  createWebhookEndpoint?: Resolver<ResolversTypes['CreatedWebhookEndpoint'], ParentType, ContextType, RequireFields<MutationCreateWebhookEndpointArgs, 'input'>>;
   createWorkspace?: Resolver<ResolversTypes['CreatedWorkspace'], ParentType, ContextType, RequireFields<MutationCreateWorkspaceArgs, 'input'>>;
+  disableWebhookEndpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType, RequireFields<MutationDisableWebhookEndpointArgs, 'id'>>;
   disconnect?: Resolver<ResolversTypes['Source'], ParentType, ContextType, RequireFields<MutationDisconnectArgs, 'system'>>;
   dismissSyncIssue?: Resolver<ResolversTypes['SyncIssue'], ParentType, ContextType, RequireFields<MutationDismissSyncIssueArgs, 'id' | 'reason'>>;
+  enableWebhookEndpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType, RequireFields<MutationEnableWebhookEndpointArgs, 'id'>>;
   issueInvoice?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationIssueInvoiceArgs, 'input'>>;
   placeOrder?: Resolver<ResolversTypes['OrderPayload'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   reconcile?: Resolver<ResolversTypes['ReconciliationRun'], ParentType, ContextType>;
   recordPayment?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationRecordPaymentArgs, 'invoiceId'>>;
   refundOrder?: Resolver<ResolversTypes['OrderPayload'], ParentType, ContextType, RequireFields<MutationRefundOrderArgs, 'orderId'>>;
+  replayWebhookDelivery?: Resolver<ResolversTypes['WebhookDelivery'], ParentType, ContextType, RequireFields<MutationReplayWebhookDeliveryArgs, 'id'>>;
   rescheduleBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationRescheduleBookingArgs, 'end' | 'id' | 'start'>>;
   resolveSyncIssue?: Resolver<ResolversTypes['SyncIssueResolution'], ParentType, ContextType, RequireFields<MutationResolveSyncIssueArgs, 'id' | 'winner'>>;
   retryDelivery?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<MutationRetryDeliveryArgs, 'operationId'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rotateApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'id' | 'overlap'>>;
+  rotateWebhookEndpointSecret?: Resolver<ResolversTypes['CreatedWebhookEndpoint'], ParentType, ContextType, RequireFields<MutationRotateWebhookEndpointSecretArgs, 'id'>>;
   startConnection?: Resolver<ResolversTypes['ConnectionStart'], ParentType, ContextType, RequireFields<MutationStartConnectionArgs, 'system'>>;
   updateCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'id' | 'input'>>;
+  updateWebhookEndpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType, RequireFields<MutationUpdateWebhookEndpointArgs, 'id' | 'input'>>;
 }>;
 
 export type NodeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = ResolversObject<{
@@ -2593,6 +2831,8 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   sourceHistory?: Resolver<Array<ResolversTypes['SourceHistory']>, ParentType, ContextType, RequireFields<QuerySourceHistoryArgs, 'minutes'>>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
   syncIssues?: Resolver<ResolversTypes['SyncIssueConnection'], ParentType, ContextType, RequireFields<QuerySyncIssuesArgs, 'first' | 'includeResolved'>>;
+  webhookDeliveries?: Resolver<ResolversTypes['WebhookDeliveryConnection'], ParentType, ContextType, RequireFields<QueryWebhookDeliveriesArgs, 'first'>>;
+  webhookEndpoints?: Resolver<Array<ResolversTypes['WebhookEndpoint']>, ParentType, ContextType>;
   workspaces?: Resolver<Array<ResolversTypes['Workspace']>, ParentType, ContextType>;
 }>;
 
@@ -2745,6 +2985,44 @@ export type SyncIssueValueResolvers<ContextType = GraphContext, ParentType exten
   value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type WebhookDeliveryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = ResolversObject<{
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  endpoint?: Resolver<Maybe<ResolversTypes['WebhookEndpoint']>, ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['EventType'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastStatus?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  nextAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  payload?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['WebhookDeliveryState'], ParentType, ContextType>;
+}>;
+
+export type WebhookDeliveryConnectionResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['WebhookDeliveryConnection'] = ResolversParentTypes['WebhookDeliveryConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['WebhookDeliveryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type WebhookDeliveryEdgeResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['WebhookDeliveryEdge'] = ResolversParentTypes['WebhookDeliveryEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['WebhookDelivery'], ParentType, ContextType>;
+}>;
+
+export type WebhookEndpointResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['WebhookEndpoint'] = ResolversParentTypes['WebhookEndpoint']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  events?: Resolver<Array<ResolversTypes['EventType']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  previousSecretExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type WorkspaceResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Workspace'] = ResolversParentTypes['Workspace']> = ResolversObject<{
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2776,6 +3054,7 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   CircuitBreaker?: CircuitBreakerResolvers<ContextType>;
   ConnectionStart?: ConnectionStartResolvers<ContextType>;
   CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
+  CreatedWebhookEndpoint?: CreatedWebhookEndpointResolvers<ContextType>;
   CreatedWorkspace?: CreatedWorkspaceResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
@@ -2824,6 +3103,10 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   SyncIssueResolution?: SyncIssueResolutionResolvers<ContextType>;
   SyncIssueResolutionInfo?: SyncIssueResolutionInfoResolvers<ContextType>;
   SyncIssueValue?: SyncIssueValueResolvers<ContextType>;
+  WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
+  WebhookDeliveryConnection?: WebhookDeliveryConnectionResolvers<ContextType>;
+  WebhookDeliveryEdge?: WebhookDeliveryEdgeResolvers<ContextType>;
+  WebhookEndpoint?: WebhookEndpointResolvers<ContextType>;
   Workspace?: WorkspaceResolvers<ContextType>;
   WorkspaceSystem?: WorkspaceSystemResolvers<ContextType>;
 }>;

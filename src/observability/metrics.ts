@@ -26,6 +26,11 @@ export interface Metrics {
   graphqlRequests: Counter<'operation' | 'status'>;
   graphqlDuration: Histogram<'operation'>;
   graphqlErrors: Counter<'operation' | 'code'>;
+  outboundDeliveries: Counter<'outcome'>;
+  outboundDuration: Histogram;
+  outboundLag: Histogram;
+  outboundPending: Gauge;
+  outboundFailed: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -150,6 +155,34 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'switchboard_graphql_errors_total',
       help: 'GraphQL errors in answers, by operation name and error code (FORBIDDEN, BAD_USER_INPUT, UPSTREAM_UNAVAILABLE…).',
       labelNames: ['operation', 'code'],
+      registers: [registry],
+    }),
+    outboundDeliveries: new Counter({
+      name: 'switchboard_outbound_deliveries_total',
+      help: 'Outbound webhook attempts by outcome: delivered (2xx), retried (failed, another attempt is scheduled), failed (the last attempt failed: replayable).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    outboundDuration: new Histogram({
+      name: 'switchboard_outbound_request_duration_seconds',
+      help: "Time from sending an outbound webhook to the receiver's answer (or the failure).",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    outboundLag: new Histogram({
+      name: 'switchboard_outbound_delivery_lag_seconds',
+      help: 'Time from an event being stored for an endpoint to its delivery, retries included.',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 86400],
+      registers: [registry],
+    }),
+    outboundPending: new Gauge({
+      name: 'switchboard_outbound_deliveries_pending',
+      help: 'Outbound webhook deliveries waiting to be sent or retried (read at scrape time).',
+      registers: [registry],
+    }),
+    outboundFailed: new Gauge({
+      name: 'switchboard_outbound_deliveries_failed',
+      help: 'Outbound webhook deliveries that gave up and wait for a replay (read at scrape time).',
       registers: [registry],
     }),
   };

@@ -351,6 +351,71 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  /**
+   * Outbound webhooks to the business's own tools (src/outbound/): endpoints, their secrets sealed
+   * (src/store/secrets-at-rest.ts), and one delivery per (endpoint, event), stored before it is sent.
+   * The primary key makes a delivery once however many replicas hear the event; `seq` orders one
+   * customer's deliveries to an endpoint; `id` is the Standard Webhooks `webhook-id`.
+   */
+  '0010_outbound_webhooks': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('outbound_endpoints')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('previous_secret', 'text')
+        .addColumn('previous_secret_until', 'text')
+        .addColumn('disabled_at', 'text')
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('outbound_endpoints_pk', ['workspace_id', 'id'])
+        .execute();
+      await db.schema
+        .createTable('outbound_deliveries')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('endpoint_id', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('event_type', 'text', (c) => c.notNull())
+        .addColumn('customer_id', 'text')
+        .addColumn('seq', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+        .addColumn('locked_by', 'text')
+        .addColumn('locked_until', 'text')
+        .addColumn('last_status', 'integer')
+        .addColumn('last_error', 'text')
+        .addColumn('last_attempt_at', 'text')
+        .addColumn('delivered_at', 'text')
+        .addColumn('occurred_at', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('outbound_deliveries_pk', ['workspace_id', 'endpoint_id', 'event_id'])
+        .execute();
+      await db.schema
+        .createIndex('outbound_deliveries_due')
+        .on('outbound_deliveries')
+        .columns(['state', 'next_attempt_at'])
+        .execute();
+      await db.schema
+        .createIndex('outbound_deliveries_order')
+        .on('outbound_deliveries')
+        .columns(['workspace_id', 'endpoint_id', 'customer_id', 'state', 'seq'])
+        .execute();
+      await db.schema
+        .createIndex('outbound_deliveries_listing')
+        .on('outbound_deliveries')
+        .columns(['workspace_id', 'seq'])
+        .execute();
+    },
+  },
 };
 
 /** The columns migration 0005 reads and writes, as they were when it shipped. */

@@ -186,6 +186,54 @@ export interface Database {
     /** The actor that made it (`key:<id>` or `jwt:<sub>`). */
     created_by: string;
   };
+  /** Where the business's own tools receive domain events (src/outbound/). */
+  outbound_endpoints: {
+    workspace_id: string;
+    /** `ep_…` */
+    id: string;
+    url: string;
+    /** JSON list of EventType. */
+    events: string;
+    description: string | null;
+    /** The `whsec_…` signing secret, sealed (src/store/secrets-at-rest.ts). */
+    secret: string;
+    /** The secret before the last rotation, sealed; it signs alongside until `previous_secret_until`. */
+    previous_secret: string | null;
+    previous_secret_until: string | null;
+    /** Set while disabled: no deliveries are made or sent. */
+    disabled_at: string | null;
+    created_by: string;
+    created_at: string;
+    updated_at: string;
+  };
+  /** One delivery per (endpoint, event), stored before it is sent (src/outbound/store.ts). */
+  outbound_deliveries: {
+    workspace_id: string;
+    endpoint_id: string;
+    event_id: string;
+    /** `msg_…`: the Standard Webhooks `webhook-id`, the same on every attempt and replay. */
+    id: string;
+    event_type: string;
+    /** Deliveries of one customer to one endpoint are sent in `seq` order; null: unordered. */
+    customer_id: string | null;
+    /** When it was stored (ISO) and a per-process counter: the order events were published in. */
+    seq: string;
+    /** The JSON body, exactly as signed and sent. */
+    payload: string;
+    /** PENDING, DELIVERED or FAILED. */
+    state: string;
+    attempts: number;
+    next_attempt_at: string;
+    locked_by: string | null;
+    locked_until: string | null;
+    last_status: number | null;
+    last_error: string | null;
+    last_attempt_at: string | null;
+    delivered_at: string | null;
+    occurred_at: string;
+    created_at: string;
+    updated_at: string;
+  };
 }
 
 export type EntityType = 'customer' | 'booking' | 'order' | 'invoice';

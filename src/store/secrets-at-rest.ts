@@ -12,6 +12,7 @@ import type { SealingStore } from './store.ts';
  *   timestamps) stay plain: leases are compare-and-set on the raw column value, which a fresh IV
  *   per seal would defeat, and they are not secret.
  * - `push_channels.token` (the token Google echoes on every push notification).
+ * - `outbound_endpoints.secret` and `.previous_secret` (outbound webhook signing secrets, src/outbound/).
  */
 
 /** True for the `source_state` keys whose values are sealed. */
@@ -37,6 +38,10 @@ export const pushChannelContext = (
   source: SourceName | string,
   channelId: string,
 ): string => context('push_channels', workspace, source, channelId);
+
+/** What an outbound endpoint's `secret` or `previous_secret` is sealed for. */
+export const outboundSecretContext = (workspace: string, endpointId: string, column: string): string =>
+  context('outbound_endpoints', workspace, endpointId, column);
 
 export interface SealReport {
   /** Plaintext secrets (stored before encryption) now sealed. */
@@ -121,6 +126,27 @@ export async function sealStoredSecrets(store: SealingStore): Promise<SealReport
       .where('token', '=', row.token)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) count(row.token);
+  }
+
+  const endpoints = await db
+    .selectFrom('outbound_endpoints')
+    .select(['workspace_id', 'id', 'secret', 'previous_secret'])
+    .execute();
+  for (const row of endpoints) {
+    for (const column of ['secret', 'previous_secret'] as const) {
+      const stored = row[column];
+      if (stored === null) continue;
+      const next = replacement(stored, outboundSecretContext(row.workspace_id, row.id, column));
+      if (next === undefined) continue;
+      const result = await db
+        .updateTable('outbound_endpoints')
+        .set({ [column]: next })
+        .where('workspace_id', '=', row.workspace_id)
+        .where('id', '=', row.id)
+        .where(column, '=', stored)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) count(stored);
+    }
   }
 
   if (failures.length > 0) {
