@@ -15,6 +15,7 @@ import { securityResolvers } from './security.ts';
 import { reconciliationResolvers } from './reconciliation.ts';
 import { connectionResolvers } from './connections.ts';
 import { workspaceResolvers } from './workspaces.ts';
+import { availabilityResolvers } from './availability.ts';
 
 const parts: Resolvers[] = [
   scalarResolvers,
@@ -33,6 +34,7 @@ const parts: Resolvers[] = [
   reconciliationResolvers,
   connectionResolvers,
   workspaceResolvers,
+  availabilityResolvers,
 ];
 
 /** One resolver map from the per-type files; a type defined in two files is a mistake and throws. */

@@ -262,6 +262,28 @@ export function createLoaders(
           }),
         ),
     }),
+    /**
+     * `fromISO|toISO` → the calendar's busy periods in the window (free/busy; `busyWindow` makes
+     * the keys whole local days, so repeated asks share an entry). One request per window.
+     */
+    calendarBusy: cached<Array<{ from: Date; to: Date }>>({
+      source: calendar.name,
+      resource: RESOURCES.busy,
+      load: (keys, s) =>
+        Promise.all(
+          keys.map(async (key) => {
+            const [from, to] = key.split('|');
+            try {
+              return await calendar.freeBusy(
+                { from: new Date(from as string), to: new Date(to as string) },
+                { signal: s },
+              );
+            } catch (error) {
+              return error as Error;
+            }
+          }),
+        ),
+    }),
   };
   return { ...loaders, lazy: createLazyLinker(hub, workspace, loaders) };
 }

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import { badInput } from '../graph/errors.ts';
+import type { CalendarSource } from '../domain/ports.ts';
+import type { SourceStateRepository } from '../store/source-state.ts';
+import type { Schedule, Service } from './schedule.ts';
+import { computeSlots, startOfLocalDay, type Interval, type Slot } from './slots.ts';
+
+/**
+ * Free slots for a website (`availability`) and the booking-time check that refuses a slot taken
+ * since it was offered (`SLOT_TAKEN`). Slots come from `computeSlots` over the calendar's busy
+ * periods; those are read through the record cache in windows of whole local days (so a month asked
+ * again, with `from` clipped to a later "now", hits the same entry) and dropped by calendar webhooks
+ * and the hub's own booking writes (`cacheKeys.bookingChanged`).
+ */
+
+/** The longest window `availability` answers: about two months, one calendar request. */
+export const MAX_WINDOW_DAYS = 62;
+const DAY = 86_400_000;
+
+export function findService(schedule: Schedule, code: string): Service {
+  const wanted = code.trim().toUpperCase();
+  const service = schedule.services.find((s) => s.code.toUpperCase() === wanted);
+  if (!service)
+    throw badInput(
+      `"service" must be one of this business's service codes (${schedule.services.map((s) => s.code).join(', ')}), got "${code}"`,
+      'service',
+    );
+  return service;
+}
+
+/**
+ * The window to compute slots in: `to` after `from`, at most 62 days; a `from` in the past is
+ * clipped to `now` (a website asking for "this week" on a Wednesday gets the rest of the week),
+ * so the result may be empty but is never an error for that.
+ */
+export function slotWindow(from: Date, to: Date, now: Date): Interval {
+  if (to.getTime() <= from.getTime())
+    throw badInput(`"to" must be after "from" (from ${from.toISOString()}, to ${to.toISOString()})`, 'to');
+  if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * DAY)
+    throw badInput(
+      `the window from "from" to "to" must be at most ${MAX_WINDOW_DAYS} days; ask for the next part with "from" set to this one's "to"`,
+      'to',
+    );
+  return { from: new Date(Math.max(from.getTime(), now.getTime())), to };
+}
+
+/**
+ * The busy-time window read for slots in `window`: whole local days, one more either side for the
+ * buffers of slots near midnight. Its ISO bounds are the cache key (`RESOURCES.busy`).
+ */
+export function busyWindow(window: Interval, timeZone: string): Interval {
+  const from = startOfLocalDay(window.from, timeZone).getTime() - DAY;
+  const to = startOfLocalDay(new Date(window.to.getTime() - 1), timeZone).getTime() + 2 * DAY;
+  return { from: new Date(from), to: new Date(to) };
+}
+
+export const busyKey = (window: Interval) => `${window.from.toISOString()}|${window.to.toISOString()}`;
+
+export async function freeSlots(input: {
+  schedule: Schedule;
+  service: string;
+  from: Date;
+  to: Date;
+  now: Date;
+  /** Busy periods of a `busyWindow`, through the record cache. */
+  busy: (window: Interval) => Promise<Interval[]>;
+}): Promise<Slot[]> {
+  const service = findService(input.schedule, input.service);
+  const window = slotWindow(input.from, input.to, input.now);
+  if (window.from.getTime() >= window.to.getTime()) return [];
+  const busy = await input.busy(busyWindow(window, input.schedule.timeZone));
+  return computeSlots({ schedule: input.schedule, service, busy, ...window });
+}
+
+/** How long a replica may hold a workspace's booking lock if it never gives it back (a crash). */
+const LOCK_MS = 30_000;
+/** How long a booking waits for another one of the same workspace to finish before giving up. */
+const WAIT_MS = 15_000;
+const LOCK_KEY = 'booking_lock';
+
+/**
+ * Runs `book` while holding the workspace's booking lock: a lease row in the store (`source_state`,
+ * unique per workspace and key, taken by compare-and-set), so across replicas only one booking of a
+ * workspace is between its free/busy check and its calendar insert at a time. Another waits, polling,
+ * until the lock is free or 15 s have passed (then it fails with `SLOT_BUSY`, safe to retry).
+ */
+export async function withBookingLock<T>(
+  state: SourceStateRepository,
+  workspace: string,
+  calendar: string,
+  book: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const holder = randomUUID();
+  const giveUpAt = Date.now() + WAIT_MS;
+  let pause = 5;
+  while (!(await state.acquireLease(workspace, calendar, LOCK_KEY, holder, LOCK_MS))) {
+    if (Date.now() > giveUpAt || signal?.aborted)
+      throw new GraphQLError('Another booking of this business is being made; try again in a moment.', {
+        extensions: { code: 'SLOT_BUSY', retryable: true },
+      });
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    pause = Math.min(pause * 2, 100);
+  }
+  try {
+    return await book();
+  } finally {
+    await state.releaseLease(workspace, calendar, LOCK_KEY, holder).catch(() => undefined);
+  }
+}
+
+/**
+ * Refuses a booking whose time (widened by its service's buffers, when the service code is one of
+ * the business's) is no longer free, reading free/busy from the calendar itself, not the cache.
+ */
+export async function checkSlotFree(input: {
+  calendar: CalendarSource;
+  schedule: Schedule;
+  serviceCode: string | null;
+  start: Date;
+  end: Date;
+  signal?: AbortSignal;
+}): Promise<void> {
+  const code = input.serviceCode?.trim().toUpperCase();
+  const service = code ? input.schedule.services.find((s) => s.code.toUpperCase() === code) : undefined;
+  const from = new Date(input.start.getTime() - (service?.bufferBeforeMinutes ?? 0) * 60_000);
+  const to = new Date(input.end.getTime() + (service?.bufferAfterMinutes ?? 0) * 60_000);
+  const busy = await input.calendar.freeBusy({ from, to }, { signal: input.signal });
+  const clash = busy.find((b) => b.from < to && b.to > from);
+  if (clash)
+    throw new GraphQLError(
+      `The time ${input.start.toISOString()}–${input.end.toISOString()} is no longer free (the calendar is busy ${clash.from.toISOString()}–${clash.to.toISOString()}${service && (service.bufferBeforeMinutes || service.bufferAfterMinutes) ? `, with ${service.code}'s buffers` : ''}); ask "availability" for free slots and pick another.`,
+      { extensions: { code: 'SLOT_TAKEN', argument: 'input.start' } },
+    );
+}
