@@ -17,7 +17,7 @@ import { customerFor, externalIdOf, mustExist, orNull, recordsOf } from './write
 import { profile } from './customer.ts';
 import { scheduleOf } from '../src/hub.ts';
 import { createSourceStateRepository } from '../src/store/source-state.ts';
-import { checkSlotFree, withBookingLock } from '../src/availability/availability.ts';
+import { bookingLock, checkSlotFree, pendingBookings } from '../src/availability/availability.ts';
 
 /**
  * Client-chosen event ids must suit the calendar (Google's: base32hex, 5–1024 characters); a UUID's
@@ -40,39 +40,61 @@ async function bookingContext(ctx: GraphContext, id: string) {
   return { eventId, event, records };
 }
 
-/** A new booking; refused with SLOT_TAKEN when its time is no longer free in the calendar. */
-function createBooking(ctx: GraphContext, args: MutationCreateBookingArgs) {
-  return perform<CreateBookingInput>(ctx, 'createBooking', args, async () => {
-    const { input } = args;
-    checkWindowOrder(input.start, input.end);
-    const service = checkName(input.service, 'input.service');
-    const deposit = input.deposit ? checkMoney(input.deposit, 'input.deposit') : null;
-    const customer = await customerFor(ctx, input.customerId, 'input.customerId');
-    if (!customer.email)
-      throw badInput(`customer ${input.customerId} has no email to invite`, 'input.customerId');
-    // Read from the calendar itself, not the cache: the slot may have gone since it was offered.
-    await checkSlotFree({
-      calendar: ctx.workspace.sources.calendar,
-      schedule: scheduleOf(ctx.hub, ctx.workspace),
-      serviceCode: input.serviceCode ?? null,
-      start: input.start,
-      end: input.end,
-      signal: ctx.signal,
-    });
-    const [person, records] = await Promise.all([profile(customer, ctx), recordsOf(ctx, customer)]);
-    const name = person?.name ?? customer.displayName;
-    return prepareCreateBooking({
-      customerId: customer.id,
-      eventId: newEventId(),
-      title: name ? `${service} — ${name}` : service,
-      serviceCode: input.serviceCode?.trim() || null,
-      start: input.start,
-      end: input.end,
-      attendee: { email: person?.email?.trim() || customer.email, name },
-      deposit,
-      records,
-    });
-  });
+/**
+ * A new booking; refused with SLOT_TAKEN when its time is no longer free. The free/busy check and
+ * storing the operation happen under the workspace's booking lock, and the check counts bookings
+ * stored but not yet in the calendar, so of two clients racing for a slot one wins, on any replica.
+ */
+async function createBooking(ctx: GraphContext, args: MutationCreateBookingArgs) {
+  const lock = bookingLock(
+    createSourceStateRepository(ctx.hub.store),
+    ctx.workspace.id,
+    ctx.workspace.sources.calendar.name,
+    ctx.signal,
+  );
+  try {
+    return await perform<CreateBookingInput>(
+      ctx,
+      'createBooking',
+      args,
+      async () => {
+        const { input } = args;
+        checkWindowOrder(input.start, input.end);
+        const service = checkName(input.service, 'input.service');
+        const deposit = input.deposit ? checkMoney(input.deposit, 'input.deposit') : null;
+        const customer = await customerFor(ctx, input.customerId, 'input.customerId');
+        if (!customer.email)
+          throw badInput(`customer ${input.customerId} has no email to invite`, 'input.customerId');
+        const [person, records] = await Promise.all([profile(customer, ctx), recordsOf(ctx, customer)]);
+        await lock.acquire();
+        // Read from the calendar itself, not the cache: the slot may have gone since it was offered.
+        await checkSlotFree({
+          calendar: ctx.workspace.sources.calendar,
+          schedule: scheduleOf(ctx.hub, ctx.workspace),
+          serviceCode: input.serviceCode ?? null,
+          start: input.start,
+          end: input.end,
+          pending: await pendingBookings(ctx.hub.store.db, ctx.workspace.id),
+          signal: ctx.signal,
+        });
+        const name = person?.name ?? customer.displayName;
+        return prepareCreateBooking({
+          customerId: customer.id,
+          eventId: newEventId(),
+          title: name ? `${service} — ${name}` : service,
+          serviceCode: input.serviceCode?.trim() || null,
+          start: input.start,
+          end: input.end,
+          attendee: { email: person?.email?.trim() || customer.email, name },
+          deposit,
+          records,
+        });
+      },
+      lock.release,
+    );
+  } finally {
+    await lock.release();
+  }
 }
 
 export const bookingWriteResolvers: Resolvers = {
@@ -88,16 +110,7 @@ export const bookingWriteResolvers: Resolvers = {
     },
   },
   Mutation: {
-    // One booking of a workspace at a time between its free/busy check and its calendar insert
-    // (a lock row in the store, across replicas), so two clients racing for a slot: one wins.
-    createBooking: (_, args, ctx) =>
-      withBookingLock(
-        createSourceStateRepository(ctx.hub.store),
-        ctx.workspace.id,
-        ctx.workspace.sources.calendar.name,
-        () => createBooking(ctx, args),
-        ctx.signal,
-      ),
+    createBooking: (_, args, ctx) => createBooking(ctx, args),
 
     rescheduleBooking: (_, args, ctx) =>
       perform<RescheduleBookingInput>(ctx, 'rescheduleBooking', args, async () => {

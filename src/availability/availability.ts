@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { badInput } from '../graph/errors.ts';
 import type { CalendarSource } from '../domain/ports.ts';
+import type { Kysely } from 'kysely';
 import type { SourceStateRepository } from '../store/source-state.ts';
+import type { Database } from '../store/schema.ts';
 import type { Schedule, Service } from './schedule.ts';
 import { computeSlots, startOfLocalDay, type Interval, type Slot } from './slots.ts';
 
@@ -73,41 +75,81 @@ export async function freeSlots(input: {
   return computeSlots({ schedule: input.schedule, service, busy, ...window });
 }
 
-/** How long a replica may hold a workspace's booking lock if it never gives it back (a crash). */
-const LOCK_MS = 30_000;
-/** How long a booking waits for another one of the same workspace to finish before giving up. */
-const WAIT_MS = 15_000;
+/**
+ * A workspace's booking lock: a lease row in the store (`source_state`, unique per workspace and key,
+ * taken by compare-and-set), so across replicas on one database only one booking of a workspace is
+ * between its free/busy check and its operation being stored at a time. The holder renews the lease
+ * every second while it holds it; a replica that dies holding it blocks others for at most 3 s.
+ */
+export interface BookingLock {
+  /** Waits for the lock (polling) up to 8 s or the request's end, then fails with `SLOT_BUSY` (retryable). */
+  acquire(): Promise<void>;
+  /** Gives the lock back; safe to call when not held, and more than once. */
+  release(): Promise<void>;
+}
+
+/** How long the lease lasts unless renewed (a crashed holder's lock frees itself after this). */
+const LEASE_MS = 3_000;
+const RENEW_MS = 1_000;
+/** How long a booking waits for another one of the same workspace; under the 10 s request deadline. */
+const WAIT_MS = 8_000;
 const LOCK_KEY = 'booking_lock';
 
-/**
- * Runs `book` while holding the workspace's booking lock: a lease row in the store (`source_state`,
- * unique per workspace and key, taken by compare-and-set), so across replicas only one booking of a
- * workspace is between its free/busy check and its calendar insert at a time. Another waits, polling,
- * until the lock is free or 15 s have passed (then it fails with `SLOT_BUSY`, safe to retry).
- */
-export async function withBookingLock<T>(
+export function bookingLock(
   state: SourceStateRepository,
   workspace: string,
   calendar: string,
-  book: () => Promise<T>,
   signal?: AbortSignal,
-): Promise<T> {
+): BookingLock {
   const holder = randomUUID();
-  const giveUpAt = Date.now() + WAIT_MS;
-  let pause = 5;
-  while (!(await state.acquireLease(workspace, calendar, LOCK_KEY, holder, LOCK_MS))) {
-    if (Date.now() > giveUpAt || signal?.aborted)
-      throw new GraphQLError('Another booking of this business is being made; try again in a moment.', {
-        extensions: { code: 'SLOT_BUSY', retryable: true },
-      });
-    await new Promise((resolve) => setTimeout(resolve, pause));
-    pause = Math.min(pause * 2, 100);
-  }
-  try {
-    return await book();
-  } finally {
-    await state.releaseLease(workspace, calendar, LOCK_KEY, holder).catch(() => undefined);
-  }
+  let renewing: ReturnType<typeof setInterval> | undefined;
+  const take = () => state.acquireLease(workspace, calendar, LOCK_KEY, holder, LEASE_MS);
+  return {
+    async acquire() {
+      const giveUpAt = Date.now() + WAIT_MS;
+      let pause = 5;
+      while (!(await take())) {
+        if (Date.now() > giveUpAt || signal?.aborted)
+          throw new GraphQLError('Another booking of this business is being made; try again in a moment.', {
+            extensions: { code: 'SLOT_BUSY', retryable: true },
+          });
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause = Math.min(pause * 2, 100);
+      }
+      renewing = setInterval(() => void take().catch(() => undefined), RENEW_MS);
+      renewing.unref();
+    },
+    async release() {
+      if (renewing === undefined) return;
+      clearInterval(renewing);
+      renewing = undefined;
+      // Best effort: a lease not given back expires by itself.
+      await state.releaseLease(workspace, calendar, LOCK_KEY, holder).catch(() => undefined);
+    },
+  };
+}
+
+/** The kind of operation whose stored, unfinished input holds a booking's time (`CreateBookingInput`). */
+const CREATE_BOOKING = 'createBooking';
+
+/**
+ * Times of bookings stored but not finished (their operation PENDING: the calendar event may not be
+ * in the calendar yet, e.g. while its step waits for a retry), which free/busy cannot show.
+ */
+export async function pendingBookings(db: Kysely<Database>, workspace: string): Promise<Interval[]> {
+  const rows = await db
+    .selectFrom('operations')
+    .select('input')
+    .where('workspace_id', '=', workspace)
+    .where('kind', '=', CREATE_BOOKING)
+    .where('state', '=', 'PENDING')
+    .execute();
+  return rows.flatMap((row) => {
+    const input = JSON.parse(row.input) as { start?: unknown; end?: unknown };
+    const from = typeof input.start === 'string' ? new Date(input.start) : null;
+    const to = typeof input.end === 'string' ? new Date(input.end) : null;
+    return from && to && !Number.isNaN(from.getTime()) && !Number.isNaN(to.getTime()) ? [{ from, to }] : [];
+  });
 }
 
 /**
@@ -120,6 +162,8 @@ export async function checkSlotFree(input: {
   serviceCode: string | null;
   start: Date;
   end: Date;
+  /** Bookings stored but not yet in the calendar (`pendingBookings`). */
+  pending: readonly Interval[];
   signal?: AbortSignal;
 }): Promise<void> {
   const code = input.serviceCode?.trim().toUpperCase();
@@ -127,7 +171,7 @@ export async function checkSlotFree(input: {
   const from = new Date(input.start.getTime() - (service?.bufferBeforeMinutes ?? 0) * 60_000);
   const to = new Date(input.end.getTime() + (service?.bufferAfterMinutes ?? 0) * 60_000);
   const busy = await input.calendar.freeBusy({ from, to }, { signal: input.signal });
-  const clash = busy.find((b) => b.from < to && b.to > from);
+  const clash = [...busy, ...input.pending].find((b) => b.from < to && b.to > from);
   if (clash)
     throw new GraphQLError(
       `The time ${input.start.toISOString()}–${input.end.toISOString()} is no longer free (the calendar is busy ${clash.from.toISOString()}–${clash.to.toISOString()}${service && (service.bufferBeforeMinutes || service.bufferAfterMinutes) ? `, with ${service.code}'s buffers` : ''}); ask "availability" for free slots and pick another.`,
