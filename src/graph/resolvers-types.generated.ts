@@ -667,7 +667,12 @@ export type Mutation = {
   connectWithKey: Source;
   /** Makes an API key in the caller's workspace. The key's text is in the payload and never shown again. */
   createApiKey: CreatedApiKey;
-  /** Books an appointment: the calendar event, a deposit when asked for, and the CRM's next-booking date. */
+  /**
+   * Books an appointment: the calendar event, a deposit when asked for, and the CRM's next-booking date.
+   * A time the calendar is no longer free at (read from the calendar itself, with the buffers of
+   * `serviceCode` when it is one of `services`) is refused with `extensions.code: "SLOT_TAKEN"` before
+   * anything is written; of two bookings racing for one slot, one wins.
+   */
   createBooking: BookingPayload;
   /**
    * Creates the customer in the CRM (upsert by email), the payment provider and the accounting
