@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxHub, type SandboxHub } from '../harness/sandbox-hub.ts';
 import { clearRequestLog, requestLog, sandboxAction } from '../harness/sandbox-admin.ts';
 import { waitFor } from '../harness/wait.ts';
+import { wallClock } from '../harness/wall-clock.ts';
 import { localDayOf, wallClockToInstant } from '../src/availability/slots.ts';
 
 // The booking journey's reads and the booking-time check, over real sockets on the sandbox hub:
@@ -37,13 +38,7 @@ const at = (day: Date, hhmm: string) => {
   const [h, m] = hhmm.split(':').map(Number) as [number, number];
   return new Date(wallClockToInstant(localDayOf(day, ZONE), h * 60 + m, ZONE));
 };
-const london = (iso: string) =>
-  new Intl.DateTimeFormat('en-GB', {
-    timeZone: ZONE,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(new Date(iso));
+const london = (iso: string) => wallClock(iso, ZONE);
 
 /** A Tuesday past the seed's bookings (they reach 90 days ahead), so its calendar starts empty. */
 function quietTuesday(weeksAhead: number): Date {

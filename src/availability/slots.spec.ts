@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeSlots, localDays, startOfLocalDay, wallClockToInstant, type Interval } from './slots.ts';
 import { parseOpeningHours, type Schedule } from './schedule.ts';
+import { wallClock } from '../../harness/wall-clock.ts';
 
 const LONDON = 'Europe/London';
 
@@ -21,14 +22,7 @@ const iso = (d: Date) => d.toISOString().slice(0, 16) + 'Z';
 const starts = (slots: Array<{ start: Date }>) => slots.map((s) => iso(s.start));
 const busy = (from: string, to: string): Interval => ({ from: new Date(from), to: new Date(to) });
 
-/** Wall-clock "HH:MM" of an instant in London. */
-const london = (d: Date) =>
-  new Intl.DateTimeFormat('en-GB', {
-    timeZone: LONDON,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(d);
+const london = (d: Date) => wallClock(d, LONDON);
 
 describe('computeSlots', () => {
   // Tuesday 24 November 2026: London is on GMT (UTC+0).
