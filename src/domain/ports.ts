@@ -93,7 +93,8 @@ export interface CalendarSource extends RecordUrls, CalendarWrites {
   /**
    * The calendar's busy periods overlapping the window (Google's freebusy.query): sorted, merged,
    * clipped to the window; cancelled events and events shown as free are not busy. One request for
-   * a window of up to 62 days; a failure rejects with a SourceError.
+   * a window of up to 90 days (Google's limit; `availability` asks for at most 65); a failure rejects
+   * with a SourceError.
    */
   freeBusy(window: CalendarWindow, options?: CallOptions): Promise<CalendarWindow[]>;
 }
