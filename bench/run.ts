@@ -14,6 +14,7 @@ import { benchColdStart, COLD } from './cold-start.ts';
 import { benchGateway, GATEWAY, medianOf, RECORDS } from './gateway.ts';
 import { benchConsole, CONSOLE_BENCH } from './console.ts';
 import { benchOutbound, OUTBOUND_BENCH } from './outbound.ts';
+import { AVAILABILITY_BENCH, benchAvailability } from './availability.ts';
 import { machine, median, ms, percentile } from './support.ts';
 
 /** In the order their sections appear in RESULTS.md. */
@@ -29,6 +30,7 @@ const SCENARIOS = [
   'gateway',
   'console',
   'outbound',
+  'availability',
 ] as const;
 const wanted = new Set(process.argv.slice(2));
 const unknown = [...wanted].filter((name) => !(SCENARIOS as readonly string[]).includes(name));
@@ -648,6 +650,34 @@ the rest of its queue follows at once.
 | outage: delivered after recovery | ${o.delivered} of ${o.events}, ${(o.drainMs / 1000).toFixed(1)} s after the endpoint recovered (${o.perSecond.toFixed(0)}/s once flowing) | all | ${verdict(o.delivered === o.events)} |
 | outage: customers whose events arrived out of order | ${o.outOfOrder} | 0 | ${verdict(o.outOfOrder === 0)} |
 | outage: second copies at the receiver; signatures that did not verify | ${o.duplicates}; ${o.unverified} | 0; 0 | ${verdict(allIn)} |
+`,
+  );
+}
+
+if (want('availability')) {
+  loadAtStart.set('availability', loadavg()[0] ?? NaN);
+  const r = await benchAvailability(log);
+  const warm = median(r.warmMs);
+  const warm95 = percentile(r.warmMs, 95);
+  const perAsk = r.coldRequests.map((ops) => Object.values(ops).reduce((a, b) => a + b, 0));
+  const freeBusy = r.coldRequests.map((ops) => ops['freebusy.query'] ?? 0);
+  const oneEach = perAsk.every((n) => n === 1) && freeBusy.every((n) => n === 1);
+  sections.set(
+    'availability',
+    `## Scenario "availability": a month of free slots for one service
+
+Setup: the sandbox-mode hub as \`npm start\` runs it, in this process (SQLite in memory, caches on), the
+calendar sandbox in process too, seeded with the sandbox business (about 670 bookings over ±90 days).
+Each ask is \`availability(service: "${AVAILABILITY_BENCH.service}", from: now, to: now + ${AVAILABILITY_BENCH.days} days)\` over
+HTTP with the development key (${r.slots} slots on the default opening hours, 15-minute grid). "Cold"
+clears the record cache before each of ${AVAILABILITY_BENCH.cold} asks, so the busy periods come from the
+calendar (\`freebusy.query\`); "warm" is ${AVAILABILITY_BENCH.warm} asks in a row served from the cached busy
+periods, slots computed each time.
+
+| measure | median | p95 | calendar requests | target | verdict |
+| --- | --- | --- | --- | --- | --- |
+| cold, ${r.coldMs.length} asks | ${ms(median(r.coldMs))} | ${ms(percentile(r.coldMs, 95))} | ${Math.min(...perAsk) === Math.max(...perAsk) ? Math.min(...perAsk) : `${Math.min(...perAsk)}–${Math.max(...perAsk)}`} per ask (\`freebusy.query\`) | one calendar request | ${verdict(oneEach)} |
+| warm, ${r.warmMs.length} asks | ${ms(warm)} | ${ms(warm95)} | ${r.warmRequests} in all | under 50 ms, none | ${verdict(warm < 50 && r.warmRequests === 0)}${warm95 < 50 ? '' : ' (median; p95 not)'} |
 `,
   );
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Resolvers } from '../src/graph/resolvers-types.generated.ts';
+import type { MutationCreateBookingArgs, Resolvers } from '../src/graph/resolvers-types.generated.ts';
 import type { GraphContext } from '../src/graph/context.ts';
 import {
   prepareCancelBooking,
@@ -15,6 +15,9 @@ import { perform } from './operations.ts';
 import { checkMoney, checkName, checkWindowOrder } from './validate.ts';
 import { customerFor, externalIdOf, mustExist, orNull, recordsOf } from './write-helpers.ts';
 import { profile } from './customer.ts';
+import { scheduleOf } from '../src/hub.ts';
+import { createSourceStateRepository } from '../src/store/source-state.ts';
+import { bookingLock, checkSlotFree, pendingBookings } from '../src/availability/availability.ts';
 
 /**
  * Client-chosen event ids must suit the calendar (Google's: base32hex, 5–1024 characters); a UUID's
@@ -37,6 +40,63 @@ async function bookingContext(ctx: GraphContext, id: string) {
   return { eventId, event, records };
 }
 
+/**
+ * A new booking; refused with SLOT_TAKEN when its time is no longer free. The free/busy check and
+ * storing the operation happen under the workspace's booking lock, and the check counts bookings
+ * stored but not yet in the calendar, so of two clients racing for a slot one wins, on any replica.
+ */
+async function createBooking(ctx: GraphContext, args: MutationCreateBookingArgs) {
+  const lock = bookingLock(
+    createSourceStateRepository(ctx.hub.store),
+    ctx.workspace.id,
+    ctx.workspace.sources.calendar.name,
+    ctx.signal,
+  );
+  try {
+    return await perform<CreateBookingInput>(
+      ctx,
+      'createBooking',
+      args,
+      async () => {
+        const { input } = args;
+        checkWindowOrder(input.start, input.end);
+        const service = checkName(input.service, 'input.service');
+        const deposit = input.deposit ? checkMoney(input.deposit, 'input.deposit') : null;
+        const customer = await customerFor(ctx, input.customerId, 'input.customerId');
+        if (!customer.email)
+          throw badInput(`customer ${input.customerId} has no email to invite`, 'input.customerId');
+        const [person, records] = await Promise.all([profile(customer, ctx), recordsOf(ctx, customer)]);
+        await lock.acquire();
+        // Read from the calendar itself, not the cache: the slot may have gone since it was offered.
+        await checkSlotFree({
+          calendar: ctx.workspace.sources.calendar,
+          schedule: scheduleOf(ctx.hub, ctx.workspace),
+          serviceCode: input.serviceCode ?? null,
+          start: input.start,
+          end: input.end,
+          pending: await pendingBookings(ctx.hub.store.db, ctx.workspace.id),
+          signal: ctx.signal,
+        });
+        const name = person?.name ?? customer.displayName;
+        return prepareCreateBooking({
+          customerId: customer.id,
+          eventId: newEventId(),
+          title: name ? `${service} — ${name}` : service,
+          serviceCode: input.serviceCode?.trim() || null,
+          start: input.start,
+          end: input.end,
+          attendee: { email: person?.email?.trim() || customer.email, name },
+          deposit,
+          records,
+        });
+      },
+      lock.release,
+    );
+  } finally {
+    await lock.release();
+  }
+}
+
 export const bookingWriteResolvers: Resolvers = {
   BookingPayload: {
     operation: (op) => op,
@@ -50,29 +110,7 @@ export const bookingWriteResolvers: Resolvers = {
     },
   },
   Mutation: {
-    createBooking: (_, args, ctx) =>
-      perform<CreateBookingInput>(ctx, 'createBooking', args, async () => {
-        const { input } = args;
-        checkWindowOrder(input.start, input.end);
-        const service = checkName(input.service, 'input.service');
-        const deposit = input.deposit ? checkMoney(input.deposit, 'input.deposit') : null;
-        const customer = await customerFor(ctx, input.customerId, 'input.customerId');
-        if (!customer.email)
-          throw badInput(`customer ${input.customerId} has no email to invite`, 'input.customerId');
-        const [person, records] = await Promise.all([profile(customer, ctx), recordsOf(ctx, customer)]);
-        const name = person?.name ?? customer.displayName;
-        return prepareCreateBooking({
-          customerId: customer.id,
-          eventId: newEventId(),
-          title: name ? `${service} — ${name}` : service,
-          serviceCode: input.serviceCode?.trim() || null,
-          start: input.start,
-          end: input.end,
-          attendee: { email: person?.email?.trim() || customer.email, name },
-          deposit,
-          records,
-        });
-      }),
+    createBooking: (_, args, ctx) => createBooking(ctx, args),
 
     rescheduleBooking: (_, args, ctx) =>
       perform<RescheduleBookingInput>(ctx, 'rescheduleBooking', args, async () => {

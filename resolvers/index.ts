@@ -16,6 +16,7 @@ import { reconciliationResolvers } from './reconciliation.ts';
 import { connectionResolvers } from './connections.ts';
 import { workspaceResolvers } from './workspaces.ts';
 import { webhookEndpointResolvers } from './webhook-endpoints.ts';
+import { availabilityResolvers } from './availability.ts';
 
 const parts: Resolvers[] = [
   scalarResolvers,
@@ -35,6 +36,7 @@ const parts: Resolvers[] = [
   connectionResolvers,
   workspaceResolvers,
   webhookEndpointResolvers,
+  availabilityResolvers,
 ];
 
 /** One resolver map from the per-type files; a type defined in two files is a mistake and throws. */

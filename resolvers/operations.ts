@@ -26,6 +26,8 @@ export async function perform<I extends Record<string, unknown>>(
   kind: string,
   clientArgs: Record<string, unknown>,
   prepare: () => Promise<{ input: I } & Pick<SubmitOptions, 'alsoWrite' | 'invalidates'>>,
+  /** Runs once the operation is stored, before its steps (createBooking gives its lock back here). */
+  stored?: () => Promise<void>,
 ): Promise<OperationModel> {
   const { idempotencyKey, ...args } = clientArgs;
   const key = (idempotencyKey as string | null | undefined) ?? ctx.request.headers.get('idempotency-key');
@@ -59,6 +61,7 @@ export async function perform<I extends Record<string, unknown>>(
       alsoWrite,
       invalidates,
     });
+    await stored?.();
     noteAuditTarget(ctx, kind, toGlobalId('Operation', operation.id));
     if (!created) return operation;
     const ran = (await engine.run(ws, operation.id)) ?? operation;

@@ -149,6 +149,7 @@ export async function startSwitchboard(
     const { hub } = composeHub({
       store,
       workspaces: [{ id: WORKSPACE, name: 'Default', currency: config.currency, bindings }],
+      schedule: config.schedule,
       upstream: {
         timeZone: config.timeZone,
         timeouts: config.upstream.timeoutMs,

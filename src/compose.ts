@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { createHub, type Hub, type HubOptions } from './hub.ts';
 import type { Workspace } from './domain/workspace.ts';
+import type { Schedule } from './availability/schedule.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createLogger } from './observability/logger.ts';
 import { createSourceStateRepository } from './store/source-state.ts';
@@ -24,7 +25,14 @@ import {
 export interface ComposeOptions extends Omit<HubOptions, 'store' | 'workspaces' | 'metrics' | 'logger'> {
   store: Store;
   /** One entry per business; the first is the default. */
-  workspaces: Array<{ id: string; name?: string; currency?: string; bindings: SourceBindings }>;
+  workspaces: Array<{
+    id: string;
+    name?: string;
+    currency?: string;
+    bindings: SourceBindings;
+    /** Its own services and opening hours; absent: `schedule` (the hub's). */
+    schedule?: Schedule;
+  }>;
   /** Upstream policy for every workspace: timeouts, rate budgets, breaker, retries. */
   upstream?: Omit<ConnectOptions, 'workspace' | 'metrics' | 'state' | 'logger'>;
   /**
@@ -52,7 +60,7 @@ export function composeHub(options: ComposeOptions): Composed {
   const tokens = new Map<string, ConnectedSources['tokens']>();
   // Console connections live in the store even when rotated tokens do not (keepTokens off).
   const connections = createConnections(store);
-  const workspaces: Workspace[] = entries.map(({ id, name, currency, bindings }) => {
+  const workspaces: Workspace[] = entries.map(({ id, name, currency, bindings, schedule }) => {
     const connected = connectSources(bindings, {
       ...upstream,
       workspace: id,
@@ -62,7 +70,13 @@ export function composeHub(options: ComposeOptions): Composed {
       connections,
     });
     tokens.set(id, connected.tokens);
-    return { id, name: name ?? id, currency: currency ?? 'GBP', sources: connected.sources };
+    return {
+      id,
+      name: name ?? id,
+      currency: currency ?? 'GBP',
+      sources: connected.sources,
+      ...(schedule ? { schedule } : {}),
+    };
   });
   const hub = createHub({ ...hubOptions, store, workspaces, metrics, logger });
   hub.connections = connections;

@@ -31,8 +31,14 @@ export interface Config {
   reconcileAt: DailyAt | null;
   /** Currency totals are reported in when a customer has no records, ISO 4217. */
   currency: string;
-  /** The business's time zone (IANA), for dates written as calendar days (the CRM's next booking). */
+  /** The business's time zone (IANA), for dates written as calendar days (the CRM's next booking) and opening hours. */
   timeZone: string;
+  /**
+   * Services, opening hours and the slot grid for `services` and `availability`
+   * (`SWITCHBOARD_SERVICES`, `SWITCHBOARD_OPENING_HOURS`, `SWITCHBOARD_SLOT_STEP_MINUTES`: see
+   * src/availability/schedule.ts).
+   */
+  schedule: Schedule;
   /** The write outbox: attempts per step, retry backoff, worker lease and poll interval. */
   outbox: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; leaseMs: number; pollMs: number };
   /**
@@ -102,6 +108,7 @@ import { ROLES, type AnySourceModule, type Role } from './domain/source-module.t
 import { SYNC_RULES, type SyncRule } from './sync/rules.ts';
 import { parseDailyAt, type DailyAt } from './sync/schedule.ts';
 import { tracingFromEnv, type TracingConfig } from './observability/tracing-config.ts';
+import { scheduleFromEnv, type Schedule } from './availability/schedule.ts';
 
 export { ConfigError };
 
@@ -135,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch {
     problems.push(`SWITCHBOARD_TIME_ZONE must be an IANA time zone such as Europe/London, got "${timeZone}"`);
   }
+  const schedule = scheduleFromEnv(env, problems, { timeZone, currency });
   const outbox = {
     maxAttempts: int('OUTBOX_MAX_ATTEMPTS', 8, 1, 100),
     retryBaseMs: int('OUTBOX_RETRY_BASE_MS', 1_000, 1, 3_600_000),
@@ -241,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileAt,
     currency,
     timeZone,
+    schedule,
     outbox,
     outbound,
     upstream,

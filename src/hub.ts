@@ -23,8 +23,13 @@ import { createReconciler, type Reconciler, type ReconcilerOptions } from './syn
 import { createReconciliationRunRepository } from './store/reconciliation-runs.ts';
 import type { Connections } from './connections/connections.ts';
 import type { Outbound } from './outbound/outbound.ts';
+import { defaultSchedule, type Schedule } from './availability/schedule.ts';
 
 export type { Workspace, WorkspaceSources } from './domain/workspace.ts';
+
+/** The workspace's own services and opening hours, else the hub's (the environment's). */
+export const scheduleOf = (hub: Pick<Hub, 'schedule'>, workspace: Workspace): Schedule =>
+  workspace.schedule ?? hub.schedule;
 
 export interface HubOptions {
   store: Store;
@@ -44,6 +49,11 @@ export interface HubOptions {
   requestDeadlineMs?: number;
   /** Reconciliation's page size and heartbeat (tests shorten them); its schedule is set by the app. */
   reconcile?: ReconcilerOptions;
+  /**
+   * Services and opening hours of workspaces that have none of their own (`Workspace.schedule`);
+   * default: the sandbox business's six services, Mon–Fri 09:00–17:30 and Sat 09:00–13:00, London.
+   */
+  schedule?: Schedule;
 }
 
 /** Everything a request needs that outlives it: store, repositories, cache, metrics, workspaces. */
@@ -79,6 +89,8 @@ export interface Hub {
   directory?: WorkspaceDirectory;
   /** Webhooks to the business's own tools (src/outbound/); absent on hubs built without compose. */
   outbound?: Outbound;
+  /** Services and opening hours of a workspace without its own (see `scheduleOf`). */
+  schedule: Schedule;
   close(): Promise<void>;
 }
 
@@ -114,6 +126,7 @@ export function createHub(options: HubOptions): Hub {
       workspaces.set(workspace.id, workspace);
     },
     defaultWorkspace: first,
+    schedule: options.schedule ?? defaultSchedule(),
     batching: options.batching ?? true,
     requestDeadlineMs: options.requestDeadlineMs ?? 10_000, // 10 seconds
     engine,

@@ -155,7 +155,8 @@ describe('the outbox: retries, failed deliveries and faults', () => {
     const idOf = async (email: string) =>
       toGlobalId('Customer', (await t.hub.links.findCustomersByEmail('default', [email])).get(email)![0]!.id);
     const paidOrders = business.orders.filter((o) => o.status === 'succeeded' && o.refunded === 0);
-    const start = new Date(Date.now() + 10 * 86_400_000);
+    // Past the seed's bookings (90 days ahead), an hour apart: createBooking refuses busy times.
+    const start = new Date(Date.now() + 100 * 86_400_000);
 
     type Job = { kind: string; query: string; variables: Record<string, unknown>; check: string };
     const jobs: Job[] = [];

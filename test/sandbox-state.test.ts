@@ -179,7 +179,8 @@ describe('sandbox mode keeps its state in the data folder', () => {
       }
     `);
     const customerId = customers.customers.edges[0].node.id as string;
-    const day = new Date(Date.now() + 3 * 86_400_000);
+    // Past the seed's bookings (90 days ahead): createBooking refuses a time the calendar is busy at.
+    const day = new Date(Date.now() + 100 * 86_400_000);
     day.setUTCHours(10, 0, 0, 0);
     bookingStart = day.toISOString();
     const made = await graphql(

@@ -139,8 +139,15 @@ describe.each(storeKinds)('writes on %s', (storeKind) => {
       { input: { firstName: 'Bea', lastName: 'Okoro', email } },
     );
     const customerId = created.body.data.createCustomer.customer.id;
-    const start = new Date(Date.now() + 7 * 86_400_000);
-    start.setUTCHours(10, 0, 0, 0);
+    // A time the calendar is free at, as a website would pick it: createBooking refuses a busy one.
+    const offered = await t.graphql<any>(
+      `query($from: DateTime!, $to: DateTime!) { availability(service: "SPORTS-60", from: $from, to: $to) { start } }`,
+      {
+        from: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+        to: new Date(Date.now() + 14 * 86_400_000).toISOString(),
+      },
+    );
+    const start = new Date(offered.body.data.availability[0].start);
     const end = new Date(start.getTime() + 60 * 60_000);
     const booked = await t.graphql<any>(
       `mutation($input: CreateBookingInput!) { createBooking(input: $input) {

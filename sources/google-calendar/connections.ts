@@ -26,6 +26,19 @@ export const googleCalendarConnections: VendorConnections<'calendar'> = {
       url: 'htmlLink',
     },
   },
+  reads: [
+    {
+      call: 'freeBusy',
+      requests: [
+        {
+          method: 'POST',
+          path: '/calendar/v3/freeBusy',
+          docs: 'https://developers.google.com/calendar/api/v3/reference/freebusy/query',
+        },
+      ],
+      note: 'busy periods of the bookings calendar for `availability` (cached per day window, dropped by calendar webhooks) and, uncached, for the SLOT_TAKEN check of `createBooking`',
+    },
+  ],
   writes: {
     createEvent: {
       requests: [

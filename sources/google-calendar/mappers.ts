@@ -154,3 +154,31 @@ export function startOfDay(day: string, zone: string): Date | null {
     return null;
   }
 }
+
+/**
+ * The busy periods freebusy.query gives for one calendar. Google reports a calendar it cannot read
+ * inside the 200 answer (`calendars.<id>.errors`, e.g. `notFound`), so that becomes the call's error.
+ */
+export function toBusyPeriods(raw: unknown, calendarId: string): Array<{ from: Date; to: Date }> {
+  const body = read.object(raw, 'freeBusy response');
+  const calendars = read.object(body.calendars ?? {}, 'freeBusy calendars');
+  const entry = calendars[calendarId] ?? Object.values(calendars)[0];
+  const calendar = read.object(entry, `freeBusy calendars.${calendarId}`);
+  const errors = read.array(calendar.errors ?? [], 'freeBusy calendar errors');
+  if (errors.length > 0) {
+    const reason = read.optionalString(read.object(errors[0], 'freeBusy error'), 'reason') ?? 'unknown';
+    throw new SourceError(
+      'google_calendar',
+      reason === 'notFound' ? 'NOT_FOUND' : 'UPSTREAM_ERROR',
+      `google_calendar cannot read the free/busy of calendar ${calendarId}: ${reason}`,
+      { vendorCode: reason, operation: 'freebusy.query', retryable: reason !== 'notFound' },
+    );
+  }
+  return read
+    .array(calendar.busy ?? [], 'freeBusy busy')
+    .map((period) => {
+      const p = read.object(period, 'busy period');
+      return { from: read.date(p.start, 'busy.start'), to: read.date(p.end, 'busy.end') };
+    })
+    .sort((a, b) => a.from.getTime() - b.from.getTime());
+}

@@ -228,6 +228,34 @@ describe('getEvents', () => {
   });
 });
 
+describe('freeBusy', () => {
+  it('returns the live bookings of a window as merged busy periods, in ONE request', async () => {
+    const from = new Date(NOW.getTime() + 2 * DAY);
+    const to = new Date(NOW.getTime() + 9 * DAY);
+    const busy = await source.freeBusy({ from, to });
+    expect((await requests()).byOperation).toEqual({ 'freebusy.query': 1 });
+    const live = overlapping(from, to).filter((b) => b.status !== 'cancelled');
+    expect(live.length).toBeGreaterThan(0);
+    for (const b of live) {
+      expect(busy.some((p) => p.from <= b.start && p.to >= b.end)).toBe(true);
+    }
+    for (let i = 1; i < busy.length; i++) expect(busy[i]!.from > busy[i - 1]!.to).toBe(true);
+    const cancelledOnly = overlapping(from, to).filter(
+      (b) => b.status === 'cancelled' && !live.some((l) => l.start < b.end && l.end > b.start),
+    );
+    for (const b of cancelledOnly) {
+      expect(busy.some((p) => p.from < b.end && p.to > b.start)).toBe(false);
+    }
+  });
+
+  it('a calendar Google cannot find → NOT_FOUND', async () => {
+    const other = connect({ calendarId: 'nobody@else.example' });
+    const error = await failure(other.freeBusy({ from: NOW, to: new Date(NOW.getTime() + DAY) }));
+    expect(error).toBeInstanceOf(SourceError);
+    expect(error).toMatchObject({ code: 'NOT_FOUND', vendorCode: 'notFound', retryable: false });
+  });
+});
+
 describe('listChanges', () => {
   it('syncs fully, then returns only what changed since the token', async () => {
     const full = await source.changesSince();

@@ -16,6 +16,7 @@ import {
   EVENT_FIELDS,
   LIST_FIELDS,
   isDeletedStub,
+  toBusyPeriods,
   toCalendarEvent,
   type GoogleCalendarEventList,
 } from './mappers.ts';
@@ -217,6 +218,23 @@ export function createGoogleCalendarSource(config: GoogleCalendarConfig): Google
         .filter((r): r is SourceError => r instanceof SourceError && r.code !== 'NOT_FOUND');
       if (unique.length > 0 && failures.length === unique.length) throw failures[0];
       return ids.map((id) => found.get(id) ?? notFound(id, undefined));
+    },
+    async freeBusy(window, options: CallOptions = {}) {
+      // https://developers.google.com/calendar/api/v3/reference/freebusy/query
+      const res = await client.request({
+        operation: 'freebusy.query',
+        method: 'POST',
+        path: '/calendar/v3/freeBusy',
+        // A POST that only reads: safe to send twice.
+        idempotent: true,
+        body: {
+          timeMin: window.from.toISOString(),
+          timeMax: window.to.toISOString(),
+          items: [{ id: config.calendarId }],
+        },
+        signal: options.signal,
+      });
+      return toBusyPeriods(res.body, config.calendarId);
     },
     async changesSince(syncToken, options: CallOptions = {}) {
       // https://developers.google.com/calendar/api/guides/sync

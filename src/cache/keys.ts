@@ -31,6 +31,8 @@ export const RESOURCES = {
   event: 'event',
   /** A calendar window's events (key `fromISO|toISO`). */
   window: 'window',
+  /** A calendar window's busy periods (free/busy; key `fromISO|toISO`, whole days in the business's zone). */
+  busy: 'busy',
 } as const;
 
 /** Each role's system as a workspace binds it (`workspace.sources`). */
@@ -66,10 +68,14 @@ export function cacheKeys(sources: BoundSystems) {
           : []),
       ];
     },
-    /** A booking changed: the event and every cached window (it may have moved into or out of one). */
+    /**
+     * A booking changed: the event, every cached window and every cached free/busy window (it may
+     * have moved into or out of one).
+     */
     bookingChanged(eventId: string | undefined): CacheTarget[] {
       return [
         { source: system('calendar'), resource: RESOURCES.window },
+        { source: system('calendar'), resource: RESOURCES.busy },
         ...(eventId ? [{ source: system('calendar'), resource: RESOURCES.event, key: eventId }] : []),
       ];
     },

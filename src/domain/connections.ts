@@ -70,9 +70,20 @@ export interface VendorWebhookEvent {
   note?: string;
 }
 
+/** A port read that is not a record's fields (free/busy time): the requests it makes and what for. */
+export interface VendorRead {
+  /** The port method, e.g. `freeBusy`. */
+  call: string;
+  requests: readonly VendorRequest[];
+  /** What the hub uses the answer for. */
+  note: string;
+}
+
 export interface VendorConnections<R extends Role> {
   /** For each domain record of the role: where each field comes from. */
   records: RecordsOf[R];
+  /** Reads besides the records (optional: most ports read only records). */
+  reads?: readonly VendorRead[];
   /** For each write of the role's port (methods other than writes, like reads, are left out). */
   writes: { readonly [K in WriteMethod<R>]-?: VendorWrite };
   webhooks: {

@@ -90,6 +90,13 @@ export interface CalendarSource extends RecordUrls, CalendarWrites {
   /** Every event overlapping the window, cancelled ones included, all pages. */
   listEvents(window: CalendarWindow, options?: CallOptions): Promise<CalendarEvent[]>;
   getEvents(ids: readonly string[], options?: CallOptions): Promise<Array<CalendarEvent | Error>>;
+  /**
+   * The calendar's busy periods overlapping the window (Google's freebusy.query): sorted, merged,
+   * clipped to the window; cancelled events and events shown as free are not busy. One request for
+   * a window of up to 90 days (Google's limit; `availability` asks for at most 65); a failure rejects
+   * with a SourceError.
+   */
+  freeBusy(window: CalendarWindow, options?: CallOptions): Promise<CalendarWindow[]>;
 }
 
 export interface InvoiceFilter {

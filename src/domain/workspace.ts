@@ -1,5 +1,6 @@
 import type { Connected } from '../upstream/client.ts';
 import type { PortOf, Role } from './source-module.ts';
+import type { Schedule } from '../availability/schedule.ts';
 
 /** Each role's adapter, connected: which vendor plays a role is the workspace's binding. */
 export type WorkspaceSources = { [R in Role]: PortOf[R] & Connected };
@@ -17,4 +18,6 @@ export interface Workspace {
    * QuickBooks' company) is the one chosen on the consent page.
    */
   madeAtRunTime?: boolean;
+  /** Its services and opening hours; absent: the hub's (the environment's), see `scheduleOf`. */
+  schedule?: Schedule;
 }

@@ -54,6 +54,18 @@ describe('the connection map', () => {
     expect(SOURCE_MODULES.filter((m) => !m.connections).map((m) => m.id)).toEqual([]);
   });
 
+  it('says for every calendar adapter which requests its free/busy read makes, with the docs', () => {
+    const calendars = SOURCE_MODULES.filter((m) => m.role === 'calendar').map((m) => m.id);
+    expect(calendars.length).toBeGreaterThan(0);
+    for (const id of calendars) {
+      const read = map.reads.find((r) => r.adapter === id && r.call === 'freeBusy');
+      expect(read, `${id} declares no freeBusy read`).toBeDefined();
+      expect(read!.requests.length).toBeGreaterThan(0);
+      for (const request of read!.requests) expect(request.docs).toMatch(/^https:\/\//);
+    }
+    expect(connectionMapMarkdown(map)).toContain('## Other reads');
+  });
+
   it("finds each step's port writes in its code, and every adapter of the role says how it makes them", () => {
     expect(map.operations.map((o) => o.operation)).toEqual(operationKinds.map((k) => k.kind));
     for (const op of map.operations) {

@@ -163,6 +163,8 @@ export interface ConnectionMap {
       sources: Record<string, MappedField[]>;
     }>;
   }>;
+  /** Port reads besides the records (free/busy), per adapter. */
+  reads: Array<{ adapter: string; call: string; requests: VendorRequest[]; note: string }>;
   webhooks: Array<{
     adapter: string;
     path: string | null;
@@ -319,6 +321,14 @@ export function connectionMap(
   return {
     adapters: modules.map((m) => ({ id: m.id, label: m.label, role: m.role })),
     types,
+    reads: modules.flatMap((m) =>
+      (m.connections?.reads ?? []).map((r) => ({
+        adapter: m.id,
+        call: r.call,
+        requests: [...r.requests],
+        note: r.note,
+      })),
+    ),
     webhooks: modules.map((m) => ({
       adapter: m.id,
       path: m.webhooks ? `/webhooks/${m.webhooks.path}` : null,
@@ -367,6 +377,9 @@ const code = (text: string) => `\`${text}\``;
 /** A table cell: no pipes or line breaks inside. */
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+const showRequests = (requests: readonly VendorRequest[]) =>
+  requests.map((r) => `${code(`${r.method} ${r.path}`)} ([docs](${r.docs}))`).join('<br>');
+
 function showField(f: MappedField): string {
   if (f.none) return `— (${f.none})`;
   if (f.made) return `adapter: ${f.made}`;
@@ -412,6 +425,20 @@ export function connectionMapMarkdown(map: ConnectionMap = connectionMap()): str
                 ...t.adapters.map((a) => (f.sources[a] ?? []).map(showField).join('; ')),
               ],
         ),
+      ),
+    );
+  }
+
+  if (map.reads.length > 0) {
+    out.push(
+      '',
+      '## Other reads',
+      '',
+      'Reads that are not a record’s fields, each through the same upstream policy as the others.',
+      '',
+      table(
+        ['adapter', 'call', 'requests', 'what for'],
+        map.reads.map((r) => [label(r.adapter), code(r.call), showRequests(r.requests), r.note]),
       ),
     );
   }
@@ -482,7 +509,7 @@ export function connectionMapMarkdown(map: ConnectionMap = connectionMap()): str
             code(step.step),
             `${label(adapter)}${step.undo.includes(c.call) && !step.calls.includes(c.call) ? ' (undo)' : ''}`,
             code(c.call),
-            c.requests.map((r) => `${code(`${r.method} ${r.path}`)} ([docs](${r.docs}))`).join('<br>'),
+            showRequests(c.requests),
             c.idempotency,
           ]);
         }

@@ -9,6 +9,10 @@ export type ErrorCode =
   /** A vendor failed; `extensions.source` names it and `extensions.retryable` says whether to try again. */
   | 'SOURCE_ERROR'
   | 'NOT_FOUND'
+  /** `createBooking`: the time is no longer free in the calendar; ask `availability` again. */
+  | 'SLOT_TAKEN'
+  /** `createBooking`: another booking of the workspace held the booking lock too long; retry. */
+  | 'SLOT_BUSY'
   | 'INTERNAL_SERVER_ERROR';
 
 export function badInput(message: string, argument?: string): GraphQLError {

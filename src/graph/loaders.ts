@@ -8,6 +8,7 @@ import type {
   SourceName,
 } from '../domain/model.ts';
 import { normaliseEmail } from '../domain/model.ts';
+import type { CalendarWindow } from '../domain/ports.ts';
 import type { Hub, Workspace } from '../hub.ts';
 import type { CustomerRow, LinkRow } from '../store/links.ts';
 import type { SyncIssue } from '../store/sync-issues.ts';
@@ -247,23 +248,36 @@ export function createLoaders(
     calendarWindow: cached<CalendarEvent[]>({
       source: calendar.name,
       resource: RESOURCES.window,
-      load: (keys, s) =>
-        Promise.all(
-          keys.map(async (key) => {
-            const [from, to] = key.split('|');
-            try {
-              return await calendar.listEvents(
-                { from: new Date(from as string), to: new Date(to as string) },
-                { signal: s },
-              );
-            } catch (error) {
-              return error as Error;
-            }
-          }),
-        ),
+      load: perWindow((window, s) => calendar.listEvents(window, { signal: s })),
+    }),
+    /**
+     * `fromISO|toISO` → the calendar's busy periods in the window (free/busy; `busyWindow` makes
+     * the keys whole local days, so repeated asks share an entry). One request per window.
+     */
+    calendarBusy: cached<CalendarWindow[]>({
+      source: calendar.name,
+      resource: RESOURCES.busy,
+      load: perWindow((window, s) => calendar.freeBusy(window, { signal: s })),
     }),
   };
   return { ...loaders, lazy: createLazyLinker(hub, workspace, loaders) };
+}
+
+/** A batch of `fromISO|toISO` window keys, one call each: a failed window fails only itself. */
+function perWindow<V>(
+  read: (window: CalendarWindow, signal: AbortSignal | undefined) => Promise<V>,
+): (keys: readonly string[], signal?: AbortSignal) => Promise<Array<V | Error>> {
+  return (keys, signal) =>
+    Promise.all(
+      keys.map(async (key) => {
+        const [from, to] = key.split('|');
+        try {
+          return await read({ from: new Date(from as string), to: new Date(to as string) }, signal);
+        } catch (error) {
+          return error as Error;
+        }
+      }),
+    );
 }
 
 /** Events of a window grouped by normalised attendee email, computed once per loaded window. */

@@ -677,7 +677,12 @@ export type Mutation = {
   connectWithKey: Source;
   /** Makes an API key in the caller's workspace. The key's text is in the payload and never shown again. */
   createApiKey: CreatedApiKey;
-  /** Books an appointment: the calendar event, a deposit when asked for, and the CRM's next-booking date. */
+  /**
+   * Books an appointment: the calendar event, a deposit when asked for, and the CRM's next-booking date.
+   * A time the calendar is no longer free at (read from the calendar itself, with the buffers of
+   * `serviceCode` when it is one of `services`) is refused with `extensions.code: "SLOT_TAKEN"` before
+   * anything is written; of two bookings racing for one slot, one wins.
+   */
   createBooking: BookingPayload;
   /**
    * Creates the customer in the CRM (upsert by email), the payment provider and the accounting
@@ -1281,6 +1286,13 @@ export type Query = {
   apiKeys: ApiKeyConnection;
   /** The workspace's audit log, newest first. */
   auditLog: AuditEntryConnection;
+  /**
+   * Free slots for a service in [from, to), earliest first: inside opening hours (in the business's
+   * time zone, across daylight-saving changes), every 15 minutes (`SWITCHBOARD_SLOT_STEP_MINUTES`)
+   * from each opening time, clear of the calendar's busy time by the service's buffers. A slot taken
+   * after it was offered is refused by `createBooking` with `SLOT_TAKEN`.
+   */
+  availability: Array<Slot>;
   /** One booking by global id. */
   booking?: Maybe<Booking>;
   /** Bookings starting in [from, to), earliest first; the window is at most 366 days. */
@@ -1312,6 +1324,8 @@ export type Query = {
   order?: Maybe<Order>;
   /** When customers were last reconciled across the systems, the run in progress and the next one. */
   reconciliation: Reconciliation;
+  /** The services the business offers, in its own order. */
+  services: Array<Service>;
   /** Each connected system's last minutes, minute by minute, as this replica saw them: the console's charts. */
   sourceHistory: Array<SourceHistory>;
   /** Each connected system's health, breaker, rate budget and token. */
@@ -1358,6 +1372,20 @@ export type QueryAuditLogArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   outcomes?: InputMaybe<Array<AuditOutcome>>;
   since?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
+export type QueryAvailabilityArgs = {
+  from: Scalars['DateTime']['input'];
+  service: Scalars['String']['input'];
+  to: Scalars['DateTime']['input'];
 };
 
 
@@ -1679,6 +1707,38 @@ export type Scope =
   | 'ORDERS_WRITE'
   /** Refund payments. */
   | 'REFUNDS_WRITE';
+
+/**
+ * Something the business sells that a customer books: a massage, an assessment. Configured per
+ * workspace (`SWITCHBOARD_SERVICES`); the sandbox business's six by default.
+ */
+export type Service = {
+  __typename?: 'Service';
+  /** Minutes kept free after a booking of it (clearing up); free slots leave this gap after them. */
+  bufferAfterMinutes: Scalars['Int']['output'];
+  /** Minutes kept free before a booking of it (setting up); free slots leave this gap before them. */
+  bufferBeforeMinutes: Scalars['Int']['output'];
+  /** Stable code, e.g. `SPORTS-60`: pass it to `availability(service:)` and as `CreateBookingInput.serviceCode`. */
+  code: Scalars['String']['output'];
+  /** How long a booking of it lasts, in minutes. */
+  durationMinutes: Scalars['Int']['output'];
+  /** The name for people, e.g. `Sports massage (60 min)`. */
+  name: Scalars['String']['output'];
+  /** Its price. */
+  price: Money;
+};
+
+/**
+ * A free time for one service: bookable as it is (`createBooking` with `start`, `end` and the
+ * service's code). Times are UTC instants; show them in the business's time zone.
+ */
+export type Slot = {
+  __typename?: 'Slot';
+  /** When it would end: `start` plus the service's duration. */
+  end: Scalars['DateTime']['output'];
+  /** When the appointment would start. */
+  start: Scalars['DateTime']['output'];
+};
 
 /** The health of one connected system, from the hub's own calls to it. */
 export type Source = {
@@ -2343,6 +2403,8 @@ export type ResolversTypes = ResolversObject<{
   ReconciliationState: ReconciliationState;
   Refund: ResolverTypeWrapper<Omit<Refund, 'amount'> & { amount: ResolversTypes['Money'] }>;
   Scope: Scope;
+  Service: ResolverTypeWrapper<Omit<Service, 'price'> & { price: ResolversTypes['Money'] }>;
+  Slot: ResolverTypeWrapper<Slot>;
   Source: ResolverTypeWrapper<SourceModel>;
   SourceConnection: ResolverTypeWrapper<SourceConnection>;
   SourceHistory: ResolverTypeWrapper<SourceHistory>;
@@ -2437,6 +2499,8 @@ export type ResolversParentTypes = ResolversObject<{
   Reconciliation: ReconciliationModel;
   ReconciliationRun: ReconciliationRunModel;
   Refund: Omit<Refund, 'amount'> & { amount: ResolversParentTypes['Money'] };
+  Service: Omit<Service, 'price'> & { price: ResolversParentTypes['Money'] };
+  Slot: Slot;
   Source: SourceModel;
   SourceConnection: SourceConnection;
   SourceHistory: SourceHistory;
@@ -2814,6 +2878,7 @@ export type PageInfoResolvers<ContextType = GraphContext, ParentType extends Res
 export type QueryResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, RequireFields<QueryApiKeysArgs, 'first' | 'includeRevoked'>>;
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
+  availability?: Resolver<Array<ResolversTypes['Slot']>, ParentType, ContextType, RequireFields<QueryAvailabilityArgs, 'from' | 'service' | 'to'>>;
   booking?: Resolver<Maybe<ResolversTypes['Booking']>, ParentType, ContextType, RequireFields<QueryBookingArgs, 'id'>>;
   bookings?: Resolver<ResolversTypes['BookingConnection'], ParentType, ContextType, RequireFields<QueryBookingsArgs, 'first' | 'from' | 'to'>>;
   connectionMapMarkdown?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2828,6 +2893,7 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   operations?: Resolver<ResolversTypes['OperationConnection'], ParentType, ContextType, RequireFields<QueryOperationsArgs, 'first'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
   reconciliation?: Resolver<ResolversTypes['Reconciliation'], ParentType, ContextType>;
+  services?: Resolver<Array<ResolversTypes['Service']>, ParentType, ContextType>;
   sourceHistory?: Resolver<Array<ResolversTypes['SourceHistory']>, ParentType, ContextType, RequireFields<QuerySourceHistoryArgs, 'minutes'>>;
   sources?: Resolver<Array<ResolversTypes['Source']>, ParentType, ContextType>;
   syncIssues?: Resolver<ResolversTypes['SyncIssueConnection'], ParentType, ContextType, RequireFields<QuerySyncIssuesArgs, 'first' | 'includeResolved'>>;
@@ -2874,6 +2940,20 @@ export type RefundResolvers<ContextType = GraphContext, ParentType extends Resol
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ServiceResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Service'] = ResolversParentTypes['Service']> = ResolversObject<{
+  bufferAfterMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  bufferBeforeMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  durationMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+}>;
+
+export type SlotResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Slot'] = ResolversParentTypes['Slot']> = ResolversObject<{
+  end?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 
 export type SourceResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Source'] = ResolversParentTypes['Source']> = ResolversObject<{
@@ -3090,6 +3170,8 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   Reconciliation?: ReconciliationResolvers<ContextType>;
   ReconciliationRun?: ReconciliationRunResolvers<ContextType>;
   Refund?: RefundResolvers<ContextType>;
+  Service?: ServiceResolvers<ContextType>;
+  Slot?: SlotResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   SourceConnection?: SourceConnectionResolvers<ContextType>;
   SourceHistory?: SourceHistoryResolvers<ContextType>;

@@ -11,7 +11,7 @@ import { SourceError } from '../domain/errors.ts';
 import { CURSOR_EXPIRED, type CalendarChanges } from '../domain/ports.ts';
 import type { Hub, Workspace } from '../hub.ts';
 import type { DomainEvent, EventType } from '../events/types.ts';
-import { cacheKeys, PEOPLE_ROLES, type CacheTarget, type PeopleRole } from '../cache/keys.ts';
+import { cacheKeys, PEOPLE_ROLES, RESOURCES, type CacheTarget, type PeopleRole } from '../cache/keys.ts';
 import { createSourceStateRepository } from '../store/source-state.ts';
 import { CHANGES_CURSOR, CHANGES_SYNCED_AT } from './cursor.ts';
 import type { Inbox, InboxEvent } from './inbox.ts';
@@ -233,6 +233,9 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
         for (const target of keys.wholeCalendar())
           hub.cache.invalidate(ws, target.source, target.resource, target.key);
       } else {
+        // Events purged so long ago that only their ids are left can still have been busy time.
+        if (calendar.changes.deletedIds.length > 0)
+          await hub.bus.invalidate(ws, [{ source: calendarSource.name, resource: RESOURCES.busy }]);
         for (const booking of calendar.changes.events) {
           const customerId = await attendee(ws, booking);
           emit(

@@ -6,6 +6,7 @@ import { eventToWire } from './events.ts';
 import { fieldsShaper } from './fields.ts';
 import { listEvents, parseListQuery } from './list.ts';
 import { cancelEvent, changeEvent, insertEvent } from './mutations.ts';
+import { queryFreeBusy } from './freebusy.ts';
 import { errors, fail } from './wire.ts';
 import { isTimeZone, rfc3339Utc } from './time.ts';
 
@@ -198,6 +199,13 @@ export function calendarRoutes(store: CalendarStore, push: PushChannels): Route[
         cancelEvent(store, event);
         return { status: 204 };
       },
+    },
+    // https://developers.google.com/calendar/api/v3/reference/freebusy/query
+    {
+      method: 'POST',
+      path: '/calendar/v3/freeBusy',
+      operation: 'freebusy.query',
+      handler: (req) => ({ status: 200, headers: JSON_TYPE, body: queryFreeBusy(store, readBody(req)) }),
     },
     // https://developers.google.com/calendar/api/v3/reference/channels/stop
     {
