@@ -594,6 +594,14 @@ export class CodeExchangeError extends Error {
   }
 }
 
+/** Who asks a token endpoint: a confidential client (with a secret) or a public one (PKCE). */
+export interface TokenClient {
+  tokenUrl: string;
+  clientId: string;
+  clientSecret?: string;
+  clientAuthentication?: ClientAuthentication;
+}
+
 /**
  * One form POST to an OAuth token endpoint, client credentials in HTTP Basic (RFC 6749 §2.3.1) or in
  * the form (`clientAuthentication: 'body'`, HubSpot), as the refresh, the code exchange and the
@@ -602,12 +610,7 @@ export class CodeExchangeError extends Error {
  * says them its own way.
  */
 async function postToTokenEndpoint(
-  client: {
-    tokenUrl: string;
-    clientId: string;
-    clientSecret?: string;
-    clientAuthentication?: ClientAuthentication;
-  },
+  client: TokenClient,
   form: Record<string, string>,
   timeoutMs: number,
   signal: AbortSignal,
@@ -649,12 +652,7 @@ export type CodeGrantFailure =
  * redirect_uri and (with PKCE) code_verifier; failures are thrown as `fail` makes them.
  */
 export async function postCodeGrant(
-  client: {
-    tokenUrl: string;
-    clientId: string;
-    clientSecret?: string;
-    clientAuthentication?: ClientAuthentication;
-  },
+  client: TokenClient,
   form: Record<string, string>,
   timeoutMs = 10_000, // 10 seconds
   fail: (failure: CodeGrantFailure) => Error,
