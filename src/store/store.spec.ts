@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestStore, storeKinds, type TestStore } from '../../harness/stores.ts';
 import { createLinkRepository } from './links.ts';
 import { createSyncIssueRepository } from './sync-issues.ts';
-import { openStore } from './store.ts';
+import { droppedElsewhere, openStore } from './store.ts';
 
 const PAY = { role: 'payments', system: 'stripe' } as const;
 
@@ -87,5 +87,16 @@ describe('openStore', () => {
     await expect(openStore({ url: 'postgres://x@127.0.0.1:1/none', schema: 'Bad-Name' })).rejects.toThrow(
       /invalid PostgreSQL schema name/,
     );
+  });
+});
+
+describe('a migration that met another schema being dropped', () => {
+  it('is retried when the missing relation or schema is another one, not when it is its own', () => {
+    const theirs = new Error('relation "sb_test_aa.links" does not exist');
+    expect(droppedElsewhere(theirs, 'sb_test_mine')).toBe(true);
+    expect(droppedElsewhere(new Error('schema "sb_test_aa" does not exist'), 'sb_test_mine')).toBe(true);
+    expect(droppedElsewhere(new Error('schema "sb_test_mine" does not exist'), 'sb_test_mine')).toBe(false);
+    expect(droppedElsewhere(new Error('relation "public.links" does not exist'), undefined)).toBe(false);
+    expect(droppedElsewhere(new Error('syntax error at or near "x"'), 'sb_test_mine')).toBe(false);
   });
 });

@@ -128,12 +128,17 @@ async function openPostgres(url: string, secrets: SecretBox, schema?: string): P
   return wrap(db, 'postgres', secrets, schema ? `${safe} (schema ${schema})` : safe, current);
 }
 
-/** A failure naming a relation in another schema than `schema` (one dropped while Kysely listed tables). */
-function droppedElsewhere(error: unknown, schema: string | undefined): boolean {
-  const relation = /relation "([^".]+)\.[^"]+" does not exist/.exec(
-    error instanceof Error ? error.message : String(error),
-  );
-  return relation !== null && relation[1] !== (schema ?? 'public');
+/**
+ * A failure naming a relation, or a whole schema, other than `schema`'s: one dropped while Kysely
+ * listed tables ('relation "<theirs>.x" does not exist', or 'schema "<theirs>" does not exist' when
+ * the drop lands between listing the schemas and their tables).
+ */
+export function droppedElsewhere(error: unknown, schema: string | undefined): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  const other =
+    /relation "([^".]+)\.[^"]+" does not exist/.exec(message)?.[1] ??
+    /schema "([^"]+)" does not exist/.exec(message)?.[1];
+  return other !== undefined && other !== (schema ?? 'public');
 }
 
 function wrap(
