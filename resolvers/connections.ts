@@ -6,7 +6,7 @@ import { sourceStatuses } from '../src/observability/source-status.ts';
 import { noteAuditTarget } from '../src/security/plugins.ts';
 import { redirectUriFor } from '../src/connections/callback.ts';
 import { CodeExchangeError } from '../src/upstream/oauth.ts';
-import type { Connections } from '../src/connections/connections.ts';
+import { connectionView, type Connections } from '../src/connections/connections.ts';
 
 /** Connecting vendors from the console (src/connections/): the mutations and `Source.connection`. */
 
@@ -51,19 +51,9 @@ export const connectionResolvers: Resolvers = {
       const module = connections.bound(s.workspace, s.source)?.module;
       const connectWith = module?.consent ? 'CONSENT' : module?.keyConnect ? 'KEY' : null;
       const ways = { canConnect: connectWith !== null, connectWith } as const;
-      const current = await connections.current(s.workspace, s.source);
-      // A workspace made at run time has no environment of its own: nothing connected is none.
-      if (!current) {
-        const none = ctx.hub.workspaces.get(s.workspace)?.madeAtRunTime;
-        return { connectedAt: null, method: none ? 'none' : 'environment', account: null, ...ways };
-      }
-      if ('disconnected' in current) return { connectedAt: null, method: 'none', account: null, ...ways };
-      return {
-        connectedAt: new Date(current.connectedAt),
-        method: current.method,
-        account: current.account ? (current.account.name ?? current.account.id) : null,
-        ...ways,
-      };
+      const stored = await connections.current(s.workspace, s.source);
+      const madeAtRunTime = ctx.hub.workspaces.get(s.workspace)?.madeAtRunTime === true;
+      return { ...connectionView(stored, madeAtRunTime), ...ways };
     },
   },
   Mutation: {

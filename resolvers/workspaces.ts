@@ -5,7 +5,9 @@ import type { WorkspaceModel } from '../src/graph/models.ts';
 import { badInput } from '../src/graph/errors.ts';
 import { ROLES } from '../src/domain/source-module.ts';
 import { noteAuditTarget } from '../src/security/plugins.ts';
-import { WORKSPACE_ID, type WorkspaceDirectory } from '../src/workspaces/directory.ts';
+import { WORKSPACE_ID, type WorkspaceDirectory, type WorkspaceRow } from '../src/workspaces/directory.ts';
+import { connectionView } from '../src/connections/connections.ts';
+import type { Workspace } from '../src/domain/workspace.ts';
 
 /** Workspaces made at run time (src/workspaces/directory.ts): `workspaces` and `createWorkspace`. */
 
@@ -21,12 +23,11 @@ function directoryOf(ctx: GraphContext): WorkspaceDirectory {
 /** The studio running the hub: operators of the environment's workspace. */
 const isHome = (ctx: GraphContext) => ctx.workspace.id === ctx.hub.defaultWorkspace.id;
 
-async function modelOf(ctx: GraphContext, id: string): Promise<WorkspaceModel | undefined> {
-  const served = ctx.hub.workspaces.get(id);
-  if (!served) return undefined;
-  if (!served.madeAtRunTime) return { served, origin: 'ENVIRONMENT', createdAt: null };
-  const row = await directoryOf(ctx).get(id);
-  return { served, origin: 'CONSOLE', createdAt: row?.createdAt ?? null };
+/** A served workspace as `Workspace`: its row (when made at run time) gives when it was made. */
+function modelOf(served: Workspace, row: WorkspaceRow | undefined): WorkspaceModel {
+  return served.madeAtRunTime
+    ? { served, origin: 'CONSOLE', createdAt: row?.createdAt ?? null }
+    : { served, origin: 'ENVIRONMENT', createdAt: null };
 }
 
 export const workspaceResolvers: Resolvers = {
@@ -39,27 +40,31 @@ export const workspaceResolvers: Resolvers = {
       Promise.all(
         ROLES.map(async (role) => {
           const system = w.served.sources[role].client.source;
-          const current = await ctx.hub.connections?.current(w.served.id, system);
-          const live = current !== undefined && !('disconnected' in current);
+          const view = connectionView(
+            await ctx.hub.connections?.current(w.served.id, system),
+            w.served.madeAtRunTime === true,
+          );
           return {
             system: system.toUpperCase() as SourceSystem,
             role: role.toUpperCase(),
-            // No console connection: the environment's credentials, which only its own workspace uses.
-            connected: live || (current === undefined && !w.served.madeAtRunTime),
-            account: live ? (current.account?.name ?? current.account?.id ?? null) : null,
+            // Without a console connection, only the environment's own workspace has credentials.
+            connected: view.method !== 'none',
+            account: view.account,
           };
         }),
       ),
   },
   Query: {
     workspaces: async (_, __, ctx) => {
-      if (!isHome(ctx)) return [(await modelOf(ctx, ctx.workspace.id))!];
-      const rows = ctx.hub.directory ? await ctx.hub.directory.list() : [];
-      const ids = [ctx.hub.defaultWorkspace.id, ...rows.map((r) => r.id)];
-      // Configured workspaces other than the first (tests, several businesses from code) come too.
+      const rows = new Map((ctx.hub.directory ? await ctx.hub.directory.list() : []).map((r) => [r.id, r]));
+      if (!isHome(ctx)) return [modelOf(ctx.workspace, rows.get(ctx.workspace.id))];
+      // The environment's first, then those made at run time oldest first, then any other configured one.
+      const ids = [ctx.hub.defaultWorkspace.id, ...rows.keys()];
       for (const id of ctx.hub.workspaces.keys()) if (!ids.includes(id)) ids.push(id);
-      const models = await Promise.all(ids.map((id) => modelOf(ctx, id)));
-      return models.filter((m): m is WorkspaceModel => m !== undefined);
+      return ids.flatMap((id) => {
+        const served = ctx.hub.workspaces.get(id);
+        return served ? [modelOf(served, rows.get(id))] : [];
+      });
     },
   },
   Mutation: {
@@ -85,7 +90,7 @@ export const workspaceResolvers: Resolvers = {
           'input.currency',
         );
       const actor = ctx.caller.principal.actor;
-      const served = await directory.create({ id, name, currency }, actor);
+      const { served, row } = await directory.create({ id, name, currency }, actor);
       noteAuditTarget(ctx, 'createWorkspace', id);
       const created = await ctx.security.keys.create({
         workspace: id,
@@ -98,9 +103,8 @@ export const workspaceResolvers: Resolvers = {
         createdBy: actor,
       });
       ctx.security.created();
-      const row = await directory.get(id);
       return {
-        workspace: { served, origin: 'CONSOLE', createdAt: row?.createdAt ?? new Date() },
+        workspace: modelOf(served, row),
         operatorKey: created.text,
       };
     },

@@ -79,6 +79,24 @@ export interface Connections {
   forgetAll(): Promise<number>;
 }
 
+/**
+ * How a system's credentials stand in a workspace, as the API shows them: `environment` (no console
+ * connection; a workspace made at run time has no environment of its own, so that is `none`), `none`
+ * after a disconnect, or the connection's method, time and account.
+ */
+export function connectionView(
+  stored: StoredConnection | undefined,
+  madeAtRunTime: boolean,
+): { method: 'environment' | 'none' | 'oauth' | 'key'; connectedAt: Date | null; account: string | null } {
+  if (!stored) return { method: madeAtRunTime ? 'none' : 'environment', connectedAt: null, account: null };
+  if ('disconnected' in stored) return { method: 'none', connectedAt: null, account: null };
+  return {
+    method: stored.method,
+    connectedAt: new Date(stored.connectedAt),
+    account: stored.account ? (stored.account.name ?? stored.account.id) : null,
+  };
+}
+
 const CONNECTION = 'connection';
 const lineageOf = (id: string) => `c-${id}`;
 

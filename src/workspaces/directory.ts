@@ -37,7 +37,10 @@ export interface WorkspaceDirectory {
   /** Serves the workspaces stored by earlier runs or other replicas (at start). */
   load(): Promise<number>;
   /** Stores and serves a new workspace; every replica is told. Refuses an id in use. */
-  create(input: { id: string; name: string; currency: string }, by: string): Promise<Workspace>;
+  create(
+    input: { id: string; name: string; currency: string },
+    by: string,
+  ): Promise<{ served: Workspace; row: WorkspaceRow }>;
   /** The stored rows (not the environment's workspace), oldest first. */
   list(): Promise<WorkspaceRow[]>;
   get(id: string): Promise<WorkspaceRow | undefined>;
@@ -238,7 +241,7 @@ export function createWorkspaceDirectory(deps: {
           });
         throw error;
       }
-      const workspace = await serve(row);
+      const served = await serve(row);
       await deps
         .announce?.(row.id)
         .catch((error: unknown) =>
@@ -247,7 +250,7 @@ export function createWorkspaceDirectory(deps: {
             'other replicas were not told of a new workspace',
           ),
         );
-      return workspace;
+      return { served, row };
     },
     list: async () =>
       (await store.db.selectFrom('workspaces').selectAll().orderBy('created_at').execute()).map(toRow),
