@@ -40,6 +40,13 @@ export interface PersonRecord {
   url: string | null;
 }
 
+/**
+ * How far along the CRM's pipeline a person is, in the hub's words; each CRM adapter maps them to
+ * its own stages (HubSpot lifecycle stages `lead`, `opportunity`, `customer`). Stages only move on:
+ * setting an earlier stage than the contact's own leaves it where it is.
+ */
+export type CrmStage = 'LEAD' | 'OPPORTUNITY' | 'CUSTOMER';
+
 export interface CrmContact extends PersonRecord {
   /** The CRM's own stage word (HubSpot `lead`, `customer`), shown as it is. */
   lifecycleStage: string | null;
@@ -104,6 +111,35 @@ export interface PaymentOrder {
   metadata: Record<string, string>;
   createdAt: Date;
   url: string | null;
+}
+
+/**
+ * Where a payment link stands: `OPEN` until paid or expired; `PAID` once the payment went through;
+ * `EXPIRED` when it ran out (or was ended early) unpaid: a customer who left the page without paying
+ * is an open link until it expires.
+ */
+export type PaymentLinkStatus = 'OPEN' | 'PAID' | 'EXPIRED';
+
+/**
+ * A hosted page where a customer pays one amount (Stripe: a Checkout Session in `payment` mode).
+ * Payments adapters map their own states to `status`.
+ */
+export interface PaymentLink {
+  source: SourceName;
+  /** The vendor's id of the link (Stripe `cs_…`). */
+  externalId: string;
+  /** The page the customer pays on. */
+  url: string;
+  status: PaymentLinkStatus;
+  amount: Money;
+  /** The payment made through it (Stripe: the payment intent), once there is one. */
+  orderExternalId: string | null;
+  /** The payment customer it was made for, when one was given. */
+  customerExternalId: string | null;
+  /** The hub's own keys, stored on the link as given. */
+  metadata: Record<string, string>;
+  expiresAt: Date;
+  createdAt: Date;
 }
 
 /**

@@ -5,8 +5,10 @@ import type {
   InvoicePayment,
   Money,
   InvoiceRef,
+  PaymentLink,
   PaymentOrder,
   PersonRecord,
+  CrmStage,
   Refund,
 } from './model.ts';
 
@@ -60,6 +62,8 @@ export interface PaymentsSource extends RecordUrls, PaymentsWrites {
     options?: CallOptions,
   ): Promise<Array<PaymentOrder[] | Error>>;
   getOrders(ids: readonly string[], options?: CallOptions): Promise<Array<PaymentOrder | Error>>;
+  /** Payment links by id (Stripe: checkout sessions), as they stand now. */
+  getPaymentLinks(ids: readonly string[], options?: CallOptions): Promise<Array<PaymentLink | Error>>;
 }
 
 export interface CalendarWindow {
@@ -151,14 +155,25 @@ export interface PersonInput {
 export type PersonChanges = Partial<PersonInput>;
 
 export interface CrmWrites {
-  /** Creates the contact, or updates the one with this email (HubSpot upsert by email); stamps `switchboard_id`. */
-  upsertContact(input: PersonInput & { switchboardId: string }, options: WriteOptions): Promise<CrmContact>;
-  /** `nextBookingAt: null` clears the CRM's next-booking date. */
-  updateContact(
-    id: string,
-    changes: PersonChanges & { nextBookingAt?: Date | null },
+  /**
+   * Creates the contact, or updates the one with this email (HubSpot upsert by email); stamps
+   * `switchboard_id`. `stage` moves the contact on to that stage, never back (see `CrmStage`).
+   */
+  upsertContact(
+    input: PersonInput & { switchboardId: string; stage?: CrmStage },
     options: WriteOptions,
   ): Promise<CrmContact>;
+  /** `nextBookingAt: null` clears the CRM's next-booking date; `stage` moves on, never back. */
+  updateContact(
+    id: string,
+    changes: PersonChanges & { nextBookingAt?: Date | null; stage?: CrmStage },
+    options: WriteOptions,
+  ): Promise<CrmContact>;
+  /**
+   * A note on the contact's timeline (HubSpot: a note object associated with the contact), e.g. a
+   * website enquiry's message. The idempotency key makes a retry return the first note, not a second.
+   */
+  addNote(contactId: string, body: string, options: WriteOptions): Promise<{ externalId: string }>;
 }
 
 export interface OrderInput {
@@ -169,7 +184,27 @@ export interface OrderInput {
   metadata: Record<string, string>;
 }
 
+export interface PaymentLinkInput {
+  /** The payment customer; null to let the page ask (then `customerEmail` fills it in). */
+  customerId: string | null;
+  customerEmail: string | null;
+  amount: Money;
+  /** What the customer sees they are paying for, e.g. `Deposit: Sports massage (60 min)`. */
+  description: string;
+  /** Stored on the link and on the payment made through it. */
+  metadata: Record<string, string>;
+  /** When the link stops working (Stripe: 30 minutes to 24 hours ahead). */
+  expiresAt: Date;
+  /** Where the page sends the customer after paying, and after giving up. */
+  successUrl: string;
+  cancelUrl: string;
+}
+
 export interface PaymentsWrites {
+  /** A hosted page for one payment (Stripe: a Checkout Session, mode `payment`). */
+  createPaymentLink(input: PaymentLinkInput, options: WriteOptions): Promise<PaymentLink>;
+  /** Ends an open link now (Stripe: expire); one already paid or expired is returned as it is. */
+  expirePaymentLink(id: string, options: WriteOptions): Promise<PaymentLink>;
   createCustomer(
     input: PersonInput & { switchboardId: string },
     options: WriteOptions,
@@ -194,6 +229,8 @@ export interface EventInput {
   attendee: { email: string; name: string | null };
   serviceCode: string | null;
   description?: string | null;
+  /** `TENTATIVE` pencils the time in (a slot held while a deposit is paid); default `CONFIRMED`. */
+  status?: 'CONFIRMED' | 'TENTATIVE';
   /** Private extended properties, e.g. { bookingRef, depositOrderId, switchboardCustomerId }. */
   properties: Record<string, string>;
 }
@@ -206,6 +243,8 @@ export interface CalendarWrites {
     window: CalendarWindow,
     options?: Omit<WriteOptions, 'idempotencyKey'>,
   ): Promise<CalendarEvent>;
+  /** Confirms a tentative event (Google: `status: confirmed`); one already confirmed counts as done. */
+  confirmEvent(id: string, options?: Omit<WriteOptions, 'idempotencyKey'>): Promise<CalendarEvent>;
   /** Cancels the event; one already cancelled or deleted counts as done. */
   cancelEvent(id: string, options?: Omit<WriteOptions, 'idempotencyKey'>): Promise<void>;
   /** The private extended properties the hub stamped on an event. */

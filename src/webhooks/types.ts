@@ -25,6 +25,8 @@ export type Change =
   | { kind: 'person'; externalId: string; deleted?: boolean; created?: boolean; fields?: string[] }
   /** A payment (Stripe payment intent); `succeeded` when the event says the payment went through. */
   | { kind: 'order'; externalId: string; succeeded?: boolean }
+  /** A payment link (Stripe checkout session): paid, expired or otherwise changed; its state is fetched. */
+  | { kind: 'paymentLink'; externalId: string }
   /** An invoice (Xero). */
   | { kind: 'invoice'; externalId: string }
   /** The calendar changed somewhere: Google sends no data, the hub runs an incremental sync. */
