@@ -41,6 +41,8 @@ const config: CodegenConfig = {
           WebhookEndpoint: '../outbound/store.ts#EndpointRecord',
           CreatedWebhookEndpoint: '../outbound/store.ts#CreatedEndpoint',
           WebhookDelivery: '../outbound/store.ts#DeliveryRecord',
+          DepositLink: '../deposits/store.ts#DepositLinkRecord',
+          EnquiryPayload: './models.ts#EnquiryPayloadModel',
         },
         // Import paths in the generated file carry .ts, as everything else here (NodeNext + tsx).
         emitLegacyCommonJSImports: false,

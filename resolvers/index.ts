@@ -17,6 +17,8 @@ import { connectionResolvers } from './connections.ts';
 import { workspaceResolvers } from './workspaces.ts';
 import { webhookEndpointResolvers } from './webhook-endpoints.ts';
 import { availabilityResolvers } from './availability.ts';
+import { enquiryResolvers } from './enquiries.ts';
+import { depositResolvers } from './deposits.ts';
 
 const parts: Resolvers[] = [
   scalarResolvers,
@@ -37,6 +39,8 @@ const parts: Resolvers[] = [
   workspaceResolvers,
   webhookEndpointResolvers,
   availabilityResolvers,
+  enquiryResolvers,
+  depositResolvers,
 ];
 
 /** One resolver map from the per-type files; a type defined in two files is a mistake and throws. */

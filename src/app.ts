@@ -150,6 +150,7 @@ export async function startSwitchboard(
       store,
       workspaces: [{ id: WORKSPACE, name: 'Default', currency: config.currency, bindings }],
       schedule: config.schedule,
+      deposits: config.deposits,
       upstream: {
         timeZone: config.timeZone,
         timeouts: config.upstream.timeoutMs,

@@ -39,6 +39,8 @@ export interface Config {
    * src/availability/schedule.ts).
    */
   schedule: Schedule;
+  /** Deposit links: minutes open (SWITCHBOARD_DEPOSIT_MINUTES) and the return page (SWITCHBOARD_DEPOSIT_RETURN_URL). */
+  deposits: { minutes: number; returnUrl: string | null };
   /** The write outbox: attempts per step, retry backoff, worker lease and poll interval. */
   outbox: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; leaseMs: number; pollMs: number };
   /**
@@ -82,7 +84,11 @@ export interface Config {
     /** Registered documents (from SWITCHBOARD_TRUSTED_DOCUMENTS, a JSON file of `{ "<sha256>": "query …" }`); only they run when set. */
     trustedDocuments?: Map<string, string>;
     limits: Partial<QueryLimits>;
-    rateLimits: { perCredential: RateLimit | false; perPublicAddress: RateLimit | false };
+    rateLimits: {
+      perCredential: RateLimit | false;
+      perPublicAddress: RateLimit | false;
+      perEnquiryAddress: RateLimit | false;
+    };
     sockets: Partial<SocketLimits>;
     /** A second listener for /metrics and the detailed /readyz without a credential (a private network). */
     opsListen?: { host: string; port: number };
@@ -143,6 +149,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`SWITCHBOARD_TIME_ZONE must be an IANA time zone such as Europe/London, got "${timeZone}"`);
   }
   const schedule = scheduleFromEnv(env, problems, { timeZone, currency });
+  // Stripe takes a checkout session's expiry 30 minutes to 24 hours ahead.
+  const deposits = {
+    minutes: int('SWITCHBOARD_DEPOSIT_MINUTES', 35, 31, 1_440),
+    returnUrl: env.SWITCHBOARD_DEPOSIT_RETURN_URL
+      ? url('SWITCHBOARD_DEPOSIT_RETURN_URL', env.SWITCHBOARD_DEPOSIT_RETURN_URL)
+      : null,
+  };
   const outbox = {
     maxAttempts: int('OUTBOX_MAX_ATTEMPTS', 8, 1, 100),
     retryBaseMs: int('OUTBOX_RETRY_BASE_MS', 1_000, 1, 3_600_000),
@@ -250,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     currency,
     timeZone,
     schedule,
+    deposits,
     outbox,
     outbound,
     upstream,
@@ -370,6 +384,7 @@ function securityFromEnv(env: NodeJS.ProcessEnv, problems: string[], int: IntRea
     rateLimits: {
       perCredential: rate('SWITCHBOARD_RATE_LIMIT', { points: 1_200, durationSec: 60 }),
       perPublicAddress: rate('SWITCHBOARD_PUBLIC_RATE_LIMIT', { points: 60, durationSec: 60 }),
+      perEnquiryAddress: rate('SWITCHBOARD_ENQUIRY_RATE_LIMIT', { points: 5, durationSec: 600 }),
     },
     sockets,
     opsListen,

@@ -24,6 +24,11 @@ import { createReconciliationRunRepository } from './store/reconciliation-runs.t
 import type { Connections } from './connections/connections.ts';
 import type { Outbound } from './outbound/outbound.ts';
 import { defaultSchedule, type Schedule } from './availability/schedule.ts';
+import {
+  createDepositSettlement,
+  DEFAULT_DEPOSIT_MINUTES,
+  type DepositSettlement,
+} from './deposits/deposits.ts';
 
 export type { Workspace, WorkspaceSources } from './domain/workspace.ts';
 
@@ -54,6 +59,18 @@ export interface HubOptions {
    * default: the sandbox business's six services, Mon–Fri 09:00–17:30 and Sat 09:00–13:00, London.
    */
   schedule?: Schedule;
+  /** Deposit links (src/deposits/): how long one stays open, and where the payment page sends the customer back. */
+  deposits?: Partial<DepositSettings>;
+}
+
+export interface DepositSettings {
+  /** Minutes a deposit link stays open (SWITCHBOARD_DEPOSIT_MINUTES, 30–1440; default 35). */
+  minutes: number;
+  /**
+   * Where the payment page sends the customer afterwards, with `?deposit=paid|cancelled&reference=`
+   * (SWITCHBOARD_DEPOSIT_RETURN_URL); null: the hub's own `/deposit/return` page.
+   */
+  returnUrl: string | null;
 }
 
 /** Everything a request needs that outlives it: store, repositories, cache, metrics, workspaces. */
@@ -91,6 +108,9 @@ export interface Hub {
   outbound?: Outbound;
   /** Services and opening hours of a workspace without its own (see `scheduleOf`). */
   schedule: Schedule;
+  deposits: DepositSettings;
+  /** Settles deposit links when the payments system reports them paid or expired (src/deposits/). */
+  depositSettlement: DepositSettlement;
   close(): Promise<void>;
 }
 
@@ -127,6 +147,11 @@ export function createHub(options: HubOptions): Hub {
     },
     defaultWorkspace: first,
     schedule: options.schedule ?? defaultSchedule(),
+    deposits: {
+      minutes: options.deposits?.minutes ?? DEFAULT_DEPOSIT_MINUTES,
+      returnUrl: options.deposits?.returnUrl ?? null,
+    },
+    depositSettlement: createDepositSettlement({ store: options.store, engine, identity, logger }),
     batching: options.batching ?? true,
     requestDeadlineMs: options.requestDeadlineMs ?? 10_000, // 10 seconds
     engine,

@@ -17,6 +17,7 @@ import { callers, redactForCaller } from './security/plugins.ts';
 import { refusalHeaders, type Caller } from './security/requests.ts';
 import type { Refusal } from './security/authenticate.ts';
 import { consoleAssets } from './console/serve.ts';
+import { depositReturnPage } from './deposits/return-page.ts';
 import type { ConsoleSignIn } from './console/sign-in.ts';
 import type { Tracer } from '@opentelemetry/api';
 import { traceHttpRequest, useRequestSpan } from './observability/spans.ts';
@@ -241,6 +242,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
   type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
   const routes: Record<string, Route> = {
     '/healthz': (_, res) => json(res, 200, { status: 'ok' }),
+    '/deposit/return': depositReturnPage,
     // Load balancers see only the status; the details (vendors, errors) are for operators.
     '/readyz': async (req, res) => {
       const ready = await readiness();

@@ -15,6 +15,8 @@ export interface Service {
   name: string;
   durationMinutes: number;
   price: Money;
+  /** What holding a slot of it asks the customer to pay first (`submitEnquiry`, `requestDeposit`); null: none. */
+  deposit: Money | null;
   /** Time kept free before a booking of this service (setting up), in minutes. */
   bufferBeforeMinutes: number;
   /** Time kept free after a booking of this service (clearing up, notes), in minutes. */
@@ -49,9 +51,12 @@ export interface Schedule {
 /** The default opening hours: Monday to Friday 09:00–17:30, Saturday 09:00–13:00. */
 export const DEFAULT_OPENING_HOURS = 'mon-fri 09:00-17:30; sat 09:00-13:00';
 
+/** The sandbox business's deposit for every service: £20 (minor units), below its cheapest price. */
+const SEED_DEPOSIT = 2000;
+
 /**
  * The sandbox business's six services (src/sandbox/seed/business.ts), with a 15-minute buffer after
- * each (the room is cleared and notes written before the next client).
+ * each (the room is cleared and notes written before the next client) and a £20 deposit.
  */
 export function defaultServices(currency: string): Service[] {
   return SEED_SERVICES.map((s) => ({
@@ -59,6 +64,7 @@ export function defaultServices(currency: string): Service[] {
     name: s.name,
     durationMinutes: s.minutes,
     price: { amount: s.price, currency },
+    deposit: { amount: Math.min(SEED_DEPOSIT, s.price), currency },
     bufferBeforeMinutes: 0,
     bufferAfterMinutes: 15,
   }));
@@ -118,7 +124,7 @@ export function parseServices(raw: string, currency: string, problems: string[])
   }
   if (!Array.isArray(list) || list.length === 0) {
     problems.push(
-      `${VAR} must be a non-empty JSON list like [{"code":"SPORTS-60","name":"Sports massage","durationMinutes":60,"price":6500,"bufferAfterMinutes":15}]`,
+      `${VAR} must be a non-empty JSON list like [{"code":"SPORTS-60","name":"Sports massage","durationMinutes":60,"price":6500,"deposit":2000,"bufferAfterMinutes":15}]`,
     );
     return [];
   }
@@ -155,9 +161,15 @@ export function parseServices(raw: string, currency: string, problems: string[])
     const bufferBeforeMinutes = minutes('bufferBeforeMinutes', 0, MAX_BUFFER, 0);
     const bufferAfterMinutes = minutes('bufferAfterMinutes', 0, MAX_BUFFER, 0);
     const price = parsePrice(s.price, currency, `${where}.price`, problems);
+    const deposit =
+      s.deposit === undefined || s.deposit === null
+        ? null
+        : parsePrice(s.deposit, currency, `${where}.deposit`, problems);
+    if (price && deposit && (deposit.currency !== price.currency || deposit.amount > price.amount))
+      problems.push(`${where}.deposit must be in the price's currency and at most the price (${price.amount})`);
     if (problems.length > before || !price) return;
     seen.add(code.toUpperCase());
-    out.push({ code, name, durationMinutes, price, bufferBeforeMinutes, bufferAfterMinutes });
+    out.push({ code, name, durationMinutes, price, deposit, bufferBeforeMinutes, bufferAfterMinutes });
   });
   return out;
 }

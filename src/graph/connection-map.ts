@@ -124,6 +124,10 @@ export const CHANGE_EFFECTS: Readonly<
     events: ['CUSTOMER_CHANGED'],
     does: 'reads the record back, links it to a customer by email (or unlinks it when deleted)',
   },
+  paymentLink: {
+    events: [],
+    does: 'reads the link back; a deposit link the hub made is settled: paid, it confirms the booking, invoices the deposit as paid and moves the CRM contact on (operation depositPaid); expired, it lets a held slot go (releaseHold)',
+  },
   order: {
     events: ['ORDER_CHANGED'],
     succeeded: ['PAYMENT_RECEIVED'],

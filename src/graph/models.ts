@@ -1,3 +1,4 @@
+import type { DepositLinkRecord } from '../deposits/store.ts';
 /**
  * What each GraphQL type is backed by (codegen `mappers`): resolvers receive these as parents.
  */
@@ -41,3 +42,10 @@ export interface WorkspaceModel {
   createdAt: Date | null;
 }
 export type CreatedWorkspaceModel = { workspace: WorkspaceModel; operatorKey: string };
+
+/** `submitEnquiry`'s answer: a reference, the hold's end and the deposit link, never the customer's data. */
+export interface EnquiryPayloadModel {
+  reference: string;
+  heldUntil: Date | null;
+  deposit: DepositLinkRecord | null;
+}

@@ -1,8 +1,9 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel, CircuitBreakerModel, SourceTokenModel, OperationModel, OperationStepModel, FailedDeliveryModel, OperationPayloadModel, ApiKeyModel, CreatedApiKeyModel, AuditEntryModel, ReconciliationRunModel, ReconciliationModel, WorkspaceModel, CreatedWorkspaceModel } from './models.ts';
+import type { CustomerModel, BookingModel, OrderModel, InvoiceModel, SyncIssueModel, SourceModel, CircuitBreakerModel, SourceTokenModel, OperationModel, OperationStepModel, FailedDeliveryModel, OperationPayloadModel, ApiKeyModel, CreatedApiKeyModel, AuditEntryModel, ReconciliationRunModel, ReconciliationModel, WorkspaceModel, CreatedWorkspaceModel, EnquiryPayloadModel } from './models.ts';
 import type { Money as MoneyModel } from '../domain/model.ts';
 import type { DomainEvent } from '../events/types.ts';
 import type { EndpointRecord, CreatedEndpoint, DeliveryRecord } from '../outbound/store.ts';
+import type { DepositLinkRecord } from '../deposits/store.ts';
 import type { GraphContext } from './context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -440,6 +441,77 @@ export type CustomerPayload = {
   operation: Operation;
 };
 
+/**
+ * A page where the customer pays a booking's deposit (a Stripe Checkout Session with the default
+ * payments system).
+ */
+export type DepositLink = {
+  __typename?: 'DepositLink';
+  /** The amount asked for. */
+  amount: Money;
+  /** The booking the deposit is for. */
+  booking?: Maybe<Booking>;
+  /** When the link stops working (30 minutes after it was made, `SWITCHBOARD_DEPOSIT_MINUTES`). */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The link in the payments system: the checkout session, with its address in the vendor's UI when known. */
+  links: Array<SourceLink>;
+  /** The write that confirmed the booking, paid the invoice and moved the CRM contact on, once paid. */
+  operation?: Maybe<Operation>;
+  /** When it was paid; null until then. */
+  paidAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Where it stands; paid and expired links stay listed in `depositLinks`. */
+  status: DepositLinkStatus;
+  /** The page to send the customer to. */
+  url: Scalars['String']['output'];
+};
+
+/** Where a deposit link stands. */
+export type DepositLinkStatus =
+  /** Ran out (or was replaced) unpaid; a held slot was let go. */
+  | 'EXPIRED'
+  /** Waiting for the customer to pay, until `expiresAt`. */
+  | 'OPEN'
+  /** Paid: the booking was confirmed, the invoice paid in the books and the CRM contact moved on. */
+  | 'PAID';
+
+/**
+ * What a website visitor sends from the booking page's form. Every text is trimmed; names are 1–100
+ * characters, the message at most 5,000.
+ */
+export type EnquiryInput = {
+  /** Where the business answers; the CRM contact is found or made by it. */
+  email: Scalars['String']['input'];
+  /** The visitor's first name. */
+  firstName: Scalars['String']['input'];
+  /** The visitor's last name. */
+  lastName: Scalars['String']['input'];
+  /** What they ask, kept as a note on the CRM contact (at most 5,000 characters). */
+  message?: InputMaybe<Scalars['String']['input']>;
+  /** A phone number, when the visitor gives one. */
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * A slot they would like, from `availability(service:)`: with `service`, the slot is held for them
+   * (pencilled into the calendar) while they pay the service's deposit through `EnquiryPayload.deposit`.
+   * A slot no longer free is refused with `SLOT_TAKEN` before anything is stored: offer another.
+   */
+  preferredStart?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The service they ask about: a code from `services`, e.g. `SPORTS-60`. */
+  service?: InputMaybe<Scalars['String']['input']>;
+  /** Leave empty: a field hidden from people. An enquiry that fills it is answered as usual and stored nowhere. */
+  website?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The answer to an enquiry: a reference to quote, never the customer's data. */
+export type EnquiryPayload = {
+  __typename?: 'EnquiryPayload';
+  /** Where to pay the deposit that confirms the held slot, when the service takes one. */
+  deposit?: Maybe<DepositLink>;
+  /** Until when the asked-for slot is held, when one was; the hold ends unless the deposit is paid by then. */
+  heldUntil?: Maybe<Scalars['DateTime']['output']>;
+  /** Quote it when talking to the business, e.g. `ENQ-7K3F9QXA`; it is in the CRM note too. */
+  reference: Scalars['String']['output'];
+};
+
 /** Something that happened, with the object as it stands now. Fields that do not apply to the type are null. */
 export type Event = {
   __typename?: 'Event';
@@ -730,6 +802,14 @@ export type Mutation = {
   refundOrder: OrderPayload;
   /** Sends a FAILED (or DELIVERED) delivery again now, with the same `webhook-id`; the retry schedule starts afresh. */
   replayWebhookDelivery: WebhookDelivery;
+  /**
+   * A link for the customer to pay a booking's deposit. When it is paid the booking is confirmed, the
+   * deposit invoiced and recorded as paid in the accounting system, and the CRM contact moved on to
+   * customer: once each, however often the payment's webhook arrives. `amount` defaults to the service's
+   * deposit; above the booking's price, or for a booking already paid, is `BAD_USER_INPUT`. Asking again
+   * while a link for the same amount is open returns that link.
+   */
+  requestDeposit: DepositLink;
   /** Moves a booking; the CRM's next-booking date follows. */
   rescheduleBooking: BookingPayload;
   /**
@@ -765,6 +845,14 @@ export type Mutation = {
    * which stores the tokens (sealed) and returns to the console's Connections page.
    */
   startConnection: ConnectionStart;
+  /**
+   * A website's enquiry, allowed to a publishable key: the CRM contact is made or found by email, the
+   * message added as a note and the contact set to the lead stage. Details that disagree with the CRM's
+   * are not written over: they become a sync issue. With `service` and `preferredStart` the slot is held
+   * and a deposit link returned. Limited per visitor address (`SWITCHBOARD_ENQUIRY_RATE_LIMIT`, default
+   * 5 in 10 minutes): over it, `RATE_LIMITED` with `extensions.retryAfterSeconds`.
+   */
+  submitEnquiry: EnquiryPayload;
   /** Carries a change of name, email, phone or company to every system that holds the customer. */
   updateCustomer: CustomerPayload;
   /** Changes an endpoint's URL, event types and description (all three replaced). */
@@ -967,6 +1055,18 @@ export type MutationReplayWebhookDeliveryArgs = {
  * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
  * error. The payload's `operation` says how the write and each of its steps stand.
  */
+export type MutationRequestDepositArgs = {
+  amount?: InputMaybe<MoneyInput>;
+  bookingId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
 export type MutationRescheduleBookingArgs = {
   end: Scalars['DateTime']['input'];
   id: Scalars['ID']['input'];
@@ -1040,6 +1140,17 @@ export type MutationRotateWebhookEndpointSecretArgs = {
  */
 export type MutationStartConnectionArgs = {
   system: SourceSystem;
+};
+
+
+/**
+ * Writes. Each one is an operation with one step per system it changes, stored before any system is
+ * called and safe to repeat with an `idempotencyKey` argument or an `Idempotency-Key` header: the same
+ * key with the same input returns the first result, with other input it is an IDEMPOTENCY_KEY_REUSED
+ * error. The payload's `operation` says how the write and each of its steps stand.
+ */
+export type MutationSubmitEnquiryArgs = {
+  input: EnquiryInput;
 };
 
 
@@ -1306,6 +1417,8 @@ export type Query = {
    * text in the CRM, by last name. `first` is at most 1000.
    */
   customers: CustomerConnection;
+  /** Deposit links, newest first: open ones waiting, paid ones, and expired or abandoned ones. */
+  depositLinks: Array<DepositLink>;
   /** Steps that gave up and wait for `retryDelivery`, oldest first. `first` is at most 500. */
   failedDeliveries: FailedDeliveryConnection;
   /** One invoice by global id. */
@@ -1440,6 +1553,19 @@ export type QueryCustomersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Everything the frontend can read. Single objects are fetched by global id (`customer`, `booking`,
+ * `order`, `invoice`, or `node` for any type); lists are Relay connections paged with `first` and
+ * `after`: pass `pageInfo.endCursor` as `after` for the next page. When a vendor fails, the fields it
+ * serves are null with a `SOURCE_ERROR` error (`extensions.source` names the vendor,
+ * `extensions.retryable` says whether to try again); bad arguments are `BAD_USER_INPUT` errors.
+ */
+export type QueryDepositLinksArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<Array<DepositLinkStatus>>;
 };
 
 
@@ -1720,6 +1846,8 @@ export type Service = {
   bufferBeforeMinutes: Scalars['Int']['output'];
   /** Stable code, e.g. `SPORTS-60`: pass it to `availability(service:)` and as `CreateBookingInput.serviceCode`. */
   code: Scalars['String']['output'];
+  /** What a website asks to hold a slot of it (`submitEnquiry`) and `requestDeposit` takes by default; null when it takes none. */
+  deposit?: Maybe<Money>;
   /** How long a booking of it lasts, in minutes. */
   durationMinutes: Scalars['Int']['output'];
   /** The name for people, e.g. `Sports massage (60 min)`. */
@@ -2016,6 +2144,8 @@ export type SyncIssueKind =
   | 'AMBIGUOUS_MATCH'
   /** The same email written differently (case or spaces) in two systems. */
   | 'EMAIL_FORMAT_MISMATCH'
+  /** A website enquiry gave details that differ from the CRM contact's; the CRM was not written over. */
+  | 'ENQUIRY_MISMATCH'
   /** Two systems hold different values for the same field. */
   | 'FIELD_MISMATCH'
   /** A record is already linked to another customer. */
@@ -2360,6 +2490,10 @@ export type ResolversTypes = ResolversObject<{
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   CustomerPayload: ResolverTypeWrapper<OperationPayloadModel>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DepositLink: ResolverTypeWrapper<DepositLinkRecord>;
+  DepositLinkStatus: DepositLinkStatus;
+  EnquiryInput: EnquiryInput;
+  EnquiryPayload: ResolverTypeWrapper<EnquiryPayloadModel>;
   Event: ResolverTypeWrapper<DomainEvent>;
   EventType: EventType;
   FailedDelivery: ResolverTypeWrapper<FailedDeliveryModel>;
@@ -2403,7 +2537,7 @@ export type ResolversTypes = ResolversObject<{
   ReconciliationState: ReconciliationState;
   Refund: ResolverTypeWrapper<Omit<Refund, 'amount'> & { amount: ResolversTypes['Money'] }>;
   Scope: Scope;
-  Service: ResolverTypeWrapper<Omit<Service, 'price'> & { price: ResolversTypes['Money'] }>;
+  Service: ResolverTypeWrapper<Omit<Service, 'deposit' | 'price'> & { deposit?: Maybe<ResolversTypes['Money']>, price: ResolversTypes['Money'] }>;
   Slot: ResolverTypeWrapper<Slot>;
   Source: ResolverTypeWrapper<SourceModel>;
   SourceConnection: ResolverTypeWrapper<SourceConnection>;
@@ -2463,6 +2597,9 @@ export type ResolversParentTypes = ResolversObject<{
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   CustomerPayload: OperationPayloadModel;
   DateTime: Scalars['DateTime']['output'];
+  DepositLink: DepositLinkRecord;
+  EnquiryInput: EnquiryInput;
+  EnquiryPayload: EnquiryPayloadModel;
   Event: DomainEvent;
   FailedDelivery: FailedDeliveryModel;
   FailedDeliveryConnection: Omit<FailedDeliveryConnection, 'edges'> & { edges: Array<ResolversParentTypes['FailedDeliveryEdge']> };
@@ -2499,7 +2636,7 @@ export type ResolversParentTypes = ResolversObject<{
   Reconciliation: ReconciliationModel;
   ReconciliationRun: ReconciliationRunModel;
   Refund: Omit<Refund, 'amount'> & { amount: ResolversParentTypes['Money'] };
-  Service: Omit<Service, 'price'> & { price: ResolversParentTypes['Money'] };
+  Service: Omit<Service, 'deposit' | 'price'> & { deposit?: Maybe<ResolversParentTypes['Money']>, price: ResolversParentTypes['Money'] };
   Slot: Slot;
   Source: SourceModel;
   SourceConnection: SourceConnection;
@@ -2685,6 +2822,23 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DepositLinkResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['DepositLink'] = ResolversParentTypes['DepositLink']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  booking?: Resolver<Maybe<ResolversTypes['Booking']>, ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  links?: Resolver<Array<ResolversTypes['SourceLink']>, ParentType, ContextType>;
+  operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType>;
+  paidAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['DepositLinkStatus'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type EnquiryPayloadResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['EnquiryPayload'] = ResolversParentTypes['EnquiryPayload']> = ResolversObject<{
+  deposit?: Resolver<Maybe<ResolversTypes['DepositLink']>, ParentType, ContextType>;
+  heldUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  reference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type EventResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['Event'] = ResolversParentTypes['Event']> = ResolversObject<{
   booking?: Resolver<Maybe<ResolversTypes['Booking']>, ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
@@ -2790,6 +2944,7 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   recordPayment?: Resolver<ResolversTypes['InvoicePayload'], ParentType, ContextType, RequireFields<MutationRecordPaymentArgs, 'invoiceId'>>;
   refundOrder?: Resolver<ResolversTypes['OrderPayload'], ParentType, ContextType, RequireFields<MutationRefundOrderArgs, 'orderId'>>;
   replayWebhookDelivery?: Resolver<ResolversTypes['WebhookDelivery'], ParentType, ContextType, RequireFields<MutationReplayWebhookDeliveryArgs, 'id'>>;
+  requestDeposit?: Resolver<ResolversTypes['DepositLink'], ParentType, ContextType, RequireFields<MutationRequestDepositArgs, 'bookingId'>>;
   rescheduleBooking?: Resolver<ResolversTypes['BookingPayload'], ParentType, ContextType, RequireFields<MutationRescheduleBookingArgs, 'end' | 'id' | 'start'>>;
   resolveSyncIssue?: Resolver<ResolversTypes['SyncIssueResolution'], ParentType, ContextType, RequireFields<MutationResolveSyncIssueArgs, 'id' | 'winner'>>;
   retryDelivery?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType, RequireFields<MutationRetryDeliveryArgs, 'operationId'>>;
@@ -2797,6 +2952,7 @@ export type MutationResolvers<ContextType = GraphContext, ParentType extends Res
   rotateApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'id' | 'overlap'>>;
   rotateWebhookEndpointSecret?: Resolver<ResolversTypes['CreatedWebhookEndpoint'], ParentType, ContextType, RequireFields<MutationRotateWebhookEndpointSecretArgs, 'id'>>;
   startConnection?: Resolver<ResolversTypes['ConnectionStart'], ParentType, ContextType, RequireFields<MutationStartConnectionArgs, 'system'>>;
+  submitEnquiry?: Resolver<ResolversTypes['EnquiryPayload'], ParentType, ContextType, RequireFields<MutationSubmitEnquiryArgs, 'input'>>;
   updateCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'id' | 'input'>>;
   updateWebhookEndpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType, RequireFields<MutationUpdateWebhookEndpointArgs, 'id' | 'input'>>;
 }>;
@@ -2884,6 +3040,7 @@ export type QueryResolvers<ContextType = GraphContext, ParentType extends Resolv
   connectionMapMarkdown?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+  depositLinks?: Resolver<Array<ResolversTypes['DepositLink']>, ParentType, ContextType, RequireFields<QueryDepositLinksArgs, 'first'>>;
   failedDeliveries?: Resolver<ResolversTypes['FailedDeliveryConnection'], ParentType, ContextType, RequireFields<QueryFailedDeliveriesArgs, 'first'>>;
   invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType, RequireFields<QueryInvoiceArgs, 'id'>>;
   invoices?: Resolver<ResolversTypes['InvoiceConnection'], ParentType, ContextType, RequireFields<QueryInvoicesArgs, 'first'>>;
@@ -2946,6 +3103,7 @@ export type ServiceResolvers<ContextType = GraphContext, ParentType extends Reso
   bufferAfterMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   bufferBeforeMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  deposit?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   durationMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
@@ -3141,6 +3299,8 @@ export type Resolvers<ContextType = GraphContext> = ResolversObject<{
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   CustomerPayload?: CustomerPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DepositLink?: DepositLinkResolvers<ContextType>;
+  EnquiryPayload?: EnquiryPayloadResolvers<ContextType>;
   Event?: EventResolvers<ContextType>;
   FailedDelivery?: FailedDeliveryResolvers<ContextType>;
   FailedDeliveryConnection?: FailedDeliveryConnectionResolvers<ContextType>;

@@ -21,6 +21,8 @@ export interface StepContext<I> {
   /** Cache targets of this workspace's systems, for `invalidates`. */
   keys: CacheKeys;
   operation: { id: string; kind: string; input: I; context: Record<string, unknown> };
+  /** The hub's store, for rows a step keeps beside what it wrote (a deposit link's address). */
+  store: Store;
   step: { name: string; position: number; idempotencyKey: string; attempts: number };
 }
 
@@ -214,6 +216,7 @@ export function createEngine(
       identity: deps.identity,
       keys: cacheKeys(workspace.sources),
       operation: { id: op.id, kind: op.kind, input: op.input, context: op.context },
+      store: deps.store,
       step: { name: step.name, position: step.position, idempotencyKey: step.idempotencyKey, attempts },
     };
   };

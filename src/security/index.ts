@@ -46,6 +46,8 @@ export interface SecuritySettings {
     perCredential?: RateLimit | false;
     perPublicAddress?: RateLimit | false;
     authFailuresPerAddress?: RateLimit;
+    /** `submitEnquiry` per visitor address (SWITCHBOARD_ENQUIRY_RATE_LIMIT). */
+    perEnquiryAddress?: RateLimit | false;
   };
   sockets?: Partial<SocketLimits>;
   /** How long a key check is reused (revocation reaches every replica within it). Default 2 s. */
@@ -83,6 +85,8 @@ export interface Security {
    * through `failedAttempt`. Never throws.
    */
   limitAnonymous(address: string): Promise<Refusal | undefined>;
+  /** Counts an enquiry from the address (`submitEnquiry`); a refusal when it sent too many. */
+  limitEnquiry(address: string): Promise<Refusal | undefined>;
   /** Counts a failed attempt from `address` (a forged or replayed sign-in value) as a failed authentication. */
   failedAttempt(address: string): Promise<Refusal | undefined>;
   /** The caller's address from a node:http request, through trusted proxies. */
@@ -147,6 +151,7 @@ export function createSecurity(options: {
     perCredential: settings.rateLimits?.perCredential ?? { points: 1_200, durationSec: 60 },
     perPublicAddress: settings.rateLimits?.perPublicAddress ?? { points: 60, durationSec: 60 },
     authFailuresPerAddress: settings.rateLimits?.authFailuresPerAddress ?? { points: 30, durationSec: 60 },
+    perEnquiryAddress: settings.rateLimits?.perEnquiryAddress,
     redis: options.redis,
     redisPrefix: options.redisPrefix,
   });
@@ -256,6 +261,7 @@ export function createSecurity(options: {
     limits: queryLimits,
     recordRequest,
     limitAnonymous: (address) => limits.anonymous(address),
+    limitEnquiry: (address) => limits.enquiry(address),
     failedAttempt: (address) => limits.failed(address),
     originAllowed,
     addressOf,

@@ -110,6 +110,19 @@ function behaviour(make: (options: Omit<CallerLimitOptions, 'redis' | 'redisPref
     expect((await takeMany(limits, shop, '198.51.100.7', 2)).allowed).toBe(2);
   });
 
+  it('counts enquiries per address, apart from every other count', async () => {
+    const limits = make({ ...options, perEnquiryAddress: { points: 2, durationSec: 600 } });
+    expect(await limits.enquiry('198.51.100.20')).toBeUndefined();
+    expect(await limits.enquiry('198.51.100.20')).toBeUndefined();
+    const refusal = await limits.enquiry('198.51.100.20');
+    expect(refusal).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    expect(refusal!.message).toContain('each address sending enquiries may make 2 per 600 s');
+    // Another visitor is not held back, nor is the same visitor's browsing.
+    expect(await limits.enquiry('198.51.100.21')).toBeUndefined();
+    const shop = principal('publishable_key', 'PubKey000010');
+    expect((await takeMany(limits, shop, '198.51.100.20', 2)).allowed).toBe(2);
+  });
+
   it('counts publishable keys per address, not per key', async () => {
     const limits = make(options);
     const shop = principal('publishable_key', 'PubKey000001');
@@ -216,6 +229,7 @@ describe('caller limits on Redis', () => {
       take: (who, address) => pick().take(who, address),
       failed: (address) => pick().failed(address),
       anonymous: (address) => pick().anonymous(address),
+      enquiry: (address) => pick().enquiry(address),
     };
   });
 

@@ -20,6 +20,8 @@ export interface CallerLimitOptions {
   perPublicAddress: RateLimit | false;
   /** Failed authentications per address before it is refused without checking (slows key guessing). */
   authFailuresPerAddress: RateLimit;
+  /** Enquiries (`submitEnquiry`) per address, whatever the key; false for none. Default 5 per 10 minutes. */
+  perEnquiryAddress?: RateLimit | false;
   /** Shared counts across replicas; each replica counts alone while Redis is unreachable. */
   redis?: Redis;
   redisPrefix?: string;
@@ -40,7 +42,16 @@ export interface CallerLimits {
    * publishable-key limit (`perPublicAddress`); a refusal when the address is over it. Never throws.
    */
   anonymous(address: string): Promise<Refusal | undefined>;
+  /**
+   * Counts one enquiry from `address` (a website form posting through a publishable key): a refusal
+   * when the address sent too many. Counted apart from the per-request limits, so a visitor browsing
+   * free slots is not held back, and a script filling the form in a loop is. Never throws.
+   */
+  enquiry(address: string): Promise<Refusal | undefined>;
 }
+
+/** Enquiries per visitor address: a person sends a few; more is a script. */
+export const DEFAULT_ENQUIRY_LIMIT: RateLimit = { points: 5, durationSec: 600 };
 
 /** `1200/min`, `60/10s`, `off`. */
 export function parseRateLimit(text: string): RateLimit | false | undefined {
@@ -88,6 +99,8 @@ export function createCallerLimits(options: CallerLimitOptions): CallerLimits {
   const publicAddress = options.perPublicAddress && make('public', options.perPublicAddress);
   const failures = make('auth-failures', options.authFailuresPerAddress);
   const anonymous = options.perPublicAddress && make('anonymous', options.perPublicAddress);
+  const enquiryLimit = options.perEnquiryAddress ?? DEFAULT_ENQUIRY_LIMIT;
+  const enquiries = enquiryLimit && make('enquiries', enquiryLimit);
 
   const over = (limit: RateLimit, error: unknown, what: string): Refusal | undefined => {
     if (!(error instanceof RateLimiterRes)) return undefined;
@@ -129,6 +142,14 @@ export function createCallerLimits(options: CallerLimitOptions): CallerLimits {
         return undefined;
       } catch (error) {
         return over(options.perPublicAddress as RateLimit, error, 'each address signing in');
+      }
+    },
+    async enquiry(address) {
+      try {
+        if (enquiries) await enquiries.consume(address);
+        return undefined;
+      } catch (error) {
+        return over(enquiryLimit as RateLimit, error, 'each address sending enquiries');
       }
     },
   };

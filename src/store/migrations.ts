@@ -416,6 +416,49 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0011_deposit_links': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('deposit_links')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('booking_event_id', 'text', (c) => c.notNull())
+        .addColumn('customer_id', 'text')
+        .addColumn('amount', 'integer', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('system', 'text')
+        .addColumn('external_id', 'text')
+        .addColumn('url', 'text')
+        .addColumn('expires_at', 'text')
+        .addColumn('holds_slot', 'integer', (c) => c.notNull())
+        .addColumn('reference', 'text')
+        .addColumn('payer', 'text', (c) => c.notNull())
+        .addColumn('order_id', 'text')
+        .addColumn('operation_id', 'text', (c) => c.notNull())
+        .addColumn('settled_by', 'text')
+        .addColumn('paid_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('deposit_links_pk', ['workspace_id', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('deposit_links_external')
+        .on('deposit_links')
+        .columns(['workspace_id', 'system', 'external_id'])
+        .execute();
+      await db.schema
+        .createIndex('deposit_links_booking')
+        .on('deposit_links')
+        .columns(['workspace_id', 'booking_event_id'])
+        .execute();
+      await db.schema
+        .createIndex('deposit_links_listing')
+        .on('deposit_links')
+        .columns(['workspace_id', 'created_at'])
+        .execute();
+    },
+  },
 };
 
 /** The columns migration 0005 reads and writes, as they were when it shipped. */

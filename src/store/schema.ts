@@ -234,6 +234,39 @@ export interface Database {
     created_at: string;
     updated_at: string;
   };
+  /** Links for customers to pay a booking's deposit (src/deposits/). */
+  deposit_links: {
+    workspace_id: string;
+    /** `dep_…`, made when the deposit was asked for, before the payments system was called. */
+    id: string;
+    /** The calendar event of the booking it is for. */
+    booking_event_id: string;
+    customer_id: string | null;
+    amount: number;
+    currency: string;
+    /** PENDING (the link is being made), OPEN, PAID or EXPIRED. */
+    status: string;
+    /** The payments system and its id of the link (a checkout session), once made. */
+    system: string | null;
+    external_id: string | null;
+    url: string | null;
+    expires_at: string | null;
+    /** 1 when the booking is a tentative hold that ends with the link (an enquiry's). */
+    holds_slot: number;
+    /** The enquiry's reference, when one asked for it. */
+    reference: string | null;
+    /** JSON: who pays ({email, firstName, lastName, phone}), for the accounting contact made once paid. */
+    payer: string;
+    /** The payment made through the link (payments system's id), once paid. */
+    order_id: string | null;
+    /** The operation that made the link. */
+    operation_id: string;
+    /** The operation that confirmed the booking, invoiced and moved the CRM contact on (paid), or let the hold go (expired). */
+    settled_by: string | null;
+    paid_at: string | null;
+    created_at: string;
+    updated_at: string;
+  };
 }
 
 export type EntityType = 'customer' | 'booking' | 'order' | 'invoice';

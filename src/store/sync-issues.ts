@@ -13,7 +13,9 @@ export type SyncIssueKind =
   /** More than one record in one system matches the customer: no link is guessed. */
   | 'AMBIGUOUS_MATCH'
   /** A vendor record already linked to another customer. */
-  | 'LINK_CONFLICT';
+  | 'LINK_CONFLICT'
+  /** A website enquiry gave details that differ from the CRM contact's; the CRM was not written over. */
+  | 'ENQUIRY_MISMATCH';
 
 export interface SyncIssueInput {
   customerId: string | null;

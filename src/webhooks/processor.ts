@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type {
   AccountingInvoice,
   CalendarEvent,
+  PaymentLink,
   PaymentOrder,
   PersonRecord,
   SourceName,
@@ -89,6 +90,8 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
     const persons = new Map<PeopleRole, Map<string, Pending>>();
     const orders = new Map<string, Pending & { succeeded: boolean }>();
     const invoices = new Map<string, Pending>();
+    /** Payment links (deposit checkouts) reported paid or expired: settled from their state now. */
+    const paymentLinks = new Set<string>();
     let calendarEvent: InboxEvent | null = null;
     for (const event of events) {
       for (const change of event.changes) {
@@ -113,6 +116,8 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
             change,
             succeeded: Boolean(prior?.succeeded || change.succeeded),
           });
+        } else if (change.kind === 'paymentLink') {
+          if (event.source === payments.name) paymentLinks.add(change.externalId);
         } else if (change.kind === 'invoice') {
           if (event.source === accounting.name) invoices.set(change.externalId, { event, change });
         } else if (event.source === calendarSource.name) calendarEvent = event;
@@ -125,7 +130,7 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
         : role === 'payments'
           ? payments.getCustomers(ids)
           : accounting.getContacts(ids);
-    const [people, orderRows, invoiceRows, calendar] = await Promise.all([
+    const [people, orderRows, invoiceRows, calendar, linkRows] = await Promise.all([
       Promise.all(
         [...persons].map(async ([role, byId]) => ({
           role,
@@ -140,8 +145,11 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
         ? accounting.getInvoices([...invoices.keys()])
         : Promise.resolve([] as Array<AccountingInvoice | Error>),
       calendarEvent ? syncCalendar(workspace) : Promise.resolve(null),
+      paymentLinks.size
+        ? payments.getPaymentLinks([...paymentLinks])
+        : Promise.resolve([] as Array<PaymentLink | Error>),
     ]);
-    const failed = [...people.flatMap((p) => p.rows), ...orderRows, ...invoiceRows].find(
+    const failed = [...people.flatMap((p) => p.rows), ...orderRows, ...invoiceRows, ...linkRows].find(
       (r) => r instanceof Error && !(r instanceof SourceError && r.code === 'NOT_FOUND'),
     );
     if (failed) throw failed;
@@ -248,6 +256,12 @@ export function createWebhookProcessor(hub: Hub, inbox: Inbox, options: Processo
       }
       await state.set(ws, calendarSource.name, CHANGES_CURSOR, calendar.changes.cursor);
     }
+    // Stored before the batch is marked done: a crash here runs the batch again, and each settlement's
+    // work is keyed on its link, so it still happens once.
+    await hub.depositSettlement.settle(
+      workspace,
+      linkRows.filter((l): l is PaymentLink => !(l instanceof Error)),
+    );
     return out;
   }
 

@@ -3,6 +3,8 @@ import { cancelBooking, createBooking, rescheduleBooking, setNextBooking } from 
 import { createCustomer, resolveSyncIssue, updateCustomer } from './customer.ts';
 import { issueInvoice, recordPayment } from './invoice.ts';
 import { placeOrder, refundOrder } from './order.ts';
+import { depositPaid, releaseHold, requestDeposit } from './deposit.ts';
+import { submitEnquiry } from './enquiry.ts';
 
 /** Every kind of write the hub performs. */
 export const operationKinds = [
@@ -17,4 +19,8 @@ export const operationKinds = [
   refundOrder,
   issueInvoice,
   recordPayment,
+  submitEnquiry,
+  requestDeposit,
+  depositPaid,
+  releaseHold,
 ] as unknown as Array<OperationKind<never>>;
