@@ -36,6 +36,7 @@ import type { BudgetBackend } from './upstream/rate-budget.ts';
 import { createRedisBudgetBackend } from './upstream/rate-budget-redis.ts';
 import { createConsentCallback } from './connections/callback.ts';
 import { createConsoleSignIn } from './console/sign-in.ts';
+import { websiteExample } from './website/serve.ts';
 
 export interface StartOptions {
   /** Sandboxes already running (tests); otherwise sandbox mode starts its own. */
@@ -68,6 +69,8 @@ export interface RunningSwitchboard {
   security: Security;
   /** Sandbox mode's development key (every scope), for the banner and GraphiQL. */
   developmentKey?: string;
+  /** Sandbox mode's example booking page (`/website/`) and the publishable key its config.js carries. */
+  website?: { url: string; key: string };
   sandboxes?: Sandboxes;
   backfill?: BackfillReport;
   close(): Promise<void>;
@@ -253,6 +256,19 @@ export async function startSwitchboard(
             workspace: WORKSPACE,
           })
         : undefined;
+    const exampleSite =
+      config.mode === 'sandbox'
+        ? websiteExample({
+            keys: security.keys,
+            workspace: WORKSPACE,
+            timeZone: config.timeZone,
+            publicUrl: config.publicUrl,
+            keyFile: config.databaseUrl.endsWith(':memory:')
+              ? undefined
+              : join(config.dataDir, 'website-key'),
+            created: () => security.created(),
+          })
+        : undefined;
     const { server, closeSockets, handleOps } = createSwitchboardServer(hub, {
       security,
       schema,
@@ -275,6 +291,7 @@ export async function startSwitchboard(
         workspace: WORKSPACE,
         publicUrl: config.publicUrl,
       }),
+      website: exampleSite,
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -299,6 +316,8 @@ export async function startSwitchboard(
     hub.reconciler.schedule(config.reconcileAt);
     const address = server.address() as AddressInfo;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
+    // Its key allows the origins the hub is reached at, which include the port only known now.
+    const website = await exampleSite?.open(url);
     // Without PUBLIC_URL, redirect URIs use the origin the console was opened on (the bind address may be 0.0.0.0).
     if (hub.connections) hub.connections.publicUrl = config.publicUrl;
     // Not in a root span of its own: the renewal timers registration leaves behind would carry it,
@@ -322,6 +341,7 @@ export async function startSwitchboard(
       hub,
       security,
       developmentKey,
+      website,
       sandboxes,
       backfill,
       async close() {

@@ -15,6 +15,9 @@ try {
     '',
     `  GraphQL + GraphiQL   ${app.url}/graphql   (opens on a ready-made "customer 360" query)`,
     `  Console              ${app.url}/console   (operator key: connections, failures, sync issues)`,
+    ...(app.website
+      ? [`  Website              ${app.website.url}   (example booking page, sandbox publishable key)`]
+      : []),
     `  Health               ${app.url}/healthz  ${app.url}/readyz`,
     `  Metrics              ${app.url}/metrics   (operator key)`,
     '',

@@ -19,6 +19,7 @@ import type { Refusal } from './security/authenticate.ts';
 import { consoleAssets } from './console/serve.ts';
 import { depositReturnPage } from './deposits/return-page.ts';
 import type { ConsoleSignIn } from './console/sign-in.ts';
+import type { WebsiteExample } from './website/serve.ts';
 import type { Tracer } from '@opentelemetry/api';
 import { traceHttpRequest, useRequestSpan } from './observability/spans.ts';
 
@@ -41,6 +42,8 @@ export interface ServerOptions {
   oauthCallback?: (req: IncomingMessage, res: ServerResponse, source: string) => Promise<void>;
   /** `/console/login…`: the console's sign-in through the business's identity provider (src/console/sign-in.ts). */
   consoleSignIn?: ConsoleSignIn;
+  /** `/website/`: the example booking page with its own publishable key; sandbox mode only (src/website/serve.ts). */
+  website?: WebsiteExample;
 }
 
 export interface SwitchboardServer {
@@ -327,6 +330,7 @@ export function createSwitchboardServer(hub: Hub, options: ServerOptions): Switc
     }
     if (path.startsWith('/console/login') && options.consoleSignIn?.handle(req, res, path)) return;
     if (operatorConsole.handle(req, res, path)) return;
+    if (options.website?.handle(req, res, path)) return;
     serve(routes, req, res, path);
   };
 
