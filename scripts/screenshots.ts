@@ -1,5 +1,5 @@
 /**
- * `npm run screenshots`: the README's pictures of the console, taken from the sandbox-mode hub in
+ * `npm run screenshots`: the README's pictures of the console (and of the example website), taken from the sandbox-mode hub in
  * Debian's Chromium (playwright-core), into docs/screenshots/. The hub runs in this process on an
  * in-memory store; before the pictures it makes the things worth seeing: a failed delivery (the
  * accounting sandbox refuses for a moment), a connection failing, and a few live events.
@@ -11,6 +11,7 @@ import { startSandboxHub } from '../harness/sandbox-hub.ts';
 import { clearFaults, injectFault, sandboxAction } from '../harness/sandbox-admin.ts';
 import { generateBusiness, upcomingBookings } from '../src/sandbox/seed/business.ts';
 import { launchChromium } from '../harness/browser.ts';
+import { websiteScreenshots } from './screenshots-website.ts';
 
 const out = new URL('../docs/screenshots/', import.meta.url);
 mkdirSync(out, { recursive: true });
@@ -107,6 +108,8 @@ try {
   await small.click('button[type=submit]');
   await small.waitForSelector('.connection');
   await small.screenshot({ path: new URL('connections-phone.png', out).pathname });
+
+  await websiteScreenshots(hub, browser, out);
   console.log(`screenshots written to ${out.pathname}`);
 } finally {
   await clearFaults(sandboxes.payments.url, sandboxes.accounting.url).catch(() => {});
