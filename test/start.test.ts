@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +124,15 @@ describe('npm start (sandbox mode)', () => {
     expect((await fetch(`${url}/nope`)).status).toBe(404);
   });
 
+  it('serves the example website with a publishable key kept in the data folder (0600)', async () => {
+    expect(output).toContain(`Website              ${url}/website/`);
+    const config = await (await fetch(`${url}/website/config.js`)).text();
+    const kept = readFileSync(join(dir, 'website-key'), 'utf8').trim();
+    expect(kept).toMatch(/^sbpk_test_/);
+    expect(config).toContain(`export const publishableKey = "${kept}";`);
+    expect(statSync(join(dir, 'website-key')).mode & 0o777).toBe(0o600);
+  });
+
   it('keeps credentials out of its logs', () => {
     expect(output).not.toContain('sk_test_switchboard_sandbox');
     expect(output).not.toContain('pat-na1-switchboard-sandbox');
@@ -148,5 +157,24 @@ describe('npm start (sandbox mode)', () => {
     const body = (await res.json()) as { data: any; errors?: unknown[] };
     expect(body.errors).toBeUndefined();
     expect(body.data.customers.totalCount).toBeGreaterThan(250);
+
+    // Another port (PORT=0) is another origin: the website gets a key for it, and the old one is revoked.
+    const websiteKey = readFileSync(join(dir, 'website-key'), 'utf8').trim();
+    expect(await (await fetch(`${url}/website/config.js`)).text()).toContain(websiteKey);
+    const { data } = (await (
+      await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth() },
+        body: JSON.stringify({
+          query: `{ apiKeys(first: 50) { edges { node { kind active allowedOrigins } } } }`,
+        }),
+      })
+    ).json()) as { data: any };
+    const publishable = data.apiKeys.edges
+      .map((e: any) => e.node)
+      .filter((k: any) => k.kind === 'PUBLISHABLE');
+    expect(publishable.filter((k: any) => k.active).map((k: any) => k.allowedOrigins)).toEqual([
+      expect.arrayContaining([url]),
+    ]);
   }, 90_000);
 });

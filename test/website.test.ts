@@ -66,6 +66,8 @@ beforeAll(async () => {
     OUTBOX_POLL_MS: '50',
     OUTBOX_RETRY_BASE_MS: '20',
     OUTBOX_RETRY_MAX_MS: '50',
+    // Low enough for the rate-limit test to reach; the tests before it send two enquiries.
+    SWITCHBOARD_ENQUIRY_RATE_LIMIT: '4/10min',
   });
   ({ app, sandboxes } = hub);
   browser = await launchChromium();
@@ -289,6 +291,25 @@ describe('the example website', { timeout: 90_000 }, () => {
     );
     expect(new Date(paid.booking.start).toISOString()).toBe(new Date(start).toISOString());
     expect(problems).toEqual([]);
+    expect(elsewhere).toEqual([]);
+    await close();
+  });
+
+  it("shows the hub's rate limit with when to try again", async () => {
+    const { page, elsewhere, close } = await websitePage();
+    await page.waitForSelector('#services input[name=service]');
+    await chooseService(page, withDeposit);
+    await page.locator('#days input[name=slot]').first().check();
+    await page.getByLabel('First name').fill('Ada');
+    await page.getByLabel('Last name').fill('Lovelace');
+    await page.getByLabel('Email').fill('not-an-email');
+    const alert = page.locator('#form-error'); // hidden until the first answer: not yet an alert by role
+    // Each try counts (the limit is checked before the input), so the limit comes within a few.
+    for (let i = 0; i < 5 && !/try again in/.test((await alert.textContent()) ?? ''); i++) {
+      await page.getByRole('button', { name: 'Send enquiry' }).click();
+      await page.waitForFunction(() => !(document.getElementById('send') as HTMLButtonElement).disabled);
+    }
+    await expect(alert.textContent()).resolves.toMatch(/Please try again in \d+ (minutes|seconds)\.$/);
     expect(elsewhere).toEqual([]);
     await close();
   });
