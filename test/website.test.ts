@@ -66,8 +66,8 @@ beforeAll(async () => {
     OUTBOX_POLL_MS: '50',
     OUTBOX_RETRY_BASE_MS: '20',
     OUTBOX_RETRY_MAX_MS: '50',
-    // Low enough for the rate-limit test to reach; the tests before it send two enquiries.
-    SWITCHBOARD_ENQUIRY_RATE_LIMIT: '4/10min',
+    // Low enough for the rate-limit test to reach; the tests before it send four enquiries.
+    SWITCHBOARD_ENQUIRY_RATE_LIMIT: '5/10min',
   });
   ({ app, sandboxes } = hub);
   browser = await launchChromium();
@@ -291,6 +291,45 @@ describe('the example website', { timeout: 90_000 }, () => {
     );
     expect(new Date(paid.booking.start).toISOString()).toBe(new Date(start).toISOString());
     expect(problems).toEqual([]);
+    expect(elsewhere).toEqual([]);
+    await close();
+  });
+
+  it('offers the free times again when the chosen one was taken meanwhile (SLOT_TAKEN)', async () => {
+    const { page, elsewhere, close } = await websitePage();
+    await page.waitForSelector('#services input[name=service]');
+    await chooseService(page, withDeposit);
+    const slot = page.locator('#days input[name=slot]').nth(1);
+    const start = await slot.inputValue();
+    await slot.check();
+    // Someone else asks for the same time first (the hold makes it busy).
+    const other = await hub.gql(
+      `mutation($input: EnquiryInput!) { submitEnquiry(input: $input) { reference heldUntil } }`,
+      {
+        input: {
+          firstName: 'Other',
+          lastName: 'Visitor',
+          email: `other.${randomBytes(4).toString('hex')}@example.com`,
+          service: withDeposit.code,
+          preferredStart: start,
+        },
+      },
+    );
+    expect(other.errors).toBeUndefined();
+    await page.getByLabel('First name').fill('Late');
+    await page.getByLabel('Last name').fill('Comer');
+    await page.getByLabel('Email').fill(`late.${randomBytes(4).toString('hex')}@example.com`);
+    await page.getByRole('button', { name: 'Send enquiry' }).click();
+    await page.waitForSelector('#form-error:not([hidden]), #step-done:not([hidden])');
+    await expect(page.locator('#step-done').isHidden()).resolves.toBe(true);
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/pick another time/i);
+    await page.waitForSelector('#days input[name=slot]');
+    const shown = await page
+      .locator('#days input[name=slot]')
+      .evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown).not.toContain(start);
+    await expect(page.locator('#step-done').isHidden()).resolves.toBe(true);
     expect(elsewhere).toEqual([]);
     await close();
   });

@@ -290,8 +290,11 @@ async function submit(event) {
   event.preventDefault();
   const service = state.service;
   const slot = state.slot;
-  if (!service || !slot) return;
   clearFieldErrors();
+  if (!service || !slot) {
+    showFormError('Please pick a time above first.', undefined);
+    return;
+  }
   page.formError.hidden = true;
   const value = (/** @type {string} */ name) => {
     const field = page.form.elements.namedItem(name);
@@ -328,6 +331,7 @@ async function submit(event) {
       showFormError(`${failure.message} Please pick another time: the list has been refreshed.`, undefined);
       say('That time was just taken. The free times have been refreshed.');
       state.slot = null;
+      page.chosen.textContent = 'Please pick another time above.';
       await loadSlots();
       page.detailsStep.hidden = false;
       return;
