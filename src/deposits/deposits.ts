@@ -16,6 +16,12 @@ import type { Store } from '../store/store.ts';
  */
 export const DEFAULT_DEPOSIT_MINUTES = 35;
 
+/** The writes the payments system's webhook starts (settling a deposit link), for the connection map. */
+export const SETTLEMENT_OPERATIONS: Readonly<Record<string, string>> = {
+  depositPaid: 'payments webhook: a deposit link the hub made was paid',
+  releaseHold: 'payments webhook: a deposit link holding a slot expired unpaid',
+};
+
 /** `dep_` and 24 hex digits: the hub's id of a deposit link, made before the payments system is called. */
 export const newDepositId = () => `dep_${randomBytes(12).toString('hex')}`;
 
