@@ -462,6 +462,20 @@ describe('tentative events and confirmEvent', () => {
     ]);
   });
 
+  it('an event cancelled between the read and the patch is not brought back (the patch carries If-Match)', async () => {
+    await source.createEvent(tentative());
+    await fault({ latencyMs: 500, times: 1, operations: ['events.patch'] });
+    await admin('DELETE', 'requests');
+    const confirming = failure(source.confirmEvent('sbtentative01'));
+    // The read is done and the patch held back: the event is cancelled in between.
+    while (!(await sent()).includes('events.get 200')) await new Promise((r) => setTimeout(r, 10));
+    const cancelled = await admin('POST', 'actions/cancel-booking', { eventId: 'sbtentative01' });
+    expect(cancelled.event).toMatchObject({ status: 'cancelled' });
+    expect(await confirming).toMatchObject({ code: 'CONFLICT', retryable: false });
+    expect(await sent()).toEqual(['events.get 200', 'events.patch 412', 'events.get 200']);
+    expect(await rawEvent('sbtentative01')).toMatchObject({ status: 'cancelled' });
+  });
+
   it('a cancelled event is not brought back: CONFLICT, not retryable, and it stays cancelled', async () => {
     await source.createEvent(tentative());
     await source.cancelEvent('sbtentative01');

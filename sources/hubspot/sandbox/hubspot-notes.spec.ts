@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerAt, generateBusiness } from '../../../src/sandbox/seed/business.ts';
 import type { VendorSandbox } from '../../../src/sandbox/types.ts';
 import { startHubspotSandbox } from './server.ts';
-import { FIXED_NOW } from './test-helpers.ts';
+import { FIXED_NOW, sdkError, sdkFor } from './test-helpers.ts';
+import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/index.js';
 
 const business = generateBusiness({ now: FIXED_NOW });
 const contactId = business.customers.find((c) => customerAt(c, 'hubspot'))!.ids.hubspotContactId;
@@ -136,6 +137,52 @@ describe('HubSpot sandbox notes', () => {
     );
     expect(second.body.paging).toBeUndefined();
     expect((await call('GET', '/crm/v4/objects/contacts/1/associations/notes')).status).toBe(404);
+  });
+});
+
+describe('HubSpot sandbox notes through the official SDK', () => {
+  it('creates, reads and lists a note with @hubspot/api-client, and surfaces the 409 as an ApiException', async () => {
+    const client = sdkFor(sandbox);
+    const input = {
+      properties: {
+        hs_note_body: 'From the SDK',
+        hs_timestamp: '2026-11-23T10:00:00Z',
+        switchboard_idempotency_key: 'op_sdk',
+      },
+      associations: [
+        {
+          to: { id: contactId },
+          types: [
+            {
+              associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined,
+              associationTypeId: 202,
+            },
+          ],
+        },
+      ],
+    };
+    const note = await client.crm.objects.notes.basicApi.create(input);
+    expect(note.properties.hs_note_body).toBe('From the SDK');
+    expect(note.createdAt).toBeInstanceOf(Date);
+
+    const read = await client.crm.objects.notes.basicApi.getById(note.id, ['hs_note_body', 'hs_timestamp']);
+    expect(read.properties).toMatchObject({
+      hs_note_body: 'From the SDK',
+      hs_timestamp: '2026-11-23T10:00:00.000Z',
+    });
+
+    const page = await client.crm.associations.v4.basicApi.getPage('contacts', contactId, 'notes');
+    const mine = page.results.find((r) => String(r.toObjectId) === note.id);
+    expect(mine?.associationTypes).toEqual([
+      expect.objectContaining({ category: 'HUBSPOT_DEFINED', typeId: 201 }),
+    ]);
+
+    const dup = await sdkError(client.crm.objects.notes.basicApi.create(input));
+    expect(dup.code).toBe(409);
+    expect(dup.body).toMatchObject({
+      category: 'CONFLICT',
+      message: `Note already exists. Existing ID: ${note.id}`,
+    });
   });
 });
 
