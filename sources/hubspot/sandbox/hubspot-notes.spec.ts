@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerAt, generateBusiness } from '../../../src/sandbox/seed/business.ts';
 import type { VendorSandbox } from '../../../src/sandbox/types.ts';
+import { decodeState, encodeState } from '../../../src/sandbox/kit/persist.ts';
 import { startHubspotSandbox } from './server.ts';
 import { FIXED_NOW, sdkError, sdkFor } from './test-helpers.ts';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/index.js';
@@ -242,7 +243,7 @@ describe('HubSpot sandbox state', () => {
       },
       associations: toContact(contactId),
     });
-    const saved = structuredClone(sandbox.state!.snapshot());
+    const saved = decodeState(encodeState(sandbox.state!.snapshot()));
     await fetch(`${sandbox.url}/__sandbox/reset`, { method: 'POST' });
     expect((await call('GET', `/crm/v3/objects/notes/${note.body.id}`)).status).toBe(404);
     sandbox.state!.restore(saved);
@@ -253,5 +254,26 @@ describe('HubSpot sandbox state', () => {
     expect(listed.body.results.map((r: { toObjectId: number }) => String(r.toObjectId))).toContain(
       note.body.id,
     );
+  });
+
+  it('restores state saved before the sandbox had notes, with none', async () => {
+    const saved = decodeState(encodeState(sandbox.state!.snapshot())) as {
+      store: {
+        records: Record<string, unknown>;
+        lastId: Record<string, unknown>;
+        idRandom: Record<string, unknown>;
+      };
+    };
+    delete saved.store.records.notes;
+    delete saved.store.lastId.notes;
+    delete saved.store.idRandom.notes;
+    sandbox.state!.restore(saved);
+    const listed = await call('GET', `/crm/v4/objects/contacts/${contactId}/associations/notes`);
+    expect(listed).toMatchObject({ status: 200, body: { results: [] } });
+    const note = await call('POST', '/crm/v3/objects/notes', {
+      properties: { hs_note_body: 'after restore', hs_timestamp: '1764000000000' },
+      associations: toContact(contactId),
+    });
+    expect(note.status).toBe(201);
   });
 });
