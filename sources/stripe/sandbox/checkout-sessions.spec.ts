@@ -311,12 +311,13 @@ describe('expiry on the clock', () => {
     const own = await startStripeSandbox({ business });
     const sdk = sdkFor(own);
     try {
-      const read = await sdk.checkout.sessions.create(depositParams({ expires_at: unix() + 1_800 }));
-      const unread = await sdk.checkout.sessions.create(depositParams({ expires_at: unix() + 1_800 }));
+      const read = await sdk.checkout.sessions.create(depositParams({ expires_at: unix() + 1_810 }));
+      const unread = await sdk.checkout.sessions.create(depositParams({ expires_at: unix() + 1_810 }));
       const later = await sdk.checkout.sessions.create(depositParams({ expires_at: unix() + 7_200 }));
+      // A few seconds over the minimum: the sandbox's clock may tick between unix() and the request.
       // Only Date is faked: sockets and the sandbox's sweep timer keep running.
       vi.useFakeTimers({ toFake: ['Date'] });
-      vi.setSystemTime(Date.now() + 31 * 60_000);
+      vi.setSystemTime(Date.now() + 32 * 60_000);
       expect(await sdk.checkout.sessions.retrieve(read.id)).toMatchObject({ status: 'expired', url: null });
       expect((await sdk.checkout.sessions.retrieve(later.id)).status).toBe('open');
       const events = await sdk.events.list({ type: 'checkout.session.expired' });
@@ -335,9 +336,9 @@ describe('expiry on the clock', () => {
     const own = await startStripeSandbox({ business });
     const sdk = sdkFor(own);
     try {
-      const session = await sdk.checkout.sessions.create(depositParams({ expires_at: unix() + 1_800 }));
+      const session = await sdk.checkout.sessions.create(depositParams({ expires_at: unix() + 1_810 }));
       vi.useFakeTimers({ toFake: ['Date'] });
-      vi.setSystemTime(Date.now() + 31 * 60_000);
+      vi.setSystemTime(Date.now() + 32 * 60_000);
       const describe = async () =>
         (await (await fetch(`${own.url}/__sandbox`)).json()) as { counts: { events: number } };
       // The admin index reads no session: only the sweep can have emitted the event. (Date is
