@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { decodeState, encodeState } from '../../../src/sandbox/kit/persist.ts';
 import { customerAt, generateBusiness, type SeedBusiness } from '../../../src/sandbox/seed/business.ts';
 import type { VendorSandbox } from '../../../src/sandbox/types.ts';
 import { startStripeSandbox } from './server.ts';
@@ -354,6 +355,33 @@ describe('expiry on the clock', () => {
     } finally {
       vi.useRealTimers();
       await own.close();
+    }
+  });
+});
+
+describe('saved state', () => {
+  it('keeps sessions across a save and a restart, and loads a save from before Checkout existed', async () => {
+    const session = await stripe.checkout.sessions.create(depositParams());
+    const saved = decodeState(encodeState(sandbox.state!.snapshot()));
+    const restarted = await startStripeSandbox({ business });
+    try {
+      restarted.state!.restore(saved);
+      const sdk = sdkFor(restarted);
+      expect(await sdk.checkout.sessions.retrieve(session.id)).toMatchObject({
+        id: session.id,
+        status: 'open',
+      });
+      const paid = await fetch(`${restarted.url}/c/pay/${session.id}/pay`, {
+        method: 'POST',
+        redirect: 'manual',
+      });
+      expect(paid.status).toBe(303);
+
+      const { checkoutSessions: _dropped, ...older } = saved as Record<string, unknown>;
+      restarted.state!.restore(older);
+      expect((await sdk.checkout.sessions.list()).data).toEqual([]);
+    } finally {
+      await restarted.close();
     }
   });
 });
