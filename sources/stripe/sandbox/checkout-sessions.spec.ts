@@ -291,6 +291,9 @@ describe('the hosted page', () => {
     expect(again.status).toBe(400);
     expect(await again.text()).toContain('already complete');
     expect(await intents()).toBe(before);
+    const done = await fetch(session.url!);
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('<h1>This checkout session is already complete</h1>');
     expect((await stripe.checkout.sessions.retrieve(session.id)).payment_intent).toBe(pi.id);
   });
 

@@ -310,7 +310,8 @@ const notFoundPage = (id: string) =>
     `<h1>Something went wrong</h1><p>No Checkout Session ${escapeHtml(id)} exists in this account.</p>`,
   );
 
-function finishedPage(session: CheckoutSession): SandboxResponse {
+/** An expired session is gone (410); a paid one shows as done, and paying it again is refused (400). */
+function finishedPage(session: CheckoutSession, paying: boolean): SandboxResponse {
   return session.status === 'expired'
     ? htmlPage(
         410,
@@ -318,7 +319,7 @@ function finishedPage(session: CheckoutSession): SandboxResponse {
         `<h1>This checkout session has expired</h1><p>The link is no longer valid; no payment was taken. Ask for a new link.</p>`,
       )
     : htmlPage(
-        400,
+        paying ? 400 : 200,
         'Checkout: already paid',
         `<h1>This checkout session is already complete</h1><p>It has been paid; nothing more was charged.</p>`,
       );
@@ -338,7 +339,7 @@ function hostedPageRoutes(state: StripeState): Route[] {
         const record = load(req);
         if (!record) return notFoundPage(req.params.id ?? '');
         const { session, lineItem } = record;
-        if (session.status !== 'open') return finishedPage(session);
+        if (session.status !== 'open') return finishedPage(session, false);
         const amount = formatMoney(session.amount_total, session.currency);
         const business = state.business.name;
         const description = record.paymentIntentData.description ?? lineItem.name;
@@ -367,7 +368,7 @@ ${cancel}
       handler: (req) => {
         const record = load(req);
         if (!record) return notFoundPage(req.params.id ?? '');
-        if (record.session.status !== 'open') return finishedPage(record.session);
+        if (record.session.status !== 'open') return finishedPage(record.session, true);
         const session = paySession(state, record);
         const location = session.success_url.replaceAll('{CHECKOUT_SESSION_ID}', session.id);
         return { status: 303, headers: { Location: location, 'Cache-Control': 'no-store' } };
