@@ -185,7 +185,9 @@ export function createStripeWrites({
         return toPaymentLink(await post(operation, path, {}, options));
       } catch (error) {
         // A session already complete or expired is a 400 ("Only Checkout Sessions with a status in
-        // ["open"] can be expired"): read it, and if it is no longer open that is the answer.
+        // ["open"] can be expired"): read it, and if it is no longer open that is the answer. That
+        // includes one complete with a slower payment still settling (mapped OPEN): Stripe cannot end
+        // it either, and its async_payment_* event will say how it went.
         if (!(error instanceof SourceError) || error.status !== 400) throw error;
         // https://docs.stripe.com/api/checkout/sessions/retrieve
         const res = await client.request({
@@ -195,7 +197,7 @@ export function createStripeWrites({
           signal: options.signal,
         });
         const link = toPaymentLink(res.body);
-        if (link.status !== 'OPEN') return link;
+        if ((res.body as { status?: unknown }).status !== 'open') return link;
         throw error;
       }
     },
