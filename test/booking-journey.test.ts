@@ -6,6 +6,7 @@ import { waitFor } from '../harness/wait.ts';
 import { localDayOf, wallClockToInstant } from '../src/availability/slots.ts';
 import { sourceStateContext } from '../src/store/secrets-at-rest.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
+import { vendorApis } from './support/vendors.ts';
 
 // The website's booking journey over real sockets on the sandbox hub: an enquiry from a browser's
 // publishable key (lead and note in the CRM, a mismatch as a sync issue, the honeypot, bad input,
@@ -93,9 +94,7 @@ const person = (label: string) => {
 const crm = () => t.app.hub.defaultWorkspace.sources.crm;
 
 /** The notes on a CRM contact, as the HubSpot sandbox's API lists them (note bodies). */
-async function notesOf(contactId: string): Promise<string[]> {
-  throw new Error(`TODO notes of ${contactId}`);
-}
+const notesOf = (contactId: string) => vendorApis(t.sandboxes).hubspotNotes(contactId);
 const contactByEmail = async (email: string) => {
   const [found] = await crm().findContactsByEmail([email]);
   if (found instanceof Error) throw found;

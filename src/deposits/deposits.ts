@@ -84,7 +84,12 @@ export function createDepositSettlement(deps: {
   const deposits: DepositStore = createDepositStore(deps.store.db);
 
   async function submit(workspace: Workspace, kind: string, input: Record<string, unknown>, key: string) {
-    const { operation, created } = await deps.engine.submit(workspace.id, kind, input, { clientKey: key });
+    // The key's identity is the link alone: a later delivery builds its input afresh (another
+    // `paidOn`), and must find the first operation, not be refused as a reused key.
+    const { operation, created } = await deps.engine.submit(workspace.id, kind, input, {
+      clientKey: key,
+      clientArgs: { key },
+    });
     if (created) {
       void deps.engine.run(workspace.id, operation.id).catch((error: unknown) => {
         deps.logger.warn(

@@ -135,7 +135,6 @@ export const CHANGE_EFFECTS: Readonly<
     does: 'reads the payment back; PAYMENT_RECEIVED too when it succeeded',
   },
   invoice: { events: ['INVOICE_CHANGED'], does: 'reads the invoice back' },
-  paymentLink: { events: [], does: 'reads the payment link (checkout session) back' },
   calendar: {
     events: ['BOOKING_CHANGED'],
     does: 'runs an incremental sync of the calendar; one event per changed booking',
