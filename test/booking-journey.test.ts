@@ -7,6 +7,7 @@ import { localDayOf, wallClockToInstant } from '../src/availability/slots.ts';
 import { sourceStateContext } from '../src/store/secrets-at-rest.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { vendorApis } from './support/vendors.ts';
+import type { DomainEvent } from '../src/events/types.ts';
 
 // The website's booking journey over real sockets on the sandbox hub: an enquiry from a browser's
 // publishable key (lead and note in the CRM, a mismatch as a sync issue, the honeypot, bad input,
@@ -299,6 +300,9 @@ describe('a held slot and its deposit', () => {
     expect(starts.some((s: string) => s.startsWith(springForward().toISOString().slice(0, 10)))).toBe(false);
 
     const visitor = person('Deposit');
+    // What subscribers and the business's own tools (outbound webhooks) are told along the way.
+    const published: DomainEvent[] = [];
+    const stop = t.app.hub.bus.listen('default', (event) => void published.push(event));
     const { body } = await fromShop(ENQUIRE, {
       input: { ...visitor, service: 'SPORTS-60', preferredStart: mondayNine },
     });
@@ -360,6 +364,32 @@ describe('a held slot and its deposit', () => {
     expect(await invoices()).toEqual([
       { reference: answer.reference, status: 'PAID', total: { amount: 2000 }, amountDue: { amount: 0 } },
     ]);
+    const told = await waitFor(
+      () => {
+        const seen = (type: string, test: (e: DomainEvent) => boolean) =>
+          published.some((e) => e.type === type && test(e));
+        const all = [
+          seen('CUSTOMER_CHANGED', (e) => e.person?.email === visitor.email),
+          seen(
+            'BOOKING_CHANGED',
+            (e) => e.booking?.status === 'TENTATIVE' && e.booking.start.toISOString() === mondayNine,
+          ),
+          seen(
+            'BOOKING_CHANGED',
+            (e) => e.booking?.status === 'CONFIRMED' && e.booking.start.toISOString() === mondayNine,
+          ),
+          seen('PAYMENT_RECEIVED', (e) => e.order?.metadata.reference === answer.reference),
+          seen(
+            'INVOICE_CHANGED',
+            (e) => e.invoice?.status === 'PAID' && e.invoice.reference === answer.reference,
+          ),
+        ];
+        return all.every(Boolean) ? all : undefined;
+      },
+      () => `the journey's events (saw ${published.map((e) => e.type).join(', ')})`,
+    );
+    expect(told).toHaveLength(5);
+    stop();
 
     // Stripe delivers again: a retry of the same event, and the same news under other event ids.
     const sessionId = settled.links[0].externalId as string;
