@@ -198,6 +198,7 @@ async function submitEnquiry(
             end: slot!.end,
             pending: await pendingBookings(ctx.hub.store.db, ctx.workspace.id),
             signal: ctx.signal,
+            argument: 'input.preferredStart',
           });
         }
         const writeDeposit = deposit

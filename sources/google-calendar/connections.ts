@@ -52,6 +52,14 @@ export const googleCalendarConnections: VendorConnections<'calendar'> = {
       requests: [{ method: 'PATCH', path: `${EVENTS}/{id}`, docs: docs('patch') }],
       idempotency: 'a PATCH of absolute start and end: repeating it changes nothing',
     },
+    confirmEvent: {
+      requests: [
+        { method: 'GET', path: `${EVENTS}/{id}`, docs: docs('get') },
+        { method: 'PATCH', path: `${EVENTS}/{id}`, docs: docs('patch') },
+      ],
+      idempotency:
+        'reads the event first: one already confirmed is returned as it is; the PATCH of `status: confirmed` carries If-Match with the etag read, so it never restores an event cancelled meanwhile',
+    },
     cancelEvent: {
       requests: [{ method: 'DELETE', path: `${EVENTS}/{id}`, docs: docs('delete') }],
       idempotency: 'a delete: 410 (already deleted) and 404 count as done',

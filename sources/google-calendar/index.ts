@@ -194,6 +194,8 @@ export const googleCalendar: SourceModule<'calendar', GoogleCalendarSettings, Go
     }),
     faults: {
       createEvent: { operations: ['events.insert'] },
+      // The patch (moveEvent patches too); confirmEvent's read before it is left working.
+      confirmEvent: { operations: ['events.patch'] },
       api: { pathPrefix: '/calendar' },
     },
   },

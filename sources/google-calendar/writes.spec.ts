@@ -395,3 +395,103 @@ describe('eventProperties', () => {
     });
   });
 });
+
+describe('tentative events and confirmEvent', () => {
+  const tentative = () => input({ id: 'sbtentative01', status: 'TENTATIVE' });
+
+  it('createEvent with TENTATIVE pencils the event in as tentative', async () => {
+    const event = await source.createEvent(tentative());
+    expect(event).toMatchObject({ externalId: 'sbtentative01', status: 'TENTATIVE' });
+    expect(await rawEvent('sbtentative01')).toMatchObject({ status: 'tentative' });
+  });
+
+  it('createEvent with CONFIRMED sends confirmed; an unknown status is refused before any request', async () => {
+    const event = await source.createEvent(input({ id: 'sbconfirmed01', status: 'CONFIRMED' }));
+    expect(event.status).toBe('CONFIRMED');
+    expect(await rawEvent('sbconfirmed01')).toMatchObject({ status: 'confirmed' });
+    await admin('DELETE', 'requests');
+    const error = await failure(source.createEvent(input({ id: 'sbbad000001', status: 'MAYBE' as never })));
+    expect(error).toMatchObject({ code: 'INVALID_REQUEST', retryable: false });
+    expect((error as Error).message).toContain('status must be CONFIRMED or TENTATIVE, got "MAYBE"');
+    expect(await sent()).toEqual([]);
+  });
+
+  it('confirmEvent reads the event and patches it to confirmed with If-Match', async () => {
+    const created = await source.createEvent(tentative());
+    await admin('DELETE', 'requests');
+    const confirmed = await source.confirmEvent('sbtentative01');
+    expect(confirmed).toMatchObject({
+      externalId: 'sbtentative01',
+      status: 'CONFIRMED',
+      start: created.start,
+    });
+    expect(confirmed.etag).not.toBe(created.etag);
+    expect(await rawEvent('sbtentative01')).toMatchObject({ status: 'confirmed', sequence: 1 });
+    expect(await sent()).toEqual(['events.get 200', 'events.patch 200']);
+  });
+
+  it('an event already confirmed is returned as it is, with no patch', async () => {
+    const id = confirmedBooking().ids.googleEventId;
+    const before = await rawEvent(id);
+    const event = await source.confirmEvent(id);
+    expect(event).toMatchObject({ externalId: id, status: 'CONFIRMED', etag: before.etag });
+    expect(await sent()).toEqual(['events.get 200']);
+    expect((await rawEvent(id)).etag).toBe(before.etag);
+  });
+
+  it('a retry after a lost answer finds the event confirmed and patches nothing more', async () => {
+    await source.createEvent(tentative());
+    await fault({ status: 503, phase: 'after', times: 1, operations: ['events.patch'] });
+    expect(await failure(source.confirmEvent('sbtentative01'))).toMatchObject({ retryable: true });
+    await admin('DELETE', 'requests');
+    expect(await source.confirmEvent('sbtentative01')).toMatchObject({ status: 'CONFIRMED' });
+    expect(await sent()).toEqual(['events.get 200']);
+    expect(await rawEvent('sbtentative01')).toMatchObject({ status: 'confirmed', sequence: 1 });
+  });
+
+  it('an event changed between the read and the patch (412) is read again, then confirmed', async () => {
+    await source.createEvent(tentative());
+    await fault({ status: 412, times: 1, operations: ['events.patch'] });
+    await admin('DELETE', 'requests');
+    expect(await source.confirmEvent('sbtentative01')).toMatchObject({ status: 'CONFIRMED' });
+    expect(await sent()).toEqual([
+      'events.get 200',
+      'events.patch 412',
+      'events.get 200',
+      'events.patch 200',
+    ]);
+  });
+
+  it('an event cancelled between the read and the patch is not brought back (the patch carries If-Match)', async () => {
+    await source.createEvent(tentative());
+    await fault({ latencyMs: 500, times: 1, operations: ['events.patch'] });
+    await admin('DELETE', 'requests');
+    const confirming = failure(source.confirmEvent('sbtentative01'));
+    // The read is done and the patch held back: the event is cancelled in between.
+    while (!(await sent()).includes('events.get 200')) await new Promise((r) => setTimeout(r, 10));
+    const cancelled = await admin('POST', 'actions/cancel-booking', { eventId: 'sbtentative01' });
+    expect(cancelled.event).toMatchObject({ status: 'cancelled' });
+    expect(await confirming).toMatchObject({ code: 'CONFLICT', retryable: false });
+    expect(await sent()).toEqual(['events.get 200', 'events.patch 412', 'events.get 200']);
+    expect(await rawEvent('sbtentative01')).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('a cancelled event is not brought back: CONFLICT, not retryable, and it stays cancelled', async () => {
+    await source.createEvent(tentative());
+    await source.cancelEvent('sbtentative01');
+    const error = await failure(source.confirmEvent('sbtentative01'));
+    expect(error).toMatchObject({ code: 'CONFLICT', retryable: false });
+    expect((error as Error).message).toContain('was cancelled');
+    expect(await rawEvent('sbtentative01')).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('an unknown event → NOT_FOUND; a bad id → INVALID_REQUEST before any request', async () => {
+    expect(await failure(source.confirmEvent('nosucheventid00000'))).toMatchObject({
+      code: 'NOT_FOUND',
+      status: 404,
+    });
+    await admin('DELETE', 'requests');
+    expect(await failure(source.confirmEvent('Not-An-Id'))).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect(await sent()).toEqual([]);
+  });
+});

@@ -10,6 +10,10 @@ import { EVENT_FIELDS, isDeletedStub, toCalendarEvent, toPrivateProperties } fro
  * included, so a retried insert whose first answer was lost gets 409 `duplicate` and the event it
  * created is fetched and returned instead. Patch and delete are idempotent by nature.
  * https://developers.google.com/calendar/api/v3/reference/events/insert
+ *
+ * A tentative event (`status: "tentative"`) pencils a slot in: it still blocks the time (free/busy
+ * counts every event that is not cancelled or `transparency: transparent`), and `confirmEvent`
+ * turns it into a confirmed one.
  */
 
 interface WritesContext {
@@ -19,6 +23,15 @@ interface WritesContext {
   /** The calendar's time zone, sent with every start and end; UTC when unknown. */
   timeZone: string | undefined;
 }
+
+/** How many times `confirmEvent` reads again when the event changed between its read and its patch. */
+const CONFIRM_ATTEMPTS = 3;
+
+/** The hub's statuses for a new event as Google's `status` values. */
+const INSERT_STATUS: Record<NonNullable<EventInput['status']>, string> = {
+  CONFIRMED: 'confirmed',
+  TENTATIVE: 'tentative',
+};
 
 /** "The ID must be between 5 and 1024 characters", base32hex: lowercase a–v and digits 0–9. */
 export const EVENT_ID = /^[a-v0-9]{5,1024}$/;
@@ -88,6 +101,13 @@ export function createGoogleCalendarWrites(context: WritesContext): CalendarWrit
       checkId(input.id, operation);
       checkTime(input.start, 'start', operation);
       checkTime(input.end, 'end', operation);
+      const status = input.status === undefined ? undefined : INSERT_STATUS[input.status];
+      if (input.status !== undefined && !status) {
+        throw invalid(
+          operation,
+          `status must be ${Object.keys(INSERT_STATUS).join(' or ')}, got ${JSON.stringify(input.status)}`,
+        );
+      }
       const privateProps: Record<string, string> = { ...input.properties };
       if (input.serviceCode !== null && input.serviceCode !== undefined) {
         privateProps.serviceCode = input.serviceCode;
@@ -103,6 +123,7 @@ export function createGoogleCalendarWrites(context: WritesContext): CalendarWrit
         extendedProperties: { private: privateProps },
       };
       if (input.description !== null && input.description !== undefined) body.description = input.description;
+      if (status) body.status = status;
       try {
         // https://developers.google.com/calendar/api/v3/reference/events/insert
         const res = await client.request({
@@ -139,6 +160,53 @@ export function createGoogleCalendarWrites(context: WritesContext): CalendarWrit
         signal: options.signal,
       });
       return toEvent(res.body);
+    },
+
+    async confirmEvent(id, options = {}) {
+      const operation = 'events.patch';
+      checkId(id, operation);
+      let lastConflict: SourceError | undefined;
+      for (let attempt = 0; attempt < CONFIRM_ATTEMPTS; attempt++) {
+        // https://developers.google.com/calendar/api/v3/reference/events/get
+        const current = await client.request({
+          operation: 'events.get',
+          method: 'GET',
+          path: eventPath(id),
+          query: { fields: EVENT_FIELDS },
+          signal: options.signal,
+        });
+        // A cancelled event is not confirmed back: a patch to `confirmed` would restore a booking
+        // that was called off. That is for the caller to decide, so the conflict is not retryable.
+        if (isDeletedStub(current.body) || toEvent(current.body).status === 'CANCELLED') {
+          throw new SourceError(
+            'google_calendar',
+            'CONFLICT',
+            `google_calendar ${operation}: event ${id} was cancelled; a cancelled event is not confirmed`,
+            { operation, retryable: false },
+          );
+        }
+        const event = toEvent(current.body);
+        if (event.status === 'CONFIRMED') return event;
+        try {
+          // https://developers.google.com/calendar/api/v3/reference/events/patch
+          // If-Match: the patch applies only to the event as just read, so an event cancelled in
+          // between answers 412 instead of being brought back; 412 means read it again.
+          const res = await client.request({
+            operation,
+            method: 'PATCH',
+            path: eventPath(id),
+            query: { fields: EVENT_FIELDS },
+            headers: event.etag ? { 'if-match': event.etag } : {},
+            body: { status: 'confirmed' },
+            signal: options.signal,
+          });
+          return toEvent(res.body);
+        } catch (error) {
+          if (!(error instanceof SourceError) || error.status !== 412) throw error;
+          lastConflict = error;
+        }
+      }
+      throw lastConflict!;
     },
 
     async cancelEvent(id, options = {}) {

@@ -3,6 +3,7 @@ import { HUBSPOT_LIMITS } from './limits.ts';
 import { SUBSCRIPTIONS } from './webhooks.ts';
 
 const CONTACTS_DOCS = 'https://developers.hubspot.com/docs/api/crm/contacts';
+const NOTES_DOCS = 'https://developers.hubspot.com/docs/api/crm/notes';
 
 /** How HubSpot connects (docs/CONNECTIONS.md); paths are checked against `toCrmContact`. */
 export const hubspotConnections: VendorConnections<'crm'> = {
@@ -24,13 +25,33 @@ export const hubspotConnections: VendorConnections<'crm'> = {
   },
   writes: {
     upsertContact: {
-      requests: [{ method: 'POST', path: '/crm/v3/objects/contacts/batch/upsert', docs: CONTACTS_DOCS }],
+      requests: [
+        { method: 'POST', path: '/crm/v3/objects/contacts/batch/upsert', docs: CONTACTS_DOCS },
+        { method: 'GET', path: '/crm/v3/objects/contacts/{id}', docs: CONTACTS_DOCS },
+        { method: 'PATCH', path: '/crm/v3/objects/contacts/{id}', docs: CONTACTS_DOCS },
+      ],
       idempotency:
-        'upsert keyed by email (a unique property); `switchboard_id` is unique too, so a retry updates the contact the first attempt made (no Idempotency-Key header exists)',
+        'upsert keyed by email (a unique property); `switchboard_id` is unique too, so a retry updates the contact the first attempt made (no Idempotency-Key header exists); the contact is read back when the answer is partial, and `lifecyclestage` PATCHed only when the stage moves on',
     },
     updateContact: {
-      requests: [{ method: 'PATCH', path: '/crm/v3/objects/contacts/{id}', docs: CONTACTS_DOCS }],
-      idempotency: 'a PATCH of absolute property values: repeating it changes nothing',
+      requests: [
+        { method: 'PATCH', path: '/crm/v3/objects/contacts/{id}', docs: CONTACTS_DOCS },
+        { method: 'GET', path: '/crm/v3/objects/contacts/{id}', docs: CONTACTS_DOCS },
+      ],
+      idempotency:
+        'a PATCH of absolute property values: repeating it changes nothing; `lifecyclestage` only when the stage moves on',
+    },
+    addNote: {
+      requests: [
+        { method: 'POST', path: '/crm/v3/objects/notes', docs: NOTES_DOCS },
+        {
+          method: 'GET',
+          path: '/crm/v3/objects/notes/{key}?idProperty=switchboard_idempotency_key',
+          docs: NOTES_DOCS,
+        },
+      ],
+      idempotency:
+        "the note carries the hub's idempotency key in `switchboard_idempotency_key`, a unique-value property: a repeat is refused with 409 and the first note is read by that key",
     },
   },
   webhooks: {

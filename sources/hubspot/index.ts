@@ -190,6 +190,7 @@ export const hubspot: SourceModule<'crm', HubspotSettings, HubspotWebhookSetting
     }),
     faults: {
       upsertContact: { operations: ['contacts.batchUpsert'] },
+      addNote: { operations: ['notes.create'] },
       api: { pathPrefix: '/crm' },
     },
   },

@@ -1,4 +1,4 @@
-import type { CrmContact } from '../../src/domain/model.ts';
+import type { CrmContact, CrmStage } from '../../src/domain/model.ts';
 import { createReader } from '../../src/upstream/validate.ts';
 
 /** A contact as HubSpot's CRM v3 objects API returns it. */
@@ -32,6 +32,40 @@ const PRE_SALE_STAGES = new Set([
   'salesqualifiedlead',
   'opportunity',
 ]);
+
+/**
+ * HubSpot's default lifecycle stages in their order. A contact only moves forward along it (HubSpot
+ * ignores an API write of an earlier stage); `other` and a portal's custom stages have no place in
+ * it. https://knowledge.hubspot.com/object-settings/create-and-customize-lifecycle-stages
+ */
+const STAGE_ORDER = [
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+  'customer',
+  'evangelist',
+] as const;
+
+/** The hub's stages as HubSpot's default lifecycle stage values. */
+export const HUBSPOT_STAGE: Record<CrmStage, (typeof STAGE_ORDER)[number]> = {
+  LEAD: 'lead',
+  OPPORTUNITY: 'opportunity',
+  CUSTOMER: 'customer',
+};
+
+/**
+ * Whether writing `target` moves a contact on from `current`: yes from no stage or an earlier
+ * default one; never back, and never off `other` or a custom stage, whose place in the order the
+ * hub does not know (a person set aside as `other` by hand stays there).
+ */
+export function movesOn(current: string | null, target: string): boolean {
+  if (current === null || current === '') return true;
+  const from = (STAGE_ORDER as readonly string[]).indexOf(current);
+  const to = (STAGE_ORDER as readonly string[]).indexOf(target);
+  return from !== -1 && to > from;
+}
 
 export function toCrmContact(raw: unknown, portalId: string | undefined): CrmContact {
   const contact = read.object(raw, 'contact');

@@ -381,3 +381,147 @@ describe('HubSpot updateContact', () => {
     expect((await requestLog(sandbox.url)).byOperation).toEqual({ 'contacts.get': 1 });
   });
 });
+
+/** The ids of the notes on a contact's timeline, through HubSpot's v4 associations read. */
+async function notesOf(contactId: string): Promise<string[]> {
+  const res = await fetch(`${sandbox.url}/crm/v4/objects/contacts/${contactId}/associations/notes`, {
+    headers: { authorization: `Bearer ${sandbox.credentials.accessToken as string}` },
+  });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { results: Array<{ toObjectId: number }> };
+  return body.results.map((r) => String(r.toObjectId));
+}
+
+async function hubspotNote(id: string): Promise<Record<string, string | null>> {
+  const res = await fetch(
+    `${sandbox.url}/crm/v3/objects/notes/${id}?properties=hs_note_body,hs_timestamp,switchboard_idempotency_key`,
+    { headers: { authorization: `Bearer ${sandbox.credentials.accessToken as string}` } },
+  );
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { properties: Record<string, string | null> }).properties;
+}
+
+describe('HubSpot lifecycle stages', () => {
+  it('upsert with a stage creates the contact at it, moves it on, and never back', async () => {
+    const { input, options } = person();
+    const created = await source.upsertContact({ ...input, stage: 'LEAD' }, options);
+    expect(created).toMatchObject({ lifecycleStage: 'lead', preSale: true });
+    expect((await hubspotContact(created.externalId)).lifecyclestage).toBe('lead');
+
+    const moved = await source.upsertContact({ ...input, stage: 'CUSTOMER' }, options);
+    expect(moved).toMatchObject({
+      externalId: created.externalId,
+      lifecycleStage: 'customer',
+      preSale: false,
+    });
+
+    await clearRequestLog(sandbox.url);
+    const kept = await source.upsertContact({ ...input, stage: 'OPPORTUNITY' }, options);
+    expect(kept.lifecycleStage).toBe('customer');
+    // An earlier stage is not even written: the upsert and its read-back, no stage PATCH.
+    expect((await requestLog(sandbox.url)).byOperation).toEqual({
+      'contacts.batchUpsert': 1,
+      'contacts.get': 1,
+    });
+    expect((await hubspotContact(created.externalId)).lifecyclestage).toBe('customer');
+  });
+
+  it('updateContact moves the stage on with other changes, or alone', async () => {
+    const { input, options } = person();
+    const created = await source.upsertContact(input, options);
+    expect(created.lifecycleStage).toBeNull();
+    const opportunity = await source.updateContact(
+      created.externalId,
+      { company: 'Acme Ltd', stage: 'OPPORTUNITY' },
+      options,
+    );
+    expect(opportunity).toMatchObject({ company: 'Acme Ltd', lifecycleStage: 'opportunity' });
+    const customer = await source.updateContact(created.externalId, { stage: 'CUSTOMER' }, options);
+    expect(customer.lifecycleStage).toBe('customer');
+    const still = await source.updateContact(created.externalId, { stage: 'LEAD' }, options);
+    expect(still.lifecycleStage).toBe('customer');
+    expect((await hubspotContact(created.externalId)).lifecyclestage).toBe('customer');
+  });
+
+  it('leaves a contact set to `other` in HubSpot where it is', async () => {
+    const { input, options } = person();
+    const created = await source.upsertContact(input, options);
+    await editInHubspotUi(created.externalId, { lifecyclestage: 'other' });
+    const contact = await source.updateContact(created.externalId, { stage: 'CUSTOMER' }, options);
+    expect(contact.lifecycleStage).toBe('other');
+    expect((await hubspotContact(created.externalId)).lifecyclestage).toBe('other');
+  });
+
+  it('refuses an unknown stage before calling HubSpot', async () => {
+    const { input, options } = person();
+    const error = await source
+      .upsertContact({ ...input, stage: 'PROSPECT' as never }, options)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceError);
+    expect(error).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect((error as Error).message).toContain('stage must be one of LEAD, OPPORTUNITY, CUSTOMER');
+    expect((await requestLog(sandbox.url)).total).toBe(0);
+  });
+});
+
+describe('HubSpot addNote', () => {
+  it("puts the note on the contact's timeline, with the key in switchboard_idempotency_key", async () => {
+    const { input, options } = person();
+    const contact = await source.upsertContact(input, options);
+    const note = await source.addNote(contact.externalId, 'Asked about a Saturday slot.', options);
+    expect(note.externalId).toMatch(/^\d+$/);
+    expect(await notesOf(contact.externalId)).toEqual([note.externalId]);
+    const stored = await hubspotNote(note.externalId);
+    expect(stored).toMatchObject({
+      hs_note_body: 'Asked about a Saturday slot.',
+      switchboard_idempotency_key: options.idempotencyKey,
+    });
+    expect(Date.parse(stored.hs_timestamp ?? '')).not.toBeNaN();
+  });
+
+  it('a retry with the same key returns the first note and adds none', async () => {
+    const { input, options } = person();
+    const contact = await source.upsertContact(input, options);
+    const first = await source.addNote(contact.externalId, 'Enquiry: deep tissue', options);
+    const again = await source.addNote(contact.externalId, 'Enquiry: deep tissue', options);
+    expect(again.externalId).toBe(first.externalId);
+    expect(await notesOf(contact.externalId)).toEqual([first.externalId]);
+    const other = await source.addNote(contact.externalId, 'Second enquiry', {
+      idempotencyKey: `${options.idempotencyKey}:2`,
+    });
+    expect(other.externalId).not.toBe(first.externalId);
+    expect(await notesOf(contact.externalId)).toHaveLength(2);
+  });
+
+  it('a retry after an answer lost once HubSpot made the note leaves exactly one note', async () => {
+    const { input, options } = person();
+    const contact = await source.upsertContact(input, options);
+    await injectFault(sandbox.url, { status: 503, phase: 'after', times: 1, operations: ['notes.create'] });
+    expect(
+      await source.addNote(contact.externalId, 'Lost answer', options).catch((e: unknown) => e),
+    ).toMatchObject({ code: 'UPSTREAM_ERROR', retryable: true });
+    expect(await notesOf(contact.externalId)).toHaveLength(1);
+    await clearRequestLog(sandbox.url);
+    const retried = await source.addNote(contact.externalId, 'Lost answer', options);
+    expect(await notesOf(contact.externalId)).toEqual([retried.externalId]);
+    expect((await requestLog(sandbox.url)).byOperation).toMatchObject({ 'notes.create': 1, 'notes.get': 1 });
+  });
+
+  it('a note for a contact HubSpot does not have fails as a bad request, not a retry', async () => {
+    const { options } = person();
+    const error = await source.addNote('999999999', 'Nobody', options).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INVALID_REQUEST', retryable: false, status: 400 });
+  });
+
+  it('refuses an empty body, a non-numeric contact id or an empty key before calling HubSpot', async () => {
+    const { options } = person();
+    await expect(source.addNote('123', '  ', options)).rejects.toThrow('the note body is empty');
+    await expect(source.addNote('abc', 'Hi', options)).rejects.toThrow(
+      'contactId must be a HubSpot contact id',
+    );
+    await expect(source.addNote('123', 'Hi', { idempotencyKey: ' ' })).rejects.toThrow(
+      'an idempotency key is needed',
+    );
+    expect((await requestLog(sandbox.url)).total).toBe(0);
+  });
+});

@@ -45,6 +45,17 @@ export const stripeConnections: VendorConnections<'payments'> = {
     },
   },
   writes: {
+    createPaymentLink: {
+      requests: [{ method: 'POST', path: '/v1/checkout/sessions', docs: docs('checkout/sessions/create') }],
+      idempotency: IDEMPOTENCY,
+    },
+    expirePaymentLink: {
+      requests: [
+        { method: 'POST', path: '/v1/checkout/sessions/{id}/expire', docs: docs('checkout/sessions/expire') },
+        { method: 'GET', path: '/v1/checkout/sessions/{id}', docs: docs('checkout/sessions/retrieve') },
+      ],
+      idempotency: `${IDEMPOTENCY}; one already complete or expired is read back and counts as done`,
+    },
     createCustomer: {
       requests: [{ method: 'POST', path: '/v1/customers', docs: docs('customers/create') }],
       idempotency: IDEMPOTENCY,
@@ -84,6 +95,22 @@ export const stripeConnections: VendorConnections<'payments'> = {
       { event: 'payment_intent.*', changes: ['order'], note: 'any other payment intent event' },
       { event: 'charge.*', changes: ['order'], note: "the charge's payment intent (refunds, disputes)" },
       { event: 'refund.*', changes: ['order'], note: "the refund's payment intent" },
+      {
+        event: 'checkout.session.completed',
+        changes: ['paymentLink'],
+        note: 'paid, or paying by a slower method',
+      },
+      { event: 'checkout.session.expired', changes: ['paymentLink'], note: 'expired unpaid, or ended early' },
+      {
+        event: 'checkout.session.async_payment_succeeded',
+        changes: ['paymentLink'],
+        note: 'a slower payment arrived',
+      },
+      {
+        event: 'checkout.session.async_payment_failed',
+        changes: ['paymentLink'],
+        note: 'a slower payment failed',
+      },
     ],
   },
   limits: [

@@ -2,6 +2,8 @@ import type {
   InvoiceRef,
   Money,
   OrderStatus,
+  PaymentLink,
+  PaymentLinkStatus,
   PaymentOrder,
   PersonRecord,
   Refund,
@@ -68,6 +70,25 @@ export type StripePaymentIntentStatus =
   | 'requires_capture'
   | 'canceled'
   | 'succeeded';
+
+/** A Checkout Session (https://docs.stripe.com/api/checkout/sessions/object), the fields the hub reads. */
+export interface StripeCheckoutSession {
+  id: string;
+  object: 'checkout.session';
+  mode: 'payment' | 'setup' | 'subscription';
+  status: 'open' | 'complete' | 'expired';
+  payment_status: 'paid' | 'unpaid' | 'no_payment_required';
+  /** The hosted page; null once the session is complete or expired. */
+  url: string | null;
+  amount_total: number | null;
+  currency: string | null;
+  customer: string | StripeCustomer | null;
+  payment_intent: string | StripePaymentIntent | null;
+  metadata: Record<string, string> | null;
+  /** Unix seconds. */
+  expires_at: number;
+  created: number;
+}
 
 /** List envelope (https://docs.stripe.com/api/pagination). */
 export interface StripeList<T> {
@@ -273,5 +294,61 @@ export function toPaymentOrder(raw: unknown, links: DashboardLinks): PaymentOrde
     metadata,
     createdAt: unixSeconds(intent, 'created', what),
     url: dashboardUrl(links, 'payments', id),
+  };
+}
+
+/** An id field that may have been expanded into its object. */
+function idOrExpanded(obj: Record<string, unknown>, key: string, what: string): string | null {
+  const value = obj[key];
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  return read.string(read.object(value, `${what}.${key}`), 'id', `${what}.${key}`);
+}
+
+/**
+ * Where a session stands for the hub. `complete` with `payment_status: unpaid` is a payment still
+ * settling (a bank debit: `checkout.session.async_payment_succeeded` or `_failed` follows), so the
+ * link is still OPEN until the money is there
+ * (https://docs.stripe.com/payments/checkout/fulfill-orders#delayed-notification).
+ */
+function paymentLinkStatus(status: string, paymentStatus: string, what: string): PaymentLinkStatus {
+  if (status === 'open') return 'OPEN';
+  if (status === 'expired') return 'EXPIRED';
+  if (status === 'complete') {
+    if (paymentStatus === 'paid' || paymentStatus === 'no_payment_required') return 'PAID';
+    if (paymentStatus === 'unpaid') return 'OPEN';
+    return bad(
+      `${what}.payment_status should be paid, unpaid or no_payment_required, got "${paymentStatus}"`,
+    );
+  }
+  return bad(`${what}.status should be open, complete or expired, got "${status}"`);
+}
+
+/**
+ * A Checkout Session as a payment link. Stripe clears `url` once a session is complete or expired
+ * (the page no longer opens), so such links map to an empty `url`.
+ */
+export function toPaymentLink(raw: unknown): PaymentLink {
+  const session = read.object(raw, 'checkout session');
+  const id = read.string(session, 'id', 'checkout session');
+  const what = `checkout session ${id}`;
+  const mode = read.string(session, 'mode', what);
+  if (mode !== 'payment') bad(`${what} is in ${mode} mode; payment links are payment-mode sessions`);
+  const currency = read.string(session, 'currency', what).toUpperCase();
+  return {
+    source: 'stripe',
+    externalId: id,
+    url: read.optionalString(session, 'url') ?? '',
+    status: paymentLinkStatus(
+      read.string(session, 'status', what),
+      read.string(session, 'payment_status', what),
+      what,
+    ),
+    amount: money(session, 'amount_total', currency, what),
+    orderExternalId: idOrExpanded(session, 'payment_intent', what),
+    customerExternalId: idOrExpanded(session, 'customer', what),
+    metadata: metadataOf(session.metadata, what),
+    expiresAt: unixSeconds(session, 'expires_at', what),
+    createdAt: unixSeconds(session, 'created', what),
   };
 }

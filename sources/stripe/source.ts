@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PaymentOrder, PersonRecord } from '../../src/domain/model.ts';
+import type { PaymentLink, PaymentOrder, PersonRecord } from '../../src/domain/model.ts';
 import { normaliseEmail } from '../../src/domain/model.ts';
 import { SourceError } from '../../src/domain/errors.ts';
 import type { CallOptions, Page, PaymentsSource } from '../../src/domain/ports.ts';
@@ -15,6 +15,7 @@ import {
   dashboardUrl,
   isDeletedCustomer,
   isTestKey,
+  toPaymentLink,
   toPaymentOrder,
   toPersonRecord,
   type DashboardLinks,
@@ -102,6 +103,7 @@ const MAX_STALE_REPLAYS = 10;
  */
 const CUSTOMER_ID = /^cus_\w+$/;
 const PAYMENT_INTENT_ID = /^pi_\w+$/;
+const CHECKOUT_SESSION_ID = /^cs_\w+$/;
 
 export function createStripeSource(config: StripeConfig): StripeSource {
   const client = createUpstreamClient({
@@ -301,7 +303,28 @@ export function createStripeSource(config: StripeConfig): StripeSource {
       );
     },
 
-    ...createStripeWrites({ client, toPerson, toOrder, notFound }),
+    async getPaymentLinks(ids, options: CallOptions = {}) {
+      const operation = 'checkout.sessions.retrieve';
+      return retrieveEach<PaymentLink>(
+        ids,
+        RETRIEVE_CONCURRENCY,
+        async (id) => {
+          if (!CHECKOUT_SESSION_ID.test(id))
+            throw notFound('checkout session', id, operation, 'not a checkout session id');
+          // https://docs.stripe.com/api/checkout/sessions/retrieve
+          const res = await client.request({
+            operation,
+            method: 'GET',
+            path: `/v1/checkout/sessions/${encodeURIComponent(id)}`,
+            signal: options.signal,
+          });
+          return toPaymentLink(res.body);
+        },
+        options.signal,
+      );
+    },
+
+    ...createStripeWrites({ client, toPerson, toOrder, toPaymentLink, notFound }),
 
     async ensureWebhookEndpoint(url, enabledEvents = ['*'], knownSecret, options: CallOptions = {}) {
       const events = [...new Set(enabledEvents)];

@@ -256,6 +256,26 @@ describe('createStripeWebhookVerifier: bodies', () => {
     expect(await changesFor(event('charge.succeeded', { id: 'ch_2', payment_intent: null }))).toEqual([]);
   });
 
+  it('maps checkout session events to the payment link, by the session id', async () => {
+    for (const type of [
+      'checkout.session.completed',
+      'checkout.session.expired',
+      'checkout.session.async_payment_succeeded',
+      'checkout.session.async_payment_failed',
+    ]) {
+      expect(
+        await changesFor(
+          event(type, { id: 'cs_test_1', object: 'checkout.session', payment_intent: 'pi_9' }),
+        ),
+      ).toEqual([{ kind: 'paymentLink', externalId: 'cs_test_1' }]);
+    }
+    expect(rejected(await verifier.verify(delivery(event('checkout.session.completed', {}))))).toBe(
+      'malformed Stripe event: checkout.session.completed event has no data.object.id',
+    );
+    // Other checkout events (none the hub acts on) are acknowledged without changes.
+    expect(await changesFor(event('checkout.session.created', { id: 'cs_test_2' }))).toEqual([]);
+  });
+
   it('keeps unknown types as acknowledged events without changes', async () => {
     const result = await verifier.verify(delivery(event('invoice.paid', { id: 'in_1' })));
     expect(result).toMatchObject({
@@ -362,6 +382,34 @@ describe('against the Stripe sandbox', () => {
         received[0]!,
       ),
     );
+  });
+
+  it('reports a deposit paid on the hosted page as the order and then the payment link', async () => {
+    const endpoint = await source.ensureWebhookEndpoint(receiverUrl, [
+      'payment_intent.succeeded',
+      'checkout.session.completed',
+    ]);
+    const session = await sdk.checkout.sessions.create({
+      mode: 'payment',
+      line_items: [
+        {
+          price_data: { currency: 'gbp', unit_amount: 2500, product_data: { name: 'Deposit' } },
+          quantity: 1,
+        },
+      ],
+      customer_email: 'deposit@example.com',
+      success_url: 'https://studio.example/done',
+    });
+    const paid = await fetch(`${session.url}/pay`, { method: 'POST', redirect: 'manual' });
+    expect(paid.status).toBe(303);
+    await waitFor(() => received.length === 2);
+    const hub = createStripeWebhookVerifier({ secrets: () => [endpoint.secret] });
+    const results = await Promise.all(received.map((d) => hub.verify(d)));
+    const pi = (await sdk.checkout.sessions.retrieve(session.id)).payment_intent as string;
+    expect(results.map((r) => (r.ok ? r.events[0]!.changes : r.reason))).toEqual([
+      [{ kind: 'order', externalId: pi, succeeded: true }],
+      [{ kind: 'paymentLink', externalId: session.id }],
+    ]);
   });
 
   it('reports a settled payment as a succeeded order', async () => {

@@ -94,6 +94,13 @@ const idOf = (value: unknown): string | undefined =>
       : undefined;
 
 const CUSTOMER_EVENTS = new Set(['customer.created', 'customer.updated', 'customer.deleted']);
+/** https://docs.stripe.com/payments/checkout/fulfill-orders: paid, expired, and slower payments settling. */
+const CHECKOUT_SESSION_EVENTS = new Set([
+  'checkout.session.completed',
+  'checkout.session.expired',
+  'checkout.session.async_payment_succeeded',
+  'checkout.session.async_payment_failed',
+]);
 
 /**
  * What records an event says changed (ids only: the hub retrieves current state itself, since
@@ -118,6 +125,12 @@ export function changesOf(type: string, object: Record<string, unknown> | undefi
         ? { kind: 'order', externalId: id, succeeded: true }
         : { kind: 'order', externalId: id },
     ];
+  }
+  if (CHECKOUT_SESSION_EVENTS.has(type)) {
+    // The payment made on the page reports itself through its own payment_intent.* events.
+    const id = idOf(object?.id);
+    if (!id) return missing('id');
+    return [{ kind: 'paymentLink', externalId: id }];
   }
   if (type.startsWith('charge.') || type.startsWith('refund.')) {
     // Charges, refunds (also `charge.refund.updated`) and disputes (`charge.dispute.*`) all carry

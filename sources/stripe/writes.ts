@@ -1,4 +1,4 @@
-import type { PaymentOrder, PersonRecord } from '../../src/domain/model.ts';
+import type { PaymentLink, PaymentOrder, PersonRecord } from '../../src/domain/model.ts';
 import { SourceError } from '../../src/domain/errors.ts';
 import type { PaymentsWrites, PersonChanges, WriteOptions } from '../../src/domain/ports.ts';
 import type { UpstreamClient } from '../../src/upstream/client.ts';
@@ -19,11 +19,13 @@ export interface WriteDeps {
   client: UpstreamClient;
   toPerson(raw: unknown): PersonRecord;
   toOrder(raw: unknown): PaymentOrder;
+  toPaymentLink(raw: unknown): PaymentLink;
   notFound(kind: string, id: string, operation: string, why?: string): SourceError;
 }
 
 const CUSTOMER_ID = /^cus_\w+$/;
 const PAYMENT_INTENT_ID = /^pi_\w+$/;
+const CHECKOUT_SESSION_ID = /^cs_\w+$/;
 /** Stripe refuses longer keys (400). */
 const MAX_IDEMPOTENCY_KEY = 255;
 /** Every payment intent the hub reads or writes comes back with its charge, for refunds. */
@@ -44,7 +46,27 @@ const change = (value: string | null | undefined): string | null | undefined =>
 const fullName = (firstName: string, lastName: string): string | null =>
   `${firstName.trim()} ${lastName.trim()}`.trim() || null;
 
-export function createStripeWrites({ client, toPerson, toOrder, notFound }: WriteDeps): PaymentsWrites {
+/** A URL Stripe will take for `success_url` / `cancel_url`: absolute http(s). */
+function checkRedirect(operation: string, name: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw invalid(operation, `${name} must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export function createStripeWrites({
+  client,
+  toPerson,
+  toOrder,
+  toPaymentLink,
+  notFound,
+}: WriteDeps): PaymentsWrites {
   /** One form-encoded POST with the step's idempotency key. */
   const post = async (
     operation: string,
@@ -91,7 +113,95 @@ export function createStripeWrites({ client, toPerson, toOrder, notFound }: Writ
     return `/v1/payment_intents/${encodeURIComponent(id)}${suffix}`;
   };
 
+  const sessionPath = (id: string, operation: string, suffix = '') => {
+    if (!CHECKOUT_SESSION_ID.test(id))
+      throw notFound('checkout session', id, operation, 'not a checkout session id');
+    return `/v1/checkout/sessions/${encodeURIComponent(id)}${suffix}`;
+  };
+
   return {
+    async createPaymentLink(input, options) {
+      const operation = 'checkout.sessions.create';
+      const { amount, description, expiresAt } = input;
+      if (!Number.isInteger(amount.amount) || amount.amount <= 0) {
+        throw invalid(
+          operation,
+          `the amount must be a positive whole number of minor units, got ${amount.amount}`,
+        );
+      }
+      if (!/^[A-Za-z]{3}$/.test(amount.currency)) {
+        throw invalid(
+          operation,
+          `the currency must be an ISO 4217 code like GBP, got ${JSON.stringify(amount.currency)}`,
+        );
+      }
+      if (description.trim() === '') {
+        throw invalid(
+          operation,
+          'a description is required: it is what the customer sees they are paying for',
+        );
+      }
+      if (!(expiresAt instanceof Date) || Number.isNaN(expiresAt.getTime())) {
+        throw invalid(operation, `expiresAt must be a valid date, got ${String(expiresAt)}`);
+      }
+      const customer = present(input.customerId);
+      // https://docs.stripe.com/api/checkout/sessions/create (mode `payment`, one ad-hoc line item;
+      // Stripe takes `expires_at` 30 minutes to 24 hours ahead and answers a 400 otherwise)
+      const raw = await post(
+        operation,
+        '/v1/checkout/sessions',
+        {
+          mode: 'payment',
+          line_items: [
+            {
+              price_data: {
+                currency: amount.currency.toLowerCase(),
+                unit_amount: amount.amount,
+                product_data: { name: description },
+              },
+              quantity: 1,
+            },
+          ],
+          // Stripe takes one or the other: a known customer, or an email to fill in on the page.
+          customer,
+          customer_email: customer ? undefined : present(input.customerEmail),
+          metadata: input.metadata,
+          // The payment made on the page carries the same keys, so its webhooks lead back too.
+          payment_intent_data: { metadata: input.metadata, description },
+          success_url: checkRedirect(operation, 'successUrl', input.successUrl),
+          cancel_url: checkRedirect(operation, 'cancelUrl', input.cancelUrl),
+          expires_at: Math.floor(expiresAt.getTime() / 1000),
+        },
+        options,
+      );
+      return toPaymentLink(raw);
+    },
+
+    async expirePaymentLink(id, options) {
+      const operation = 'checkout.sessions.expire';
+      const path = sessionPath(id, operation, '/expire');
+      try {
+        // https://docs.stripe.com/api/checkout/sessions/expire (only open sessions)
+        return toPaymentLink(await post(operation, path, {}, options));
+      } catch (error) {
+        // A session already complete or expired is a 400 ("Only Checkout Sessions with a status in
+        // ["open"] can be expired"): read it, and if it is no longer open that is the answer. That
+        // includes one complete with a slower payment still settling (mapped OPEN): Stripe cannot end
+        // it either, and its async_payment_* event will say how it went.
+        if (!(error instanceof SourceError) || error.status !== 400) throw error;
+        // https://docs.stripe.com/api/checkout/sessions/retrieve
+        const res = await client.request({
+          operation: 'checkout.sessions.retrieve',
+          method: 'GET',
+          path: sessionPath(id, operation),
+          signal: options.signal,
+        });
+        const link = toPaymentLink(res.body);
+        if ((res.body as { status?: unknown }).status !== 'open') return link;
+        throw error;
+      }
+    },
+
     async createCustomer(input, options) {
       const operation = 'customers.create';
       // https://docs.stripe.com/api/customers/create

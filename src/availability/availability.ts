@@ -129,8 +129,12 @@ export function bookingLock(
   };
 }
 
-/** The kind of operation whose stored, unfinished input holds a booking's time (`CreateBookingInput`). */
+/**
+ * The kinds of operation whose stored, unfinished input holds a booking's time: `CreateBookingInput`
+ * (`start`, `end`) and `SubmitEnquiryInput` (`hold.start`, `hold.end`).
+ */
 const CREATE_BOOKING = 'createBooking';
+const SUBMIT_ENQUIRY = 'submitEnquiry';
 
 /**
  * Times of bookings stored but not finished (their operation PENDING: the calendar event may not be
@@ -141,11 +145,17 @@ export async function pendingBookings(db: Kysely<Database>, workspace: string): 
     .selectFrom('operations')
     .select('input')
     .where('workspace_id', '=', workspace)
-    .where('kind', '=', CREATE_BOOKING)
+    .where('kind', 'in', [CREATE_BOOKING, SUBMIT_ENQUIRY])
     .where('state', '=', 'PENDING')
     .execute();
   return rows.flatMap((row) => {
-    const input = JSON.parse(row.input) as { start?: unknown; end?: unknown };
+    const stored = JSON.parse(row.input) as {
+      start?: unknown;
+      end?: unknown;
+      hold?: { start?: unknown; end?: unknown } | null;
+    };
+    // An enquiry holds its slot as `hold` (null when it asked for none).
+    const input = 'hold' in stored ? (stored.hold ?? {}) : stored;
     const from = typeof input.start === 'string' ? new Date(input.start) : null;
     const to = typeof input.end === 'string' ? new Date(input.end) : null;
     return from && to && !Number.isNaN(from.getTime()) && !Number.isNaN(to.getTime()) ? [{ from, to }] : [];
@@ -165,6 +175,8 @@ export async function checkSlotFree(input: {
   /** Bookings stored but not yet in the calendar (`pendingBookings`). */
   pending: readonly Interval[];
   signal?: AbortSignal;
+  /** The argument the refusal names (`input.start` for createBooking). */
+  argument?: string;
 }): Promise<void> {
   const code = input.serviceCode?.trim().toUpperCase();
   const service = code ? input.schedule.services.find((s) => s.code.toUpperCase() === code) : undefined;
@@ -175,6 +187,6 @@ export async function checkSlotFree(input: {
   if (clash)
     throw new GraphQLError(
       `The time ${input.start.toISOString()}–${input.end.toISOString()} is no longer free (the calendar is busy ${clash.from.toISOString()}–${clash.to.toISOString()}${service && (service.bufferBeforeMinutes || service.bufferAfterMinutes) ? `, with ${service.code}'s buffers` : ''}); ask "availability" for free slots and pick another.`,
-      { extensions: { code: 'SLOT_TAKEN', argument: 'input.start' } },
+      { extensions: { code: 'SLOT_TAKEN', argument: input.argument ?? 'input.start' } },
     );
 }

@@ -29,6 +29,7 @@ describe('the schedule from the environment', () => {
       name: 'Sports massage (60 min)',
       durationMinutes: 60,
       price: { amount: 6500, currency: 'GBP' },
+      deposit: { amount: 2000, currency: 'GBP' },
       bufferBeforeMinutes: 0,
       bufferAfterMinutes: 15,
     });
@@ -40,14 +41,14 @@ describe('the schedule from the environment', () => {
 
   it('reads services inline or from a file, prices as minor units or Money', () => {
     const list = [
-      { code: 'CUT', name: 'Haircut', durationMinutes: 30, price: 2500, bufferAfterMinutes: 5 },
+      { code: 'CUT', name: 'Haircut', durationMinutes: 30, price: 2500, deposit: 500, bufferAfterMinutes: 5 },
       { code: 'COLOUR', name: 'Colour', durationMinutes: 90, price: { amount: 9000, currency: 'eur' } },
     ];
     const inline = read({ SWITCHBOARD_SERVICES: JSON.stringify(list) });
     expect(inline.problems).toEqual([]);
-    expect(inline.schedule.services.map((s) => [s.code, s.price, s.bufferAfterMinutes])).toEqual([
-      ['CUT', { amount: 2500, currency: 'GBP' }, 5],
-      ['COLOUR', { amount: 9000, currency: 'EUR' }, 0],
+    expect(inline.schedule.services.map((s) => [s.code, s.price, s.deposit, s.bufferAfterMinutes])).toEqual([
+      ['CUT', { amount: 2500, currency: 'GBP' }, { amount: 500, currency: 'GBP' }, 5],
+      ['COLOUR', { amount: 9000, currency: 'EUR' }, null, 0],
     ]);
     const file = join(mkdtempSync(join(tmpdir(), 'services-')), 'services.json');
     writeFileSync(file, JSON.stringify(list));
@@ -66,6 +67,7 @@ describe('the schedule from the environment', () => {
         { code: 'A B', name: '', durationMinutes: 0, price: 12.5, bufferAfterMinutes: -1 },
         { code: 'OK', name: 'Fine', durationMinutes: 30, price: 100 },
         { code: 'ok', name: 'Twice', durationMinutes: 30, price: 100 },
+        { code: 'DEAR', name: 'Deposit over price', durationMinutes: 30, price: 100, deposit: 101 },
       ]),
     });
     expect(problems).toEqual([
@@ -75,6 +77,7 @@ describe('the schedule from the environment', () => {
       'SWITCHBOARD_SERVICES[0].bufferAfterMinutes must be a whole number of minutes from 0 to 240, got -1',
       'SWITCHBOARD_SERVICES[0].price must be minor units (6500 is £65.00) or {"amount": 6500, "currency": "GBP"}, got 12.5',
       'SWITCHBOARD_SERVICES[2].code "ok" is used twice',
+      "SWITCHBOARD_SERVICES[3].deposit must be in the price's currency and at most the price (100)",
     ]);
   });
 

@@ -16,6 +16,12 @@ import type { Store } from '../store/store.ts';
  */
 export const DEFAULT_DEPOSIT_MINUTES = 35;
 
+/** The writes the payments system's webhook starts (settling a deposit link), for the connection map. */
+export const SETTLEMENT_OPERATIONS: Readonly<Record<string, string>> = {
+  depositPaid: 'payments webhook: a deposit link the hub made was paid',
+  releaseHold: 'payments webhook: a deposit link holding a slot expired unpaid',
+};
+
 /** `dep_` and 24 hex digits: the hub's id of a deposit link, made before the payments system is called. */
 export const newDepositId = () => `dep_${randomBytes(12).toString('hex')}`;
 
@@ -78,7 +84,12 @@ export function createDepositSettlement(deps: {
   const deposits: DepositStore = createDepositStore(deps.store.db);
 
   async function submit(workspace: Workspace, kind: string, input: Record<string, unknown>, key: string) {
-    const { operation, created } = await deps.engine.submit(workspace.id, kind, input, { clientKey: key });
+    // The key's identity is the link alone: a later delivery builds its input afresh (another
+    // `paidOn`), and must find the first operation, not be refused as a reused key.
+    const { operation, created } = await deps.engine.submit(workspace.id, kind, input, {
+      clientKey: key,
+      clientArgs: { key },
+    });
     if (created) {
       void deps.engine.run(workspace.id, operation.id).catch((error: unknown) => {
         deps.logger.warn(

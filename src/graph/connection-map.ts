@@ -7,6 +7,7 @@
  * docs/CONNECTIONS.md (CI checks it is current) and operators read it as `connectionMapMarkdown`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { SETTLEMENT_OPERATIONS } from '../deposits/deposits.ts';
 import { fileURLToPath } from 'node:url';
 import { buildSchema, type GraphQLObjectType } from 'graphql';
 import type { AccountingInvoice, CalendarEvent, CrmContact, PaymentOrder } from '../domain/model.ts';
@@ -290,6 +291,7 @@ export function connectionMap(
     startedBy: [
       ...(mutations.has(kind.kind) ? [`mutation ${kind.kind}`] : []),
       ...SYNC_RULES.filter((r) => SYNC_RULE_EFFECTS[r].operation === kind.kind).map((r) => `sync rule ${r}`),
+      ...(SETTLEMENT_OPERATIONS[kind.kind] ? [SETTLEMENT_OPERATIONS[kind.kind]!] : []),
     ],
     steps: Object.entries(kind.steps).map(([step, definition]) => {
       const bound = modules.filter((m) => m.role === definition.role);

@@ -120,6 +120,17 @@ export function vendorApis(sandboxes: SandboxEndpoints) {
       hubspotGet(
         `/crm/v3/objects/contacts/${encodeURIComponent(email)}?idProperty=email&properties=email,firstname,lastname,phone,switchboard_id,next_booking_date`,
       ),
+    /** The bodies of the notes on a contact's timeline: the v4 association list, then each note. */
+    hubspotNotes: async (contactId: string): Promise<string[]> => {
+      const { body } = await hubspotGet(`/crm/v4/objects/contacts/${contactId}/associations/notes?limit=500`);
+      const ids = ((body?.results ?? []) as Array<{ toObjectId: number | string }>).map((r) =>
+        String(r.toObjectId),
+      );
+      const notes = await Promise.all(
+        ids.map((id) => hubspotGet(`/crm/v3/objects/notes/${id}?properties=hs_note_body`)),
+      );
+      return notes.map((n) => String(n.body?.properties?.hs_note_body ?? ''));
+    },
     hubspotContactsByEmail: async (email: string) => {
       const res = await fetch(`${hubspot.url}/crm/v3/objects/contacts/search`, {
         method: 'POST',

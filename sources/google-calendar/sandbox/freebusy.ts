@@ -5,8 +5,9 @@ import { formatInZone, isTimeZone, parseInstant } from './time.ts';
 /**
  * freebusy.query: the busy periods of the requested calendars between `timeMin` and `timeMax`,
  * computed from the sandbox's events the way Google does: cancelled events and events marked
- * `transparency: transparent` ("show as available") are not busy; overlapping and touching events
- * merge into one period; periods are clipped to the window. Groups are not modelled: an id that is
+ * `transparency: transparent` ("show as available") are not busy, tentative ones are (transparency
+ * decides, not the status); overlapping and touching events merge into one period; periods are
+ * clipped to the window. Groups are not modelled: an id that is
  * not the sandbox's calendar gets Google's per-calendar `notFound` error, not a failed request.
  * https://developers.google.com/calendar/api/v3/reference/freebusy/query
  */

@@ -1,7 +1,8 @@
 /**
- * CRM objects basic and batch endpoints for contacts and deals.
+ * CRM objects basic and batch endpoints for contacts, deals and notes.
  * Docs: https://developers.hubspot.com/docs/api/crm/contacts (basic + batch),
- *       https://developers.hubspot.com/docs/api/crm/deals
+ *       https://developers.hubspot.com/docs/api/crm/deals,
+ *       https://developers.hubspot.com/docs/api/crm/notes
  */
 import type { Route, SandboxRequest, SandboxResponse } from '../../../src/sandbox/kit/http.ts';
 import type { HubspotContext } from './context.ts';
@@ -161,7 +162,8 @@ export function objectRoutes(ctx: HubspotContext, type: ObjectType): Route[] {
     const record = ctx.store.find(type, id, req.query.get('idProperty') ?? undefined);
     if (!record) return notFound(id);
     const props = ctx.store.validate(type, body.properties);
-    emit(ctx.store.update(record, props));
+    // An ignored write (an earlier lifecycle stage) still shows the property, with its kept value.
+    emit(ctx.store.update(record, ctx.store.forwardOnly(record, props)));
     return {
       status: 200,
       body: toWire(ctx.store, record, { properties: writtenProperties(type, props.keys()) }),
@@ -239,7 +241,7 @@ export function objectRoutes(ctx: HubspotContext, type: ObjectType): Route[] {
     });
     for (const f of found) ctx.store.checkUnique(type, f.props, f.record.id);
     const results = found.map(({ record, props }) => {
-      emit(ctx.store.update(record, props));
+      emit(ctx.store.update(record, ctx.store.forwardOnly(record, props)));
       return toWire(ctx.store, record, { properties: writtenProperties(type, props.keys()) });
     });
     return batchResponse(200, startedAt, results, missing.length > 0 ? [missingError(type, missing)] : []);
@@ -276,7 +278,7 @@ export function objectRoutes(ctx: HubspotContext, type: ObjectType): Route[] {
     });
     const results = plans.map(({ existing, props }) => {
       let record = existing;
-      if (record) emit(ctx.store.update(record, props));
+      if (record) emit(ctx.store.update(record, ctx.store.forwardOnly(record, props)));
       else {
         const created = ctx.store.create(type, props);
         record = created.record;

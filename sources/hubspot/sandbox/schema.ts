@@ -1,10 +1,14 @@
 /**
- * The CRM object types and properties the sandbox portal has: HubSpot's default contact and deal
- * properties that Switchboard touches, plus the portal's custom ones (`switchboard_id`,
- * `next_booking_date`). Property docs: https://developers.hubspot.com/docs/api/crm/properties
+ * The CRM object types and properties the sandbox portal has: HubSpot's default contact, deal and
+ * note properties that Switchboard touches, plus the portal's custom ones (`switchboard_id`,
+ * `next_booking_date`, `switchboard_idempotency_key`).
+ * Property docs: https://developers.hubspot.com/docs/api/crm/properties
  */
 
-export type ObjectType = 'contacts' | 'deals';
+export type ObjectType = 'contacts' | 'deals' | 'notes';
+
+/** Every object type the sandbox portal has, in a fixed order. */
+export const OBJECT_TYPE_NAMES: readonly ObjectType[] = ['contacts', 'deals', 'notes'];
 
 export type PropertyType = 'string' | 'number' | 'date' | 'datetime' | 'enumeration';
 
@@ -22,8 +26,8 @@ export interface PropertyDef {
 export interface ObjectTypeDef {
   type: ObjectType;
   /** Singular name used in webhook subscription types (`contact.creation`). */
-  singular: 'contact' | 'deal';
-  /** HubSpot's object type id (`0-1` contacts, `0-3` deals). */
+  singular: 'contact' | 'deal' | 'note';
+  /** HubSpot's object type id (`0-1` contacts, `0-3` deals, `0-46` notes). */
   objectTypeId: string;
   /** Upper-case name HubSpot uses in batch error messages ("Could not get some CONTACT objects"). */
   errorName: string;
@@ -34,11 +38,21 @@ export interface ObjectTypeDef {
   alwaysProperties: readonly string[];
   /** Name of the "last modified" property: contacts and deals differ. */
   modifiedProperty: string;
+  /** Name of the "created" property: `createdate`, but `hs_createdate` on activities (notes). */
+  createdProperty: string;
+  /** Properties a create must set (HubSpot: a note's `hs_timestamp`). */
+  requiredOnCreate?: readonly string[];
   /** Properties the search `query` looks in. */
   queryProperties: readonly string[];
 }
 
-const LIFECYCLE_STAGES = [
+/**
+ * The default lifecycle stages in their order (the property's option display order). Through the
+ * API a stage only moves forward along it: a write of an earlier stage is ignored (200, value left
+ * as it was) unless the property was cleared first.
+ * https://knowledge.hubspot.com/object-settings/create-and-customize-lifecycle-stages
+ */
+export const LIFECYCLE_STAGES = [
   'subscriber',
   'lead',
   'marketingqualifiedlead',
@@ -87,6 +101,7 @@ export const CONTACTS: ObjectTypeDef = {
   defaultProperties: ['firstname', 'lastname', 'email', 'createdate', 'lastmodifieddate', 'hs_object_id'],
   alwaysProperties: ['createdate', 'lastmodifieddate', 'hs_object_id'],
   modifiedProperty: 'lastmodifieddate',
+  createdProperty: 'createdate',
   queryProperties: ['firstname', 'lastname', 'email', 'phone', 'company'],
 };
 
@@ -119,27 +134,70 @@ export const DEALS: ObjectTypeDef = {
   ],
   alwaysProperties: ['createdate', 'hs_lastmodifieddate', 'hs_object_id'],
   modifiedProperty: 'hs_lastmodifieddate',
+  createdProperty: 'createdate',
   queryProperties: ['dealname', 'description'],
 };
 
-export const OBJECT_TYPES: Record<ObjectType, ObjectTypeDef> = { contacts: CONTACTS, deals: DEALS };
+/** Notes (an activity object): https://developers.hubspot.com/docs/api/crm/notes */
+export const NOTES: ObjectTypeDef = {
+  type: 'notes',
+  singular: 'note',
+  objectTypeId: '0-46',
+  errorName: 'NOTE',
+  properties: defs([
+    { name: 'hs_note_body', type: 'string' },
+    { name: 'hs_timestamp', type: 'datetime' },
+    { name: 'hubspot_owner_id', type: 'string' },
+    { name: 'hs_attachment_ids', type: 'string' },
+    { name: 'hs_createdate', type: 'datetime', readOnly: true },
+    { name: 'hs_lastmodifieddate', type: 'datetime', readOnly: true },
+    { name: 'hs_object_id', type: 'number', readOnly: true },
+    // Custom property of this portal: the hub's idempotency key, so a retried write finds its note.
+    { name: 'switchboard_idempotency_key', type: 'string', unique: true },
+  ]),
+  defaultProperties: ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  alwaysProperties: ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  modifiedProperty: 'hs_lastmodifieddate',
+  createdProperty: 'hs_createdate',
+  requiredOnCreate: ['hs_timestamp'],
+  queryProperties: ['hs_note_body'],
+};
+
+export const OBJECT_TYPES: Record<ObjectType, ObjectTypeDef> = {
+  contacts: CONTACTS,
+  deals: DEALS,
+  notes: NOTES,
+};
 
 /** `contacts`, `contact` and `0-1` all name the contact type in paths and `associations=`. */
 export function resolveObjectType(name: string): ObjectTypeDef | undefined {
   const n = name.toLowerCase();
   if (n === 'contacts' || n === 'contact' || n === '0-1') return CONTACTS;
   if (n === 'deals' || n === 'deal' || n === '0-3') return DEALS;
+  if (n === 'notes' || n === 'note' || n === '0-46') return NOTES;
   return undefined;
 }
 
 /**
  * HubSpot-defined association type ids (v4 associations API / `associations` on create):
- * 3 = deal to contact, 4 = contact to deal. Labels are the v3 read `type` names.
+ * 3 = deal to contact, 4 = contact to deal, 202 = note to contact, 201 = contact to note, 214 =
+ * note to deal, 213 = deal to note. Labels are the v3 read `type` names.
+ * https://developers.hubspot.com/docs/api/crm/associations#association-type-id-values
  */
 export const ASSOCIATION_TYPES: Record<number, { from: ObjectType; to: ObjectType; label: string }> = {
   3: { from: 'deals', to: 'contacts', label: 'deal_to_contact' },
   4: { from: 'contacts', to: 'deals', label: 'contact_to_deal' },
+  201: { from: 'contacts', to: 'notes', label: 'contact_to_note' },
+  202: { from: 'notes', to: 'contacts', label: 'note_to_contact' },
+  213: { from: 'deals', to: 'notes', label: 'deal_to_note' },
+  214: { from: 'notes', to: 'deals', label: 'note_to_deal' },
 };
+
+/** The HubSpot-defined type id of associations from one object type to another. */
+export function associationTypeId(from: ObjectType, to: ObjectType): number | undefined {
+  const found = Object.entries(ASSOCIATION_TYPES).find(([, t]) => t.from === from && t.to === to);
+  return found ? Number(found[0]) : undefined;
+}
 
 export const associationLabel = (from: ObjectType, to: ObjectType): string =>
   `${OBJECT_TYPES[from].singular}_to_${OBJECT_TYPES[to].singular}`;

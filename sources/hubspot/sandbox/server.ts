@@ -1,5 +1,6 @@
 /**
- * The HubSpot sandbox: CRM v3 contacts and deals (basic, batch, search), the webhooks v3 app
+ * The HubSpot sandbox: CRM v3 contacts, deals and notes (basic, batch, search), v4 association
+ * reads, the webhooks v3 app
  * API, signed webhook deliveries, HubSpot's auth and rate limits. Point `@hubspot/api-client` at
  * it with `new Client({ accessToken, developerApiKey, basePath: sandbox.url })`. See README.md.
  */
@@ -13,6 +14,7 @@ import { adminRoutes } from './admin.ts';
 import type { HubspotContext } from './context.ts';
 import { authAndLimits, createRateLimiter, DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { createHubspotOAuth } from './oauth.ts';
+import { associationRoutes } from './routes-associations.ts';
 import { objectRoutes } from './routes-objects.ts';
 import { webhookRoutes } from './routes-webhooks.ts';
 import { createStore, type StoreSnapshot } from './state.ts';
@@ -79,6 +81,8 @@ export async function startHubspotSandbox(options: HubspotSandboxOptions = {}): 
         ...oauth.routes(),
         ...objectRoutes(ctx, 'contacts'),
         ...objectRoutes(ctx, 'deals'),
+        ...objectRoutes(ctx, 'notes'),
+        ...associationRoutes(ctx),
         ...webhookRoutes(app, credentials.appId),
       ],
       adminRoutes: [...adminRoutes(ctx, limiter), ...clockRoutes(clock)],

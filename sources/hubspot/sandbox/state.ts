@@ -1,5 +1,5 @@
 /**
- * The sandbox portal's CRM data: contacts and deals in memory, with HubSpot's write rules
+ * The sandbox portal's CRM data: contacts, deals and notes in memory, with HubSpot's write rules
  * (property validation, unique-value properties, associations) and the list of changes each write
  * made, which the webhook emitter turns into events.
  */
@@ -7,6 +7,8 @@ import { createRandom, type Random } from '../../../src/sandbox/kit/random.ts';
 import { customerAt, type SeedBusiness } from '../../../src/sandbox/seed/business.ts';
 import {
   ASSOCIATION_TYPES,
+  LIFECYCLE_STAGES,
+  OBJECT_TYPE_NAMES,
   OBJECT_TYPES,
   type ObjectType,
   type ObjectTypeDef,
@@ -62,6 +64,11 @@ export interface Store {
     associations?: AssociationInput[],
   ): { record: CrmRecord; changes: Change[] };
   update(record: CrmRecord, props: Map<string, string>): Change[];
+  /**
+   * `props` without what an API write may not change: an earlier `lifecyclestage` than the
+   * record's (HubSpot ignores it, answering 200 as if written). Edits in the UI skip this.
+   */
+  forwardOnly(record: CrmRecord, props: Map<string, string>): Map<string, string>;
   archive(record: CrmRecord): Change[];
   counts(): Record<ObjectType, number>;
   /** Records, id counters and id streams (sandbox mode saves them across restarts). */
@@ -150,15 +157,22 @@ export function createStore(business: SeedBusiness): Store {
   const idRandom: Record<ObjectType, Random> = {
     contacts: random.fork('contacts'),
     deals: random.fork('deals'),
+    notes: random.fork('notes'),
   };
-  const records: Record<ObjectType, Map<string, CrmRecord>> = { contacts: new Map(), deals: new Map() };
+  const records: Record<ObjectType, Map<string, CrmRecord>> = {
+    contacts: new Map(),
+    deals: new Map(),
+    notes: new Map(),
+  };
   const unique: Record<ObjectType, Map<string, Map<string, string>>> = {
     contacts: new Map(),
     deals: new Map(),
+    notes: new Map(),
   };
-  const lastId: Record<ObjectType, number> = { contacts: 0, deals: 0 };
+  // Notes are activities: HubSpot gives them ids in a far larger range than contacts.
+  const lastId: Record<ObjectType, number> = { contacts: 0, deals: 0, notes: 52_000_000_000 };
 
-  for (const type of ['contacts', 'deals'] as const) {
+  for (const type of OBJECT_TYPE_NAMES) {
     for (const p of OBJECT_TYPES[type].properties.values()) if (p.unique) unique[type].set(p.name, new Map());
   }
 
@@ -191,13 +205,13 @@ export function createStore(business: SeedBusiness): Store {
       createdAt,
       updatedAt,
       archived: false,
-      assoc: { contacts: new Set(), deals: new Set() },
+      assoc: { contacts: new Set(), deals: new Set(), notes: new Set() },
     };
     records[type].set(id, record);
     lastId[type] = Math.max(lastId[type], Number(id));
     for (const [k, v] of Object.entries(props)) if (v !== undefined && v !== '') setProp(record, k, v);
     setProp(record, 'hs_object_id', id);
-    setProp(record, 'createdate', createdAt.toISOString());
+    setProp(record, def.createdProperty, createdAt.toISOString());
     setProp(record, def.modifiedProperty, updatedAt.toISOString());
     return record;
   };
@@ -360,12 +374,24 @@ export function createStore(business: SeedBusiness): Store {
         if (!byValue || value === '') continue;
         const owner = byValue.get(uniqueKey(name, value));
         if (owner && owner !== selfId) {
-          const label = OBJECT_TYPES[type].singular === 'contact' ? 'Contact' : 'Deal';
+          const singular = OBJECT_TYPES[type].singular;
+          const label = `${singular[0]?.toUpperCase() ?? ''}${singular.slice(1)}`;
           fail(409, `${label} already exists. Existing ID: ${owner}`, { category: 'CONFLICT' });
         }
       }
     },
     create(type, props, associations = []) {
+      const missing = (OBJECT_TYPES[type].requiredOnCreate ?? []).filter((name) => !props.get(name));
+      if (missing.length > 0)
+        failProperties(
+          missing.map((name) =>
+            problem(
+              name,
+              'REQUIRED_FIELD',
+              `${name} is required to create a ${OBJECT_TYPES[type].singular}.`,
+            ),
+          ),
+        );
       store.checkUnique(type, props);
       const now = new Date();
       const createdate = props.get('createdate');
@@ -408,6 +434,14 @@ export function createStore(business: SeedBusiness): Store {
       if (changes.length > 0) touch(record, new Date());
       return changes;
     },
+    forwardOnly(record, props) {
+      const next = props.get('lifecyclestage');
+      const current = record.props.get('lifecyclestage');
+      if (record.type !== 'contacts' || !next || !current) return props;
+      const rank = (stage: string) => (LIFECYCLE_STAGES as readonly string[]).indexOf(stage);
+      if (rank(next) >= rank(current)) return props;
+      return new Map([...props].filter(([name]) => name !== 'lifecyclestage'));
+    },
     archive(record) {
       if (record.archived) return [];
       for (const [name, value] of record.props) index(record, name, value, '');
@@ -419,27 +453,34 @@ export function createStore(business: SeedBusiness): Store {
     snapshot: () => ({
       records,
       lastId: { ...lastId },
-      idRandom: { contacts: idRandom.contacts.position(), deals: idRandom.deals.position() },
+      idRandom: {
+        contacts: idRandom.contacts.position(),
+        deals: idRandom.deals.position(),
+        notes: idRandom.notes.position(),
+      },
     }),
     restore(saved) {
       for (const type of ['contacts', 'deals'] as const) {
         if (!(saved.records?.[type] instanceof Map)) throw new Error(`no HubSpot ${type} in the saved state`);
       }
-      for (const type of ['contacts', 'deals'] as const) {
+      for (const type of OBJECT_TYPE_NAMES) {
+        // State saved before the sandbox had notes has none: the portal starts with no notes.
+        const kept = saved.records[type] ?? new Map<string, CrmRecord>();
         records[type].clear();
         for (const byValue of unique[type].values()) byValue.clear();
-        for (const [id, record] of saved.records[type]) {
+        for (const [id, record] of kept) {
+          record.assoc.notes ??= new Set();
           records[type].set(id, record);
           // The unique-value index (email, ...) is derived: rebuilt rather than saved.
           for (const [name, value] of record.props) index(record, name, undefined, value);
         }
-        lastId[type] = saved.lastId[type];
-        idRandom[type].seek(saved.idRandom[type]);
+        if (saved.lastId[type] !== undefined) lastId[type] = saved.lastId[type];
+        if (saved.idRandom[type] !== undefined) idRandom[type].seek(saved.idRandom[type]);
       }
     },
     counts() {
       const count = (type: ObjectType) => [...records[type].values()].filter((r) => !r.archived).length;
-      return { contacts: count('contacts'), deals: count('deals') };
+      return { contacts: count('contacts'), deals: count('deals'), notes: count('notes') };
     },
   };
   return store;

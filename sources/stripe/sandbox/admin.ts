@@ -1,5 +1,6 @@
 import { ResponseError, type Route, type SandboxRequest } from '../../../src/sandbox/kit/http.ts';
 import { createRefund } from './charges-refunds.ts';
+import { expireSession, findSession } from './checkout-sessions.ts';
 import { updateCustomer } from './customers.ts';
 import { registerEndpoint } from './events.ts';
 import { findIntent, settleProcessing } from './payment-intents.ts';
@@ -104,6 +105,15 @@ export function adminRoutes(state: StripeState): Route[] {
       };
       return updateCustomer(state, customer, patch, ADMIN_ORIGIN);
     }),
+    action(
+      'POST',
+      '/__sandbox/actions/expire-checkout-session',
+      'admin.actions.expireCheckoutSession',
+      (req) => {
+        const input = readBody(req, { session: { type: 'string', required: true } });
+        return expireSession(state, findSession(state, input.session as string));
+      },
+    ),
     action('POST', '/__sandbox/webhook-endpoints', 'admin.webhookEndpoints.register', (req) => {
       const input = readBody(req, {
         url: { type: 'string', required: true },

@@ -8,7 +8,7 @@ import {
 import { createRandom, type Random } from '../../../src/sandbox/kit/random.ts';
 import { authError, invalidRequest, stripeError, stripeErrorResponse } from './errors.ts';
 import { decodeForm, fingerprint, type FormTree } from './form.ts';
-import { DEFAULT_API_VERSION } from './objects.ts';
+import { DEFAULT_API_VERSION, HOSTED_PREFIX } from './objects.ts';
 import type { Origin } from './state.ts';
 
 /** The secret key the sandbox accepts (`Authorization: Bearer` or HTTP Basic with the key as user). */
@@ -138,6 +138,8 @@ export function createApi(seed: number) {
   }
 
   const middleware: NonNullable<SandboxServerOptions['middleware']> = async (req, next) => {
+    // The hosted Checkout page is a browser's: no API key, no Stripe API headers.
+    if (req.path.startsWith(HOSTED_PREFIX)) return next();
     mintRequestId(req);
     try {
       const key = presentedKey(req);

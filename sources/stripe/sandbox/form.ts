@@ -100,7 +100,9 @@ export type Spec =
   | { type: 'expand' }
   | { type: 'range' }
   | { type: 'strings'; required?: boolean; enum?: readonly string[] }
-  | { type: 'object'; fields: Record<string, Spec>; required?: boolean; nullable?: boolean };
+  | { type: 'object'; fields: Record<string, Spec>; required?: boolean; nullable?: boolean }
+  /** A list of hashes: `line_items[0][quantity]=1` (or `line_items[][…]`), each checked against `fields`. */
+  | { type: 'objects'; fields: Record<string, Spec>; required?: boolean };
 
 /** `null` unsets all metadata; a `null` value deletes one key. */
 export type MetadataPatch = Record<string, string | null> | null;
@@ -126,7 +128,9 @@ export type Infer<S> = S extends { type: 'string' }
             ? RangeFilter
             : S extends { type: 'object'; fields: infer F }
               ? Params<F> | Nullable<S>
-              : never;
+              : S extends { type: 'objects'; fields: infer F }
+                ? Array<Params<F>>
+                : never;
 
 type RequiredKeys<F> = { [K in keyof F]: F[K] extends { required: true } ? K : never }[keyof F];
 export type Params<F> = { -readonly [K in RequiredKeys<F>]: Infer<F[K]> } & {
@@ -226,6 +230,13 @@ function readValue(value: FormValue, spec: Spec, path: string[]): unknown {
       );
       return range;
     }
+    case 'objects':
+      return readArray(value, name).map((item, i) => {
+        if (typeof item === 'string') {
+          throw invalidRequest(`Invalid object: ${name}[${i}] must be a hash`, { param: `${name}[${i}]` });
+        }
+        return readObject(item, spec.fields, [...path, String(i)]);
+      });
     case 'object': {
       if (typeof value === 'string') {
         if (value === '' && spec.nullable) return null;

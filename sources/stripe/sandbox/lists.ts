@@ -88,7 +88,14 @@ export function paginate<T extends { id: string }>(options: {
 // Expansion (https://docs.stripe.com/api/expanding_objects)
 
 export type Kind =
-  'customer' | 'payment_intent' | 'charge' | 'refund' | 'payment_method' | 'event' | 'webhook_endpoint';
+  | 'customer'
+  | 'payment_intent'
+  | 'charge'
+  | 'refund'
+  | 'payment_method'
+  | 'event'
+  | 'webhook_endpoint'
+  | 'checkout_session';
 
 const EXPANDABLE: Record<Kind, Record<string, Kind>> = {
   customer: {},
@@ -98,6 +105,7 @@ const EXPANDABLE: Record<Kind, Record<string, Kind>> = {
   payment_method: { customer: 'customer' },
   event: {},
   webhook_endpoint: {},
+  checkout_session: { customer: 'customer', payment_intent: 'payment_intent' },
 };
 
 function lookup(state: StripeState, kind: Kind, id: string): unknown {

@@ -283,7 +283,148 @@ export interface StripeEvent {
   type: string;
 }
 
-export type StripeObject = Customer | PaymentIntent | Charge | Refund | WebhookEndpoint | StripeEvent;
+/** The hosted Checkout page's path prefix (Stripe's is `https://checkout.stripe.com/c/pay/cs_…`). */
+export const HOSTED_PREFIX = '/c/pay/';
+
+export type CheckoutSessionStatus = 'open' | 'complete' | 'expired';
+
+/**
+ * A Checkout Session (https://docs.stripe.com/api/checkout/sessions/object), `payment` mode only.
+ * `url` is the hosted page while the session is open, null once it is complete or expired.
+ */
+export interface CheckoutSession {
+  id: string;
+  object: 'checkout.session';
+  after_expiration: null;
+  allow_promotion_codes: null;
+  amount_subtotal: number;
+  amount_total: number;
+  automatic_tax: { enabled: false; liability: null; status: null };
+  billing_address_collection: null;
+  cancel_url: string | null;
+  client_reference_id: string | null;
+  client_secret: null;
+  consent: null;
+  consent_collection: null;
+  created: number;
+  currency: string;
+  custom_fields: never[];
+  custom_text: {
+    after_submit: null;
+    shipping_address: null;
+    submit: null;
+    terms_of_service_acceptance: null;
+  };
+  customer: string | null;
+  customer_creation: 'if_required' | null;
+  customer_details: {
+    address: null;
+    email: string | null;
+    name: string | null;
+    phone: null;
+    tax_exempt: 'none';
+    tax_ids: never[];
+  } | null;
+  customer_email: string | null;
+  expires_at: number;
+  invoice: null;
+  livemode: false;
+  locale: null;
+  metadata: Record<string, string>;
+  mode: 'payment';
+  payment_intent: string | null;
+  payment_link: null;
+  payment_method_collection: 'if_required';
+  payment_method_options: Record<string, never>;
+  payment_method_types: string[];
+  payment_status: 'paid' | 'unpaid' | 'no_payment_required';
+  phone_number_collection: { enabled: false };
+  recovered_from: null;
+  setup_intent: null;
+  shipping_address_collection: null;
+  shipping_cost: null;
+  shipping_options: never[];
+  status: CheckoutSessionStatus;
+  submit_type: null;
+  subscription: null;
+  success_url: string;
+  total_details: { amount_discount: number; amount_shipping: number; amount_tax: number };
+  ui_mode: 'hosted';
+  url: string | null;
+}
+
+export function newCheckoutSession(fields: {
+  id: string;
+  created: number;
+  amount: number;
+  currency: string;
+  customer: string | null;
+  customerEmail: string | null;
+  expiresAt: number;
+  metadata: Record<string, string>;
+  successUrl: string;
+  cancelUrl: string | null;
+  clientReferenceId: string | null;
+  url: string;
+}): CheckoutSession {
+  return {
+    id: fields.id,
+    object: 'checkout.session',
+    after_expiration: null,
+    allow_promotion_codes: null,
+    amount_subtotal: fields.amount,
+    amount_total: fields.amount,
+    automatic_tax: { enabled: false, liability: null, status: null },
+    billing_address_collection: null,
+    cancel_url: fields.cancelUrl,
+    client_reference_id: fields.clientReferenceId,
+    client_secret: null,
+    consent: null,
+    consent_collection: null,
+    created: fields.created,
+    currency: fields.currency,
+    custom_fields: [],
+    custom_text: {
+      after_submit: null,
+      shipping_address: null,
+      submit: null,
+      terms_of_service_acceptance: null,
+    },
+    customer: fields.customer,
+    // Payment mode makes a customer only when it has to; one given is used as it is.
+    customer_creation: fields.customer ? null : 'if_required',
+    customer_details: null,
+    customer_email: fields.customerEmail,
+    expires_at: fields.expiresAt,
+    invoice: null,
+    livemode: false,
+    locale: null,
+    metadata: fields.metadata,
+    mode: 'payment',
+    payment_intent: null,
+    payment_link: null,
+    payment_method_collection: 'if_required',
+    payment_method_options: {},
+    payment_method_types: ['card'],
+    payment_status: 'unpaid',
+    phone_number_collection: { enabled: false },
+    recovered_from: null,
+    setup_intent: null,
+    shipping_address_collection: null,
+    shipping_cost: null,
+    shipping_options: [],
+    status: 'open',
+    submit_type: null,
+    subscription: null,
+    success_url: fields.successUrl,
+    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+    ui_mode: 'hosted',
+    url: fields.url,
+  };
+}
+
+export type StripeObject =
+  Customer | PaymentIntent | Charge | Refund | WebhookEndpoint | StripeEvent | CheckoutSession;
 
 export const emptyAddress = (): Address => ({
   city: null,

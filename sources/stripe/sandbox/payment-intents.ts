@@ -108,22 +108,45 @@ export function formatMoney(amount: number, currency: string): string {
   return symbol[currency] ? `${symbol[currency]}${text}` : `${text} ${currency}`;
 }
 
-function checkMoney(amount: number, currencyInput: string): string {
+/** The lower-cased currency, or Stripe's 400; `names` are the parameters to blame (Checkout's are nested). */
+export function checkMoney(
+  amount: number,
+  currencyInput: string,
+  names: { amount: string; currency: string } = { amount: 'amount', currency: 'currency' },
+): string {
   const currency = currencyInput.toLowerCase();
   if (!CURRENCIES.includes(currency)) {
     throw invalidRequest(
       `Invalid currency: ${currencyInput}. Stripe currently supports these currencies: ${CURRENCIES.join(', ')}`,
-      { param: 'currency' },
+      { param: names.currency },
     );
   }
   const minimum = MINIMUM_AMOUNT[currency] ?? 1;
   if (amount < minimum) {
     throw invalidRequest(`Amount must be at least ${formatMoney(minimum, currency)} ${currency}`, {
-      param: 'amount',
+      param: names.amount,
       code: 'amount_too_small',
     });
   }
   return currency;
+}
+
+/** A new payment intent with its client secret, stored, and `payment_intent.created` emitted. */
+export function createIntent(
+  state: StripeState,
+  fields: Omit<Parameters<typeof newPaymentIntent>[0], 'id' | 'clientSecret' | 'created'>,
+  origin: Origin,
+): PaymentIntent {
+  const pi = newPaymentIntent({
+    ...fields,
+    id: state.mint('pi_', 24),
+    clientSecret: '',
+    created: state.now(),
+  });
+  pi.client_secret = `${pi.id}_secret_${state.random.string(25)}`;
+  state.paymentIntents.set(pi.id, pi);
+  state.emit('payment_intent.created', pi, origin);
+  return pi;
 }
 
 export function findIntent(state: StripeState, id: string, param = 'id', status = 404): PaymentIntent {

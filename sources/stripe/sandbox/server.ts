@@ -5,6 +5,7 @@ import type { VendorSandbox, VendorSandboxOptions } from '../../../src/sandbox/t
 import { adminRoutes, SANDBOX_WEBHOOK_SECRET } from './admin.ts';
 import { API_KEY, createApi, RESTRICTED_KEY } from './api.ts';
 import { chargeAndRefundRoutes } from './charges-refunds.ts';
+import { checkoutSessionRoutes, expireDue } from './checkout-sessions.ts';
 import { customerRoutes } from './customers.ts';
 import { eventRoutes } from './events.ts';
 import { paymentIntentRoutes } from './payment-intents.ts';
@@ -13,6 +14,8 @@ import { ACCOUNT_ID, createState, persistentState } from './state.ts';
 
 export { API_KEY } from './api.ts';
 export { SANDBOX_WEBHOOK_SECRET } from './admin.ts';
+
+const EXPIRY_SWEEP_MS = 1_000;
 
 /**
  * A local Stripe (API v1) that the official `stripe` SDK talks to with only its host changed:
@@ -33,6 +36,7 @@ export async function startStripeSandbox(options: VendorSandboxOptions = {}): Pr
         ...customerRoutes(state),
         ...paymentIntentRoutes(state),
         ...chargeAndRefundRoutes(state),
+        ...checkoutSessionRoutes(state),
         ...eventRoutes(state, webhooks),
       ],
       adminRoutes: adminRoutes(state),
@@ -54,6 +58,7 @@ export async function startStripeSandbox(options: VendorSandboxOptions = {}): Pr
           paymentIntents: state.paymentIntents.size,
           charges: state.charges.size,
           refunds: state.refunds.size,
+          checkoutSessions: state.checkoutSessions.size,
           events: state.events.size,
           webhookEndpoints: state.endpoints.size,
         },
@@ -62,8 +67,15 @@ export async function startStripeSandbox(options: VendorSandboxOptions = {}): Pr
     },
     { port: options.port, host: options.host },
   );
+  // Sessions also expire with nobody reading them, so `checkout.session.expired` reaches webhooks.
+  const sweep = setInterval(() => expireDue(state), EXPIRY_SWEEP_MS);
+  sweep.unref();
   return {
     ...running,
+    close: async () => {
+      clearInterval(sweep);
+      await running.close();
+    },
     state: persistentState(state, api),
     credentials: {
       apiKey: API_KEY,

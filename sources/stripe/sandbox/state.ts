@@ -6,6 +6,7 @@ import type { SeedBusiness } from '../../../src/sandbox/seed/business.ts';
 import {
   DEFAULT_API_VERSION,
   type Charge,
+  type CheckoutSession,
   type Customer,
   type PaymentIntent,
   type PaymentMethod,
@@ -20,6 +21,17 @@ export interface Origin {
   idempotency_key: string | null;
 }
 export const ADMIN_ORIGIN: Origin = { id: null, idempotency_key: null };
+
+/**
+ * A checkout session and what Stripe keeps about it without showing it on the session object:
+ * the line item (shown by the line_items endpoint, not implemented) and `payment_intent_data`,
+ * which the payment made on the page is created with.
+ */
+export interface CheckoutSessionRecord {
+  session: CheckoutSession;
+  lineItem: { name: string; description: string | null; unitAmount: number; quantity: number };
+  paymentIntentData: { description: string | null; metadata: Record<string, string> };
+}
 
 export interface EndpointRecord {
   endpoint: WebhookEndpoint;
@@ -40,6 +52,7 @@ export interface StripeState {
   paymentMethods: Map<string, PaymentMethod>;
   charges: Map<string, Charge>;
   refunds: Map<string, Refund>;
+  checkoutSessions: Map<string, CheckoutSessionRecord>;
   endpoints: Map<string, EndpointRecord>;
   events: Map<string, StripeEvent>;
   random: Random;
@@ -65,6 +78,7 @@ export function createState(business: SeedBusiness, webhooks: WebhookDispatcher)
       state.paymentMethods,
       state.charges,
       state.refunds,
+      state.checkoutSessions,
       state.endpoints,
       state.events,
     ].some((map) => map.has(id));
@@ -77,6 +91,7 @@ export function createState(business: SeedBusiness, webhooks: WebhookDispatcher)
     paymentMethods: new Map(),
     charges: new Map(),
     refunds: new Map(),
+    checkoutSessions: new Map(),
     endpoints: new Map(),
     events: new Map(),
     random: createRandom(`stripe:${business.seed}`),
@@ -122,6 +137,7 @@ const RECORDS = [
   'paymentMethods',
   'charges',
   'refunds',
+  'checkoutSessions',
   'endpoints',
   'events',
 ] as const;
@@ -138,7 +154,9 @@ export function persistentState(
       api: api.snapshot(),
     }),
     restore(saved) {
-      const s = saved as Record<string, unknown>;
+      const s = { ...(saved as Record<string, unknown>) };
+      // Saved before the sandbox had Checkout: the account simply has no sessions yet.
+      s.checkoutSessions ??= new Map();
       for (const name of RECORDS) {
         if (!(s[name] instanceof Map || s[name] instanceof Set))
           throw new Error(`no "${name}" in the saved state`);
@@ -158,6 +176,7 @@ export function clearRecords(state: StripeState): void {
   state.paymentMethods.clear();
   state.charges.clear();
   state.refunds.clear();
+  state.checkoutSessions.clear();
   state.events.clear();
   state.random = createRandom(`stripe:${state.business.seed}`);
 }
