@@ -23,6 +23,7 @@ export async function websiteScreenshots(hub: SandboxHub, browser: Browser, out:
     await page.getByLabel(/Anything we should know/).fill('A stiff shoulder after rowing.');
     await page.getByRole('button', { name: 'Send enquiry' }).click();
     await page.waitForSelector('#step-done:not([hidden])');
+    await page.setViewportSize({ width: 1000, height: 440 });
     await page.screenshot({ path: new URL('website-sent.png', out).pathname });
   } finally {
     await context.close();
