@@ -5,18 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestStore, type TestStore } from '../../harness/stores.ts';
 import { createApiKeyRepository, type ApiKeyRepository } from '../security/keys.ts';
 import { ensureWebsiteKey } from './key.ts';
-import { hubOrigins } from './serve.ts';
+import { websiteOrigin } from './serve.ts';
 
-describe('hubOrigins', () => {
-  it('allows every loopback spelling of the port for a hub on loopback or on every address, and PUBLIC_URL first', () => {
-    const loopback = ['http://127.0.0.1:4000', 'http://localhost:4000', 'http://[::1]:4000'];
-    expect(hubOrigins('http://127.0.0.1:4000')).toEqual(loopback);
-    expect(hubOrigins('http://0.0.0.0:4000')).toEqual(loopback);
-    expect(hubOrigins('http://[::]:4000')).toEqual(loopback);
-    expect(hubOrigins('http://10.1.2.3:4000', 'https://book.example.com/hub/')).toEqual([
+describe('websiteOrigin', () => {
+  it("is the hub's own origin, loopback for a hub on every address, and PUBLIC_URL's when set", () => {
+    expect(websiteOrigin('http://127.0.0.1:4000')).toBe('http://127.0.0.1:4000');
+    expect(websiteOrigin('http://[::1]:4000')).toBe('http://[::1]:4000');
+    expect(websiteOrigin('http://0.0.0.0:4000')).toBe('http://127.0.0.1:4000');
+    expect(websiteOrigin('http://[::]:4000')).toBe('http://127.0.0.1:4000');
+    expect(websiteOrigin('http://0.0.0.0:4000', 'https://book.example.com/hub/')).toBe(
       'https://book.example.com',
-      'http://10.1.2.3:4000',
-    ]);
+    );
   });
 });
 
@@ -36,7 +35,7 @@ describe('ensureWebsiteKey', () => {
 
   it('makes a publishable key for the origins, keeps it in a 0600 file, reuses it for the same origins and replaces it for others', async () => {
     const file = join(dir, 'website-key');
-    const origins = hubOrigins('http://127.0.0.1:4000');
+    const origins = ['http://127.0.0.1:4000', 'https://book.example.com'];
     const first = await ensureWebsiteKey(keys, { file, workspace: 'default', origins });
     expect(first.made).toBe(true);
     expect(first.text).toMatch(/^sbpk_test_/);
@@ -59,7 +58,7 @@ describe('ensureWebsiteKey', () => {
     const moved = await ensureWebsiteKey(keys, {
       file,
       workspace: 'default',
-      origins: hubOrigins('http://127.0.0.1:4001'),
+      origins: ['http://127.0.0.1:4001'],
     });
     expect(moved.made).toBe(true);
     expect(moved.text).not.toBe(first.text);
@@ -72,7 +71,7 @@ describe('ensureWebsiteKey', () => {
     const replaced = await ensureWebsiteKey(keys, {
       file,
       workspace: 'default',
-      origins: hubOrigins('http://127.0.0.1:4001'),
+      origins: ['http://127.0.0.1:4001'],
     });
     expect(replaced.made).toBe(true);
   });

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiKeyRepository } from '../security/keys.ts';
-import { normaliseOrigin } from '../security/authenticate.ts';
 import { ensureWebsiteKey } from './key.ts';
 
 /**
@@ -16,8 +15,8 @@ export interface WebsiteExample {
   /** Answers `/website` and everything under it; false for any other path. */
   handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
   /**
-   * Makes (or reuses) the publishable key for the origins a browser reaches the hub at, once the
-   * hub listens and its port is known; until then `config.js` answers 503. Returns the page's URL
+   * Makes (or reuses) the publishable key for the origin the page is served at, once the hub
+   * listens and its port is known; until then `config.js` answers 503. Returns the page's URL
    * and the key. Throws when the store or the key file fails.
    */
   open(hubUrl: string): Promise<{ url: string; key: string }>;
@@ -28,7 +27,7 @@ export interface WebsiteOptions {
   workspace: string;
   /** The business's time zone (SWITCHBOARD_TIME_ZONE): the page shows days and times in it. */
   timeZone: string;
-  /** PUBLIC_URL, when the hub is reached through a proxy: its origin is allowed too, and preferred. */
+  /** PUBLIC_URL, when the hub is reached through a proxy: the page's origin is then its origin. */
   publicUrl?: string;
   /** `<dataDir>/website-key`; undefined for a store that forgets its keys on exit (in memory). */
   keyFile?: string;
@@ -61,32 +60,27 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** Wildcard binds: a browser cannot open these, so the page is reached at loopback instead. */
 const ANY = new Set(['0.0.0.0', '[::]']);
 
 /**
- * The origins a browser on this machine reaches the hub at: its URL, the other loopback spellings
- * when it listens on loopback or on every address (a browser sends `Origin: http://localhost:4000`
- * for a page opened there, and a publishable key is checked against exactly that), and PUBLIC_URL's.
+ * The one origin the example's key allows and its page is served at: PUBLIC_URL's when set (the hub
+ * is behind a proxy), otherwise the hub's own URL (loopback for a hub listening on every address).
+ * One, not every spelling of the machine: a publishable key's origins are also allowed for CORS and
+ * WebSocket upgrades, and `http://localhost:4000` is another origin than `http://127.0.0.1:4000`.
+ * A page opened at another spelling is sent to this one (the page and its API calls must share an
+ * origin under the CSP).
  */
-export function hubOrigins(hubUrl: string, publicUrl?: string): string[] {
+export function websiteOrigin(hubUrl: string, publicUrl?: string): string {
+  if (publicUrl) return new URL(publicUrl).origin;
   const url = new URL(hubUrl);
-  const origins: string[] = [];
-  const add = (text: string) => {
-    const normal = normaliseOrigin(text);
-    if (normal && !origins.includes(normal)) origins.push(normal);
-  };
-  if (publicUrl) add(new URL(publicUrl).origin);
-  if (!ANY.has(url.hostname)) add(url.origin);
-  if (LOOPBACK.has(url.hostname) || ANY.has(url.hostname)) {
-    for (const host of LOOPBACK) add(`${url.protocol}//${host}${url.port ? `:${url.port}` : ''}`);
-  }
-  return origins;
+  if (ANY.has(url.hostname)) url.hostname = '127.0.0.1';
+  return url.origin;
 }
 
 export function websiteExample(options: WebsiteOptions): WebsiteExample {
   const files = new Map<string, Promise<Buffer>>();
-  let opened: { origins: string[]; key: string } | undefined;
+  let opened: { origin: string; key: string } | undefined;
 
   const load = (file: string) => {
     let made = files.get(file);
@@ -113,11 +107,12 @@ export function websiteExample(options: WebsiteOptions): WebsiteExample {
     res.end(body);
   };
 
-  /** The origin the browser asked at, when the key allows it; otherwise the hub's first (PUBLIC_URL's). */
-  const hubUrlFor = (req: IncomingMessage, origins: string[]) => {
-    const asked = req.headers.host ? normaliseOrigin(`http://${req.headers.host}`) : undefined;
-    return asked && origins.includes(asked) ? asked : origins[0]!;
-  };
+  /**
+   * Whether the browser asked at the page's origin (its Host). Behind a proxy (PUBLIC_URL) the Host
+   * the hub sees may be rewritten, so there every Host is taken and the page still calls PUBLIC_URL.
+   */
+  const atOrigin = (req: IncomingMessage, origin: string) =>
+    !!options.publicUrl || req.headers.host?.toLowerCase() === new URL(origin).host;
 
   const config = (req: IncomingMessage, res: ServerResponse) => {
     if (!opened)
@@ -126,7 +121,7 @@ export function websiteExample(options: WebsiteOptions): WebsiteExample {
       [
         '// Made by the hub for this sandbox run (src/website/serve.ts). On your own site, edit the',
         "// folder's config.js instead: examples/website/README.md says how.",
-        `export const hubUrl = ${JSON.stringify(hubUrlFor(req, opened.origins))};`,
+        `export const hubUrl = ${JSON.stringify(opened.origin)};`,
         `export const publishableKey = ${JSON.stringify(opened.key)};`,
         `export const timeZone = ${JSON.stringify(options.timeZone)};`,
         '',
@@ -157,6 +152,11 @@ export function websiteExample(options: WebsiteOptions): WebsiteExample {
         return true;
       }
       const asset = FILES[path];
+      if (asset?.file === 'index.html' && opened && !atOrigin(req, opened.origin)) {
+        res.writeHead(307, { location: `${opened.origin}${path}`, 'content-length': 0 });
+        res.end();
+        return true;
+      }
       if (!asset) {
         text(res, 404, `No file ${path} in the example website. Its page is at /website/.`);
         return true;
@@ -175,15 +175,15 @@ export function websiteExample(options: WebsiteOptions): WebsiteExample {
       return true;
     },
     async open(hubUrl) {
-      const origins = hubOrigins(hubUrl, options.publicUrl);
+      const origin = websiteOrigin(hubUrl, options.publicUrl);
       const { text: key, made } = await ensureWebsiteKey(options.keys, {
         file: options.keyFile,
         workspace: options.workspace,
-        origins,
+        origins: [origin],
       });
       if (made) options.created();
-      opened = { origins, key };
-      return { url: `${origins[0]}/website/`, key };
+      opened = { origin, key };
+      return { url: `${origin}/website/`, key };
     },
   };
 }
