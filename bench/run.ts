@@ -711,9 +711,10 @@ request to its sandbox.
 Vendor requests per round (enquiry, payment page, webhooks and settling; sandbox admin routes left
 out): ${Object.entries(r.perRound)
       .map(([system, n]) => `${system} ${n.toFixed(1)}`)
-      .join(', ')}. With Xero's 60 calls a minute per organisation, more than about seven deposits a minute
+      .join(', ')}. With Xero's 60 calls a minute per organisation, more than about six deposits a minute
 wait for Xero's budget (the steps wait and retry; nothing is lost): the rounds start
-${DEPOSITS_BENCH.paceMs / 1000} s apart so that this measures the hub, not Xero's limit.
+${DEPOSITS_BENCH.paceMs / 1000} s apart, the first a minute after the hub started (its start-up backfill reads the
+books out of the same budget), so that this measures the hub, not Xero's limit.
 `,
   );
 }

@@ -134,6 +134,7 @@ export const depositResolvers: Resolvers = {
     url: (d) => d.url ?? '',
     expiresAt: (d) => d.expiresAt ?? d.createdAt,
     status: (d) => (d.status === 'PENDING' ? 'OPEN' : d.status),
+    reference: (d) => d.reference ?? d.bookingEventId,
     booking: (d, _, ctx) => orNull(ctx.loaders.booking.load(d.bookingEventId)),
     operation: (d, _, ctx) => (d.settledBy ? ctx.hub.engine.get(ctx.workspace.id, d.settledBy) : null),
     links: (d) => (d.system && d.externalId ? [link(d.system, d.externalId, null)] : []),

@@ -66,7 +66,7 @@ async function checkRate(ctx: GraphContext): Promise<void> {
 /** The slot asked for must be one `availability` could offer: a service slot inside opening hours, ahead. */
 function checkSlotTime(ctx: GraphContext, serviceCode: string, start: Date) {
   const schedule = scheduleOf(ctx.hub, ctx.workspace);
-  const service = findService(schedule, serviceCode);
+  const service = findService(schedule, serviceCode, 'input.service');
   if (start.getTime() <= ctx.now.getTime())
     throw badInput(`"input.preferredStart" (${start.toISOString()}) is in the past`, 'input.preferredStart');
   const end = new Date(start.getTime() + service.durationMinutes * 60_000);
@@ -103,7 +103,7 @@ async function submitEnquiry(
       'input.message',
     );
   const schedule = scheduleOf(ctx.hub, ctx.workspace);
-  const service = input.service?.trim() ? findService(schedule, input.service) : null;
+  const service = input.service?.trim() ? findService(schedule, input.service, 'input.service') : null;
   if (input.preferredStart && !service)
     throw badInput(
       '"input.preferredStart" needs "input.service": which service is the slot for?',

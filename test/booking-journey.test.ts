@@ -234,7 +234,7 @@ describe('submitEnquiry from a website', () => {
       [{ email: 'not-an-email' }, 'input.email', 'is not an email address'],
       [{ message: 'x'.repeat(5_001) }, 'input.message', 'at most 5,000'],
       [{ firstName: '  ' }, 'input.firstName', 'is empty'],
-      [{ service: 'HAIRCUT' }, 'service', 'SPORTS-60'],
+      [{ service: 'HAIRCUT' }, 'input.service', 'SPORTS-60'],
       [{ preferredStart: at(quietDay(1), '10:00').toISOString() }, 'input.service', 'needs "input.service"'],
       [{ service: 'SPORTS-60', preferredStart: past }, 'input.preferredStart', 'is in the past'],
       [{ service: 'SPORTS-60', preferredStart: sunday }, 'input.preferredStart', 'inside opening hours'],

@@ -266,6 +266,54 @@ describe('the console', { timeout: 90_000 }, () => {
     await close();
   });
 
+  it('lists deposit links with what became of each: one paid and settled, one abandoned until it expired', async () => {
+    const now = Date.now();
+    const { data } = await gql(
+      `query($from: DateTime!, $to: DateTime!) { bookings(from: $from, to: $to, first: 200, status: [CONFIRMED]) {
+        edges { node { id serviceCode customer { id } } } } }`,
+      { from: new Date(now + 86_400_000).toISOString(), to: new Date(now + 60 * 86_400_000).toISOString() },
+    );
+    const bookable = data.bookings.edges
+      .map((e: any) => e.node)
+      .filter((b: any) => b.serviceCode && b.customer)
+      .slice(0, 2);
+    expect(bookable).toHaveLength(2);
+    const links: Array<{ url: string; reference: string }> = [];
+    for (const booking of bookable) {
+      const made = await gql(
+        `mutation($id: ID!) { requestDeposit(bookingId: $id) { url reference status } }`,
+        { id: booking.id },
+      );
+      expect(made.errors).toBeUndefined();
+      links.push(made.data.requestDeposit);
+    }
+    const [paid, abandoned] = links as [
+      { url: string; reference: string },
+      { url: string; reference: string },
+    ];
+    expect((await fetch(`${paid.url}/pay`, { method: 'POST', redirect: 'manual' })).status).toBe(303);
+    await sandboxAction(`${sandboxes.payments.url}/__sandbox/actions/expire-checkout-session`, {
+      session: abandoned.url.split('/').pop(),
+    });
+
+    const { page, close } = await consolePage('deposits');
+    await page.waitForSelector(
+      `tr[data-status="PAID"][data-reference="${paid.reference}"] >> text=/booking confirmed, invoice paid/`,
+      { timeout: 30_000 },
+    );
+    await page.waitForSelector(`tr[data-status="EXPIRED"][data-reference="${abandoned.reference}"]`, {
+      timeout: 30_000,
+    });
+    await page.selectOption('#deposit-status', 'EXPIRED');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#deposit-links tr')].every(
+        (r) => r.getAttribute('data-status') === 'EXPIRED',
+      ),
+    );
+    expect(await page.locator(`tr[data-reference="${paid.reference}"]`).count()).toBe(0);
+    await close();
+  });
+
   it('shows a vendor webhook in the live events as it arrives', async () => {
     const booking = upcomingBookings(business, { heldBy: 'hubspot' })[0]!;
     const { page, close } = await consolePage('events');

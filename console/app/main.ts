@@ -8,6 +8,7 @@ import { customersView } from './views/customers.ts';
 import { mapView } from './views/map.ts';
 import { chartsView } from './views/charts.ts';
 import { workspacesView } from './views/workspaces.ts';
+import { depositsView } from './views/deposits.ts';
 import { collectToken, redirectSignIn, signInFailure } from './sign-in.ts';
 
 /** A page of the console: draws into `root`, returns what stops its timers and streams. */
@@ -18,6 +19,7 @@ const VIEWS: { path: string; title: string; view: View }[] = [
   { path: 'events', title: 'Live events', view: eventsView },
   { path: 'writes', title: 'Writes', view: writesView },
   { path: 'sync-issues', title: 'Sync issues', view: syncIssuesView },
+  { path: 'deposits', title: 'Deposits', view: depositsView },
   { path: 'customers', title: 'Customers', view: customersView },
   { path: 'charts', title: 'Charts', view: chartsView },
   { path: 'map', title: 'Connection map', view: mapView },

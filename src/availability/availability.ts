@@ -20,13 +20,13 @@ import { computeSlots, startOfLocalDay, type Interval, type Slot } from './slots
 export const MAX_WINDOW_DAYS = 62;
 const DAY = 86_400_000;
 
-export function findService(schedule: Schedule, code: string): Service {
+export function findService(schedule: Schedule, code: string, argument = 'service'): Service {
   const wanted = code.trim().toUpperCase();
   const service = schedule.services.find((s) => s.code.toUpperCase() === wanted);
   if (!service)
     throw badInput(
-      `"service" must be one of this business's service codes (${schedule.services.map((s) => s.code).join(', ')}), got "${code}"`,
-      'service',
+      `"${argument}" must be one of this business's service codes (${schedule.services.map((s) => s.code).join(', ')}), got "${code}"`,
+      argument,
     );
   return service;
 }

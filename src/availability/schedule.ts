@@ -166,7 +166,9 @@ export function parseServices(raw: string, currency: string, problems: string[])
         ? null
         : parsePrice(s.deposit, currency, `${where}.deposit`, problems);
     if (price && deposit && (deposit.currency !== price.currency || deposit.amount > price.amount))
-      problems.push(`${where}.deposit must be in the price's currency and at most the price (${price.amount})`);
+      problems.push(
+        `${where}.deposit must be in the price's currency and at most the price (${price.amount})`,
+      );
     if (problems.length > before || !price) return;
     seen.add(code.toUpperCase());
     out.push({ code, name, durationMinutes, price, deposit, bufferBeforeMinutes, bufferAfterMinutes });

@@ -451,6 +451,8 @@ export type DepositLink = {
   amount: Money;
   /** The booking the deposit is for. */
   booking?: Maybe<Booking>;
+  /** When it was asked for. */
+  createdAt: Scalars['DateTime']['output'];
   /** When the link stops working (30 minutes after it was made, `SWITCHBOARD_DEPOSIT_MINUTES`). */
   expiresAt: Scalars['DateTime']['output'];
   /** The link in the payments system: the checkout session, with its address in the vendor's UI when known. */
@@ -459,6 +461,8 @@ export type DepositLink = {
   operation?: Maybe<Operation>;
   /** When it was paid; null until then. */
   paidAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The reference the customer was given: the enquiry's (`ENQ-…`), or for `requestDeposit` the booking's calendar id. */
+  reference: Scalars['String']['output'];
   /** Where it stands; paid and expired links stay listed in `depositLinks`. */
   status: DepositLinkStatus;
   /** The page to send the customer to. */
@@ -2825,10 +2829,12 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type DepositLinkResolvers<ContextType = GraphContext, ParentType extends ResolversParentTypes['DepositLink'] = ResolversParentTypes['DepositLink']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   booking?: Resolver<Maybe<ResolversTypes['Booking']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   links?: Resolver<Array<ResolversTypes['SourceLink']>, ParentType, ContextType>;
   operation?: Resolver<Maybe<ResolversTypes['Operation']>, ParentType, ContextType>;
   paidAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  reference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['DepositLinkStatus'], ParentType, ContextType>;
   url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
