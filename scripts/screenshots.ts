@@ -109,7 +109,35 @@ try {
   await small.waitForSelector('.connection');
   await small.screenshot({ path: new URL('connections-phone.png', out).pathname });
 
+  await clearFaults(sandboxes.payments.url);
   await websiteScreenshots(hub, browser, out);
+
+  // Deposits: the website's (paid there), and two asked for by a script: one paid, one abandoned.
+  const now = Date.now();
+  const upcoming = await gql(
+    `query($from: DateTime!, $to: DateTime!) { bookings(from: $from, to: $to, first: 200, status: [CONFIRMED]) {
+      edges { node { id serviceCode customer { id } } } } }`,
+    { from: new Date(now + 86_400_000).toISOString(), to: new Date(now + 60 * 86_400_000).toISOString() },
+  );
+  const bookable = upcoming.data.bookings.edges
+    .map((e: { node: { id: string; serviceCode: string | null; customer: unknown } }) => e.node)
+    .filter((b: { serviceCode: string | null; customer: unknown }) => b.serviceCode && b.customer)
+    .slice(0, 2);
+  const links: string[] = [];
+  for (const booking of bookable) {
+    const made = await gql(`mutation($id: ID!) { requestDeposit(bookingId: $id) { url } }`, {
+      id: booking.id,
+    });
+    links.push(made.data.requestDeposit.url);
+  }
+  await fetch(`${links[0]}/pay`, { method: 'POST', redirect: 'manual' });
+  await sandboxAction(`${sandboxes.payments.url}/__sandbox/actions/expire-checkout-session`, {
+    session: links[1]?.split('/').pop(),
+  });
+  await pause(1_500);
+  await page.goto(`${app.url}/console#/deposits`);
+  await page.waitForSelector('#deposit-links tr[data-status="EXPIRED"]');
+  await page.screenshot({ path: new URL('deposits.png', out).pathname });
   console.log(`screenshots written to ${out.pathname}`);
 } finally {
   await clearFaults(sandboxes.payments.url, sandboxes.accounting.url).catch(() => {});

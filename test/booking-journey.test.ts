@@ -269,7 +269,7 @@ describe('submitEnquiry from a website', () => {
       expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
       expect(refused.body.errors?.[0]?.extensions.retryAfterSeconds).toBeGreaterThan(0);
       expect(refused.body.errors?.[0]?.message).toContain(
-        'each address sending enquiries may make 2 per 600 s',
+        'each address sending enquiries may make 2 per 10 minutes',
       );
       // The same visitor can still look at free slots.
       const browsing = await fromShop(`{ services { code } }`, {}, small, key);

@@ -148,7 +148,8 @@ function describe(error) {
     const seconds = Number(error.extensions.retryAfterSeconds);
     const wait =
       seconds > 90 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds > 0 ? seconds : 'a few'} seconds`;
-    return `${error.message} Please try again in ${wait}.`;
+    // The hub's message speaks to developers (the limit, per address); the visitor needs when.
+    return `Too many enquiries from your connection just now. Please try again in ${wait}.`;
   }
   return error.message;
 }

@@ -116,7 +116,7 @@ function behaviour(make: (options: Omit<CallerLimitOptions, 'redis' | 'redisPref
     expect(await limits.enquiry('198.51.100.20')).toBeUndefined();
     const refusal = await limits.enquiry('198.51.100.20');
     expect(refusal).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
-    expect(refusal!.message).toContain('each address sending enquiries may make 2 per 600 s');
+    expect(refusal!.message).toContain('each address sending enquiries may make 2 per 10 minutes');
     // Another visitor is not held back, nor is the same visitor's browsing.
     expect(await limits.enquiry('198.51.100.21')).toBeUndefined();
     const shop = principal('publishable_key', 'PubKey000010');

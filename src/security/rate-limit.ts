@@ -68,12 +68,14 @@ export function parseRateLimit(text: string): RateLimit | false | undefined {
   return { points: Number(match[1]), durationSec: count * unit };
 }
 
-/** `1,200 a minute`, `50 per 10 s`, `5 an hour`. */
+/** `1,200 a minute`, `50 per 10 s`, `5 per 10 minutes`, `5 an hour`. */
 function describe({ points, durationSec }: RateLimit): string {
   const count = points.toLocaleString('en-GB');
   if (durationSec === 60) return `${count} a minute`;
   if (durationSec === 3600) return `${count} an hour`;
   if (durationSec === 1) return `${count} a second`;
+  if (durationSec % 3600 === 0) return `${count} per ${durationSec / 3600} hours`;
+  if (durationSec % 60 === 0) return `${count} per ${durationSec / 60} minutes`;
   return `${count} per ${durationSec} s`;
 }
 
