@@ -694,7 +694,7 @@ if (want('deposits')) {
     `## Scenario "deposits": a deposit paid to booking confirmed and invoice paid
 
 Setup: the sandbox-mode hub as \`npm start\` runs it, in this process (SQLite in memory), every vendor
-sandbox in process too. Each of ${r.settleMs.length} rounds (after 3 unmeasured): a website enquiry with a
+sandbox in process too. Each of ${r.settleMs.length} rounds (after ${DEPOSITS_BENCH.warmUp} unmeasured): a website enquiry with a
 publishable key holds a ${DEPOSITS_BENCH.service} slot on a quiet day and gets a deposit link (the CRM lead and
 its note, the tentative event, the Stripe checkout session); the customer pays on the Stripe sandbox's
 checkout page; the sandbox sends its signed webhooks to the hub. Measured from the moment the sandbox
