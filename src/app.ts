@@ -312,6 +312,8 @@ export async function startSwitchboard(
     const worker = hub.engine.startWorker({ intervalMs: config.outbox.pollMs });
     const inboxWorker = processor.start();
     const outboundWorker = hub.outbound?.start();
+    // Deposit links whose webhook never came, and holds whose link was never made (src/deposits/).
+    const depositSweep = hub.depositSettlement.start(() => hub.workspaces.values(), 5 * 60_000);
     nudge = inboxWorker.nudge;
     hub.reconciler.schedule(config.reconcileAt);
     const address = server.address() as AddressInfo;
@@ -352,6 +354,7 @@ export async function startSwitchboard(
         await inboxWorker.stop();
         await worker.stop();
         await outboundWorker?.stop();
+        depositSweep.stop();
         await security.close();
         await hub.close();
         for (const cleanup of cleanups.reverse()) await cleanup();

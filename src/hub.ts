@@ -151,7 +151,13 @@ export function createHub(options: HubOptions): Hub {
       minutes: options.deposits?.minutes ?? DEFAULT_DEPOSIT_MINUTES,
       returnUrl: options.deposits?.returnUrl ?? null,
     },
-    depositSettlement: createDepositSettlement({ store: options.store, engine, identity, logger }),
+    depositSettlement: createDepositSettlement({
+      store: options.store,
+      engine,
+      identity,
+      logger,
+      minutes: () => hub.deposits.minutes,
+    }),
     batching: options.batching ?? true,
     requestDeadlineMs: options.requestDeadlineMs ?? 10_000, // 10 seconds
     engine,

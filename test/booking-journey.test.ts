@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxHub, type SandboxHub } from '../harness/sandbox-hub.ts';
-import { sandboxAction } from '../harness/sandbox-admin.ts';
+import { clearFaults, injectFault, sandboxAction } from '../harness/sandbox-admin.ts';
 import { waitFor } from '../harness/wait.ts';
 import { localDayOf, wallClockToInstant } from '../src/availability/slots.ts';
 import { sourceStateContext } from '../src/store/secrets-at-rest.ts';
@@ -463,6 +463,119 @@ describe('a held slot and its deposit', () => {
     });
     expect(free.body.data.availability.map((s: any) => s.start)).toContain(ten);
   }, 60_000);
+});
+
+describe('when a webhook or a link goes missing', () => {
+  const stripeUrl = () => t.sandboxes.payments.url;
+  const holdWebhooks = (on: boolean) =>
+    sandboxAction(`${stripeUrl()}/__sandbox/webhooks/settings`, { outOfOrder: on });
+  const sweep = (now?: Date) => t.app.hub.depositSettlement.sweep(t.app.hub.defaultWorkspace, now);
+  const row = (url: string) =>
+    t.app.hub.store.db
+      .selectFrom('deposit_links')
+      .selectAll()
+      .where('url', '=', url)
+      .executeTakeFirstOrThrow();
+
+  it('a payment whose webhook never came is found by the sweep and settled once, the late webhook changing nothing', async () => {
+    const day = quietDay(35);
+    const start = at(day, '11:00').toISOString();
+    const { body } = await fromShop(ENQUIRE, {
+      input: { ...person('Missed'), service: 'PHYSIO-FU', preferredStart: start },
+    });
+    expect(body.errors).toBeUndefined();
+    const url = body.data.submitEnquiry.deposit.url as string;
+    await holdWebhooks(true);
+    try {
+      expect((await payOnCheckoutPage(url)).status).toBe(303);
+      // Stripe has it paid; the hub has heard nothing.
+      expect((await row(url)).status).toBe('OPEN');
+      expect(await sweep()).toMatchObject({ settled: 1 });
+      const settled = await waitFor(
+        async () => {
+          const links = (await t.gql(LINKS, { status: ['PAID'] })).data.depositLinks;
+          const found = links.find((l: any) => l.url === url);
+          return found?.operation?.state === 'COMPLETED' ? found : undefined;
+        },
+        () => 'the swept deposit settled',
+      );
+      expect(settled.booking.status).toBe('CONFIRMED');
+      const paidOps = (await operations('depositPaid')).length;
+      expect(await sweep()).toMatchObject({ checked: 0 });
+      await sandboxAction(`${stripeUrl()}/__sandbox/webhooks/flush`, {});
+      await holdWebhooks(false);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect((await operations('depositPaid')).length).toBe(paidOps);
+    } finally {
+      await holdWebhooks(false);
+    }
+  }, 60_000);
+
+  it('a hold whose link Stripe could not make is let go when the link would have expired, and no link is made after', async () => {
+    const day = quietDay(42);
+    const start = at(day, '12:00').toISOString();
+    await injectFault(stripeUrl(), { status: 503, pathPrefix: '/v1/checkout/sessions' });
+    let answer: any;
+    try {
+      const { body } = await fromShop(ENQUIRE, {
+        input: { ...person('Unmade'), service: 'PHYSIO-FU', preferredStart: start },
+      });
+      expect(body.errors).toBeUndefined();
+      answer = body.data.submitEnquiry;
+      expect(answer.deposit).toBeNull();
+      expect(answer.heldUntil).not.toBeNull();
+    } finally {
+      await clearFaults(stripeUrl());
+    }
+    const pending = await t.app.hub.store.db
+      .selectFrom('deposit_links')
+      .selectAll()
+      .where('reference', '=', answer.reference)
+      .executeTakeFirstOrThrow();
+    expect(pending).toMatchObject({ status: 'PENDING', url: null });
+    // Not yet: the link would still be open.
+    expect(await sweep()).toMatchObject({ settled: 0 });
+    expect(await sweep(new Date(Date.now() + 36 * 60_000))).toMatchObject({ settled: 1 });
+    const released = await waitFor(
+      async () => {
+        const rows = await t.app.hub.store.db
+          .selectFrom('operations')
+          .select(['state'])
+          .where('kind', '=', 'releaseHold')
+          .where('client_key', '=', `deposit-expired:${pending.id}`)
+          .execute();
+        return rows[0]?.state === 'COMPLETED' ? rows[0] : undefined;
+      },
+      () => 'the hold released',
+    );
+    expect(released.state).toBe('COMPLETED');
+    const free = await fromShop(AVAILABILITY, {
+      service: 'PHYSIO-FU',
+      from: at(day, '00:00').toISOString(),
+      to: at(new Date(day.getTime() + DAY), '00:00').toISOString(),
+    });
+    expect(free.body.data.availability.map((s: any) => s.start)).toContain(start);
+    // The enquiry's own retry of the link now finds the hold gone and makes none.
+    const enquiry = await waitFor(
+      async () => {
+        const op = await t.app.hub.store.db
+          .selectFrom('operations')
+          .select(['id', 'state', 'input'])
+          .where('id', '=', pending.operation_id)
+          .executeTakeFirstOrThrow();
+        return op.state === 'COMPLETED' ? op : undefined;
+      },
+      () => 'the enquiry operation finished',
+      60_000,
+    );
+    expect(enquiry.state).toBe('COMPLETED');
+    const after = await t.app.hub.store.db
+      .selectFrom('deposit_links')
+      .selectAll()
+      .where('id', '=', pending.id)
+      .executeTakeFirstOrThrow();
+    expect(after).toMatchObject({ status: 'EXPIRED', url: null, external_id: null });
+  }, 90_000);
 });
 
 describe('requestDeposit', () => {

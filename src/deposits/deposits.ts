@@ -6,7 +6,7 @@ import type { Identity } from '../links/identity.ts';
 import type { Logger } from 'pino';
 import type { DepositLinkInput } from '../operations/kinds/deposit.ts';
 import type { DepositPaidInput, ReleaseHoldInput } from '../operations/kinds/deposit.ts';
-import { createDepositStore, type DepositStore, type Payer } from './store.ts';
+import { createDepositStore, type DepositLinkRecord, type DepositStore, type Payer } from './store.ts';
 import type { Store } from '../store/store.ts';
 
 /**
@@ -18,8 +18,9 @@ export const DEFAULT_DEPOSIT_MINUTES = 35;
 
 /** The writes the payments system's webhook starts (settling a deposit link), for the connection map. */
 export const SETTLEMENT_OPERATIONS: Readonly<Record<string, string>> = {
-  depositPaid: 'payments webhook: a deposit link the hub made was paid',
-  releaseHold: 'payments webhook: a deposit link holding a slot expired unpaid',
+  depositPaid: 'payments webhook (or the deposit sweep): a deposit link the hub made was paid',
+  releaseHold:
+    'payments webhook (or the deposit sweep): a deposit link holding a slot expired unpaid, or was never made',
 };
 
 /** `dep_` and 24 hex digits: the hub's id of a deposit link, made before the payments system is called. */
@@ -80,6 +81,8 @@ export function createDepositSettlement(deps: {
   engine: Pick<Engine, 'submit' | 'run'>;
   identity: Pick<Identity, 'recordsIn'>;
   logger: Logger;
+  /** How long a deposit link lives (the hub's `deposits.minutes`), read when a sweep runs. */
+  minutes: () => number;
 }) {
   const deposits: DepositStore = createDepositStore(deps.store.db);
 
@@ -101,7 +104,63 @@ export function createDepositSettlement(deps: {
     return operation.id;
   }
 
-  return {
+  /** A hold whose link was never made (the payments system refused or was down): let its slot go. */
+  async function releaseUnmade(workspace: Workspace, row: DepositLinkRecord): Promise<void> {
+    const input: ReleaseHoldInput = { depositId: row.id, bookingEventId: row.bookingEventId };
+    const operationId = await submit(workspace, 'releaseHold', input, `deposit-expired:${row.id}`);
+    await deposits.settle(workspace.id, row.id, { status: 'EXPIRED', orderId: null, settledBy: operationId });
+  }
+
+  const settlement = {
+    /**
+     * Checks the links not settled yet against the payments system itself, for when its webhook
+     * never came (an endpoint misconfigured, a delivery it gave up on): a link paid is settled as if
+     * the webhook had said so, one expired lets its hold go. A hold whose link was never made is let
+     * go once the time it would have expired at has passed (the step that makes the link sees that
+     * and makes none). Runs every few minutes on every replica (`start`); each settlement is keyed,
+     * so replicas sweeping together act once. Links asked for over two days ago are left to the
+     * operator (Stripe expires a checkout session within 24 hours).
+     */
+    async sweep(workspace: Workspace, now = new Date()): Promise<{ checked: number; settled: number }> {
+      const rows = await deposits.unsettled(workspace.id, new Date(now.getTime() - 2 * 86_400_000));
+      const made = rows.filter((r) => r.externalId && r.system === workspace.sources.payments.name);
+      let settled = 0;
+      for (const row of rows) {
+        if (row.externalId || !row.holdsSlot) continue;
+        // Made when asked for, plus the minutes the link would have lived (`minutes` in the hub's settings).
+        const wouldExpire = row.createdAt.getTime() + deps.minutes() * 60_000;
+        if (wouldExpire > now.getTime()) continue;
+        await releaseUnmade(workspace, row);
+        settled += 1;
+      }
+      if (made.length === 0) return { checked: 0, settled };
+      const links = await workspace.sources.payments.getPaymentLinks(made.map((r) => r.externalId as string));
+      const found = links.filter((l): l is PaymentLink => !(l instanceof Error));
+      await settlement.settle(workspace, found);
+      settled += found.filter((l) => l.status !== 'OPEN').length;
+      return { checked: made.length, settled };
+    },
+
+    /** Sweeps every workspace every `intervalMs`; a failure is logged and the next sweep tries again. */
+    start(workspaces: () => Iterable<Workspace>, intervalMs: number): { stop(): void } {
+      const timer = setInterval(() => {
+        void (async () => {
+          for (const workspace of workspaces()) {
+            try {
+              await settlement.sweep(workspace);
+            } catch (error) {
+              deps.logger.warn(
+                { err: error, workspace: workspace.id },
+                'deposit sweep failed; the next one tries again',
+              );
+            }
+          }
+        })();
+      }, intervalMs);
+      timer.unref();
+      return { stop: () => clearInterval(timer) };
+    },
+
     async settle(workspace: Workspace, links: readonly PaymentLink[]): Promise<void> {
       for (const link of links) {
         if (link.status === 'OPEN') continue;
@@ -153,6 +212,7 @@ export function createDepositSettlement(deps: {
       }
     },
   };
+  return settlement;
 }
 
 export type DepositSettlement = ReturnType<typeof createDepositSettlement>;

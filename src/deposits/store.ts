@@ -173,6 +173,19 @@ export function createDepositStore(db: Kysely<Database>) {
       return rows.map(toRecord);
     },
 
+    /** Links not settled yet (PENDING or OPEN) asked for since `since`, oldest first: what a sweep checks. */
+    async unsettled(workspace: string, since: Date): Promise<DepositLinkRecord[]> {
+      const rows = await db
+        .selectFrom('deposit_links')
+        .selectAll()
+        .where('workspace_id', '=', workspace)
+        .where('status', 'in', ['PENDING', 'OPEN'])
+        .where('created_at', '>=', since.toISOString())
+        .orderBy('created_at')
+        .execute();
+      return rows.map(toRecord);
+    },
+
     async list(workspace: string, statuses: readonly DepositLinkState[] | null, first: number) {
       let query = db.selectFrom('deposit_links').selectAll().where('workspace_id', '=', workspace);
       if (statuses && statuses.length > 0) query = query.where('status', 'in', [...statuses]);

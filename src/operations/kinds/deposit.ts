@@ -38,6 +38,11 @@ export function depositLinkStep<I>(pick: (input: I) => DepositLinkInput): StepDe
     async run(ctx) {
       const d = pick(ctx.operation.input);
       const payments = ctx.workspace.sources.payments;
+      const store = createDepositStore(ctx.store.db);
+      // A sweep let the hold go while the payments system could not make the link: a link now
+      // would ask the customer to pay for a time no longer kept for them.
+      if ((await store.get(ctx.workspace.id, d.depositId))?.status === 'EXPIRED')
+        return { depositId: d.depositId, skipped: 'the hold ended before the link could be made' };
       const link = await payments.createPaymentLink(
         {
           customerId: d.paymentsCustomerId,
@@ -57,7 +62,7 @@ export function depositLinkStep<I>(pick: (input: I) => DepositLinkInput): StepDe
         },
         { idempotencyKey: ctx.step.idempotencyKey },
       );
-      await createDepositStore(ctx.store.db).opened(ctx.workspace.id, d.depositId, {
+      await store.opened(ctx.workspace.id, d.depositId, {
         system: payments.name,
         externalId: link.externalId,
         url: link.url,
