@@ -23,13 +23,16 @@ import { bookingLock, checkSlotFree, pendingBookings } from '../src/availability
  * Client-chosen event ids must suit the calendar (Google's: base32hex, 5–1024 characters); a UUID's
  * hex digits are a subset, so `sb` + hex is valid and unique.
  */
-const newEventId = () => `sb${randomUUID().replace(/-/g, '')}`;
+export const newEventId = () => `sb${randomUUID().replace(/-/g, '')}`;
 
-/** The customer attending an existing booking, for the CRM and deposit steps. */
-async function bookingContext(ctx: GraphContext, id: string) {
-  const eventId = externalIdOf(ctx, id, 'Booking', 'id');
-  const event = await mustExist(ctx.loaders.booking.load(eventId), `booking ${id}`, 'id');
-  if (event.status === 'CANCELLED') throw badInput(`booking ${id} is cancelled`, 'id');
+/**
+ * An existing booking that is not cancelled and the customer attending it (matched by email), with
+ * their records, for the CRM, deposit and payment steps; `argument` names the id in errors.
+ */
+export async function bookingContext(ctx: GraphContext, id: string, argument = 'id') {
+  const eventId = externalIdOf(ctx, id, 'Booking', argument);
+  const event = await mustExist(ctx.loaders.booking.load(eventId), `booking ${id}`, argument);
+  if (event.status === 'CANCELLED') throw badInput(`booking ${id} is cancelled`, argument);
   let customer = null;
   for (const email of event.attendeeEmails) {
     const normalised = normaliseEmail(email);
@@ -37,7 +40,33 @@ async function bookingContext(ctx: GraphContext, id: string) {
     if (customer) break;
   }
   const records = customer ? await recordsOf(ctx, customer) : null;
-  return { eventId, event, records };
+  return { eventId, event, customer, records };
+}
+
+/** The workspace's booking lock (src/availability/): held while a time is checked free and the write stored. */
+export const workspaceBookingLock = (ctx: GraphContext) =>
+  bookingLock(
+    createSourceStateRepository(ctx.hub.store),
+    ctx.workspace.id,
+    ctx.workspace.sources.calendar.name,
+    ctx.signal,
+  );
+
+/**
+ * Refuses a time no longer free (SLOT_TAKEN), from the calendar itself and the bookings stored but
+ * not yet in it; call it holding `workspaceBookingLock`.
+ */
+export async function checkTimeFree(
+  ctx: GraphContext,
+  time: { serviceCode: string | null; start: Date; end: Date; argument?: string },
+): Promise<void> {
+  await checkSlotFree({
+    calendar: ctx.workspace.sources.calendar,
+    schedule: scheduleOf(ctx.hub, ctx.workspace),
+    ...time,
+    pending: await pendingBookings(ctx.hub.store.db, ctx.workspace.id),
+    signal: ctx.signal,
+  });
 }
 
 /**
@@ -46,12 +75,7 @@ async function bookingContext(ctx: GraphContext, id: string) {
  * stored but not yet in the calendar, so of two clients racing for a slot one wins, on any replica.
  */
 async function createBooking(ctx: GraphContext, args: MutationCreateBookingArgs) {
-  const lock = bookingLock(
-    createSourceStateRepository(ctx.hub.store),
-    ctx.workspace.id,
-    ctx.workspace.sources.calendar.name,
-    ctx.signal,
-  );
+  const lock = workspaceBookingLock(ctx);
   try {
     return await perform<CreateBookingInput>(
       ctx,
@@ -68,14 +92,10 @@ async function createBooking(ctx: GraphContext, args: MutationCreateBookingArgs)
         const [person, records] = await Promise.all([profile(customer, ctx), recordsOf(ctx, customer)]);
         await lock.acquire();
         // Read from the calendar itself, not the cache: the slot may have gone since it was offered.
-        await checkSlotFree({
-          calendar: ctx.workspace.sources.calendar,
-          schedule: scheduleOf(ctx.hub, ctx.workspace),
+        await checkTimeFree(ctx, {
           serviceCode: input.serviceCode ?? null,
           start: input.start,
           end: input.end,
-          pending: await pendingBookings(ctx.hub.store.db, ctx.workspace.id),
-          signal: ctx.signal,
         });
         const name = person?.name ?? customer.displayName;
         return prepareCreateBooking({

@@ -1,26 +1,24 @@
 import { GraphQLError } from 'graphql';
 import type { MutationRequestDepositArgs, Resolvers } from '../src/graph/resolvers-types.generated.ts';
 import type { GraphContext } from '../src/graph/context.ts';
-import { normaliseEmail } from '../src/domain/model.ts';
 import { badInput } from '../src/graph/errors.ts';
 import { toGlobalId } from '../src/graph/ids.ts';
 import { scheduleOf } from '../src/hub.ts';
+import { serviceByCode } from '../src/availability/availability.ts';
 import { createDepositStore, type DepositLinkRecord, type DepositLinkState } from '../src/deposits/store.ts';
 import { depositLinkInput, recordDepositLink } from '../src/deposits/deposits.ts';
 import type { RequestDepositInput } from '../src/operations/kinds/deposit.ts';
 import { perform } from './operations.ts';
 import { checkMoney } from './validate.ts';
-import { externalIdOf, mustExist, orNull, recordsOf } from './write-helpers.ts';
+import { orNull } from './write-helpers.ts';
+import { bookingContext } from './booking-writes.ts';
 import { profile } from './customer.ts';
-import { link } from './shared.ts';
+import { formatMoney, link } from './shared.ts';
 
 /** Where the payments page sends the customer back: the configured page, or the hub's own `/deposit/return`. */
 export function depositReturnUrl(ctx: GraphContext): string {
   return ctx.hub.deposits.returnUrl ?? new URL('/deposit/return', ctx.request.url).toString();
 }
-
-const money = (m: { amount: number; currency: string }) =>
-  new Intl.NumberFormat('en-GB', { style: 'currency', currency: m.currency }).format(m.amount / 100);
 
 async function requestDeposit(
   ctx: GraphContext,
@@ -30,17 +28,8 @@ async function requestDeposit(
   let operation;
   try {
     operation = await perform<RequestDepositInput>(ctx, 'requestDeposit', args, async () => {
-      const eventId = externalIdOf(ctx, args.bookingId, 'Booking', 'bookingId');
-      const event = await mustExist(
-        ctx.loaders.booking.load(eventId),
-        `booking ${args.bookingId}`,
-        'bookingId',
-      );
-      if (event.status === 'CANCELLED') throw badInput(`booking ${args.bookingId} is cancelled`, 'bookingId');
-      const code = event.serviceCode?.toUpperCase();
-      const service = code
-        ? scheduleOf(ctx.hub, ctx.workspace).services.find((s) => s.code.toUpperCase() === code)
-        : undefined;
+      const { eventId, event, customer, records } = await bookingContext(ctx, args.bookingId, 'bookingId');
+      const service = serviceByCode(scheduleOf(ctx.hub, ctx.workspace), event.serviceCode);
       const amount = args.amount ? checkMoney(args.amount, 'amount') : service?.deposit;
       if (!amount)
         throw badInput(
@@ -56,35 +45,29 @@ async function requestDeposit(
         );
       if (service && amount.amount > service.price.amount)
         throw badInput(
-          `the deposit ${money(amount)} is above the booking's price ${money(service.price)} (${service.code}); ask for at most the price`,
+          `the deposit ${formatMoney(amount)} is above the booking's price ${formatMoney(service.price)} (${service.code}); ask for at most the price`,
           'amount',
         );
       const earlier = await deposits.forBooking(ctx.workspace.id, eventId);
       const paid = earlier.find((d) => d.status === 'PAID');
       if (paid)
         throw badInput(
-          `booking ${args.bookingId} is already paid: its deposit of ${money(paid.amount)} was paid at ${paid.paidAt?.toISOString() ?? 'a time not recorded'}`,
+          `booking ${args.bookingId} is already paid: its deposit of ${formatMoney(paid.amount)} was paid at ${paid.paidAt?.toISOString() ?? 'a time not recorded'}`,
           'bookingId',
         );
       const open = earlier.find((d) => d.status === 'OPEN' && d.expiresAt && d.expiresAt > ctx.now);
       if (open && (open.amount.amount !== amount.amount || open.amount.currency !== amount.currency))
         throw badInput(
-          `booking ${args.bookingId} has an open deposit link for ${money(open.amount)} until ${open.expiresAt!.toISOString()}; a second one for another amount could be paid twice: wait for it to expire`,
+          `booking ${args.bookingId} has an open deposit link for ${formatMoney(open.amount)} until ${open.expiresAt!.toISOString()}; a second one for another amount could be paid twice: wait for it to expire`,
           'amount',
         );
       if (open) throw new ReturnOpen(open);
-      let customer = null;
-      for (const email of event.attendeeEmails) {
-        const normalised = normaliseEmail(email);
-        customer = normalised ? await ctx.loaders.customerByEmail.load(normalised) : null;
-        if (customer) break;
-      }
       if (!customer?.email)
         throw badInput(
           `booking ${args.bookingId} has no attendee who is a customer to ask for a deposit`,
           'bookingId',
         );
-      const [person, records] = await Promise.all([profile(customer, ctx), recordsOf(ctx, customer)]);
+      const person = await profile(customer, ctx);
       const [first, ...rest] = (person?.name ?? customer.displayName ?? customer.email).split(' ');
       const payer = {
         email: person?.email?.trim() || customer.email,
@@ -96,7 +79,7 @@ async function requestDeposit(
         bookingEventId: eventId,
         amount,
         description: `Deposit: ${event.title}`,
-        paymentsCustomerId: records.payments,
+        paymentsCustomerId: records?.payments ?? null,
         customerEmail: payer.email,
         customerId: customer.id,
         reference: eventId,

@@ -6,14 +6,8 @@ import type { EnquiryPayloadModel } from '../src/graph/models.ts';
 import { normaliseEmail, normalisePhone, type CrmContact } from '../src/domain/model.ts';
 import { badInput } from '../src/graph/errors.ts';
 import { scheduleOf } from '../src/hub.ts';
-import {
-  bookingLock,
-  checkSlotFree,
-  findService,
-  pendingBookings,
-} from '../src/availability/availability.ts';
+import { findService } from '../src/availability/availability.ts';
 import { computeSlots } from '../src/availability/slots.ts';
-import { createSourceStateRepository } from '../src/store/source-state.ts';
 import { createLinkRepository } from '../src/store/links.ts';
 import { hubTableChanged } from '../src/cache/response-cache.ts';
 import { createDepositStore } from '../src/deposits/store.ts';
@@ -22,6 +16,7 @@ import type { SubmitEnquiryInput } from '../src/operations/kinds/enquiry.ts';
 import { perform } from './operations.ts';
 import { checkEmail, checkName } from './validate.ts';
 import { depositReturnUrl } from './deposits.ts';
+import { checkTimeFree, newEventId, workspaceBookingLock } from './booking-writes.ts';
 
 const MAX_MESSAGE = 5_000;
 /** Crockford's base32 without I, L, O, U: a reference read out over the phone is not misheard. */
@@ -114,12 +109,7 @@ async function submitEnquiry(
 
   const reference = newReference();
   const person = { email, firstName, lastName, phone };
-  const lock = bookingLock(
-    createSourceStateRepository(ctx.hub.store),
-    ctx.workspace.id,
-    ctx.workspace.sources.calendar.name,
-    ctx.signal,
-  );
+  const lock = workspaceBookingLock(ctx);
   let mismatch: Record<string, { crm: string; enquiry: string }> = {};
   let customerId = '';
   try {
@@ -166,7 +156,7 @@ async function submitEnquiry(
         const hold =
           slot && service
             ? {
-                eventId: `sb${randomUUID().replace(/-/g, '')}`,
+                eventId: newEventId(),
                 title: `${service.name} — ${firstName} ${lastName} (held)`,
                 serviceCode: service.code,
                 start: input.preferredStart!.toISOString(),
@@ -190,14 +180,10 @@ async function submitEnquiry(
             : null;
         if (hold) {
           await lock.acquire();
-          await checkSlotFree({
-            calendar: ctx.workspace.sources.calendar,
-            schedule,
+          await checkTimeFree(ctx, {
             serviceCode: hold.serviceCode,
             start: input.preferredStart!,
             end: slot!.end,
-            pending: await pendingBookings(ctx.hub.store.db, ctx.workspace.id),
-            signal: ctx.signal,
             argument: 'input.preferredStart',
           });
         }

@@ -1,5 +1,6 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import type { Resolvers } from '../src/graph/resolvers-types.generated.ts';
+import { formatMoney } from './shared.ts';
 
 const parseDate = (value: unknown): Date => {
   if (
@@ -40,10 +41,6 @@ export const scalarResolvers: Resolvers = {
     parseValue: (v) => v,
   }),
   Money: {
-    formatted: ({ amount, currency }) => {
-      const format = new Intl.NumberFormat('en-GB', { style: 'currency', currency });
-      const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-      return format.format(amount / 10 ** digits);
-    },
+    formatted: (money) => formatMoney(money),
   },
 };

@@ -38,3 +38,10 @@ export function checkWindow(from: Date, to: Date): void {
 }
 
 export const windowKey = (from: Date, to: Date) => `${from.toISOString()}|${to.toISOString()}`;
+
+/** Money as people read it, `£65.00`, in the currency's own minor units (none for JPY). */
+export function formatMoney({ amount, currency }: { amount: number; currency: string }): string {
+  const format = new Intl.NumberFormat('en-GB', { style: 'currency', currency });
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(amount / 10 ** digits);
+}

@@ -20,9 +20,14 @@ import { computeSlots, startOfLocalDay, type Interval, type Slot } from './slots
 export const MAX_WINDOW_DAYS = 62;
 const DAY = 86_400_000;
 
+/** The service with this code (case and surrounding spaces aside), if the business has one. */
+export function serviceByCode(schedule: Schedule, code: string | null | undefined): Service | undefined {
+  const wanted = code?.trim().toUpperCase();
+  return wanted ? schedule.services.find((s) => s.code.toUpperCase() === wanted) : undefined;
+}
+
 export function findService(schedule: Schedule, code: string, argument = 'service'): Service {
-  const wanted = code.trim().toUpperCase();
-  const service = schedule.services.find((s) => s.code.toUpperCase() === wanted);
+  const service = serviceByCode(schedule, code);
   if (!service)
     throw badInput(
       `"${argument}" must be one of this business's service codes (${schedule.services.map((s) => s.code).join(', ')}), got "${code}"`,
@@ -178,8 +183,7 @@ export async function checkSlotFree(input: {
   /** The argument the refusal names (`input.start` for createBooking). */
   argument?: string;
 }): Promise<void> {
-  const code = input.serviceCode?.trim().toUpperCase();
-  const service = code ? input.schedule.services.find((s) => s.code.toUpperCase() === code) : undefined;
+  const service = serviceByCode(input.schedule, input.serviceCode);
   const from = new Date(input.start.getTime() - (service?.bufferBeforeMinutes ?? 0) * 60_000);
   const to = new Date(input.end.getTime() + (service?.bufferAfterMinutes ?? 0) * 60_000);
   const busy = await input.calendar.freeBusy({ from, to }, { signal: input.signal });

@@ -104,10 +104,16 @@ export function createDepositSettlement(deps: {
     return operation.id;
   }
 
-  /** A hold whose link was never made (the payments system refused or was down): let its slot go. */
-  async function releaseUnmade(workspace: Workspace, row: DepositLinkRecord): Promise<void> {
-    const input: ReleaseHoldInput = { depositId: row.id, bookingEventId: row.bookingEventId };
-    const operationId = await submit(workspace, 'releaseHold', input, `deposit-expired:${row.id}`);
+  /**
+   * A link that ended unpaid (expired, or never made): settled EXPIRED, and the slot it held, if it
+   * held one, let go.
+   */
+  async function expire(workspace: Workspace, row: DepositLinkRecord): Promise<void> {
+    let operationId: string | null = null;
+    if (row.holdsSlot) {
+      const input: ReleaseHoldInput = { depositId: row.id, bookingEventId: row.bookingEventId };
+      operationId = await submit(workspace, 'releaseHold', input, `deposit-expired:${row.id}`);
+    }
     await deposits.settle(workspace.id, row.id, { status: 'EXPIRED', orderId: null, settledBy: operationId });
   }
 
@@ -130,7 +136,7 @@ export function createDepositSettlement(deps: {
         // Made when asked for, plus the minutes the link would have lived (`minutes` in the hub's settings).
         const wouldExpire = row.createdAt.getTime() + deps.minutes() * 60_000;
         if (wouldExpire > now.getTime()) continue;
-        await releaseUnmade(workspace, row);
+        await expire(workspace, row);
         settled += 1;
       }
       if (made.length === 0) return { checked: 0, settled };
@@ -198,16 +204,7 @@ export function createDepositSettlement(deps: {
             settledBy: operationId,
           });
         } else if (row.status === 'PENDING' || row.status === 'OPEN') {
-          let operationId: string | null = null;
-          if (row.holdsSlot) {
-            const input: ReleaseHoldInput = { depositId: row.id, bookingEventId: row.bookingEventId };
-            operationId = await submit(workspace, 'releaseHold', input, `deposit-expired:${row.id}`);
-          }
-          await deposits.settle(workspace.id, row.id, {
-            status: 'EXPIRED',
-            orderId: null,
-            settledBy: operationId,
-          });
+          await expire(workspace, row);
         }
       }
     },
